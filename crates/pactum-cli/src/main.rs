@@ -1,0 +1,155 @@
+//! The `pactum` command line: a thin shell over the library crates.
+//!
+//! Arguments are parsed in two stages: clap fills raw structs, which are then
+//! checked and turned into the library's option types before any work starts.
+
+use anyhow::{bail, Context, Result};
+use clap::{Parser, Subcommand, ValueEnum};
+use pactum_core::{analyze, AnalysisOptions, Semantics};
+use pactum_formats::{load_folder, report, LoadOptions, Normalize};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(name = "pactum", version, about = "Negotiation engine: exact analysis of multi-issue, multi-party scenarios")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyse a GENIUS scenario folder: frontier, Nash, Kalai-Smorodinsky, Kalai, max welfare.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SemanticsArg {
+    /// GENIUS 10.4 (evaluations divided by the issue maximum, inclusive rectangle bounds).
+    Genius,
+    /// NegMAS 0.16.0 (raw evaluations, exclusive bounds, its disagreement point).
+    Negmas,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum NormalizeArg {
+    /// Utilities as loaded.
+    None,
+    /// Each ufun mapped to [0, 1] on its own, as NegMAS does it (negmas semantics only).
+    Independent,
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    /// The scenario folder (one domain file, one profile per party).
+    dir: PathBuf,
+    /// Print one JSON document (the contract in the README) instead of the report.
+    #[arg(long)]
+    json: bool,
+    /// Whose rules to follow.
+    #[arg(long, value_enum, default_value = "genius")]
+    semantics: SemanticsArg,
+    /// Rescale utilities (negmas semantics only).
+    #[arg(long, value_enum, default_value = "none")]
+    normalize: NormalizeArg,
+    /// Comma-separated profile file names, in seat order (default: every profile, by file name).
+    #[arg(long, value_delimiter = ',')]
+    profiles: Option<Vec<String>>,
+    /// Report the scenario as its path relative to this folder.
+    #[arg(long)]
+    root: Option<PathBuf>,
+    /// Draw outcomes, frontier and solution points to an .svg or .png file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
+    /// Refuse spaces with more outcomes than this.
+    #[arg(long, default_value_t = pactum_core::analysis::DEFAULT_MAX_OUTCOMES)]
+    max_outcomes: u64,
+    /// Grid points per real issue when enumeration needs them.
+    #[arg(long, default_value_t = pactum_core::outcome::DEFAULT_REAL_STEPS)]
+    real_steps: u32,
+    /// Worker threads (default: one per core).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(args) => run_analyze(args),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+/// The scenario's id: its path relative to `root`, else its folder name.
+fn scenario_id(dir: &Path, root: Option<&Path>) -> String {
+    if let Some(root) = root {
+        if let (Ok(d), Ok(r)) = (dir.canonicalize(), root.canonicalize()) {
+            if let Ok(rel) = d.strip_prefix(&r) {
+                return rel.to_string_lossy().replace('\\', "/");
+            }
+        }
+    }
+    dir.file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| dir.display().to_string())
+}
+
+fn run_analyze(args: AnalyzeArgs) -> Result<()> {
+    let semantics = match args.semantics {
+        SemanticsArg::Genius => Semantics::Genius,
+        SemanticsArg::Negmas => Semantics::Negmas,
+    };
+    let normalize = match args.normalize {
+        NormalizeArg::None => Normalize::None,
+        NormalizeArg::Independent => Normalize::Independent,
+    };
+    if semantics == Semantics::Genius && normalize != Normalize::None {
+        bail!("--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]");
+    }
+    if args.real_steps < 2 {
+        bail!("--real-steps must be at least 2 (both bounds of a real issue are grid points)");
+    }
+    if let Some(plot) = &args.plot {
+        match plot.extension().and_then(|e| e.to_str()) {
+            Some("svg") | Some("png") => {}
+            _ => bail!("--plot {}: the file name must end in .svg or .png", plot.display()),
+        }
+    }
+    if let Some(t) = args.threads {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(t.max(1))
+            .build_global()
+            .context("setting up the thread pool")?;
+    }
+    let options = LoadOptions {
+        semantics,
+        normalize,
+        profiles: args.profiles.clone(),
+        real_steps: args.real_steps,
+    };
+    let start = Instant::now();
+    let loaded = load_folder(&args.dir, &options)?;
+    let analysis = analyze(
+        &loaded.scenario,
+        &AnalysisOptions {
+            semantics,
+            max_outcomes: args.max_outcomes,
+        },
+    )
+    .with_context(|| format!("analysing {}", args.dir.display()))?;
+    let seconds = start.elapsed().as_secs_f64();
+    for w in &loaded.warnings {
+        eprintln!("warning: {w}");
+    }
+    let id = scenario_id(&args.dir, args.root.as_deref());
+    if args.json {
+        let doc = report::analysis_json(&id, &loaded, semantics, normalize, &analysis, seconds);
+        println!("{}", serde_json::to_string(&doc)?);
+    } else {
+        print!("{}", report::analysis_text(&id, &loaded, semantics, normalize, &analysis, seconds));
+    }
+    Ok(())
+}
