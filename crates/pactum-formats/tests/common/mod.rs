@@ -5,6 +5,7 @@ use std::path::PathBuf;
 /// `PACTUM_SCENARIOS`, else `../shared/scenarios` beside the repository.
 /// Outside CI a missing folder skips the test (returns `None`); with
 /// `CI=true` it fails, so CI can never pass without running these tests.
+#[allow(dead_code)]
 pub fn scenarios() -> Option<PathBuf> {
     let dir = match std::env::var_os("PACTUM_SCENARIOS") {
         Some(p) => PathBuf::from(p),
@@ -21,6 +22,7 @@ pub fn scenarios() -> Option<PathBuf> {
 }
 
 /// The oracle folder: `PACTUM_ORACLE`, else `oracle/` beside the scenarios.
+#[allow(dead_code)]
 pub fn oracle() -> Option<PathBuf> {
     let dir = match std::env::var_os("PACTUM_ORACLE") {
         Some(p) => PathBuf::from(p),
