@@ -42,17 +42,13 @@ fn invalid(file: &Path, line: usize, msg: String) -> FormatError {
     FormatError::at(file, line, ErrorKind::Invalid(msg))
 }
 
-/// The profile's evaluation of a domain issue, matched by index (GENIUS) or name (NegMAS).
+/// The profile's evaluation of a domain issue: by name, preferring the one whose index also agrees.
 fn profile_issue<'a>(profile: &'a Profile, name: &str, index: Option<i64>) -> Option<&'a ProfileIssue> {
-    if let Some(ix) = index {
-        if let Some(p) = profile.issues.iter().find(|p| p.index == Some(ix) && p.name == name) {
-            return Some(p);
-        }
-        if let Some(p) = profile.issues.iter().find(|p| p.index == Some(ix)) {
-            return Some(p);
-        }
-    }
-    profile.issues.iter().find(|p| p.name == name)
+    profile
+        .issues
+        .iter()
+        .find(|p| p.name == name && (index.is_none() || p.index == index))
+        .or_else(|| profile.issues.iter().find(|p| p.name == name))
 }
 
 /// Item evaluations of `pi` in the domain's option order (a later item for the

@@ -151,6 +151,9 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         .iter()
         .map(|(n, p, root)| genius::read_profile(p, root).map(|pr| (n.clone(), pr)))
         .collect::<Result<_, _>>()?;
+    for (_, p) in &parsed {
+        check_matches_domain(&domain, p)?;
+    }
     let space = convert::space(&domain, options.real_steps);
     let ufuns = build_ufuns(&domain, &space, &parsed, options, &mut warnings)?;
     let scenario = Scenario {
@@ -171,6 +174,27 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
             .collect(),
         warnings,
     })
+}
+
+/// Every issue a profile evaluates must be an issue of the domain, by name
+/// (real profiles sometimes number issues differently from their domain, so
+/// the name is what links them).
+fn check_matches_domain(domain: &genius::Domain, profile: &genius::Profile) -> Result<(), FormatError> {
+    for pi in &profile.issues {
+        if !domain.issues.iter().any(|d| d.name == pi.name) {
+            return Err(FormatError::at(
+                &profile.file,
+                pi.line,
+                ErrorKind::Invalid(format!(
+                    "issue {:?} is not an issue of the domain {} (its issues are {})",
+                    pi.name,
+                    domain.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
+                    domain.issues.iter().map(|d| format!("{:?}", d.name)).collect::<Vec<_>>().join(", ")
+                )),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn build_ufuns(
