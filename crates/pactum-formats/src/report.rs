@@ -148,7 +148,7 @@ pub fn analysis_text(scenario_id: &str, loaded: &Loaded, semantics: Semantics, n
             "  {:<32} {:>12} {:>12} {:>10}  [{lo:.4}, {hi:.4}]",
             p.profile,
             p.reservation.map(|x| format!("{x}")).unwrap_or_else(|| "-".into()),
-            format!("{r}"),
+            if r.is_finite() { format!("{r:.4}") } else { format!("{r}") },
             p.discount.map(|x| format!("{x}")).unwrap_or_else(|| "-".into()),
         );
     }
