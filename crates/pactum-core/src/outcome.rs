@@ -6,12 +6,13 @@
 
 use std::fmt;
 
-/// How many points a real issue is cut into when analysis has to enumerate it.
+/// How many points a real issue is cut into when analysis has to enumerate it
+/// (21, as GENIUS's `IssueReal` does).
 ///
 /// Real issues are continuous; enumeration needs a finite grid. The grid always
 /// includes both bounds, and the step count is reported with every analysis so
 /// that nobody mistakes a discretised answer for a continuous one.
-pub const DEFAULT_REAL_STEPS: u32 = 11;
+pub const DEFAULT_REAL_STEPS: u32 = 21;
 
 /// The kind of values an issue takes.
 #[derive(Debug, Clone, PartialEq)]
