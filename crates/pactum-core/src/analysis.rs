@@ -185,7 +185,11 @@ impl<'a> Kernel<'a> {
         let mut dirty = 0;
         for row in rows {
             for (p, c) in self.ufuns.iter().enumerate() {
-                let mut acc = if dirty == 0 { c.bias } else { prefix[p * l + dirty - 1] };
+                let mut acc = if dirty == 0 {
+                    c.bias
+                } else {
+                    prefix[p * l + dirty - 1]
+                };
                 for i in dirty..last {
                     acc += c.tables[i][digits[i] as usize];
                     prefix[p * l + i] = acc;
@@ -203,7 +207,11 @@ impl<'a> Kernel<'a> {
                     numeric[last] = self.space.issues[last].numeric(k);
                 }
                 for (p, c) in self.ufuns.iter().enumerate() {
-                    let pre = if last == 0 { c.bias } else { prefix[p * l + last - 1] };
+                    let pre = if last == 0 {
+                        c.bias
+                    } else {
+                        prefix[p * l + last - 1]
+                    };
                     let mut v = pre + c.tables[last][k as usize];
                     if let Some(r) = &c.rectangles {
                         v += r.eval(&numeric);
@@ -350,7 +358,11 @@ pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysi
 }
 
 /// The disagreement point of each semantics.
-pub fn disagreement_point(ranges: &[(f64, f64)], reservation: &[f64], semantics: Semantics) -> Vec<f64> {
+pub fn disagreement_point(
+    ranges: &[(f64, f64)],
+    reservation: &[f64],
+    semantics: Semantics,
+) -> Vec<f64> {
     ranges
         .iter()
         .zip(reservation)
@@ -409,7 +421,10 @@ impl Solutions<'_> {
     }
 
     fn clears_reservation(&self, p: &Point) -> bool {
-        p.utilities.iter().zip(self.reservation).all(|(u, r)| u >= r)
+        p.utilities
+            .iter()
+            .zip(self.reservation)
+            .all(|(u, r)| u >= r)
     }
 
     /// Every point whose score is within the tolerance of the best one.
@@ -421,10 +436,11 @@ impl Solutions<'_> {
             .filter_map(|p| score(p).map(|s| (s, p)))
             .filter(|(s, _)| !s.is_nan())
             .collect();
-        let Some(best) = scored
-            .iter()
-            .map(|(s, _)| *s)
-            .reduce(|a, b| if maximise { a.max(b) } else { a.min(b) })
+        let Some(best) =
+            scored
+                .iter()
+                .map(|(s, _)| *s)
+                .reduce(|a, b| if maximise { a.max(b) } else { a.min(b) })
         else {
             return Vec::new();
         };
@@ -486,7 +502,9 @@ impl Solutions<'_> {
                 }
                 let mut hi = f64::NEG_INFINITY;
                 let mut lo = f64::INFINITY;
-                for ((&u, &d), &(_, max)) in p.utilities.iter().zip(self.disagreement).zip(self.ranges) {
+                for ((&u, &d), &(_, max)) in
+                    p.utilities.iter().zip(self.disagreement).zip(self.ranges)
+                {
                     let span = max - d;
                     let a = if span != 0.0 { (u - d) / span } else { u - d };
                     hi = hi.max(a);

@@ -261,7 +261,9 @@ mod tests {
 
     #[test]
     fn huge_counts_are_exact() {
-        let issues = (0..40).map(|i| Issue::integer(format!("i{i}"), 0, 9)).collect();
+        let issues = (0..40)
+            .map(|i| Issue::integer(format!("i{i}"), 0, 9))
+            .collect();
         let space = OutcomeSpace::new(issues);
         let expected = format!("1{}", "0".repeat(40));
         assert_eq!(space.count(), OutcomeCount::Huge(expected));
@@ -269,10 +271,7 @@ mod tests {
 
     #[test]
     fn digits_follow_last_issue_fastest() {
-        let space = OutcomeSpace::new(vec![
-            Issue::integer("a", 0, 1),
-            Issue::integer("b", 0, 2),
-        ]);
+        let space = OutcomeSpace::new(vec![Issue::integer("a", 0, 1), Issue::integer("b", 0, 2)]);
         let mut d = [0u32; 2];
         space.digits(4, &mut d);
         assert_eq!(d, [1, 1]);

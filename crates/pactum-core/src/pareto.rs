@@ -214,8 +214,11 @@ mod tests {
 
     fn grid_points(n: usize) -> impl Strategy<Value = Vec<Vec<f64>>> {
         // Small integer grids make ties and equal coordinates common.
-        prop::collection::vec(prop::collection::vec(0u8..6, n), 0..80)
-            .prop_map(|v| v.into_iter().map(|p| p.into_iter().map(f64::from).collect()).collect())
+        prop::collection::vec(prop::collection::vec(0u8..6, n), 0..80).prop_map(|v| {
+            v.into_iter()
+                .map(|p| p.into_iter().map(f64::from).collect())
+                .collect()
+        })
     }
 
     fn check(points: Vec<Vec<f64>>, n: usize, split: usize) {

@@ -43,7 +43,11 @@ fn invalid(file: &Path, line: usize, msg: String) -> FormatError {
 }
 
 /// The profile's evaluation of a domain issue: by name, preferring the one whose index also agrees.
-fn profile_issue<'a>(profile: &'a Profile, name: &str, index: Option<i64>) -> Option<&'a ProfileIssue> {
+fn profile_issue<'a>(
+    profile: &'a Profile,
+    name: &str,
+    index: Option<i64>,
+) -> Option<&'a ProfileIssue> {
     profile
         .issues
         .iter()
@@ -53,7 +57,12 @@ fn profile_issue<'a>(profile: &'a Profile, name: &str, index: Option<i64>) -> Op
 
 /// Item evaluations of `pi` in the domain's option order (a later item for the
 /// same value overrides an earlier one, as both GENIUS and NegMAS read them).
-fn table(profile: &Profile, pi: &ProfileIssue, values: &[String], skip_missing_eval: bool) -> Result<Vec<f64>, FormatError> {
+fn table(
+    profile: &Profile,
+    pi: &ProfileIssue,
+    values: &[String],
+    skip_missing_eval: bool,
+) -> Result<Vec<f64>, FormatError> {
     values
         .iter()
         .map(|v| {
@@ -67,7 +76,10 @@ fn table(profile: &Profile, pi: &ProfileIssue, values: &[String], skip_missing_e
                     invalid(
                         &profile.file,
                         pi.line,
-                        format!("issue {:?} has no evaluation for value {v:?} of the domain", pi.name),
+                        format!(
+                            "issue {:?} has no evaluation for value {v:?} of the domain",
+                            pi.name
+                        ),
                     )
                 })?;
             item.evaluation.ok_or_else(|| {
@@ -95,7 +107,11 @@ fn weight_warning(profile: &Profile, sum: f64, warnings: &mut Vec<String>) {
 }
 
 /// A profile under GENIUS 10.4's rules.
-pub fn genius_ufun(domain: &Domain, profile: &Profile, warnings: &mut Vec<String>) -> Result<UtilityFunction, FormatError> {
+pub fn genius_ufun(
+    domain: &Domain,
+    profile: &Profile,
+    warnings: &mut Vec<String>,
+) -> Result<UtilityFunction, FormatError> {
     let file = &profile.file;
     let discount = profile.discount.filter(|d| *d > 0.0 && *d < 1.0);
     if let Some(nl) = &profile.nonlinear {
@@ -159,12 +175,24 @@ pub fn genius_ufun(domain: &Domain, profile: &Profile, warnings: &mut Vec<String
             invalid(file, 1, format!("no <weight index=\"{}\"> for issue {:?} (GENIUS gives an issue without a weight no evaluator)", di.index, di.name))
         })?;
         sum += w.value;
-        let pi = profile_issue(profile, &di.name, Some(di.index))
-            .ok_or_else(|| invalid(file, 1, format!("the profile does not evaluate issue {:?} of the domain", di.name)))?;
+        let pi = profile_issue(profile, &di.name, Some(di.index)).ok_or_else(|| {
+            invalid(
+                file,
+                1,
+                format!(
+                    "the profile does not evaluate issue {:?} of the domain",
+                    di.name
+                ),
+            )
+        })?;
         let value = match &di.kind {
             DomainIssueKind::Discrete(values) => {
                 let t = table(profile, pi, values, true)?;
-                let max = pi.items.iter().filter_map(|i| i.evaluation).fold(f64::NEG_INFINITY, f64::max);
+                let max = pi
+                    .items
+                    .iter()
+                    .filter_map(|i| i.evaluation)
+                    .fold(f64::NEG_INFINITY, f64::max);
                 if max < 0.00001 {
                     ValueFunction::Table(vec![0.0; t.len()])
                 } else {
@@ -184,7 +212,11 @@ pub fn genius_ufun(domain: &Domain, profile: &Profile, warnings: &mut Vec<String
             }
             DomainIssueKind::Real(..) => {
                 let e = pi.evaluator.as_ref().ok_or_else(|| {
-                    invalid(file, pi.line, format!("real issue {:?} needs an <evaluator>", pi.name))
+                    invalid(
+                        file,
+                        pi.line,
+                        format!("real issue {:?} needs an <evaluator>", pi.name),
+                    )
                 })?;
                 let p = |k: usize| e.parameters[k].unwrap_or(0.0);
                 match e.ftype.as_deref() {
@@ -217,7 +249,10 @@ pub fn genius_ufun(domain: &Domain, profile: &Profile, warnings: &mut Vec<String
                 }
             }
         };
-        terms.push(Term { weight: w.value, value });
+        terms.push(Term {
+            weight: w.value,
+            value,
+        });
     }
     weight_warning(profile, sum, warnings);
     Ok(UtilityFunction {
@@ -291,12 +326,18 @@ pub mod negmas {
 
         /// Options scanned for extremes: a dummy has the one value 1.
         fn options(space: &OutcomeSpace, issue: Option<usize>) -> u32 {
-            issue.map(|i| space.issues[i].cardinality() as u32).unwrap_or(1)
+            issue
+                .map(|i| space.issues[i].cardinality() as u32)
+                .unwrap_or(1)
         }
     }
 
     /// Reads a profile as NegMAS 0.16.0 does.
-    pub fn model(domain: &Domain, profile: &Profile, warnings: &mut Vec<String>) -> Result<Model, FormatError> {
+    pub fn model(
+        domain: &Domain,
+        profile: &Profile,
+        warnings: &mut Vec<String>,
+    ) -> Result<Model, FormatError> {
         let file = &profile.file;
         // Position = index − 1; gaps below the largest index become dummies.
         let contiguous = {
@@ -305,13 +346,14 @@ pub mod negmas {
             ix.iter().enumerate().all(|(k, &i)| i == k as i64 + 1)
         };
         let max_index = domain.issues.iter().map(|i| i.index).max().unwrap_or(0);
-        let positions: Vec<Option<usize>> = if contiguous || domain.issues.iter().any(|i| i.index < 1) || max_index > 10_000 {
-            (0..domain.issues.len()).map(Some).collect()
-        } else {
-            (1..=max_index)
-                .map(|ix| domain.issues.iter().position(|i| i.index == ix))
-                .collect()
-        };
+        let positions: Vec<Option<usize>> =
+            if contiguous || domain.issues.iter().any(|i| i.index < 1) || max_index > 10_000 {
+                (0..domain.issues.len()).map(Some).collect()
+            } else {
+                (1..=max_index)
+                    .map(|ix| domain.issues.iter().position(|i| i.index == ix))
+                    .collect()
+            };
         let numeric_only = profile.issues.iter().all(|i| i.items.is_empty());
         let weight_at = |pos: usize| -> Option<f64> {
             profile
@@ -333,9 +375,17 @@ pub mod negmas {
             let slot = match issue {
                 None => {
                     if numeric_only {
-                        Slot { issue: None, weight: 0.0, vf: Vf::Const(0.0) }
+                        Slot {
+                            issue: None,
+                            weight: 0.0,
+                            vf: Vf::Const(0.0),
+                        }
                     } else {
-                        Slot { issue: None, weight: weight_at(pos).unwrap_or(1.0), vf: Vf::Identity }
+                        Slot {
+                            issue: None,
+                            weight: weight_at(pos).unwrap_or(1.0),
+                            vf: Vf::Identity,
+                        }
                     }
                 }
                 Some(i) => {
@@ -374,7 +424,11 @@ pub mod negmas {
                             },
                         },
                     };
-                    Slot { issue: Some(*i), weight, vf }
+                    Slot {
+                        issue: Some(*i),
+                        weight,
+                        vf,
+                    }
                 }
             };
             slots.push(slot);
@@ -391,7 +445,9 @@ pub mod negmas {
             for s in &self.slots {
                 let n = Vf::options(space, s.issue);
                 let terms = (0..n).map(|k| s.weight * s.vf.eval(space, s.issue, k));
-                let (mn, mx) = terms.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| (a.min(t), b.max(t)));
+                let (mn, mx) = terms.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), t| {
+                    (a.min(t), b.max(t))
+                });
                 lo += mn;
                 hi += mx;
             }
@@ -399,7 +455,13 @@ pub mod negmas {
         }
 
         /// The ufun with dummies folded into the bias (NegMAS's `remove_dummy_issues`).
-        fn into_ufun(self, space: &OutcomeSpace, start: f64, reservation: Option<f64>, discount: Option<f64>) -> UtilityFunction {
+        fn into_ufun(
+            self,
+            space: &OutcomeSpace,
+            start: f64,
+            reservation: Option<f64>,
+            discount: Option<f64>,
+        ) -> UtilityFunction {
             let mut bias = start;
             let mut terms: Vec<Option<Term>> = vec![None; space.issues.len()];
             for s in &self.slots {
@@ -408,7 +470,10 @@ pub mod negmas {
                     Some(i) => {
                         let n = space.issues[i].cardinality() as u32;
                         let table = (0..n).map(|k| s.vf.eval(space, Some(i), k)).collect();
-                        terms[i] = Some(Term { weight: s.weight, value: ValueFunction::Table(table) });
+                        terms[i] = Some(Term {
+                            weight: s.weight,
+                            value: ValueFunction::Table(table),
+                        });
                     }
                 }
             }
@@ -417,7 +482,12 @@ pub mod negmas {
                     bias,
                     terms: terms
                         .into_iter()
-                        .map(|t| t.unwrap_or(Term { weight: 0.0, value: ValueFunction::Zero }))
+                        .map(|t| {
+                            t.unwrap_or(Term {
+                                weight: 0.0,
+                                value: ValueFunction::Zero,
+                            })
+                        })
                         .collect(),
                 },
                 rectangles: None,
@@ -429,13 +499,23 @@ pub mod negmas {
         }
 
         /// The raw ufun (evaluations as written, no normalisation).
-        pub fn raw(self, space: &OutcomeSpace, reservation: Option<f64>, discount: Option<f64>) -> UtilityFunction {
+        pub fn raw(
+            self,
+            space: &OutcomeSpace,
+            reservation: Option<f64>,
+            discount: Option<f64>,
+        ) -> UtilityFunction {
             let b = self.bias;
             self.into_ufun(space, b, reservation, discount)
         }
 
         /// `LinearAdditiveUtilityFunction.normalize_for`: the canonical form.
-        pub fn canonical(mut self, space: &OutcomeSpace, reservation: f64, discount: Option<f64>) -> UtilityFunction {
+        pub fn canonical(
+            mut self,
+            space: &OutcomeSpace,
+            reservation: f64,
+            discount: Option<f64>,
+        ) -> UtilityFunction {
             let mut bias = self.bias;
             for s in self.slots.iter_mut() {
                 // Per-issue extremes: tables look at their first 10 values only.
@@ -455,7 +535,9 @@ pub mod negmas {
                         (mn, mx)
                     }
                     Vf::Affine { .. } => {
-                        let i = s.issue.expect("affine value functions belong to real issues");
+                        let i = s
+                            .issue
+                            .expect("affine value functions belong to real issues");
                         let last = space.issues[i].cardinality() as u32 - 1;
                         let a = s.vf.eval(space, s.issue, 0);
                         let b = s.vf.eval(space, s.issue, last);
@@ -498,7 +580,12 @@ pub mod negmas {
         /// The generic `normalize_all_for` path NegMAS takes for discounted ufuns:
         /// scale every value function by `sc/ws`, weights by `ws`, then shift
         /// every value function by `1 − sc·max`. The bias is dropped.
-        pub fn generic(mut self, space: &OutcomeSpace, reservation: Option<f64>, discount: Option<f64>) -> UtilityFunction {
+        pub fn generic(
+            mut self,
+            space: &OutcomeSpace,
+            reservation: Option<f64>,
+            discount: Option<f64>,
+        ) -> UtilityFunction {
             let (mn, mx) = self.extremes(space);
             if mx - mn < 1e-10 || (mn.abs() < 1e-6 && (mx - 1.0).abs() < 1e-6) {
                 return self.raw(space, reservation, discount);
@@ -519,8 +606,14 @@ pub mod negmas {
     fn shift(vf: &Vf, o: f64) -> Vf {
         match vf {
             Vf::Table(t) => Vf::Table(t.iter().map(|m| m + o).collect()),
-            Vf::Affine { slope, offset } => Vf::Affine { slope: *slope, offset: offset + o },
-            Vf::Identity => Vf::Affine { slope: 1.0, offset: o },
+            Vf::Affine { slope, offset } => Vf::Affine {
+                slope: *slope,
+                offset: offset + o,
+            },
+            Vf::Identity => Vf::Affine {
+                slope: 1.0,
+                offset: o,
+            },
             Vf::Const(c) => Vf::Const(o + c),
         }
     }
@@ -528,22 +621,37 @@ pub mod negmas {
     fn scale(vf: &Vf, s: f64) -> Vf {
         match vf {
             Vf::Table(t) => Vf::Table(t.iter().map(|m| m * s).collect()),
-            Vf::Affine { slope, offset } => Vf::Affine { slope: slope * s, offset: offset * s },
-            Vf::Identity => Vf::Affine { slope: s, offset: 0.0 },
+            Vf::Affine { slope, offset } => Vf::Affine {
+                slope: slope * s,
+                offset: offset * s,
+            },
+            Vf::Identity => Vf::Affine {
+                slope: s,
+                offset: 0.0,
+            },
             Vf::Const(c) => Vf::Const(c * s),
         }
     }
 
     /// A hyper-rectangle profile under NegMAS's rules.
-    pub fn rectangles(domain: &Domain, profile: &Profile) -> Result<Option<UtilityFunction>, FormatError> {
-        let Some(nl) = &profile.nonlinear else { return Ok(None) };
+    pub fn rectangles(
+        domain: &Domain,
+        profile: &Profile,
+    ) -> Result<Option<UtilityFunction>, FormatError> {
+        let Some(nl) = &profile.nonlinear else {
+            return Ok(None);
+        };
         if nl.aggregation != "sum" {
-            return Err(FormatError::at(&profile.file, nl.line, ErrorKind::BadAttribute {
-                element: "ufun".into(),
-                attribute: "aggregation".into(),
-                found: nl.aggregation.clone(),
-                expected: "sum (NegMAS reads no other aggregation)".into(),
-            }));
+            return Err(FormatError::at(
+                &profile.file,
+                nl.line,
+                ErrorKind::BadAttribute {
+                    element: "ufun".into(),
+                    attribute: "aggregation".into(),
+                    found: nl.aggregation.clone(),
+                    expected: "sum (NegMAS reads no other aggregation)".into(),
+                },
+            ));
         }
         let mut rectangles = Vec::new();
         for r in &nl.rects {
@@ -553,9 +661,17 @@ pub mod negmas {
                 let issue = domain.issues.iter().position(|i| i.index == b.index).ok_or_else(|| {
                     invalid(&profile.file, r.line, format!("rectangle bound refers to issue index {}, which the domain does not declare", b.index))
                 })?;
-                ranges.push(Range { issue, min: b.min, max: b.max });
+                ranges.push(Range {
+                    issue,
+                    min: b.min,
+                    max: b.max,
+                });
             }
-            rectangles.push(HyperRectangle { utility: r.utility, ranges, excludes: false });
+            rectangles.push(HyperRectangle {
+                utility: r.utility,
+                ranges,
+                excludes: false,
+            });
         }
         let discount = profile.discount;
         Ok(Some(UtilityFunction {

@@ -10,8 +10,8 @@ pub struct FormatError {
     pub file: PathBuf,
     /// 1-based line of the offending element, when known.
     pub line: Option<usize>,
-    /// What is wrong.
-    pub kind: ErrorKind,
+    /// What is wrong (boxed: errors travel through every reader's `Result`).
+    pub kind: Box<ErrorKind>,
 }
 
 /// What went wrong, with the details a user needs to fix it.
@@ -52,7 +52,9 @@ pub enum ErrorKind {
     #[error("{0}")]
     Invalid(String),
     /// The folder holds no domain file.
-    #[error("no domain file (an XML file whose root element is <negotiation_template>) in this folder")]
+    #[error(
+        "no domain file (an XML file whose root element is <negotiation_template>) in this folder"
+    )]
     NoDomain,
     /// The folder holds no profile.
     #[error("no profile (an XML file whose root element is <utility_space>) in this folder")]
@@ -68,7 +70,7 @@ impl FormatError {
         FormatError {
             file: file.to_path_buf(),
             line: Some(line),
-            kind,
+            kind: Box::new(kind),
         }
     }
 
@@ -77,7 +79,7 @@ impl FormatError {
         FormatError {
             file: file.to_path_buf(),
             line: None,
-            kind,
+            kind: Box::new(kind),
         }
     }
 }

@@ -3,8 +3,8 @@
 //! core types happens in [`crate::convert`], per semantics.
 
 use crate::error::{ErrorKind, FormatError};
-pub use crate::xml::Element;
 use crate::xml;
+pub use crate::xml::Element;
 use std::path::{Path, PathBuf};
 
 /// An issue as a domain file declares it.
@@ -200,7 +200,13 @@ fn num<T: std::str::FromStr>(
     }
 }
 
-fn required<T>(file: &Path, el: &Element, key: &str, expected: &str, v: Option<T>) -> Result<T, FormatError> {
+fn required<T>(
+    file: &Path,
+    el: &Element,
+    key: &str,
+    expected: &str,
+    v: Option<T>,
+) -> Result<T, FormatError> {
     v.ok_or_else(|| {
         FormatError::at(
             file,
@@ -216,7 +222,9 @@ fn required<T>(file: &Path, el: &Element, key: &str, expected: &str, v: Option<T
 
 /// Parses an integer that GENIUS files sometimes write as `5.0`.
 fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatError> {
-    let Some(v) = el.attr(key) else { return Ok(None) };
+    let Some(v) = el.attr(key) else {
+        return Ok(None);
+    };
     let t = v.trim();
     if let Ok(i) = t.parse::<i64>() {
         return Ok(Some(i));
@@ -269,7 +277,13 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
     let mut warnings = Vec::new();
     for el in els {
         let name = required(file, el, "name", "the issue's name", el.attr("name"))?.to_string();
-        let index = required(file, el, "index", "the issue's number", int_attr(file, el, "index")?)?;
+        let index = required(
+            file,
+            el,
+            "index",
+            "the issue's number",
+            int_attr(file, el, "index")?,
+        )?;
         if let Some(prev) = issues.iter().find(|i| i.index == index) {
             return Err(FormatError::at(
                 file,
@@ -311,15 +325,29 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
                     return Err(FormatError::at(
                         file,
                         el.line,
-                        ErrorKind::Invalid(format!("integer issue {name:?} has upperbound {hi} below lowerbound {lo}")),
+                        ErrorKind::Invalid(format!(
+                            "integer issue {name:?} has upperbound {hi} below lowerbound {lo}"
+                        )),
                     ));
                 }
                 DomainIssueKind::Integer(lo, hi)
             }
             "real" => {
                 let src = el.child("range").unwrap_or(el);
-                let lo = required(file, src, "lowerbound", "a number", num::<f64>(file, src, "lowerbound", "a number")?)?;
-                let hi = required(file, src, "upperbound", "a number", num::<f64>(file, src, "upperbound", "a number")?)?;
+                let lo = required(
+                    file,
+                    src,
+                    "lowerbound",
+                    "a number",
+                    num::<f64>(file, src, "lowerbound", "a number")?,
+                )?;
+                let hi = required(
+                    file,
+                    src,
+                    "upperbound",
+                    "a number",
+                    num::<f64>(file, src, "upperbound", "a number")?,
+                )?;
                 if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                     return Err(FormatError::at(
                         file,
@@ -391,8 +419,20 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
     }
     let mut weights = Vec::new();
     for w in obj.children_named("weight") {
-        let index = required(file, w, "index", "the issue's number", int_attr(file, w, "index")?)?;
-        let value = required(file, w, "value", "the weight", num::<f64>(file, w, "value", "a number")?)?;
+        let index = required(
+            file,
+            w,
+            "index",
+            "the issue's number",
+            int_attr(file, w, "index")?,
+        )?;
+        let value = required(
+            file,
+            w,
+            "value",
+            "the weight",
+            num::<f64>(file, w, "value", "a number")?,
+        )?;
         if !value.is_finite() || value < 0.0 {
             return Err(FormatError::at(
                 file,
@@ -418,7 +458,8 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
         let name = required(file, el, "name", "the issue's name", el.attr("name"))?.to_string();
         let mut items = Vec::new();
         for item in el.children_named("item") {
-            let value = required(file, item, "value", "the option's text", item.attr("value"))?.to_string();
+            let value =
+                required(file, item, "value", "the option's text", item.attr("value"))?.to_string();
             let evaluation = num::<f64>(file, item, "evaluation", "a number")?;
             if let Some(e) = evaluation {
                 if !e.is_finite() {
@@ -489,7 +530,11 @@ fn find<'a>(el: &'a Element, names: &[&str]) -> Option<&'a Element> {
 }
 
 fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, FormatError> {
-    let Some(utility) = root.children.iter().find_map(|c| find(c, &["utility", "utility_function"])) else {
+    let Some(utility) = root
+        .children
+        .iter()
+        .find_map(|c| find(c, &["utility", "utility_function"]))
+    else {
         return Ok(None);
     };
     let max_utility = num::<f64>(file, utility, "maxutility", "a number")?;
@@ -508,16 +553,43 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
         ));
     }
     let weight = num::<f64>(file, ufun, "weight", "a number")?.unwrap_or(1.0);
-    let aggregation = ufun.attr("aggregation").unwrap_or("sum").to_ascii_lowercase();
+    let aggregation = ufun
+        .attr("aggregation")
+        .unwrap_or("sum")
+        .to_ascii_lowercase();
     let mut rects = Vec::new();
     for r in ufun.children_named("hyperRectangle") {
-        let utility = required(file, r, "utility", "a number", num::<f64>(file, r, "utility", "a number")?)?;
+        let utility = required(
+            file,
+            r,
+            "utility",
+            "a number",
+            num::<f64>(file, r, "utility", "a number")?,
+        )?;
         let weight = num::<f64>(file, r, "weight", "a number")?.unwrap_or(1.0);
         let mut bounds = Vec::new();
         for b in &r.children {
-            let index = required(file, b, "index", "the issue's number", int_attr(file, b, "index")?)?;
-            let min = required(file, b, "min", "a number", num::<f64>(file, b, "min", "a number")?)?;
-            let max = required(file, b, "max", "a number", num::<f64>(file, b, "max", "a number")?)?;
+            let index = required(
+                file,
+                b,
+                "index",
+                "the issue's number",
+                int_attr(file, b, "index")?,
+            )?;
+            let min = required(
+                file,
+                b,
+                "min",
+                "a number",
+                num::<f64>(file, b, "min", "a number")?,
+            )?;
+            let max = required(
+                file,
+                b,
+                "max",
+                "a number",
+                num::<f64>(file, b, "max", "a number")?,
+            )?;
             bounds.push(RectBound {
                 tag: b.name.clone(),
                 index,

@@ -88,7 +88,8 @@ pub struct Loaded {
 }
 
 fn read_text(path: &Path) -> Result<String, FormatError> {
-    let bytes = std::fs::read(path).map_err(|e| FormatError::file(path, ErrorKind::Io(e.to_string())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| FormatError::file(path, ErrorKind::Io(e.to_string())))?;
     String::from_utf8(bytes).map_err(|_| FormatError::file(path, ErrorKind::Encoding))
 }
 
@@ -96,12 +97,16 @@ fn read_text(path: &Path) -> Result<String, FormatError> {
 /// and profiles (root `utility_space`). Files named `*pareto.xml` (GENIUS's
 /// cached frontiers) and XML files of any other kind are ignored.
 pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatError> {
-    let entries = std::fs::read_dir(dir).map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
     let mut names: Vec<String> = Vec::new();
     for e in entries {
         let e = e.map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.to_ascii_lowercase().ends_with(".xml") && !name.ends_with("pareto.xml") && e.path().is_file() {
+        if name.to_ascii_lowercase().ends_with(".xml")
+            && !name.ends_with("pareto.xml")
+            && e.path().is_file()
+        {
             names.push(name);
         }
     }
@@ -137,11 +142,21 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         Some(wanted) => {
             let mut out = Vec::new();
             for w in wanted {
-                let base = Path::new(w).file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-                let found = profiles.iter().find(|(n, _, _)| *n == base).ok_or_else(|| {
-                    let avail: Vec<&str> = profiles.iter().map(|(n, _, _)| n.as_str()).collect();
-                    FormatError::file(dir, ErrorKind::UnknownProfile(w.clone(), avail.join(", ")))
-                })?;
+                let base = Path::new(w)
+                    .file_name()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let found = profiles
+                    .iter()
+                    .find(|(n, _, _)| *n == base)
+                    .ok_or_else(|| {
+                        let avail: Vec<&str> =
+                            profiles.iter().map(|(n, _, _)| n.as_str()).collect();
+                        FormatError::file(
+                            dir,
+                            ErrorKind::UnknownProfile(w.clone(), avail.join(", ")),
+                        )
+                    })?;
                 out.push(found.clone());
             }
             out
@@ -157,12 +172,18 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
     let space = convert::space(&domain, options.real_steps);
     let ufuns = build_ufuns(&domain, &space, &parsed, options, &mut warnings)?;
     let scenario = Scenario {
-        name: dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+        name: dir
+            .file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default(),
         space,
         parties: parsed
             .iter()
             .zip(ufuns)
-            .map(|((n, _), ufun)| Party { name: n.clone(), ufun })
+            .map(|((n, _), ufun)| Party {
+                name: n.clone(),
+                ufun,
+            })
             .collect(),
     };
     Ok(Loaded {
@@ -170,7 +191,11 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         domain_file,
         parties: parsed
             .iter()
-            .map(|(n, p)| PartyInfo { profile: n.clone(), reservation: p.reservation, discount: p.discount })
+            .map(|(n, p)| PartyInfo {
+                profile: n.clone(),
+                reservation: p.reservation,
+                discount: p.discount,
+            })
             .collect(),
         warnings,
     })
@@ -179,7 +204,10 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
 /// Every issue a profile evaluates must be an issue of the domain, by name
 /// (real profiles sometimes number issues differently from their domain, so
 /// the name is what links them).
-fn check_matches_domain(domain: &genius::Domain, profile: &genius::Profile) -> Result<(), FormatError> {
+fn check_matches_domain(
+    domain: &genius::Domain,
+    profile: &genius::Profile,
+) -> Result<(), FormatError> {
     for pi in &profile.issues {
         if !domain.issues.iter().any(|d| d.name == pi.name) {
             return Err(FormatError::at(
@@ -188,8 +216,17 @@ fn check_matches_domain(domain: &genius::Domain, profile: &genius::Profile) -> R
                 ErrorKind::Invalid(format!(
                     "issue {:?} is not an issue of the domain {} (its issues are {})",
                     pi.name,
-                    domain.file.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default(),
-                    domain.issues.iter().map(|d| format!("{:?}", d.name)).collect::<Vec<_>>().join(", ")
+                    domain
+                        .file
+                        .file_name()
+                        .map(|f| f.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                    domain
+                        .issues
+                        .iter()
+                        .map(|d| format!("{:?}", d.name))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 )),
             ));
         }
@@ -213,7 +250,10 @@ fn build_ufuns(
                     ErrorKind::Invalid("--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]".into()),
                 ));
             }
-            profiles.iter().map(|(_, p)| convert::genius_ufun(domain, p, warnings)).collect()
+            profiles
+                .iter()
+                .map(|(_, p)| convert::genius_ufun(domain, p, warnings))
+                .collect()
         }
         Semantics::Negmas => {
             enum M {

@@ -100,7 +100,9 @@ pub fn analysis_json(
                 .iter()
                 .map(|i| match &i.kind {
                     IssueKind::Discrete(v) => json!({"name": i.name, "values": v}),
-                    IssueKind::Integer { min, max } => json!({"name": i.name, "min": min, "max": max}),
+                    IssueKind::Integer { min, max } => {
+                        json!({"name": i.name, "min": min, "max": max})
+                    }
                     IssueKind::Real { min, max, steps } => {
                         json!({"name": i.name, "min": num(*min), "max": num(*max), "steps": steps})
                     }
@@ -109,47 +111,94 @@ pub fn analysis_json(
         ),
     );
     m.insert("outcomes".into(), count(&loaded.scenario.space.count()));
-    m.insert("rational_outcomes".into(), json!(analysis.rational_outcomes));
+    m.insert(
+        "rational_outcomes".into(),
+        json!(analysis.rational_outcomes),
+    );
     m.insert("pareto".into(), points(loaded, &analysis.pareto));
     m.insert("nash".into(), points(loaded, &analysis.nash));
-    m.insert("kalai_smorodinsky".into(), points(loaded, &analysis.kalai_smorodinsky));
+    m.insert(
+        "kalai_smorodinsky".into(),
+        points(loaded, &analysis.kalai_smorodinsky),
+    );
     m.insert("kalai".into(), points(loaded, &analysis.kalai));
     m.insert("max_welfare".into(), points(loaded, &analysis.max_welfare));
     m.insert("opposition".into(), num(analysis.opposition));
     m.insert(
         "ranges".into(),
-        Json::Array(analysis.ranges.iter().map(|&(a, b)| json!([num(a), num(b)])).collect()),
+        Json::Array(
+            analysis
+                .ranges
+                .iter()
+                .map(|&(a, b)| json!([num(a), num(b)]))
+                .collect(),
+        ),
     );
     m.insert("seconds".into(), json!(seconds));
     Json::Object(m)
 }
 
 /// The human-readable report of `pactum analyze`.
-pub fn analysis_text(scenario_id: &str, loaded: &Loaded, semantics: Semantics, normalize: Normalize, analysis: &Analysis, seconds: f64) -> String {
+pub fn analysis_text(
+    scenario_id: &str,
+    loaded: &Loaded,
+    semantics: Semantics,
+    normalize: Normalize,
+    analysis: &Analysis,
+    seconds: f64,
+) -> String {
     use std::fmt::Write;
     let space = &loaded.scenario.space;
     let mut s = String::new();
-    let _ = writeln!(s, "Scenario   {scenario_id}  (domain {})", loaded.domain_file);
-    let _ = writeln!(s, "Semantics  {}  (normalize: {})", semantics.name(), normalize.name());
+    let _ = writeln!(
+        s,
+        "Scenario   {scenario_id}  (domain {})",
+        loaded.domain_file
+    );
+    let _ = writeln!(
+        s,
+        "Semantics  {}  (normalize: {})",
+        semantics.name(),
+        normalize.name()
+    );
     let _ = writeln!(s, "\nIssues ({})", space.issues.len());
     for i in &space.issues {
         let desc = match &i.kind {
             IssueKind::Discrete(v) => format!("{} options", v.len()),
             IssueKind::Integer { min, max } => format!("integer {min}..={max}"),
-            IssueKind::Real { min, max, steps } => format!("real {min}..{max}, discretised into {steps} steps"),
+            IssueKind::Real { min, max, steps } => {
+                format!("real {min}..{max}, discretised into {steps} steps")
+            }
         };
         let _ = writeln!(s, "  {:<40} {desc}", i.name);
     }
     let _ = writeln!(s, "\nParties ({})", loaded.parties.len());
-    let _ = writeln!(s, "  {:<32} {:>12} {:>12} {:>10}  utility range", "profile", "reservation", "(used)", "discount");
-    for ((p, r), (lo, hi)) in loaded.parties.iter().zip(&analysis.reservation_used).zip(&analysis.ranges) {
+    let _ = writeln!(
+        s,
+        "  {:<32} {:>12} {:>12} {:>10}  utility range",
+        "profile", "reservation", "(used)", "discount"
+    );
+    for ((p, r), (lo, hi)) in loaded
+        .parties
+        .iter()
+        .zip(&analysis.reservation_used)
+        .zip(&analysis.ranges)
+    {
         let _ = writeln!(
             s,
             "  {:<32} {:>12} {:>12} {:>10}  [{lo:.4}, {hi:.4}]",
             p.profile,
-            p.reservation.map(|x| format!("{x}")).unwrap_or_else(|| "-".into()),
-            if r.is_finite() { format!("{r:.4}") } else { format!("{r}") },
-            p.discount.map(|x| format!("{x}")).unwrap_or_else(|| "-".into()),
+            p.reservation
+                .map(|x| format!("{x}"))
+                .unwrap_or_else(|| "-".into()),
+            if r.is_finite() {
+                format!("{r:.4}")
+            } else {
+                format!("{r}")
+            },
+            p.discount
+                .map(|x| format!("{x}"))
+                .unwrap_or_else(|| "-".into()),
         );
     }
     let _ = writeln!(s, "\nOutcomes              {}", space.count());
@@ -162,7 +211,12 @@ pub fn analysis_text(scenario_id: &str, loaded: &Loaded, semantics: Semantics, n
         ("Kalai (egalitarian)", &analysis.kalai),
         ("Max welfare", &analysis.max_welfare),
     ] {
-        let _ = writeln!(s, "\n{title}: {} point{}", pts.len(), if pts.len() == 1 { "" } else { "s" });
+        let _ = writeln!(
+            s,
+            "\n{title}: {} point{}",
+            pts.len(),
+            if pts.len() == 1 { "" } else { "s" }
+        );
         for p in pts.iter().take(5) {
             let us: Vec<String> = p.utilities.iter().map(|u| format!("{u:.6}")).collect();
             let _ = writeln!(s, "  utilities ({})", us.join(", "));

@@ -50,7 +50,10 @@ impl Lines<'_> {
     fn at(&mut self, pos: usize) -> usize {
         let pos = pos.min(self.text.len());
         if pos >= self.pos {
-            self.line += self.text[self.pos..pos].iter().filter(|&&b| b == b'\n').count();
+            self.line += self.text[self.pos..pos]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
         } else {
             self.line = 1 + self.text[..pos].iter().filter(|&&b| b == b'\n').count();
         }
@@ -96,7 +99,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Element, FormatError> {
             Ok(Event::End(_)) => {
                 let Some(el) = stack.pop() else {
                     let line = err_line(&mut lines);
-                    return Err(FormatError::at(file, line, ErrorKind::Xml("unexpected end tag".into())));
+                    return Err(FormatError::at(
+                        file,
+                        line,
+                        ErrorKind::Xml("unexpected end tag".into()),
+                    ));
                 };
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
@@ -110,7 +117,10 @@ pub fn parse(file: &Path, text: &str) -> Result<Element, FormatError> {
         return Err(FormatError::at(
             file,
             open.line,
-            ErrorKind::Xml(format!("element <{}> is never closed (file truncated?)", open.name)),
+            ErrorKind::Xml(format!(
+                "element <{}> is never closed (file truncated?)",
+                open.name
+            )),
         ));
     }
     root.ok_or_else(|| FormatError::file(file, ErrorKind::Xml("no root element".into())))

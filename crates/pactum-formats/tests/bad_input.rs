@@ -50,10 +50,16 @@ fn load_err(domain: Option<&str>, profiles: &[(&str, &str)]) -> Vec<String> {
     [Semantics::Genius, Semantics::Negmas]
         .into_iter()
         .map(|semantics| {
-            load_folder(dir.path(), &LoadOptions { semantics, ..LoadOptions::default() })
-                .map(|_| ())
-                .expect_err("the load should fail")
-                .to_string()
+            load_folder(
+                dir.path(),
+                &LoadOptions {
+                    semantics,
+                    ..LoadOptions::default()
+                },
+            )
+            .map(|_| ())
+            .expect_err("the load should fail")
+            .to_string()
         })
         .collect()
 }
@@ -132,15 +138,29 @@ fn unknown_profile_lists_the_available_ones() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("domain.xml"), DOMAIN).unwrap();
     std::fs::write(dir.path().join("a.xml"), PROFILE).unwrap();
-    let e = load_folder(dir.path(), &LoadOptions { profiles: Some(vec!["zz.xml".into()]), ..LoadOptions::default() }).unwrap_err();
-    assert!(e.to_string().contains("zz.xml") && e.to_string().contains("a.xml"), "{e}");
+    let e = load_folder(
+        dir.path(),
+        &LoadOptions {
+            profiles: Some(vec!["zz.xml".into()]),
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap_err();
+    assert!(
+        e.to_string().contains("zz.xml") && e.to_string().contains("a.xml"),
+        "{e}"
+    );
 }
 
 #[test]
 fn weights_not_summing_to_one_warn_but_load() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("domain.xml"), DOMAIN).unwrap();
-    std::fs::write(dir.path().join("a.xml"), PROFILE.replace(r#"value="0.4""#, r#"value="0.9""#)).unwrap();
+    std::fs::write(
+        dir.path().join("a.xml"),
+        PROFILE.replace(r#"value="0.4""#, r#"value="0.9""#),
+    )
+    .unwrap();
     let l = load_folder(dir.path(), &LoadOptions::default()).unwrap();
     assert_eq!(l.warnings.len(), 1, "{:?}", l.warnings);
     assert!(l.warnings[0].contains("1.5"), "{:?}", l.warnings);
@@ -149,7 +169,9 @@ fn weights_not_summing_to_one_warn_but_load() {
 #[test]
 fn pareto_files_and_foreign_xml_are_ignored_and_indices_may_start_anywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let d = DOMAIN.replace(r#"index="1" name="price""#, r#"index="5" name="price""#).replace(r#"index="2" name="date""#, r#"index="6" name="date""#);
+    let d = DOMAIN
+        .replace(r#"index="1" name="price""#, r#"index="5" name="price""#)
+        .replace(r#"index="2" name="date""#, r#"index="6" name="date""#);
     let p = PROFILE
         .replace(r#"<weight index="1""#, r#"<weight index="5""#)
         .replace(r#"<weight index="2""#, r#"<weight index="6""#);
@@ -163,7 +185,9 @@ fn pareto_files_and_foreign_xml_are_ignored_and_indices_may_start_anywhere() {
 
 #[test]
 fn every_shared_scenario_loads_or_fails_cleanly() {
-    let Some(root) = common::scenarios() else { return };
+    let Some(root) = common::scenarios() else {
+        return;
+    };
     let mut dirs = vec![root.clone()];
     let mut loaded = 0;
     while let Some(d) = dirs.pop() {
@@ -178,7 +202,13 @@ fn every_shared_scenario_loads_or_fails_cleanly() {
         }
         if has_xml {
             for semantics in [Semantics::Genius, Semantics::Negmas] {
-                let r = load_folder(Path::new(&d), &LoadOptions { semantics, ..LoadOptions::default() });
+                let r = load_folder(
+                    Path::new(&d),
+                    &LoadOptions {
+                        semantics,
+                        ..LoadOptions::default()
+                    },
+                );
                 assert!(r.is_ok(), "{}: {}", d.display(), r.unwrap_err());
             }
             loaded += 1;

@@ -28,7 +28,10 @@ fn elements(text: &str) -> Vec<(usize, String, HashMap<String, String>)> {
                     .attributes()
                     .map(|a| {
                         let a = a.unwrap();
-                        (String::from_utf8_lossy(a.key.as_ref()).into_owned(), a.unescape_value().unwrap().into_owned())
+                        (
+                            String::from_utf8_lossy(a.key.as_ref()).into_owned(),
+                            a.unescape_value().unwrap().into_owned(),
+                        )
                     })
                     .collect();
                 out.push((depth, name, attrs));
@@ -52,7 +55,11 @@ fn domain_issues(text: &str) -> Vec<BruteIssue> {
     let mut issues: Vec<BruteIssue> = Vec::new();
     for (_, name, attrs) in elements(text) {
         if name == "issue" {
-            issues.push(BruteIssue { index: attrs["index"].clone(), name: attrs["name"].clone(), values: vec![] });
+            issues.push(BruteIssue {
+                index: attrs["index"].clone(),
+                name: attrs["name"].clone(),
+                values: vec![],
+            });
         } else if name == "item" {
             let last = issues.last_mut().unwrap();
             let v = attrs["value"].clone();
@@ -73,7 +80,10 @@ fn profile_tables(text: &str, issues: &[BruteIssue]) -> Vec<(f64, HashMap<String
     for (depth, name, attrs) in elements(text) {
         match name.as_str() {
             "weight" => {
-                weights.insert(attrs["index"].clone(), attrs["value"].trim().parse().unwrap());
+                weights.insert(
+                    attrs["index"].clone(),
+                    attrs["value"].trim().parse().unwrap(),
+                );
             }
             "issue" => {
                 current = attrs["name"].clone();
@@ -82,7 +92,10 @@ fn profile_tables(text: &str, issues: &[BruteIssue]) -> Vec<(f64, HashMap<String
             // Only an issue's own items count, not those of nested similarity functions.
             "item" if depth == issue_depth + 1 => {
                 if let Some(e) = attrs.get("evaluation") {
-                    evals.entry(current.clone()).or_default().insert(attrs["value"].clone(), e.trim().parse().unwrap());
+                    evals
+                        .entry(current.clone())
+                        .or_default()
+                        .insert(attrs["value"].clone(), e.trim().parse().unwrap());
                 }
             }
             _ => {}
@@ -93,7 +106,11 @@ fn profile_tables(text: &str, issues: &[BruteIssue]) -> Vec<(f64, HashMap<String
         .map(|i| {
             let e = &evals[&i.name];
             let max = e.values().cloned().fold(f64::NEG_INFINITY, f64::max);
-            let t = i.values.iter().map(|v| (v.clone(), if max < 1e-5 { 0.0 } else { e[v] / max })).collect();
+            let t = i
+                .values
+                .iter()
+                .map(|v| (v.clone(), if max < 1e-5 { 0.0 } else { e[v] / max }))
+                .collect();
             (weights[&i.index], t)
         })
         .collect()
@@ -133,15 +150,32 @@ fn brute(dir: &Path, domain: &str, profiles: &[String]) -> (Vec<Vec<f64>>, Vec<V
     }
     // Exhaustive frontier: sort by welfare descending; a point can only be
     // dominated by one of larger or equal welfare.
-    points.sort_by(|a, b| b.iter().sum::<f64>().partial_cmp(&a.iter().sum::<f64>()).unwrap());
+    points.sort_by(|a, b| {
+        b.iter()
+            .sum::<f64>()
+            .partial_cmp(&a.iter().sum::<f64>())
+            .unwrap()
+    });
     let mut frontier: Vec<Vec<f64>> = Vec::new();
     for p in &points {
-        if !frontier.iter().any(|q| dominates(q, p) || q == p) && !points.iter().take_while(|q| q.iter().sum::<f64>() >= p.iter().sum::<f64>()).any(|q| dominates(q, p)) {
+        if !frontier.iter().any(|q| dominates(q, p) || q == p)
+            && !points
+                .iter()
+                .take_while(|q| q.iter().sum::<f64>() >= p.iter().sum::<f64>())
+                .any(|q| dominates(q, p))
+        {
             frontier.push(p.clone());
         }
     }
-    let best = frontier.iter().map(|p| p.iter().sum::<f64>()).fold(f64::NEG_INFINITY, f64::max);
-    let welfare = frontier.iter().filter(|p| p.iter().sum::<f64>() >= best - 1e-12).cloned().collect();
+    let best = frontier
+        .iter()
+        .map(|p| p.iter().sum::<f64>())
+        .fold(f64::NEG_INFINITY, f64::max);
+    let welfare = frontier
+        .iter()
+        .filter(|p| p.iter().sum::<f64>() >= best - 1e-12)
+        .cloned()
+        .collect();
     (frontier, welfare)
 }
 
@@ -152,7 +186,9 @@ fn same_set(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
 
 #[test]
 fn genius_frontier_and_welfare_equal_brute_force() {
-    let Some(root) = common::scenarios() else { return };
+    let Some(root) = common::scenarios() else {
+        return;
+    };
     let mut checked = Vec::new();
     for folder in [
         "anac/y2010/EnglandZimbabwe",
@@ -173,14 +209,23 @@ fn genius_frontier_and_welfare_equal_brute_force() {
         "anac/y2016/Farma",
     ] {
         let dir = root.join(folder);
-        let loaded = load_folder(&dir, &LoadOptions::default()).unwrap_or_else(|e| panic!("{folder}: {e}"));
+        let loaded =
+            load_folder(&dir, &LoadOptions::default()).unwrap_or_else(|e| panic!("{folder}: {e}"));
         let a = analyze(&loaded.scenario, &AnalysisOptions::default()).unwrap();
         let profiles: Vec<String> = loaded.parties.iter().map(|p| p.profile.clone()).collect();
         let (frontier, welfare) = brute(&dir, &loaded.domain_file, &profiles);
         let ours: Vec<Vec<f64>> = a.pareto.iter().map(|p| p.utilities.clone()).collect();
-        assert!(same_set(&ours, &frontier), "{folder}: frontier {} points vs brute force {}", ours.len(), frontier.len());
+        assert!(
+            same_set(&ours, &frontier),
+            "{folder}: frontier {} points vs brute force {}",
+            ours.len(),
+            frontier.len()
+        );
         let ours: Vec<Vec<f64>> = a.max_welfare.iter().map(|p| p.utilities.clone()).collect();
-        assert!(same_set(&ours, &welfare), "{folder}: max welfare {ours:?} vs {welfare:?}");
+        assert!(
+            same_set(&ours, &welfare),
+            "{folder}: max welfare {ours:?} vs {welfare:?}"
+        );
         checked.push(folder);
     }
     assert_eq!(checked.len(), 16);
@@ -193,12 +238,17 @@ const NL_DOMAIN: &str = r#"<negotiation_template><utility_space number_of_issues
 <issue index="3" name="c" type="integer" lowerbound="0" upperbound="4"/>
 </objective></utility_space></negotiation_template>"#;
 
-fn nl_profile(rects: &[(f64, &[(usize, i64, i64)])], max: f64) -> String {
+/// A rectangle: its utility and its (issue index, min, max) bounds.
+type Rect<'a> = (f64, &'a [(usize, i64, i64)]);
+
+fn nl_profile(rects: &[Rect], max: f64) -> String {
     let mut s = format!("<utility_space type=\"nonlinear\"><objective index=\"0\" name=\"root\"></objective><utility maxutility=\"{max}\"><ufun type=\"PlainUfun\" weight=\"1\" aggregation=\"sum\">\n");
     for (u, bounds) in rects {
         s.push_str(&format!("<hyperRectangle utility=\"{u}\">"));
         for (i, lo, hi) in *bounds {
-            s.push_str(&format!("<INCLUDES index=\"{i}\" min=\"{lo}\" max=\"{hi}\"/>"));
+            s.push_str(&format!(
+                "<INCLUDES index=\"{i}\" min=\"{lo}\" max=\"{hi}\"/>"
+            ));
         }
         s.push_str("</hyperRectangle>\n");
     }
@@ -208,16 +258,41 @@ fn nl_profile(rects: &[(f64, &[(usize, i64, i64)])], max: f64) -> String {
 
 #[test]
 fn nonlinear_fixtures_follow_each_semantics() {
-    type Rects<'a> = Vec<(f64, &'a [(usize, i64, i64)])>;
-    let p1: Rects = vec![(40.0, &[(1, 1, 3), (2, 0, 2)]), (25.0, &[(3, 2, 4)]), (35.0, &[(1, 0, 0), (3, 4, 4)])];
-    let p2: Rects = vec![(50.0, &[(1, 3, 4)]), (30.0, &[(2, 2, 4), (3, 0, 1)]), (45.0, &[(1, 0, 2), (2, 1, 3), (3, 1, 3)])];
+    let p1: Vec<Rect> = vec![
+        (40.0, &[(1, 1, 3), (2, 0, 2)]),
+        (25.0, &[(3, 2, 4)]),
+        (35.0, &[(1, 0, 0), (3, 4, 4)]),
+    ];
+    let p2: Vec<Rect> = vec![
+        (50.0, &[(1, 3, 4)]),
+        (30.0, &[(2, 2, 4), (3, 0, 1)]),
+        (45.0, &[(1, 0, 2), (2, 1, 3), (3, 1, 3)]),
+    ];
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("domain.xml"), NL_DOMAIN).unwrap();
     std::fs::write(dir.path().join("p1.xml"), nl_profile(&p1, 80.0)).unwrap();
     std::fs::write(dir.path().join("p2.xml"), nl_profile(&p2, 100.0)).unwrap();
-    for (semantics, inclusive, maxes) in [(Semantics::Genius, true, [80.0, 100.0]), (Semantics::Negmas, false, [1.0, 1.0])] {
-        let loaded = load_folder(dir.path(), &LoadOptions { semantics, normalize: Normalize::None, ..LoadOptions::default() }).unwrap();
-        let a = analyze(&loaded.scenario, &AnalysisOptions { semantics, max_outcomes: 1000 }).unwrap();
+    for (semantics, inclusive, maxes) in [
+        (Semantics::Genius, true, [80.0, 100.0]),
+        (Semantics::Negmas, false, [1.0, 1.0]),
+    ] {
+        let loaded = load_folder(
+            dir.path(),
+            &LoadOptions {
+                semantics,
+                normalize: Normalize::None,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap();
+        let a = analyze(
+            &loaded.scenario,
+            &AnalysisOptions {
+                semantics,
+                max_outcomes: 1000,
+            },
+        )
+        .unwrap();
         let mut points = Vec::new();
         for x in 0..125i64 {
             let v = [x / 25, (x / 5) % 5, x % 5];
@@ -227,10 +302,22 @@ fn nonlinear_fixtures_follow_each_semantics() {
                 .map(|(rects, m)| {
                     let s: f64 = rects
                         .iter()
-                        .filter(|(_, b)| b.iter().all(|&(i, lo, hi)| if inclusive { lo <= v[i - 1] && v[i - 1] <= hi } else { lo < v[i - 1] && v[i - 1] < hi }))
+                        .filter(|(_, b)| {
+                            b.iter().all(|&(i, lo, hi)| {
+                                if inclusive {
+                                    lo <= v[i - 1] && v[i - 1] <= hi
+                                } else {
+                                    lo < v[i - 1] && v[i - 1] < hi
+                                }
+                            })
+                        })
                         .map(|(u, _)| u)
                         .sum();
-                    if semantics == Semantics::Genius { (s / m).min(1.0) } else { s }
+                    if semantics == Semantics::Genius {
+                        (s / m).min(1.0)
+                    } else {
+                        s
+                    }
                 })
                 .collect();
             points.push(u);
@@ -242,8 +329,15 @@ fn nonlinear_fixtures_follow_each_semantics() {
             seen += 1;
         });
         assert_eq!(seen, 125);
-        let rational: Vec<&Vec<f64>> = points.iter().filter(|u| u.iter().all(|&x| x >= 0.1)).collect();
-        let candidates: Vec<&Vec<f64>> = if semantics == Semantics::Negmas { rational } else { points.iter().collect() };
+        let rational: Vec<&Vec<f64>> = points
+            .iter()
+            .filter(|u| u.iter().all(|&x| x >= 0.1))
+            .collect();
+        let candidates: Vec<&Vec<f64>> = if semantics == Semantics::Negmas {
+            rational
+        } else {
+            points.iter().collect()
+        };
         let mut frontier: Vec<Vec<f64>> = Vec::new();
         for p in &candidates {
             if !candidates.iter().any(|q| dominates(q, p)) && !frontier.contains(p) {
@@ -251,6 +345,9 @@ fn nonlinear_fixtures_follow_each_semantics() {
             }
         }
         let ours: Vec<Vec<f64>> = a.pareto.iter().map(|p| p.utilities.clone()).collect();
-        assert!(same_set(&ours, &frontier), "{semantics:?}: {ours:?} vs {frontier:?}");
+        assert!(
+            same_set(&ours, &frontier),
+            "{semantics:?}: {ours:?} vs {frontier:?}"
+        );
     }
 }

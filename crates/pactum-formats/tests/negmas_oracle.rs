@@ -47,7 +47,11 @@ fn utils(points: &[Point]) -> Vec<Vec<f64>> {
 /// Compares one scenario in one mode; returns the problems found.
 fn check(entry: &Value, root: &std::path::Path, mode: &str) -> Vec<String> {
     let id = entry["scenario"].as_str().unwrap();
-    let normalize = if mode == "raw" { Normalize::None } else { Normalize::Independent };
+    let normalize = if mode == "raw" {
+        Normalize::None
+    } else {
+        Normalize::Independent
+    };
     let options = LoadOptions {
         semantics: Semantics::Negmas,
         normalize,
@@ -74,9 +78,22 @@ fn check(entry: &Value, root: &std::path::Path, mode: &str) -> Vec<String> {
     };
     let ranges = vecs(&m["utility_ranges"]);
     let ours: Vec<Vec<f64>> = a.ranges.iter().map(|&(lo, hi)| vec![lo, hi]).collect();
-    expect("ranges", covers(&ours, &ranges) && ours.len() == ranges.len(), format!("{ours:?} vs {ranges:?}"));
-    let reserved: Vec<f64> = m["reserved_values"].as_array().unwrap().iter().map(f).collect();
-    expect("reserved values", close(&a.reservation_used, &reserved), format!("{:?} vs {reserved:?}", a.reservation_used));
+    expect(
+        "ranges",
+        covers(&ours, &ranges) && ours.len() == ranges.len(),
+        format!("{ours:?} vs {ranges:?}"),
+    );
+    let reserved: Vec<f64> = m["reserved_values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(f)
+        .collect();
+    expect(
+        "reserved values",
+        close(&a.reservation_used, &reserved),
+        format!("{:?} vs {reserved:?}", a.reservation_used),
+    );
     expect(
         "rational outcomes",
         a.rational_outcomes == m["n_rational"].as_u64().unwrap(),
@@ -85,25 +102,46 @@ fn check(entry: &Value, root: &std::path::Path, mode: &str) -> Vec<String> {
     let frontier = vecs(&m["pareto"]["utils"]);
     let ours = utils(&a.pareto);
     if mode == "raw" {
-        expect("frontier size", ours.len() == frontier.len(), format!("{} vs {}", ours.len(), frontier.len()));
+        expect(
+            "frontier size",
+            ours.len() == frontier.len(),
+            format!("{} vs {}", ours.len(), frontier.len()),
+        );
     }
-    expect("frontier points", covers(&ours, &frontier), format!("{} vs {} points", ours.len(), frontier.len()));
+    expect(
+        "frontier points",
+        covers(&ours, &frontier),
+        format!("{} vs {} points", ours.len(), frontier.len()),
+    );
     for (key, ours) in [
         ("nash", &a.nash),
         ("kalai_smorodinsky", &a.kalai_smorodinsky),
         ("kalai", &a.kalai),
         ("max_welfare", &a.max_welfare),
     ] {
-        let theirs: Vec<Vec<f64>> = m[key].as_array().unwrap().iter().map(|p| p["utils"].as_array().unwrap().iter().map(f).collect()).collect();
+        let theirs: Vec<Vec<f64>> = m[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["utils"].as_array().unwrap().iter().map(f).collect())
+            .collect();
         let ours = utils(ours);
-        expect(key, covers(&ours, &theirs), format!("{ours:?} vs {theirs:?}"));
+        expect(
+            key,
+            covers(&ours, &theirs),
+            format!("{ours:?} vs {theirs:?}"),
+        );
     }
     problems
 }
 
 fn run(file: &str) {
-    let Some(root) = common::scenarios() else { return };
-    let Some(oracle) = common::oracle() else { return };
+    let Some(root) = common::scenarios() else {
+        return;
+    };
+    let Some(oracle) = common::oracle() else {
+        return;
+    };
     let text = std::fs::read_to_string(oracle.join(file)).unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     let mut problems = Vec::new();
@@ -118,7 +156,12 @@ fn run(file: &str) {
         checked += 1;
     }
     assert!(checked > 0, "no scenario with status ok in {file}");
-    assert!(problems.is_empty(), "{} problems over {checked} scenarios:\n{}", problems.len(), problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "{} problems over {checked} scenarios:\n{}",
+        problems.len(),
+        problems.join("\n")
+    );
     eprintln!("{file}: {checked} scenarios match NegMAS in raw and normalized mode");
 }
 

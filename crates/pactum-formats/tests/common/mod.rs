@@ -14,9 +14,15 @@ pub fn scenarios() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the shared scenarios are missing at {} (set PACTUM_SCENARIOS)", dir.display());
+        panic!(
+            "CI=true but the shared scenarios are missing at {} (set PACTUM_SCENARIOS)",
+            dir.display()
+        );
     } else {
-        eprintln!("skipping: no shared scenarios at {} (set PACTUM_SCENARIOS)", dir.display());
+        eprintln!(
+            "skipping: no shared scenarios at {} (set PACTUM_SCENARIOS)",
+            dir.display()
+        );
         None
     }
 }
@@ -31,7 +37,10 @@ pub fn oracle() -> Option<PathBuf> {
     if dir.is_dir() {
         Some(dir)
     } else if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("CI=true but the NegMAS oracle is missing at {}", dir.display());
+        panic!(
+            "CI=true but the NegMAS oracle is missing at {}",
+            dir.display()
+        );
     } else {
         None
     }
