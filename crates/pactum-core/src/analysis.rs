@@ -282,43 +282,47 @@ pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysi
     let kernel = Kernel::new(scenario);
     let rational_only = semantics == Semantics::Negmas;
 
-    let partials: Vec<Partial> = kernel
-        .chunks()
-        .into_par_iter()
-        .map(|rows| {
-            let mut part = Partial {
-                frontier: Frontier::new(n),
-                mins: vec![f64::INFINITY; n],
-                maxs: vec![f64::NEG_INFINITY; n],
-                rational: 0,
-            };
-            kernel.scan(rows, |index, _, u| {
-                let mut finite = true;
-                let mut rational = true;
-                for i in 0..n {
-                    let v = u[i];
-                    if v.is_finite() {
-                        if v < part.mins[i] {
-                            part.mins[i] = v;
-                        }
-                        if v > part.maxs[i] {
-                            part.maxs[i] = v;
-                        }
-                    } else {
-                        finite = false;
+    let scan_chunk = |rows: std::ops::Range<u64>| {
+        let mut part = Partial {
+            frontier: Frontier::new(n),
+            mins: vec![f64::INFINITY; n],
+            maxs: vec![f64::NEG_INFINITY; n],
+            rational: 0,
+        };
+        kernel.scan(rows, |index, _, u| {
+            let mut finite = true;
+            let mut rational = true;
+            for i in 0..n {
+                let v = u[i];
+                if v.is_finite() {
+                    if v < part.mins[i] {
+                        part.mins[i] = v;
                     }
-                    rational &= v >= reservation[i];
+                    if v > part.maxs[i] {
+                        part.maxs[i] = v;
+                    }
+                } else {
+                    finite = false;
                 }
-                if rational {
-                    part.rational += 1;
-                }
-                if finite && (rational || !rational_only) {
-                    part.frontier.offer(u, index);
-                }
-            });
-            part
-        })
-        .collect();
+                rational &= v >= reservation[i];
+            }
+            if rational {
+                part.rational += 1;
+            }
+            if finite && (rational || !rational_only) {
+                part.frontier.offer(u, index);
+            }
+        });
+        part
+    };
+    // Small spaces are scanned on the calling thread: waking a thread pool
+    // costs more than the whole scan.
+    let chunks = kernel.chunks();
+    let partials: Vec<Partial> = if chunks.len() <= 1 {
+        chunks.into_iter().map(scan_chunk).collect()
+    } else {
+        chunks.into_par_iter().map(scan_chunk).collect()
+    };
 
     let mut frontier = Frontier::new(n);
     let mut mins = vec![f64::INFINITY; n];
