@@ -11,7 +11,11 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 #[derive(Parser)]
-#[command(name = "pactum", version, about = "Negotiation engine: exact analysis of multi-issue, multi-party scenarios")]
+#[command(
+    name = "pactum",
+    version,
+    about = "Negotiation engine: exact analysis of multi-issue, multi-party scenarios"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -115,7 +119,10 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
     if let Some(plot) = &args.plot {
         match plot.extension().and_then(|e| e.to_str()) {
             Some("svg") | Some("png") => {}
-            _ => bail!("--plot {}: the file name must end in .svg or .png", plot.display()),
+            _ => bail!(
+                "--plot {}: the file name must end in .svg or .png",
+                plot.display()
+            ),
         }
     }
     if let Some(t) = args.threads {
@@ -149,7 +156,32 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
         let doc = report::analysis_json(&id, &loaded, semantics, normalize, &analysis, seconds);
         println!("{}", serde_json::to_string(&doc)?);
     } else {
-        print!("{}", report::analysis_text(&id, &loaded, semantics, normalize, &analysis, seconds));
+        print!(
+            "{}",
+            report::analysis_text(&id, &loaded, semantics, normalize, &analysis, seconds)
+        );
+    }
+    if let Some(path) = &args.plot {
+        let title = format!("{id} ({} semantics)", semantics.name());
+        write_plot(path, &title, &loaded.scenario, &analysis)?;
+        eprintln!("plot written to {}", path.display());
     }
     Ok(())
+}
+
+/// Draws the analysis to `path`, as SVG or PNG by its extension (checked
+/// before the analysis ran). Runs after the report, outside its timing.
+fn write_plot(
+    path: &Path,
+    title: &str,
+    scenario: &pactum_core::Scenario,
+    analysis: &pactum_core::Analysis,
+) -> Result<()> {
+    let svg = pactum_plot::analysis_svg(scenario, analysis, title);
+    let bytes = if path.extension().and_then(|e| e.to_str()) == Some("png") {
+        pactum_plot::svg_to_png(&svg).with_context(|| format!("rendering {}", path.display()))?
+    } else {
+        svg.into_bytes()
+    };
+    std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))
 }

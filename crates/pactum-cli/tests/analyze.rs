@@ -9,14 +9,21 @@ fn example() -> PathBuf {
 }
 
 fn pactum(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_pactum")).args(args).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_pactum"))
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 #[test]
 fn json_follows_the_contract() {
     let dir = example();
     let out = pactum(&["analyze", dir.to_str().unwrap(), "--json"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["scenario"], "job-offer");
     assert_eq!(doc["semantics"], "genius");
@@ -29,15 +36,31 @@ fn json_follows_the_contract() {
     assert_eq!(parties[1]["reservation_used"], 0.4);
     let issues = doc["issues"].as_array().unwrap();
     assert_eq!(issues[0]["values"].as_array().unwrap().len(), 4);
-    assert_eq!((issues[3]["min"].as_i64(), issues[3]["max"].as_i64()), (Some(0), Some(4)));
+    assert_eq!(
+        (issues[3]["min"].as_i64(), issues[3]["max"].as_i64()),
+        (Some(0), Some(4))
+    );
     // Points sorted ascending by utilities; outcome values typed per issue kind.
     let pareto = doc["pareto"].as_array().unwrap();
     let keys: Vec<Vec<f64>> = pareto
         .iter()
-        .map(|p| p["utilities"].as_array().unwrap().iter().map(|u| u.as_f64().unwrap()).collect())
+        .map(|p| {
+            p["utilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u.as_f64().unwrap())
+                .collect()
+        })
         .collect();
     assert!(keys.windows(2).all(|w| w[0] < w[1]), "pareto not sorted");
-    for key in ["pareto", "nash", "kalai_smorodinsky", "kalai", "max_welfare"] {
+    for key in [
+        "pareto",
+        "nash",
+        "kalai_smorodinsky",
+        "kalai",
+        "max_welfare",
+    ] {
         for p in doc[key].as_array().unwrap() {
             let o = p["outcome"].as_array().unwrap();
             assert_eq!(o.len(), 4);
@@ -51,7 +74,13 @@ fn json_follows_the_contract() {
 #[test]
 fn negmas_json_writes_infinite_reservations_as_strings() {
     let dir = example();
-    let out = pactum(&["analyze", dir.to_str().unwrap(), "--json", "--semantics", "negmas"]);
+    let out = pactum(&[
+        "analyze",
+        dir.to_str().unwrap(),
+        "--json",
+        "--semantics",
+        "negmas",
+    ]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     // The employer's profile is discounted: NegMAS's wrapper reserves -inf.
     assert_eq!(doc["parties"][1]["reservation_used"], "-inf");
@@ -61,7 +90,13 @@ fn negmas_json_writes_infinite_reservations_as_strings() {
 fn root_makes_the_scenario_id_relative() {
     let dir = example();
     let root = dir.parent().unwrap().parent().unwrap();
-    let out = pactum(&["analyze", dir.to_str().unwrap(), "--json", "--root", root.to_str().unwrap()]);
+    let out = pactum(&[
+        "analyze",
+        dir.to_str().unwrap(),
+        "--json",
+        "--root",
+        root.to_str().unwrap(),
+    ]);
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["scenario"], "scenarios/job-offer");
 }
@@ -70,7 +105,15 @@ fn root_makes_the_scenario_id_relative() {
 fn report_names_the_solutions_with_values() {
     let out = pactum(&["analyze", example().to_str().unwrap()]);
     let text = String::from_utf8(out.stdout).unwrap();
-    for needle in ["Pareto frontier", "Nash", "Kalai-Smorodinsky", "Kalai (egalitarian)", "Max welfare", "Salary = ", "Opposition"] {
+    for needle in [
+        "Pareto frontier",
+        "Nash",
+        "Kalai-Smorodinsky",
+        "Kalai (egalitarian)",
+        "Max welfare",
+        "Salary = ",
+        "Opposition",
+    ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
 }
@@ -82,13 +125,21 @@ fn too_large_spaces_are_refused_naming_limit_and_size() {
     let out = pactum(&["analyze", dir.to_str().unwrap(), "--max-outcomes", "100"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("180") && err.contains("100") && err.contains("--max-outcomes"), "{err}");
+    assert!(
+        err.contains("180") && err.contains("100") && err.contains("--max-outcomes"),
+        "{err}"
+    );
     assert!(t.elapsed().as_secs() < 10);
 }
 
 #[test]
 fn normalize_needs_negmas_semantics() {
-    let out = pactum(&["analyze", example().to_str().unwrap(), "--normalize", "independent"]);
+    let out = pactum(&[
+        "analyze",
+        example().to_str().unwrap(),
+        "--normalize",
+        "independent",
+    ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--semantics negmas"));
 }

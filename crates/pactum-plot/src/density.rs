@@ -2,15 +2,17 @@
 //!
 //! A second streaming pass over the outcome space (the same [`Kernel`] the
 //! analysis uses) drops every outcome into one cell per panel. Memory is the
-//! grids, never the outcomes: `pairs × GRID²` counters per worker thread.
+//! grids, never the outcomes: at most `pairs × GRID²` counters per worker
+//! thread.
 
 use pactum_core::{Analysis, Kernel, Scenario};
 use rayon::prelude::*;
 
-/// Cells per axis of every panel's density grid.
+/// Cells per axis of the density grid of the largest panel (two parties).
+/// Smaller panels use fewer cells, so that a cell stays about 3 px wide.
 pub const GRID: usize = 160;
 
-/// How one party's utilities map onto the `GRID` cells of an axis.
+/// How one party's utilities map onto the cells of an axis.
 ///
 /// The cells are centred so that the smallest and the largest utility each
 /// sit in the middle of the first and last cell.
@@ -20,23 +22,25 @@ pub(crate) struct Bins {
     pub lo: f64,
     /// Upper edge of the last cell.
     pub hi: f64,
+    /// Number of cells.
+    pub cells: usize,
 }
 
 impl Bins {
-    /// Cells spanning a party's utility range (as the analysis found it).
-    pub fn for_range((lo, hi): (f64, f64)) -> Bins {
-        if !(lo.is_finite() && hi.is_finite()) || hi < lo {
+    /// `cells` cells (at least 2) spanning a party's utility range (as the
+    /// analysis found it).
+    pub fn for_range((lo, hi): (f64, f64), cells: usize) -> Bins {
+        let cells = cells.max(2);
+        let (lo, hi) = if !(lo.is_finite() && hi.is_finite()) || hi < lo {
             // No finite utility at all: nothing will be binned.
-            return Bins { lo: 0.0, hi: 1.0 };
-        }
-        if hi == lo {
-            return Bins { lo: lo - 0.5, hi: hi + 0.5 };
-        }
-        let half = (hi - lo) / (2.0 * (GRID - 1) as f64);
-        Bins {
-            lo: lo - half,
-            hi: hi + half,
-        }
+            (0.0, 1.0)
+        } else if hi == lo {
+            (lo - 0.5, hi + 0.5)
+        } else {
+            let half = (hi - lo) / (2.0 * (cells - 1) as f64);
+            (lo - half, hi + half)
+        };
+        Bins { lo, hi, cells }
     }
 
     /// The cell of a utility, or `None` for a non-finite one.
@@ -45,14 +49,14 @@ impl Bins {
         if !u.is_finite() {
             return None;
         }
-        let t = (u - self.lo) / (self.hi - self.lo) * GRID as f64;
+        let t = (u - self.lo) / (self.hi - self.lo) * self.cells as f64;
         // `as` saturates (and maps NaN to 0), so this is a clamp to the grid.
-        Some((t.max(0.0) as usize).min(GRID - 1))
+        Some((t.max(0.0) as usize).min(self.cells - 1))
     }
 
-    /// The lower edge of cell `k` (`k == GRID` gives the upper edge of the last).
+    /// The lower edge of cell `k` (`k == cells` gives the upper edge of the last).
     pub fn edge(&self, k: usize) -> f64 {
-        self.lo + (self.hi - self.lo) * k as f64 / GRID as f64
+        self.lo + (self.hi - self.lo) * k as f64 / self.cells as f64
     }
 }
 
@@ -61,28 +65,44 @@ impl Bins {
 pub(crate) struct Density {
     /// One binning per party.
     pub bins: Vec<Bins>,
-    /// `pairs.len()` grids of `GRID × GRID` counts, row-major with row `y`.
+    /// Cells per axis (the same for every party).
+    pub side: usize,
+    /// `pairs.len()` grids of `side × side` counts, row-major with row `y`.
     counts: Vec<u64>,
 }
 
 impl Density {
-    /// The grid of panel `p`: index `y * GRID + x`.
+    /// The grid of panel `p`: index `y * side + x`.
     pub fn grid(&self, p: usize) -> &[u64] {
-        let cells = GRID * GRID;
+        let cells = self.side * self.side;
         &self.counts[p * cells..(p + 1) * cells]
     }
 }
 
-/// Scans every outcome once and bins each pair's utilities.
-pub(crate) fn density(scenario: &Scenario, analysis: &Analysis, pairs: &[(usize, usize)]) -> Density {
+/// Scans every outcome once and bins each pair's utilities into grids of
+/// `side × side` cells (`side` is clamped to `2..=GRID`).
+pub(crate) fn density(
+    scenario: &Scenario,
+    analysis: &Analysis,
+    pairs: &[(usize, usize)],
+    side: usize,
+) -> Density {
+    let side = side.clamp(2, GRID);
     let n = scenario.parties.len();
     let bins: Vec<Bins> = (0..n)
-        .map(|i| Bins::for_range(analysis.ranges.get(i).copied().unwrap_or((f64::NAN, f64::NAN))))
+        .map(|i| {
+            let range = analysis.ranges.get(i).copied();
+            Bins::for_range(range.unwrap_or((f64::NAN, f64::NAN)), side)
+        })
         .collect();
-    let cells = GRID * GRID;
+    let cells = side * side;
     let size = pairs.len() * cells;
     if pairs.is_empty() {
-        return Density { bins, counts: Vec::new() };
+        return Density {
+            bins,
+            side,
+            counts: Vec::new(),
+        };
     }
     let kernel = Kernel::new(scenario);
     let counts = kernel
@@ -98,7 +118,7 @@ pub(crate) fn density(scenario: &Scenario, analysis: &Analysis, pairs: &[(usize,
                     }
                     for (p, &(i, j)) in pairs.iter().enumerate() {
                         if let (Some(x), Some(y)) = (cell[i], cell[j]) {
-                            acc[p * cells + y * GRID + x] += 1;
+                            acc[p * cells + y * side + x] += 1;
                         }
                     }
                 });
@@ -112,7 +132,7 @@ pub(crate) fn density(scenario: &Scenario, analysis: &Analysis, pairs: &[(usize,
             a
         })
         .unwrap_or_else(|| vec![0u64; size]);
-    Density { bins, counts }
+    Density { bins, side, counts }
 }
 
 #[cfg(test)]
@@ -121,7 +141,7 @@ mod tests {
 
     #[test]
     fn extremes_sit_in_the_middle_of_the_end_cells() {
-        let b = Bins::for_range((0.2, 0.9));
+        let b = Bins::for_range((0.2, 0.9), GRID);
         assert_eq!(b.cell(0.2), Some(0));
         assert_eq!(b.cell(0.9), Some(GRID - 1));
         let mid0 = (b.edge(0) + b.edge(1)) / 2.0;
@@ -132,11 +152,11 @@ mod tests {
 
     #[test]
     fn degenerate_and_missing_ranges_still_bin() {
-        let b = Bins::for_range((0.5, 0.5));
+        let b = Bins::for_range((0.5, 0.5), GRID);
         assert_eq!(b.cell(0.5), Some(GRID / 2));
         assert_eq!(b.cell(f64::NEG_INFINITY), None);
         assert_eq!(b.cell(f64::NAN), None);
-        let none = Bins::for_range((f64::INFINITY, f64::NEG_INFINITY));
-        assert_eq!(none, Bins { lo: 0.0, hi: 1.0 });
+        let none = Bins::for_range((f64::INFINITY, f64::NEG_INFINITY), 7);
+        assert_eq!((none.lo, none.hi, none.cells), (0.0, 1.0, 7));
     }
 }
