@@ -13,7 +13,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use pactum_core::{analyze, AnalysisOptions, OutcomeSpace, Party, Scenario, Semantics, UtilityFunction};
+use pactum_core::{
+    analyze, AnalysisOptions, OutcomeSpace, Party, Scenario, Semantics, UtilityFunction,
+};
 use pactum_formats::convert::{self, negmas};
 use pactum_formats::genius::{self, FileKind};
 use std::path::Path;
@@ -30,9 +32,13 @@ fuzz_target!(|data: &[u8]| {
 });
 
 fn whole_file(data: &[u8]) {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let file = Path::new("fuzz.xml");
-    let Ok((kind, root)) = genius::parse_any(file, text) else { return };
+    let Ok((kind, root)) = genius::parse_any(file, text) else {
+        return;
+    };
     match kind {
         FileKind::Domain => {
             let _ = genius::read_domain(file, &root);
@@ -49,13 +55,17 @@ fn domain_and_profile(data: &[u8]) {
         Some(i) => (&data[..i], &data[i + 1..]),
         None => data.split_at(data.len() / 2),
     };
-    let (Ok(d), Ok(p)) = (std::str::from_utf8(d), std::str::from_utf8(p)) else { return };
+    let (Ok(d), Ok(p)) = (std::str::from_utf8(d), std::str::from_utf8(p)) else {
+        return;
+    };
     let domain_file = Path::new("domain.xml");
     let profile_file = Path::new("profile.xml");
     // Both readers run whatever the root element is: a wrong root must be an
     // error, not a panic.
-    let domain = genius::parse_any(domain_file, d).and_then(|(_, root)| genius::read_domain(domain_file, &root));
-    let profile = genius::parse_any(profile_file, p).and_then(|(_, root)| genius::read_profile(profile_file, &root));
+    let domain = genius::parse_any(domain_file, d)
+        .and_then(|(_, root)| genius::read_domain(domain_file, &root));
+    let profile = genius::parse_any(profile_file, p)
+        .and_then(|(_, root)| genius::read_profile(profile_file, &root));
     let Ok(domain) = domain else { return };
     let space = convert::space(&domain, REAL_STEPS);
     let small = space.count().as_u64().is_some_and(|n| n <= MAX_OUTCOMES);
@@ -88,7 +98,10 @@ fn domain_and_profile(data: &[u8]) {
         let r = profile.reservation;
         let disc = profile.discount;
         ufuns.push((Semantics::Negmas, m.clone().raw(&space, r, disc)));
-        ufuns.push((Semantics::Negmas, m.clone().canonical(&space, r.unwrap_or(0.0), disc)));
+        ufuns.push((
+            Semantics::Negmas,
+            m.clone().canonical(&space, r.unwrap_or(0.0), disc),
+        ));
         ufuns.push((Semantics::Negmas, m.generic(&space, r, disc)));
     }
 
@@ -124,12 +137,24 @@ fn domain_and_profile(data: &[u8]) {
                 name: "fuzz".into(),
                 space: space.clone(),
                 parties: vec![
-                    Party { name: "genius".into(), ufun: g.clone() },
-                    Party { name: "negmas".into(), ufun: u.clone() },
+                    Party {
+                        name: "genius".into(),
+                        ufun: g.clone(),
+                    },
+                    Party {
+                        name: "negmas".into(),
+                        ufun: u.clone(),
+                    },
                 ],
             };
             for semantics in [Semantics::Genius, Semantics::Negmas] {
-                let _ = analyze(&scenario, &AnalysisOptions { semantics, max_outcomes: MAX_OUTCOMES });
+                let _ = analyze(
+                    &scenario,
+                    &AnalysisOptions {
+                        semantics,
+                        max_outcomes: MAX_OUTCOMES,
+                    },
+                );
             }
         }
     }
@@ -137,7 +162,9 @@ fn domain_and_profile(data: &[u8]) {
 
 /// Evaluates `u` on every outcome of `space` (which is small).
 fn eval_all(space: &OutcomeSpace, u: &UtilityFunction) {
-    let Some(n) = space.count().as_u64() else { return };
+    let Some(n) = space.count().as_u64() else {
+        return;
+    };
     let mut digits = vec![0u32; space.issues.len()];
     for k in 0..n {
         space.digits(k, &mut digits);

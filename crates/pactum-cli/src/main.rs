@@ -136,6 +136,7 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
         normalize,
         profiles: args.profiles.clone(),
         real_steps: args.real_steps,
+        max_issue_values: args.max_outcomes,
     };
     let start = Instant::now();
     let loaded = load_folder(&args.dir, &options)?;

@@ -150,12 +150,26 @@ fn plot_writes_svg_and_png_without_touching_json() {
     let svg = dir.path().join("a.svg");
     let png = dir.path().join("a.png");
     for file in [&svg, &png] {
-        let out = pactum(&["analyze", example().to_str().unwrap(), "--json", "--plot", file.to_str().unwrap()]);
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = pactum(&[
+            "analyze",
+            example().to_str().unwrap(),
+            "--json",
+            "--plot",
+            file.to_str().unwrap(),
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         serde_json::from_slice::<Value>(&out.stdout).expect("stdout stays one JSON document");
     }
     let text = std::fs::read_to_string(&svg).unwrap();
-    assert!(text.starts_with("<svg") || text.starts_with("<?xml"), "{}", &text[..40]);
+    assert!(
+        text.starts_with("<svg") || text.starts_with("<?xml"),
+        "{}",
+        &text[..40]
+    );
     assert!(text.contains("Nash") && text.contains("candidate.xml"));
     let bytes = std::fs::read(&png).unwrap();
     assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n");

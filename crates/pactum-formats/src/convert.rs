@@ -360,7 +360,7 @@ pub mod negmas {
                 .weights
                 .iter()
                 .rev()
-                .find(|w| w.index - 1 == pos as i64)
+                .find(|w| w.index == pos as i64 + 1)
                 .map(|w| w.value)
         };
         let mut bias = 0.0;

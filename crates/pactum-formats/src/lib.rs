@@ -50,6 +50,9 @@ pub struct LoadOptions {
     pub profiles: Option<Vec<String>>,
     /// Grid size for real issues.
     pub real_steps: u32,
+    /// Issues with more values than this are refused before any table is
+    /// built (an analysis could not enumerate them anyway).
+    pub max_issue_values: u64,
 }
 
 impl Default for LoadOptions {
@@ -59,6 +62,7 @@ impl Default for LoadOptions {
             normalize: Normalize::None,
             profiles: None,
             real_steps: pactum_core::outcome::DEFAULT_REAL_STEPS,
+            max_issue_values: pactum_core::analysis::DEFAULT_MAX_OUTCOMES,
         }
     }
 }
@@ -168,6 +172,22 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         .collect::<Result<_, _>>()?;
     for (_, p) in &parsed {
         check_matches_domain(&domain, p)?;
+    }
+    let limit = options.max_issue_values.min(1 << 31);
+    for issue in &domain.issues {
+        if let genius::DomainIssueKind::Integer(lo, hi) = issue.kind {
+            let values = (i128::from(hi) - i128::from(lo) + 1) as u128;
+            if values > u128::from(limit) {
+                return Err(FormatError::at(
+                    &domain.file,
+                    issue.line,
+                    ErrorKind::Invalid(format!(
+                        "integer issue {:?} has {values} values, more than the limit of {limit} (raise it with --max-outcomes)",
+                        issue.name
+                    )),
+                ));
+            }
+        }
     }
     let space = convert::space(&domain, options.real_steps);
     let ufuns = build_ufuns(&domain, &space, &parsed, options, &mut warnings)?;

@@ -216,3 +216,47 @@ fn every_shared_scenario_loads_or_fails_cleanly() {
     }
     assert!(loaded > 100, "only {loaded} scenario folders found");
 }
+
+/// Found by fuzzing: extreme weight indices and huge integer issues.
+#[test]
+fn extreme_indices_and_huge_integer_issues_fail_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = r#"<negotiation_template><utility_space><objective index="0" name="r">
+<issue index="1" name="a" type="integer" lowerbound="0" upperbound="4294967295"/>
+</objective></utility_space></negotiation_template>"#;
+    let p = r#"<utility_space><objective index="0" name="r">
+<weight index="-9223372036854775808" value="1"/><weight index="9223372036854775807" value="1"/>
+<issue index="1" name="a" type="integer" lowerbound="0" upperbound="4294967295"><evaluator ftype="linear" slope="1" offset="0"/></issue>
+</objective></utility_space>"#;
+    std::fs::write(dir.path().join("d.xml"), d).unwrap();
+    std::fs::write(dir.path().join("p.xml"), p).unwrap();
+    for semantics in [Semantics::Genius, Semantics::Negmas] {
+        let t = std::time::Instant::now();
+        let e = load_folder(
+            dir.path(),
+            &LoadOptions {
+                semantics,
+                ..LoadOptions::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            e.to_string().contains("d.xml:2:") && e.to_string().contains("4294967296"),
+            "{e}"
+        );
+        assert!(t.elapsed().as_secs() < 5);
+    }
+    // Within the limit, the extreme weight indices become NegMAS's bias, without overflow.
+    let small = d.replace("4294967295", "3");
+    std::fs::write(dir.path().join("d.xml"), small).unwrap();
+    std::fs::write(dir.path().join("p.xml"), p.replace("4294967295", "3")).unwrap();
+    let l = load_folder(
+        dir.path(),
+        &LoadOptions {
+            semantics: Semantics::Negmas,
+            ..LoadOptions::default()
+        },
+    )
+    .unwrap();
+    assert_eq!(l.scenario.parties[0].ufun.additive.bias, 2.0);
+}
