@@ -106,6 +106,30 @@ fn weight_warning(profile: &Profile, sum: f64, warnings: &mut Vec<String>) {
     }
 }
 
+/// The ranges of a rectangle's bounds that `keep` selects, issue indices
+/// resolved to positions in the domain.
+fn rect_ranges(
+    domain: &Domain,
+    file: &Path,
+    r: &crate::genius::Rect,
+    keep: impl Fn(&crate::genius::RectBound) -> bool,
+) -> Result<Vec<Range>, FormatError> {
+    r.bounds
+        .iter()
+        .filter(|b| keep(b))
+        .map(|b| {
+            let issue = domain.issues.iter().position(|i| i.index == b.index).ok_or_else(|| {
+                invalid(
+                    file,
+                    r.line,
+                    format!("rectangle bound refers to issue index {}, which the domain does not declare", b.index),
+                )
+            })?;
+            Ok(Range { issue, min: b.min, max: b.max })
+        })
+        .collect()
+}
+
 /// A profile under GENIUS 10.4's rules.
 pub fn genius_ufun(
     domain: &Domain,
@@ -135,17 +159,7 @@ pub fn genius_ufun(
         let mut rectangles = Vec::new();
         for r in &nl.rects {
             let excludes = r.bounds.iter().any(|b| b.tag == "EXCLUDES");
-            let mut ranges = Vec::new();
-            for b in r.bounds.iter().filter(|b| !excludes || b.tag == "EXCLUDES") {
-                let issue = domain.issues.iter().position(|i| i.index == b.index).ok_or_else(|| {
-                    invalid(file, r.line, format!("rectangle bound refers to issue index {}, which the domain does not declare", b.index))
-                })?;
-                ranges.push(Range {
-                    issue,
-                    min: b.min,
-                    max: b.max,
-                });
-            }
+            let ranges = rect_ranges(domain, file, r, |b| !excludes || b.tag == "EXCLUDES")?;
             rectangles.push(HyperRectangle {
                 utility: r.utility * r.weight,
                 ranges,
@@ -655,18 +669,8 @@ pub mod negmas {
         }
         let mut rectangles = Vec::new();
         for r in &nl.rects {
-            let mut ranges = Vec::new();
             // NegMAS reads every child as an inclusion, whatever its tag.
-            for b in &r.bounds {
-                let issue = domain.issues.iter().position(|i| i.index == b.index).ok_or_else(|| {
-                    invalid(&profile.file, r.line, format!("rectangle bound refers to issue index {}, which the domain does not declare", b.index))
-                })?;
-                ranges.push(Range {
-                    issue,
-                    min: b.min,
-                    max: b.max,
-                });
-            }
+            let ranges = rect_ranges(domain, &profile.file, r, |_| true)?;
             rectangles.push(HyperRectangle {
                 utility: r.utility,
                 ranges,
