@@ -330,7 +330,7 @@ impl CompiledUfun {
         finish(u, self.cap, self.affine)
     }
 
-    /// Largest and smallest additive contribution of each issue (for bounds).
+    /// The `weight·value(option)` products of one issue.
     pub fn table(&self, issue: usize) -> &[f64] {
         &self.tables[issue]
     }
