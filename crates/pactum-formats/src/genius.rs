@@ -220,6 +220,18 @@ fn required<T>(
     })
 }
 
+/// A required numeric attribute.
+fn req_f64(file: &Path, el: &Element, key: &str, expected: &str) -> Result<f64, FormatError> {
+    let v = num::<f64>(file, el, key, "a number")?;
+    required(file, el, key, expected, v)
+}
+
+/// A required integer attribute.
+fn req_int(file: &Path, el: &Element, key: &str, expected: &str) -> Result<i64, FormatError> {
+    let v = int_attr(file, el, key)?;
+    required(file, el, key, expected, v)
+}
+
 /// Parses an integer that GENIUS files sometimes write as `5.0`.
 fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatError> {
     let Some(v) = el.attr(key) else {
@@ -277,13 +289,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
     let mut warnings = Vec::new();
     for el in els {
         let name = required(file, el, "name", "the issue's name", el.attr("name"))?.to_string();
-        let index = required(
-            file,
-            el,
-            "index",
-            "the issue's number",
-            int_attr(file, el, "index")?,
-        )?;
+        let index = req_int(file, el, "index", "the issue's number")?;
         if let Some(prev) = issues.iter().find(|i| i.index == index) {
             return Err(FormatError::at(
                 file,
@@ -334,20 +340,8 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
             }
             "real" => {
                 let src = el.child("range").unwrap_or(el);
-                let lo = required(
-                    file,
-                    src,
-                    "lowerbound",
-                    "a number",
-                    num::<f64>(file, src, "lowerbound", "a number")?,
-                )?;
-                let hi = required(
-                    file,
-                    src,
-                    "upperbound",
-                    "a number",
-                    num::<f64>(file, src, "upperbound", "a number")?,
-                )?;
+                let lo = req_f64(file, src, "lowerbound", "a number")?;
+                let hi = req_f64(file, src, "upperbound", "a number")?;
                 if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                     return Err(FormatError::at(
                         file,
@@ -419,20 +413,8 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
     }
     let mut weights = Vec::new();
     for w in obj.children_named("weight") {
-        let index = required(
-            file,
-            w,
-            "index",
-            "the issue's number",
-            int_attr(file, w, "index")?,
-        )?;
-        let value = required(
-            file,
-            w,
-            "value",
-            "the weight",
-            num::<f64>(file, w, "value", "a number")?,
-        )?;
+        let index = req_int(file, w, "index", "the issue's number")?;
+        let value = req_f64(file, w, "value", "the weight")?;
         if !value.is_finite() || value < 0.0 {
             return Err(FormatError::at(
                 file,
@@ -559,37 +541,13 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
         .to_ascii_lowercase();
     let mut rects = Vec::new();
     for r in ufun.children_named("hyperRectangle") {
-        let utility = required(
-            file,
-            r,
-            "utility",
-            "a number",
-            num::<f64>(file, r, "utility", "a number")?,
-        )?;
+        let utility = req_f64(file, r, "utility", "a number")?;
         let weight = num::<f64>(file, r, "weight", "a number")?.unwrap_or(1.0);
         let mut bounds = Vec::new();
         for b in &r.children {
-            let index = required(
-                file,
-                b,
-                "index",
-                "the issue's number",
-                int_attr(file, b, "index")?,
-            )?;
-            let min = required(
-                file,
-                b,
-                "min",
-                "a number",
-                num::<f64>(file, b, "min", "a number")?,
-            )?;
-            let max = required(
-                file,
-                b,
-                "max",
-                "a number",
-                num::<f64>(file, b, "max", "a number")?,
-            )?;
+            let index = req_int(file, b, "index", "the issue's number")?;
+            let min = req_f64(file, b, "min", "a number")?;
+            let max = req_f64(file, b, "max", "a number")?;
             bounds.push(RectBound {
                 tag: b.name.clone(),
                 index,
