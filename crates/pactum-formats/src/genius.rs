@@ -166,9 +166,9 @@ pub enum FileKind {
 }
 
 /// Parses a GENIUS file, telling domains from profiles by the root element.
-pub fn parse_any(file: &Path, text: &str) -> Result<(FileKind, Element), FormatError> {
+pub fn parse_any<'t>(file: &Path, text: &'t str) -> Result<(FileKind, Element<'t>), FormatError> {
     let root = xml::parse(file, text)?;
-    let kind = match root.name.as_str() {
+    let kind = match root.name.as_ref() {
         "negotiation_template" => FileKind::Domain,
         "utility_space" => FileKind::Profile,
         _ => FileKind::Other,
@@ -190,7 +190,7 @@ fn num<T: std::str::FromStr>(
                 file,
                 el.line,
                 ErrorKind::BadAttribute {
-                    element: el.name.clone(),
+                    element: el.name.to_string(),
                     attribute: key.into(),
                     found: v.into(),
                     expected: expected.into(),
@@ -212,7 +212,7 @@ fn required<T>(
             file,
             el.line,
             ErrorKind::MissingAttribute {
-                element: el.name.clone(),
+                element: el.name.to_string(),
                 attribute: key.into(),
                 expected: expected.into(),
             },
@@ -247,7 +247,7 @@ fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatE
             file,
             el.line,
             ErrorKind::BadAttribute {
-                element: el.name.clone(),
+                element: el.name.to_string(),
                 attribute: key.into(),
                 found: v.into(),
                 expected: "an integer".into(),
@@ -258,15 +258,15 @@ fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatE
 
 /// The element whose children are the issues: the `objective` under
 /// `utility_space` when there is one, else `utility_space` itself.
-fn objective(root: &Element) -> &Element {
+fn objective<'a, 't>(root: &'a Element<'t>) -> &'a Element<'t> {
     root.child("objective").unwrap_or(root)
 }
 
 /// Collects `issue` elements, descending into nested objectives (GENIUS
 /// domains may group issues under sub-objectives).
-fn collect_issues<'a>(el: &'a Element, out: &mut Vec<&'a Element>) {
+fn collect_issues<'a, 't>(el: &'a Element<'t>, out: &mut Vec<&'a Element<'t>>) {
     for c in &el.children {
-        match c.name.as_str() {
+        match c.name.as_ref() {
             "issue" => out.push(c),
             "objective" => collect_issues(c, out),
             _ => {}
@@ -504,8 +504,8 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
     })
 }
 
-fn find<'a>(el: &'a Element, names: &[&str]) -> Option<&'a Element> {
-    if names.contains(&el.name.as_str()) {
+fn find<'a, 't>(el: &'a Element<'t>, names: &[&str]) -> Option<&'a Element<'t>> {
+    if names.contains(&el.name.as_ref()) {
         return Some(el);
     }
     el.children.iter().find_map(|c| find(c, names))
@@ -549,7 +549,7 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
             let min = req_f64(file, b, "min", "a number")?;
             let max = req_f64(file, b, "max", "a number")?;
             bounds.push(RectBound {
-                tag: b.name.clone(),
+                tag: b.name.to_string(),
                 index,
                 min,
                 max,

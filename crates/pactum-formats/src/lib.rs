@@ -115,13 +115,20 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         }
     }
     names.sort();
+    // Texts are read first: parsed elements borrow from them.
+    let files: Vec<(String, PathBuf, String)> = names
+        .into_iter()
+        .map(|name| {
+            let path = dir.join(&name);
+            read_text(&path).map(|text| (name, path, text))
+        })
+        .collect::<Result<_, _>>()?;
     let mut domain = None;
     let mut profiles: Vec<(String, PathBuf, genius::Element)> = Vec::new();
     let mut warnings = Vec::new();
-    for name in names {
-        let path = dir.join(&name);
-        let text = read_text(&path)?;
-        let (kind, root) = genius::parse_any(&path, &text)?;
+    for (name, path, text) in &files {
+        let (name, path) = (name.clone(), path.clone());
+        let (kind, root) = genius::parse_any(&path, text)?;
         match kind {
             genius::FileKind::Domain => {
                 if let Some((prev, _, _)) = &domain {

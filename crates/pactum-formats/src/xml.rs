@@ -1,40 +1,48 @@
 //! A small element tree over quick-xml that remembers line numbers, so that
 //! every later error can say where in the file the problem is.
+//!
+//! Names and attribute values borrow from the file's text (only values with
+//! entities are decoded into new strings): reading a scenario then costs a
+//! few allocations per element, not two per attribute.
 
 use crate::error::{ErrorKind, FormatError};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
+use std::borrow::Cow;
 use std::path::Path;
 
 /// An XML element with its attributes, children and starting line.
 #[derive(Debug, Clone)]
-pub struct Element {
+pub struct Element<'t> {
     /// Tag name.
-    pub name: String,
+    pub name: Cow<'t, str>,
     /// Attributes in document order, entity-decoded.
-    pub attrs: Vec<(String, String)>,
+    pub attrs: Vec<(Cow<'t, str>, Cow<'t, str>)>,
     /// Child elements in document order.
-    pub children: Vec<Element>,
+    pub children: Vec<Element<'t>>,
     /// 1-based line of the start tag.
     pub line: usize,
 }
 
-impl Element {
+impl<'t> Element<'t> {
     /// The value of attribute `key`, if present.
     pub fn attr(&self, key: &str) -> Option<&str> {
         self.attrs
             .iter()
             .find(|(k, _)| k == key)
-            .map(|(_, v)| v.as_str())
+            .map(|(_, v)| v.as_ref())
     }
 
     /// Child elements named `name`.
-    pub fn children_named<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Element> + 'a {
+    pub fn children_named<'a>(
+        &'a self,
+        name: &'a str,
+    ) -> impl Iterator<Item = &'a Element<'t>> + 'a {
         self.children.iter().filter(move |c| c.name == name)
     }
 
     /// The first child named `name`.
-    pub fn child(&self, name: &str) -> Option<&Element> {
+    pub fn child(&self, name: &str) -> Option<&Element<'t>> {
         self.children.iter().find(|c| c.name == name)
     }
 }
@@ -63,7 +71,7 @@ impl Lines<'_> {
 }
 
 /// Parses `text` (the contents of `file`) into its root element.
-pub fn parse(file: &Path, text: &str) -> Result<Element, FormatError> {
+pub fn parse<'t>(file: &Path, text: &'t str) -> Result<Element<'t>, FormatError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut reader = Reader::from_str(text);
     reader.config_mut().trim_text(true);
@@ -72,8 +80,8 @@ pub fn parse(file: &Path, text: &str) -> Result<Element, FormatError> {
         pos: 0,
         line: 1,
     };
-    let mut stack: Vec<Element> = Vec::new();
-    let mut root: Option<Element> = None;
+    let mut stack: Vec<Element<'t>> = Vec::new();
+    let mut root: Option<Element<'t>> = None;
     loop {
         let before = reader.buffer_position() as usize;
         let event = reader.read_event();
@@ -86,11 +94,11 @@ pub fn parse(file: &Path, text: &str) -> Result<Element, FormatError> {
             Ok(Event::Eof) => break,
             Ok(Event::Start(s)) => {
                 let line = lines.at(before + leading_ws(&text.as_bytes()[before..]));
-                stack.push(element(file, line, &s)?);
+                stack.push(element(file, text, line, &s)?);
             }
             Ok(Event::Empty(s)) => {
                 let line = lines.at(before + leading_ws(&text.as_bytes()[before..]));
-                let el = element(file, line, &s)?;
+                let el = element(file, text, line, &s)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None => set_root(file, &mut root, el)?,
@@ -130,7 +138,11 @@ fn leading_ws(b: &[u8]) -> usize {
     b.iter().take_while(|c| c.is_ascii_whitespace()).count()
 }
 
-fn set_root(file: &Path, root: &mut Option<Element>, el: Element) -> Result<(), FormatError> {
+fn set_root<'t>(
+    file: &Path,
+    root: &mut Option<Element<'t>>,
+    el: Element<'t>,
+) -> Result<(), FormatError> {
     if root.is_some() {
         return Err(FormatError::at(
             file,
@@ -142,16 +154,49 @@ fn set_root(file: &Path, root: &mut Option<Element>, el: Element) -> Result<(), 
     Ok(())
 }
 
-fn element(file: &Path, line: usize, s: &BytesStart) -> Result<Element, FormatError> {
-    let name = String::from_utf8_lossy(s.name().as_ref()).into_owned();
+/// `bytes` as a slice of `text`, when it points into it (events of a reader
+/// over a `&str` borrow from that string).
+fn within<'t>(text: &'t str, bytes: &[u8]) -> Option<&'t str> {
+    let base = text.as_ptr() as usize;
+    let start = bytes.as_ptr() as usize;
+    if start < base || start + bytes.len() > base + text.len() {
+        return None;
+    }
+    text.get(start - base..start - base + bytes.len())
+}
+
+fn borrowed<'t>(text: &'t str, bytes: &[u8]) -> Cow<'t, str> {
+    match within(text, bytes) {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(String::from_utf8_lossy(bytes).into_owned()),
+    }
+}
+
+fn element<'t>(
+    file: &Path,
+    text: &'t str,
+    line: usize,
+    s: &BytesStart,
+) -> Result<Element<'t>, FormatError> {
+    let name = borrowed(text, s.name().as_ref());
     let mut attrs = Vec::new();
     for a in s.attributes() {
         let a = a.map_err(|e| FormatError::at(file, line, ErrorKind::Xml(e.to_string())))?;
-        let key = String::from_utf8_lossy(a.key.as_ref()).into_owned();
-        let value = a
-            .unescape_value()
-            .map_err(|e| FormatError::at(file, line, ErrorKind::Xml(e.to_string())))?
-            .into_owned();
+        let key = borrowed(text, a.key.as_ref());
+        let value = if a.value.contains(&b'&') {
+            Cow::Owned(
+                a.unescape_value()
+                    .map_err(|e| FormatError::at(file, line, ErrorKind::Xml(e.to_string())))?
+                    .into_owned(),
+            )
+        } else {
+            match std::str::from_utf8(&a.value) {
+                Ok(_) => borrowed(text, &a.value),
+                Err(_) => {
+                    return Err(FormatError::at(file, line, ErrorKind::Encoding));
+                }
+            }
+        };
         attrs.push((key, value));
     }
     Ok(Element {
