@@ -1,0 +1,1179 @@
+//! Records of a room and the typed views the workspace computes from them.
+//!
+//! A record's body is kept as the JSON object it came in as: case files carry
+//! far more than the workspace interprets (provenance lines, notes on dates,
+//! factions), and a mediator's export must give all of it back byte for byte.
+//! The workspace reads the fields it needs through accessors and writes new
+//! records from typed inputs ([`StanceInput`], [`DraftInput`], ...) that are
+//! validated here, naming the offending field.
+
+use crate::visibility::Visibility;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use std::collections::{BTreeMap, HashMap};
+
+/// A JSON object: a record's body.
+pub type Body = Map<String, Value>;
+
+/// What a record is. The names are the store's `kind` column and the case
+/// file's collection names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// The case's metadata (title, disclaimer, sources, conventions).
+    Meta,
+    /// A party, mediator or observer, with its delegates.
+    Party,
+    /// An issue with its options.
+    Issue,
+    /// A version of the single negotiating text (or a document set, a counter-proposal).
+    Text,
+    /// A meeting.
+    Meeting,
+    /// A party's stance on an issue, text or point.
+    Stance,
+    /// An additional document attached to a version or a meeting.
+    Document,
+    /// A free-text note.
+    Note,
+    /// A party's private preference model.
+    Preference,
+    /// What a case says about its preference models as a whole (label, formula).
+    PreferenceSet,
+}
+
+impl Kind {
+    /// Every kind, in the order a case file lists them.
+    pub const ALL: [Kind; 10] = [
+        Kind::Meta,
+        Kind::Party,
+        Kind::Issue,
+        Kind::Text,
+        Kind::Meeting,
+        Kind::Stance,
+        Kind::Document,
+        Kind::Note,
+        Kind::PreferenceSet,
+        Kind::Preference,
+    ];
+
+    /// The store's name for the kind.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Meta => "meta",
+            Kind::Party => "party",
+            Kind::Issue => "issue",
+            Kind::Text => "text",
+            Kind::Meeting => "meeting",
+            Kind::Stance => "stance",
+            Kind::Document => "document",
+            Kind::Note => "note",
+            Kind::Preference => "preference",
+            Kind::PreferenceSet => "preference_set",
+        }
+    }
+
+    /// The kind a store name stands for.
+    pub fn parse(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// One record of a room.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// What it is.
+    pub kind: Kind,
+    /// Unique within the room and kind.
+    pub id: String,
+    /// Who may see it.
+    pub visibility: Visibility,
+    /// The record as a JSON object (its `id` field included where the kind has one).
+    pub body: Body,
+}
+
+impl Record {
+    /// A string field of the body.
+    pub fn str(&self, field: &str) -> Option<&str> {
+        self.body.get(field).and_then(Value::as_str)
+    }
+
+    /// A list-of-strings field of the body (missing or mistyped entries skipped).
+    pub fn strs(&self, field: &str) -> Vec<&str> {
+        strs(&self.body, field)
+    }
+}
+
+fn strs<'a>(body: &'a Body, field: &str) -> Vec<&'a str> {
+    body.get(field)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default()
+}
+
+/// A party's role in the room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PartyKind {
+    /// Has a stake and a say.
+    Party,
+    /// Holds the text and the process.
+    Mediator,
+    /// Follows the talks.
+    Observer,
+}
+
+impl PartyKind {
+    /// Reads a party record's `kind`; unknown values are treated as observers
+    /// so that nothing unknown gains a mediator's rights.
+    pub fn of(party: &Record) -> PartyKind {
+        match party.str("kind") {
+            Some("mediator") => PartyKind::Mediator,
+            Some("party") => PartyKind::Party,
+            _ => PartyKind::Observer,
+        }
+    }
+}
+
+/// A party's disposition toward a point, an issue or a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StanceKind {
+    /// Accepts.
+    Accepts,
+    /// Rejects.
+    Rejects,
+    /// Accepts in part, in principle, or subject to conditions.
+    Conditional,
+    /// Proposes an amendment (its wording in the stance's `amendment`).
+    ProposesAmendment,
+    /// Discussed, not disclosed.
+    Unknown,
+}
+
+impl StanceKind {
+    /// Every stance kind, for forms and legends.
+    pub const ALL: [StanceKind; 5] = [
+        StanceKind::Accepts,
+        StanceKind::Rejects,
+        StanceKind::Conditional,
+        StanceKind::ProposesAmendment,
+        StanceKind::Unknown,
+    ];
+
+    /// The case-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StanceKind::Accepts => "accepts",
+            StanceKind::Rejects => "rejects",
+            StanceKind::Conditional => "conditional",
+            StanceKind::ProposesAmendment => "proposes_amendment",
+            StanceKind::Unknown => "unknown",
+        }
+    }
+
+    /// Parses the case-file spelling.
+    pub fn parse(s: &str) -> Option<StanceKind> {
+        StanceKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// How far a report can be trusted: the case schema's tags, plus what a
+/// party records about itself through its own delegation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reliability {
+    /// Recorded by the party's own delegation in the workspace.
+    OwnDelegation,
+    /// Statement attributed by name to an official of a party.
+    OfficialOnRecord,
+    /// Report attributed to a named outlet.
+    NamedOutletReport,
+    /// Unnamed officials or sources.
+    UnnamedSource,
+    /// A report publicly denied by a party it concerns.
+    DeniedByParty,
+    /// An unattributed assertion by a source's author.
+    AuthorCommentary,
+}
+
+impl Reliability {
+    /// Every tag, most reliable first.
+    pub const ALL: [Reliability; 6] = [
+        Reliability::OwnDelegation,
+        Reliability::OfficialOnRecord,
+        Reliability::NamedOutletReport,
+        Reliability::UnnamedSource,
+        Reliability::DeniedByParty,
+        Reliability::AuthorCommentary,
+    ];
+
+    /// The case-file spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reliability::OwnDelegation => "own_delegation",
+            Reliability::OfficialOnRecord => "official_on_record",
+            Reliability::NamedOutletReport => "named_outlet_report",
+            Reliability::UnnamedSource => "unnamed_source",
+            Reliability::DeniedByParty => "denied_by_party",
+            Reliability::AuthorCommentary => "author_commentary",
+        }
+    }
+
+    /// Parses the case-file spelling.
+    pub fn parse(s: &str) -> Option<Reliability> {
+        Reliability::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// A bad value in a write, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[error("{field}: {message}")]
+pub struct FieldError {
+    /// The field, as a dotted path (`provenance.reliability`).
+    pub field: String,
+    /// What was expected.
+    pub message: String,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// The visible records of a room, indexed for the views below.
+#[derive(Debug, Default, Clone)]
+pub struct Room {
+    /// Records in the store's order.
+    pub records: Vec<Record>,
+}
+
+impl Room {
+    /// Records of one kind, in order.
+    pub fn of(&self, kind: Kind) -> impl Iterator<Item = &Record> {
+        self.records.iter().filter(move |r| r.kind == kind)
+    }
+
+    /// One record.
+    pub fn get(&self, kind: Kind, id: &str) -> Option<&Record> {
+        self.records.iter().find(|r| r.kind == kind && r.id == id)
+    }
+
+    /// The mediating party's id, if the room has one.
+    pub fn mediator(&self) -> Option<&str> {
+        self.of(Kind::Party)
+            .find(|p| PartyKind::of(p) == PartyKind::Mediator)
+            .map(|p| p.id.as_str())
+    }
+
+    /// Parties by id, for display names.
+    pub fn party_names(&self) -> HashMap<&str, &str> {
+        self.of(Kind::Party)
+            .map(|p| (p.id.as_str(), p.str("name").unwrap_or(&p.id)))
+            .collect()
+    }
+
+    /// Versions of the single text in sequence order (unnumbered ones after,
+    /// in record order).
+    pub fn texts(&self) -> Vec<&Record> {
+        let mut texts: Vec<&Record> = self.of(Kind::Text).collect();
+        texts.sort_by_key(|t| {
+            t.body
+                .get("version")
+                .and_then(Value::as_u64)
+                .unwrap_or(u64::MAX)
+        });
+        texts
+    }
+
+    /// The stance matrix of one text: for each party of kind `party` (and the
+    /// mediator, whose reported positions are kept like anyone's) and each
+    /// point, the stances that bear on it.
+    pub fn matrix(&self, text_id: &str) -> Option<Matrix> {
+        let text = self.get(Kind::Text, text_id)?;
+        let points = points(text);
+        let parties: Vec<(String, String)> = self
+            .of(Kind::Party)
+            .filter(|p| PartyKind::of(p) != PartyKind::Observer)
+            .map(|p| (p.id.clone(), p.str("name").unwrap_or(&p.id).to_string()))
+            .collect();
+        let mut cells: BTreeMap<(usize, usize), Vec<Cell>> = BTreeMap::new();
+        let mut text_level: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
+        for stance in self.of(Kind::Stance) {
+            let Some(row) = parties
+                .iter()
+                .position(|(id, _)| Some(id.as_str()) == stance.str("party_id"))
+            else {
+                continue;
+            };
+            let target = stance.body.get("target").and_then(Value::as_object);
+            let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
+            let cell = Cell::of(stance);
+            if let Some(point_id) = field("point_id") {
+                if let Some(col) = points.iter().position(|p| p.id == point_id) {
+                    cells.entry((row, col)).or_default().push(cell.direct());
+                }
+                continue;
+            }
+            if let Some(issue_id) = field("issue_id") {
+                let mut hit = false;
+                for (col, p) in points.iter().enumerate() {
+                    if p.issue_ids.iter().any(|i| i == issue_id) {
+                        cells
+                            .entry((row, col))
+                            .or_default()
+                            .push(cell.clone().via_issue(issue_id));
+                        hit = true;
+                    }
+                }
+                if hit || field("text_id") != Some(text_id) {
+                    continue;
+                }
+            }
+            if field("text_id") == Some(text_id) {
+                text_level.entry(row).or_default().push(cell);
+            }
+        }
+        let rows = parties
+            .into_iter()
+            .enumerate()
+            .map(|(r, (party_id, name))| MatrixRow {
+                party_id,
+                name,
+                whole_text: text_level.remove(&r).unwrap_or_default(),
+                cells: (0..points.len())
+                    .map(|c| cells.remove(&(r, c)).unwrap_or_default())
+                    .collect(),
+            })
+            .collect();
+        Some(Matrix {
+            text_id: text_id.to_string(),
+            points,
+            rows,
+        })
+    }
+
+    /// Meetings and text versions in date order; undated items sort by their
+    /// not-before date, and items with neither come last in record order.
+    pub fn timeline(&self) -> Vec<TimelineItem> {
+        let mut items: Vec<TimelineItem> = Vec::new();
+        for m in self.of(Kind::Meeting) {
+            items.push(TimelineItem {
+                kind: Kind::Meeting,
+                id: m.id.clone(),
+                title: m.str("title").unwrap_or(&m.id).to_string(),
+                date: m.str("date").map(str::to_string),
+                not_before: m.str("not_before").map(str::to_string),
+                detail: m.str("place").unwrap_or_default().to_string(),
+            });
+        }
+        for t in self.of(Kind::Text) {
+            let published = t
+                .body
+                .get("publications")
+                .and_then(Value::as_array)
+                .and_then(|p| {
+                    p.iter()
+                        .filter_map(|p| p.get("at").and_then(Value::as_str))
+                        .min()
+                })
+                .map(|d| d.get(..10).unwrap_or(d).to_string());
+            let not_before = t
+                .body
+                .get("reported_facts")
+                .and_then(Value::as_array)
+                .and_then(|f| {
+                    f.iter()
+                        .filter_map(|c| {
+                            let p = c.get("provenance")?;
+                            p.get("reported_on")
+                                .and_then(Value::as_str)
+                                .or(p.get("not_before").and_then(Value::as_str))
+                        })
+                        .min()
+                })
+                .map(str::to_string);
+            items.push(TimelineItem {
+                kind: Kind::Text,
+                id: t.id.clone(),
+                title: t.str("label").unwrap_or(&t.id).to_string(),
+                date: published,
+                not_before,
+                detail: match t.str("status") {
+                    Some("draft") => "draft".into(),
+                    _ => t.str("kind").unwrap_or("text").replace('_', " "),
+                },
+            });
+        }
+        items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        items
+    }
+}
+
+/// A point of a text as the views read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PointView {
+    /// Point id (`<text prefix>.<point>`).
+    pub id: String,
+    /// Number in the text, if known.
+    pub number: Option<u32>,
+    /// Title (the case format's `topic`).
+    pub title: String,
+    /// Wording (the case format's `text`), empty when not known.
+    pub body: String,
+    /// Summary of what is reported about the point.
+    pub summary: String,
+    /// Issues the point bears on.
+    pub issue_ids: Vec<String>,
+}
+
+/// The points of a text record.
+pub fn points(text: &Record) -> Vec<PointView> {
+    text.body
+        .get("points")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .filter_map(Value::as_object)
+                .map(|p| PointView {
+                    id: p
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    number: p
+                        .get("number")
+                        .and_then(Value::as_u64)
+                        .and_then(|n| u32::try_from(n).ok()),
+                    title: p
+                        .get("topic")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    body: p
+                        .get("text")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    summary: p
+                        .get("summary")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_string(),
+                    issue_ids: strs(p, "issue_ids")
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// One stance as a matrix cell shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cell {
+    /// Stance record id.
+    pub stance_id: String,
+    /// The disposition.
+    pub stance: String,
+    /// The reliability tag of its provenance.
+    pub reliability: String,
+    /// Who reported it.
+    pub source: String,
+    /// When (or not before when).
+    pub date: Option<String>,
+    /// One-line summary.
+    pub summary: String,
+    /// Proposed wording, for amendments.
+    pub amendment: Option<String>,
+    /// How the stance reaches the point: `point`, `issue:<id>` or `text`.
+    pub via: String,
+}
+
+impl Cell {
+    fn of(stance: &Record) -> Cell {
+        let prov = stance.body.get("provenance").and_then(Value::as_object);
+        let pf = |f: &str| prov.and_then(|p| p.get(f)).and_then(Value::as_str);
+        Cell {
+            stance_id: stance.id.clone(),
+            stance: stance.str("stance").unwrap_or("unknown").to_string(),
+            reliability: pf("reliability").unwrap_or("unnamed_source").to_string(),
+            source: pf("source").unwrap_or_default().to_string(),
+            date: stance
+                .str("date")
+                .or(pf("reported_on"))
+                .or(pf("not_before"))
+                .map(str::to_string),
+            summary: stance.str("summary").unwrap_or_default().to_string(),
+            amendment: stance.str("amendment").map(str::to_string),
+            via: "text".into(),
+        }
+    }
+
+    fn direct(mut self) -> Cell {
+        self.via = "point".into();
+        self
+    }
+
+    fn via_issue(mut self, issue: &str) -> Cell {
+        self.via = format!("issue:{issue}");
+        self
+    }
+}
+
+/// Parties × points of one text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Matrix {
+    /// The text.
+    pub text_id: String,
+    /// Its points, in order.
+    pub points: Vec<PointView>,
+    /// One row per party (observers excluded).
+    pub rows: Vec<MatrixRow>,
+}
+
+/// One party's row of the matrix.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MatrixRow {
+    /// Party id.
+    pub party_id: String,
+    /// Display name.
+    pub name: String,
+    /// Stances on the text as a whole.
+    pub whole_text: Vec<Cell>,
+    /// Per point (same order as the matrix's points): direct stances first,
+    /// then those that reach the point through one of its issues.
+    pub cells: Vec<Vec<Cell>>,
+}
+
+/// An entry of a room's timeline.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineItem {
+    /// Meeting or text.
+    pub kind: Kind,
+    /// Record id.
+    pub id: String,
+    /// Title or label.
+    pub title: String,
+    /// Known date (ISO).
+    pub date: Option<String>,
+    /// Earliest possible date when the date is unknown.
+    pub not_before: Option<String>,
+    /// Place, or the text's kind or status.
+    pub detail: String,
+}
+
+impl TimelineItem {
+    fn sort_key(&self) -> (u8, String) {
+        match (&self.date, &self.not_before) {
+            (Some(d), _) => (0, d.clone()),
+            (None, Some(d)) => (0, d.clone()),
+            (None, None) => (1, String::new()),
+        }
+    }
+}
+
+/// Provenance as a write gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvenanceInput {
+    /// Speaker or outlet.
+    pub source: String,
+    /// Reliability tag.
+    pub reliability: Reliability,
+    /// Date of the statement (ISO), if known.
+    #[serde(default)]
+    pub reported_on: Option<String>,
+    /// Earliest possible date, when the date is unknown.
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// Verbatim quote.
+    #[serde(default)]
+    pub quote: Option<String>,
+}
+
+/// What the stance is about.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// An issue.
+    #[serde(default)]
+    pub issue_id: Option<String>,
+    /// A text version.
+    #[serde(default)]
+    pub text_id: Option<String>,
+    /// A point of that text.
+    #[serde(default)]
+    pub point_id: Option<String>,
+}
+
+/// A stance as recorded through the workspace.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StanceInput {
+    /// Whose stance.
+    pub party_id: String,
+    /// About what.
+    pub target: Target,
+    /// The disposition.
+    pub stance: StanceKind,
+    /// Proposed wording (required for `proposes_amendment`).
+    #[serde(default)]
+    pub amendment: Option<String>,
+    /// One-line summary or rationale.
+    pub summary: String,
+    /// Options favoured (ids of the target issue's options).
+    #[serde(default)]
+    pub preferred_option_ids: Vec<String>,
+    /// Options ruled out.
+    #[serde(default)]
+    pub ruled_out_option_ids: Vec<String>,
+    /// Date the stance was expressed.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Meeting where it was expressed.
+    #[serde(default)]
+    pub meeting_id: Option<String>,
+    /// Where it comes from.
+    pub provenance: ProvenanceInput,
+    /// Who may see it (defaults to the party and the mediator).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+fn check_date(field: &str, d: &Option<String>) -> Result<(), FieldError> {
+    if let Some(d) = d {
+        let b = d.as_bytes();
+        let ok = b.len() == 10
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || i == 7 || c.is_ascii_digit());
+        if !ok {
+            return Err(FieldError::new(field, "expected a date as YYYY-MM-DD"));
+        }
+    }
+    Ok(())
+}
+
+fn non_empty(field: &str, s: &str) -> Result<(), FieldError> {
+    if s.trim().is_empty() {
+        Err(FieldError::new(field, "must not be empty"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Checks that a visibility names only parties of the room.
+pub fn check_visibility(room: &Room, field: &str, v: &Visibility) -> Result<(), FieldError> {
+    for p in v.named_parties() {
+        if room.get(Kind::Party, p).is_none() {
+            return Err(FieldError::new(field, format!("unknown party {p:?}")));
+        }
+    }
+    Ok(())
+}
+
+impl StanceInput {
+    /// Validates against the room and builds the record body (in the case
+    /// format's shape, so exports read like the case files they came from).
+    pub fn into_record(self, room: &Room, id: String) -> Result<Record, FieldError> {
+        if room.get(Kind::Party, &self.party_id).is_none() {
+            return Err(FieldError::new(
+                "party_id",
+                format!("unknown party {:?}", self.party_id),
+            ));
+        }
+        let t = &self.target;
+        if t.issue_id.is_none() && t.text_id.is_none() && t.point_id.is_none() {
+            return Err(FieldError::new(
+                "target",
+                "name an issue_id, a text_id or a point_id",
+            ));
+        }
+        if let Some(i) = &t.issue_id {
+            if room.get(Kind::Issue, i).is_none() {
+                return Err(FieldError::new(
+                    "target.issue_id",
+                    format!("unknown issue {i:?}"),
+                ));
+            }
+        }
+        let text = match &t.text_id {
+            Some(tid) => Some(room.get(Kind::Text, tid).ok_or_else(|| {
+                FieldError::new("target.text_id", format!("unknown text {tid:?}"))
+            })?),
+            None => None,
+        };
+        if let Some(pid) = &t.point_id {
+            let holder = match text {
+                Some(text) => points(text).iter().any(|p| &p.id == pid).then_some(()),
+                None => room
+                    .of(Kind::Text)
+                    .any(|t| points(t).iter().any(|p| &p.id == pid))
+                    .then_some(()),
+            };
+            if holder.is_none() {
+                return Err(FieldError::new(
+                    "target.point_id",
+                    format!("unknown point {pid:?}"),
+                ));
+            }
+        }
+        non_empty("summary", &self.summary)?;
+        match (&self.stance, &self.amendment) {
+            (StanceKind::ProposesAmendment, None) => {
+                return Err(FieldError::new(
+                    "amendment",
+                    "the proposed wording is required",
+                ))
+            }
+            (StanceKind::ProposesAmendment, Some(a)) => non_empty("amendment", a)?,
+            _ => {}
+        }
+        for (field, ids) in [
+            ("preferred_option_ids", &self.preferred_option_ids),
+            ("ruled_out_option_ids", &self.ruled_out_option_ids),
+        ] {
+            for o in ids {
+                let ok = t
+                    .issue_id
+                    .as_ref()
+                    .and_then(|i| room.get(Kind::Issue, i))
+                    .is_some_and(|issue| {
+                        issue
+                            .body
+                            .get("options")
+                            .and_then(Value::as_array)
+                            .is_some_and(|os| {
+                                os.iter()
+                                    .any(|x| x.get("id").and_then(Value::as_str) == Some(o))
+                            })
+                    });
+                if !ok {
+                    return Err(FieldError::new(
+                        field,
+                        format!("{o:?} is not an option of the target issue"),
+                    ));
+                }
+            }
+        }
+        check_date("date", &self.date)?;
+        check_date("provenance.reported_on", &self.provenance.reported_on)?;
+        check_date("provenance.not_before", &self.provenance.not_before)?;
+        non_empty("provenance.source", &self.provenance.source)?;
+        if let Some(q) = &self.provenance.quote {
+            non_empty("provenance.quote", q)?;
+        }
+        if let Some(m) = &self.meeting_id {
+            if room.get(Kind::Meeting, m).is_none() {
+                return Err(FieldError::new(
+                    "meeting_id",
+                    format!("unknown meeting {m:?}"),
+                ));
+            }
+        }
+        let visibility = self
+            .visibility
+            .clone()
+            .unwrap_or(Visibility::PartyAndMediator {
+                party: self.party_id.clone(),
+            });
+        check_visibility(room, "visibility", &visibility)?;
+        let p = &self.provenance;
+        let when = match (&p.reported_on, &p.not_before) {
+            (Some(d), _) => format!(" on {d}"),
+            (None, Some(d)) => format!(", not before {d}"),
+            _ => ", date not given".into(),
+        };
+        let body = serde_json::json!({
+            "id": id,
+            "party_id": self.party_id,
+            "delegate_ids": [],
+            "target": {"issue_id": t.issue_id, "text_id": t.text_id, "point_id": t.point_id},
+            "stance": self.stance.as_str(),
+            "amendment": self.amendment,
+            "preferred_option_ids": self.preferred_option_ids,
+            "ruled_out_option_ids": self.ruled_out_option_ids,
+            "summary": self.summary,
+            "reasons_reported": [],
+            "date": self.date,
+            "date_note": null,
+            "meeting_id": self.meeting_id,
+            "provenance": {
+                "source": p.source,
+                "reliability": p.reliability.as_str(),
+                "speaker_party_id": null,
+                "speaker_delegate_id": null,
+                "reported_on": p.reported_on,
+                "not_before": p.not_before,
+                "date_note": null,
+                "via": "workspace",
+                "quote": p.quote,
+                "attribution": format!("Reported by {}{when}, recorded in the workspace.", p.source),
+            },
+            "note": null,
+        });
+        Ok(Record {
+            kind: Kind::Stance,
+            id,
+            visibility,
+            body: into_object(body),
+        })
+    }
+}
+
+fn into_object(v: Value) -> Body {
+    match v {
+        Value::Object(m) => m,
+        _ => Body::new(),
+    }
+}
+
+/// A point as a draft gives it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointInput {
+    /// Keeps the point's identity across versions (the part after the text
+    /// prefix); a new key makes a new point.
+    pub key: String,
+    /// Title.
+    pub title: String,
+    /// Wording.
+    #[serde(default)]
+    pub body: String,
+    /// Related issues.
+    #[serde(default)]
+    pub issue_ids: Vec<String>,
+}
+
+/// A draft version of the text, as the mediator writes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DraftInput {
+    /// Label ("Revised plan, v3").
+    pub label: String,
+    /// The version it revises.
+    #[serde(default)]
+    pub derived_from_text_id: Option<String>,
+    /// Points in order; numbers are given by position.
+    pub points: Vec<PointInput>,
+}
+
+impl DraftInput {
+    /// Builds a draft text record (mediator-only until published).
+    pub fn into_record(self, room: &Room, id: String, prefix: &str) -> Result<Record, FieldError> {
+        non_empty("label", &self.label)?;
+        if let Some(d) = &self.derived_from_text_id {
+            if room.get(Kind::Text, d).is_none() {
+                return Err(FieldError::new(
+                    "derived_from_text_id",
+                    format!("unknown text {d:?}"),
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut pts = Vec::new();
+        for (i, p) in self.points.iter().enumerate() {
+            let f = |s: &str| format!("points[{i}].{s}");
+            let key_ok = !p.key.is_empty()
+                && p.key
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !key_ok {
+                return Err(FieldError::new(
+                    f("key"),
+                    "expected lowercase letters, digits or _",
+                ));
+            }
+            if !seen.insert(p.key.as_str()) {
+                return Err(FieldError::new(
+                    f("key"),
+                    format!("duplicate key {:?}", p.key),
+                ));
+            }
+            non_empty(&f("title"), &p.title)?;
+            for issue in &p.issue_ids {
+                if room.get(Kind::Issue, issue).is_none() {
+                    return Err(FieldError::new(
+                        f("issue_ids"),
+                        format!("unknown issue {issue:?}"),
+                    ));
+                }
+            }
+            pts.push(serde_json::json!({
+                "id": format!("{prefix}.{}", p.key),
+                "number": i + 1,
+                "content_known": !p.body.is_empty(),
+                "topic_known": true,
+                "topic": p.title,
+                "text": if p.body.is_empty() { Value::Null } else { Value::String(p.body.clone()) },
+                "summary": p.title,
+                "issue_ids": p.issue_ids,
+            }));
+        }
+        let version = room
+            .texts()
+            .iter()
+            .filter_map(|t| t.body.get("version").and_then(Value::as_u64))
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let body = serde_json::json!({
+            "id": id,
+            "label": self.label,
+            "kind": "plan_version",
+            "version": version,
+            "status": "draft",
+            "derived_from_text_id": self.derived_from_text_id,
+            "point_count": pts.len(),
+            "points": pts,
+            "publications": [],
+        });
+        Ok(Record {
+            kind: Kind::Text,
+            id,
+            visibility: Visibility::Mediator,
+            body: into_object(body),
+        })
+    }
+}
+
+/// Publishing a draft: the parties it goes to now. A version once published
+/// never changes; publishing to more parties later only widens its audience.
+pub fn publish(text: &mut Record, to: &[String], at: &str, room: &Room) -> Result<(), FieldError> {
+    if to.is_empty() {
+        return Err(FieldError::new("parties", "name at least one party"));
+    }
+    for p in to {
+        if room.get(Kind::Party, p).is_none() {
+            return Err(FieldError::new("parties", format!("unknown party {p:?}")));
+        }
+    }
+    let mut audience: Vec<String> = match &text.visibility {
+        Visibility::Parties { parties } => parties.clone(),
+        Visibility::Room => {
+            return Err(FieldError::new(
+                "text",
+                "already published to the whole room",
+            ))
+        }
+        _ => Vec::new(),
+    };
+    let pubs = text
+        .body
+        .entry("publications")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if !pubs.is_array() {
+        *pubs = Value::Array(Vec::new());
+    }
+    let pubs = pubs.as_array_mut().expect("made an array above");
+    for p in to {
+        if !audience.contains(p) {
+            audience.push(p.clone());
+            pubs.push(serde_json::json!({"party_id": p, "at": at}));
+        }
+    }
+    text.body
+        .insert("status".into(), Value::String("published".into()));
+    text.visibility = Visibility::Parties { parties: audience };
+    Ok(())
+}
+
+/// True for a text that can still be edited.
+pub fn is_draft(text: &Record) -> bool {
+    text.str("status") == Some("draft")
+}
+
+/// A meeting as the mediator records it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingInput {
+    /// Title.
+    pub title: String,
+    /// Date (ISO), if known.
+    #[serde(default)]
+    pub date: Option<String>,
+    /// Earliest possible date.
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// Place.
+    pub place: String,
+    /// Participating parties.
+    pub participants: Vec<String>,
+    /// ISO 8601 duration (`PT5H`).
+    #[serde(default)]
+    pub duration: Option<String>,
+    /// `open`, `closed`, `closed_with_nondisclosure` or `not_reported`.
+    pub confidentiality: String,
+    /// Reported outcome, one line.
+    #[serde(default)]
+    pub outcome: Option<String>,
+}
+
+impl MeetingInput {
+    /// Builds the meeting record; closed meetings reach only their participants
+    /// and the mediator.
+    pub fn into_record(self, room: &Room, id: String) -> Result<Record, FieldError> {
+        non_empty("title", &self.title)?;
+        non_empty("place", &self.place)?;
+        check_date("date", &self.date)?;
+        check_date("not_before", &self.not_before)?;
+        if self.participants.is_empty() {
+            return Err(FieldError::new("participants", "name at least one party"));
+        }
+        for p in &self.participants {
+            if room.get(Kind::Party, p).is_none() {
+                return Err(FieldError::new(
+                    "participants",
+                    format!("unknown party {p:?}"),
+                ));
+            }
+        }
+        if ![
+            "open",
+            "closed",
+            "closed_with_nondisclosure",
+            "not_reported",
+        ]
+        .contains(&self.confidentiality.as_str())
+        {
+            return Err(FieldError::new(
+                "confidentiality",
+                "expected open, closed, closed_with_nondisclosure or not_reported",
+            ));
+        }
+        let visibility = meeting_visibility(&self.confidentiality, &self.participants);
+        let body = serde_json::json!({
+            "id": id,
+            "title": self.title,
+            "kind": "consultation",
+            "status": "held",
+            "date": self.date,
+            "not_before": self.not_before,
+            "date_note": null,
+            "place": self.place,
+            "participants": self.participants.iter().map(|p| serde_json::json!({"party_id": p, "delegate_ids": [], "note": null})).collect::<Vec<_>>(),
+            "duration": self.duration,
+            "confidentiality": self.confidentiality,
+            "confidentiality_note": null,
+            "texts_discussed": [],
+            "texts_note": null,
+            "issues_discussed": [],
+            "reported_outcome": self.outcome.map(|o| vec![serde_json::json!({"summary": o})]).unwrap_or_default(),
+        });
+        Ok(Record {
+            kind: Kind::Meeting,
+            id,
+            visibility,
+            body: into_object(body),
+        })
+    }
+}
+
+/// The visibility a meeting's confidentiality implies.
+pub fn meeting_visibility(confidentiality: &str, participants: &[String]) -> Visibility {
+    match confidentiality {
+        "closed" | "closed_with_nondisclosure" => Visibility::Parties {
+            parties: participants.to_vec(),
+        },
+        _ => Visibility::Room,
+    }
+}
+
+/// An additional document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentInput {
+    /// Title.
+    pub title: String,
+    /// Its text (Markdown or plain).
+    pub content: String,
+    /// The version it is attached to.
+    #[serde(default)]
+    pub text_id: Option<String>,
+    /// The meeting it is attached to.
+    #[serde(default)]
+    pub meeting_id: Option<String>,
+    /// Who may see it (defaults to the whole room for the mediator, the
+    /// party and the mediator for a party).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// A note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoteInput {
+    /// The note.
+    pub text: String,
+    /// Who may see it (defaults to the author's party only).
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+impl DocumentInput {
+    /// Builds the document record.
+    pub fn into_record(
+        self,
+        room: &Room,
+        id: String,
+        default: Visibility,
+    ) -> Result<Record, FieldError> {
+        non_empty("title", &self.title)?;
+        if let Some(t) = &self.text_id {
+            if room.get(Kind::Text, t).is_none() {
+                return Err(FieldError::new("text_id", format!("unknown text {t:?}")));
+            }
+        }
+        if let Some(m) = &self.meeting_id {
+            if room.get(Kind::Meeting, m).is_none() {
+                return Err(FieldError::new(
+                    "meeting_id",
+                    format!("unknown meeting {m:?}"),
+                ));
+            }
+        }
+        let visibility = self.visibility.unwrap_or(default);
+        check_visibility(room, "visibility", &visibility)?;
+        let body = serde_json::json!({
+            "id": id, "title": self.title, "content": self.content,
+            "text_id": self.text_id, "meeting_id": self.meeting_id,
+        });
+        Ok(Record {
+            kind: Kind::Document,
+            id,
+            visibility,
+            body: into_object(body),
+        })
+    }
+}
+
+impl NoteInput {
+    /// Builds the note record.
+    pub fn into_record(
+        self,
+        room: &Room,
+        id: String,
+        author: &str,
+        default: Visibility,
+    ) -> Result<Record, FieldError> {
+        non_empty("text", &self.text)?;
+        let visibility = self.visibility.unwrap_or(default);
+        check_visibility(room, "visibility", &visibility)?;
+        let body = serde_json::json!({"id": id, "text": self.text, "author": author});
+        Ok(Record {
+            kind: Kind::Note,
+            id,
+            visibility,
+            body: into_object(body),
+        })
+    }
+}
