@@ -1,0 +1,355 @@
+//! Storage for the mediation workspace, behind one [`Store`] trait.
+//!
+//! Two backends implement it: SQLite (embedded, the default, one file) and
+//! PostgreSQL (for several server processes sharing one database). Both run
+//! the same SQL, written once in `shared.rs`; the backend modules only hold
+//! what truly differs: connection setup, the schema's types, and how writers
+//! are serialised.
+//!
+//! The store knows nothing of the domain model. Record bodies and
+//! visibilities are opaque JSON strings, stored as text so that they come
+//! back byte for byte; access control is the server's job.
+//!
+//! Every write that changes the workspace takes a [`NewAudit`] and appends it
+//! to a hash-chained audit log *in the same transaction*, so the log cannot
+//! miss a write nor record one that did not happen. Appends are serialised
+//! (a write lock on SQLite, an advisory transaction lock on PostgreSQL), so
+//! the chain never forks, even with several processes on one database.
+//!
+//! ```no_run
+//! # async fn demo() -> pactum_store::Result<()> {
+//! use pactum_store::{NewAudit, RoomRow};
+//!
+//! let store = pactum_store::open("sqlite:workspace.db").await?;
+//! let room = RoomRow { id: "r1".into(), title: "Lease".into(), created_at: String::new() };
+//! store.create_room(&room, NewAudit::new("alice", "room.create")).await?;
+//! assert!(store.verify_audit().await?.ok());
+//! # Ok(()) }
+//! ```
+
+mod audit;
+mod clock;
+mod error;
+#[cfg(feature = "postgres")]
+mod postgres;
+mod shared;
+mod sqlite;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+pub use audit::{audit_hash, AuditEntry, AuditReport, AuditVerifier, NewAudit, GENESIS_HASH};
+pub use error::{Result, StoreError};
+
+/// A room. `created_at` is set by the store; what the caller passes there is
+/// ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoomRow {
+    /// Unique, non-empty key chosen by the server.
+    pub id: String,
+    /// Display title.
+    pub title: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+}
+
+/// A stored record of some kind in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordRow {
+    /// The room it belongs to.
+    pub room: String,
+    /// The server's record kind (`text`, `stance`, …).
+    pub kind: String,
+    /// Unique within room and kind.
+    pub id: String,
+    /// Opaque JSON: who may read it; interpreted by the server only.
+    pub visibility: String,
+    /// Opaque JSON, returned byte for byte.
+    pub body: String,
+    /// 1 on insert, +1 per update: the token for optimistic concurrency.
+    pub revision: i64,
+    /// When first inserted.
+    pub created_at: String,
+    /// When last written.
+    pub updated_at: String,
+}
+
+/// The caller's part of a record write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRecord {
+    /// See [`RecordRow::kind`]; must not be empty.
+    pub kind: String,
+    /// See [`RecordRow::id`]; must not be empty.
+    pub id: String,
+    /// See [`RecordRow::visibility`].
+    pub visibility: String,
+    /// See [`RecordRow::body`].
+    pub body: String,
+}
+
+/// A user account. `created_at` is set by the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRow {
+    /// Unique login name.
+    pub name: String,
+    /// Name shown to others.
+    pub display_name: String,
+    /// A password hash in whatever format the server uses (PHC string).
+    pub password_hash: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+}
+
+/// A user's seat in a room.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberRow {
+    /// The room.
+    pub room: String,
+    /// The user's name.
+    pub user: String,
+    /// The party the user speaks for (or a role such as `mediator`).
+    pub party_id: String,
+}
+
+/// A login session. Only a hash of the cookie's token is stored, so a stolen
+/// database does not hand out live sessions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRow {
+    /// Hash of the session token; the key.
+    pub token_hash: String,
+    /// The logged-in user.
+    pub user: String,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// Unix seconds; the store returns expired sessions too, the server
+    /// decides (see [`Store::delete_expired_sessions`]).
+    pub expires_at: i64,
+}
+
+/// An API token (hashed, as for sessions). `created_at` is set by the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenRow {
+    /// Hash of the token; the key.
+    pub token_hash: String,
+    /// The user the token acts as.
+    pub user: String,
+    /// What the user called it.
+    pub label: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+}
+
+/// The version of the [`Dump`] layout written by this build.
+pub const DUMP_FORMAT: u32 = 1;
+
+/// Every table's rows, for backup and for moving between backends.
+///
+/// The JSON form is the same whichever backend wrote it. Rows are in a
+/// fixed order (rooms, records and members in insertion order; users by
+/// name; sessions and tokens by hash; audit by `seq`), so two dumps of
+/// equal databases are equal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dump {
+    /// [`DUMP_FORMAT`] of the writer; restore refuses newer ones.
+    pub format: u32,
+    /// All rooms.
+    pub rooms: Vec<RoomRow>,
+    /// All records of all rooms.
+    pub records: Vec<RecordRow>,
+    /// All users.
+    pub users: Vec<UserRow>,
+    /// All memberships.
+    pub members: Vec<MemberRow>,
+    /// All sessions, expired or not.
+    pub sessions: Vec<SessionRow>,
+    /// All API tokens.
+    pub tokens: Vec<TokenRow>,
+    /// The whole audit chain.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The workspace's storage. Implemented for SQLite and PostgreSQL; obtain
+/// one with [`open`].
+#[async_trait::async_trait]
+pub trait Store: Send + Sync {
+    /// `"sqlite"` or `"postgres"`, for logs and health checks.
+    fn backend(&self) -> &'static str;
+
+    /// Creates a room; [`StoreError::Conflict`] if the id is taken.
+    async fn create_room(&self, room: &RoomRow, audit: NewAudit) -> Result<()>;
+    /// All rooms, in creation order.
+    async fn rooms(&self) -> Result<Vec<RoomRow>>;
+    /// One room, if it exists.
+    async fn room(&self, id: &str) -> Result<Option<RoomRow>>;
+
+    /// Insert (expected_revision None and absent) or update (expected_revision
+    /// Some(r) must equal the stored revision, else Conflict). The audit entry
+    /// is appended in the same transaction: either both are stored or neither.
+    ///
+    /// Inserting an existing record, or updating an absent one, is a
+    /// [`StoreError::Conflict`]: the caller's view of the record is stale
+    /// either way. A missing room is [`StoreError::NotFound`].
+    async fn put_record(
+        &self,
+        room: &str,
+        rec: &NewRecord,
+        expected_revision: Option<i64>,
+        audit: NewAudit,
+    ) -> Result<RecordRow>;
+    /// Bulk upsert in one transaction (case import): all or nothing; one audit
+    /// entry per record.
+    ///
+    /// Existing records are overwritten and their revision incremented; the
+    /// audit entries carry `actor`, `action`, the record's key and
+    /// `{"revision":N}` as detail.
+    async fn put_records(
+        &self,
+        room: &str,
+        recs: &[NewRecord],
+        actor: &str,
+        action: &str,
+    ) -> Result<()>;
+    /// One record, if it exists.
+    async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>>;
+    /// Records of a room in insertion order (stable), optionally of one kind.
+    ///
+    /// Updates do not move a record: the order is that of first insertion.
+    async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>>;
+
+    /// Creates a user; [`StoreError::Conflict`] if the name is taken.
+    async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()>;
+    /// Replaces a user's password hash; [`StoreError::NotFound`] if absent.
+    async fn set_password(&self, name: &str, password_hash: &str, audit: NewAudit) -> Result<()>;
+    /// One user, if it exists.
+    async fn user(&self, name: &str) -> Result<Option<UserRow>>;
+    /// All users, by name (byte order).
+    async fn users(&self) -> Result<Vec<UserRow>>;
+
+    /// Seats a user in a room; the room and user must exist, and a user has
+    /// one seat per room ([`StoreError::Conflict`] otherwise).
+    async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()>;
+    /// A room's members, in the order they were added.
+    async fn members(&self, room: &str) -> Result<Vec<MemberRow>>;
+    /// A user's seats, in the order they were added.
+    async fn memberships(&self, user: &str) -> Result<Vec<MemberRow>>;
+
+    /// Stores a session. Not audited: logins are audited by the server with
+    /// [`Store::append_audit`], with what it knows of the client.
+    async fn create_session(&self, s: &SessionRow) -> Result<()>;
+    /// One session, expired or not.
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    /// Ends a session; deleting an absent one is not an error (logout twice).
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Deletes sessions whose `expires_at` is before `now` (unix seconds);
+    /// returns how many.
+    async fn delete_expired_sessions(&self, now: i64) -> Result<u64>;
+
+    /// Stores an API token for an existing user.
+    async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()>;
+    /// One API token, if it exists.
+    async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>>;
+
+    /// For reads of restricted records: appended in one transaction.
+    async fn append_audit(&self, entries: &[NewAudit]) -> Result<()>;
+    /// Up to `limit` entries with `seq > after_seq`, in order, optionally
+    /// only those about one room: pass the last seq seen to page.
+    async fn audit(&self, room: Option<&str>, after_seq: i64, limit: i64)
+        -> Result<Vec<AuditEntry>>;
+    /// Recomputes every hash and checks sequence continuity and links.
+    async fn verify_audit(&self) -> Result<AuditReport>;
+
+    /// Every table, read in one consistent snapshot.
+    async fn dump(&self) -> Result<Dump>;
+    /// Into an empty database only (NotEmpty otherwise); verifies the restored
+    /// audit chain.
+    ///
+    /// A dump whose chain is broken is refused with [`StoreError::Corrupt`]
+    /// before anything is written; the chain is checked again as stored
+    /// before the transaction commits.
+    async fn restore(&self, dump: &Dump) -> Result<()>;
+}
+
+/// Opens (creating if needed) an SQLite database file and brings its schema
+/// up to date.
+///
+/// The connection runs in WAL mode with `synchronous=FULL` (a committed
+/// write survives power loss), foreign keys on, and a busy timeout so that
+/// other processes' writers are waited for rather than failed.
+pub async fn open_sqlite(path: &Path) -> Result<Arc<dyn Store>> {
+    Ok(Arc::new(sqlite::SqliteStore::open(path).await?))
+}
+
+/// Connects to PostgreSQL and brings the schema up to date.
+///
+/// Fails with [`StoreError::Incompatible`] when this build was made without
+/// the `postgres` feature.
+pub async fn connect_postgres(url: &str) -> Result<Arc<dyn Store>> {
+    #[cfg(feature = "postgres")]
+    {
+        Ok(Arc::new(postgres::PgStore::connect(url).await?))
+    }
+    #[cfg(not(feature = "postgres"))]
+    {
+        let _ = url;
+        Err(StoreError::Incompatible {
+            what: "this build of pactum-store has no PostgreSQL support (feature `postgres`)"
+                .into(),
+        })
+    }
+}
+
+/// Opens the store a configuration string names: `postgres://…` or
+/// `postgresql://…` for PostgreSQL, `sqlite:PATH` or a plain path for
+/// SQLite.
+pub async fn open(spec: &str) -> Result<Arc<dyn Store>> {
+    match Spec::parse(spec) {
+        Spec::Postgres(url) => connect_postgres(url).await,
+        Spec::Sqlite(path) => open_sqlite(path).await,
+    }
+}
+
+/// A parsed [`open`] argument.
+#[derive(Debug, PartialEq, Eq)]
+enum Spec<'a> {
+    Postgres(&'a str),
+    Sqlite(&'a Path),
+}
+
+impl<'a> Spec<'a> {
+    fn parse(spec: &'a str) -> Self {
+        if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
+            return Spec::Postgres(spec);
+        }
+        let path = match spec.strip_prefix("sqlite:") {
+            // `sqlite:///abs/path` and `sqlite://rel` as in URL-style configs.
+            Some(rest) => rest.strip_prefix("//").unwrap_or(rest),
+            None => spec,
+        };
+        Spec::Sqlite(Path::new(path))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Spec;
+    use std::path::Path;
+
+    #[test]
+    fn spec_picks_the_backend() {
+        let pg = "postgres://u@h:5432/db";
+        assert_eq!(Spec::parse(pg), Spec::Postgres(pg));
+        let pg = "postgresql://h/db?sslmode=disable";
+        assert_eq!(Spec::parse(pg), Spec::Postgres(pg));
+        for (spec, path) in [
+            ("sqlite:data/ws.db", "data/ws.db"),
+            ("sqlite:///var/lib/ws.db", "/var/lib/ws.db"),
+            ("sqlite://ws.db", "ws.db"),
+            ("/var/lib/ws.db", "/var/lib/ws.db"),
+            ("ws.db", "ws.db"),
+        ] {
+            assert_eq!(Spec::parse(spec), Spec::Sqlite(Path::new(path)), "{spec}");
+        }
+    }
+}

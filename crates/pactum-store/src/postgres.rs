@@ -1,0 +1,59 @@
+//! The PostgreSQL backend, for several server processes on one database.
+//!
+//! Every write transaction first takes a transaction-scoped advisory lock
+//! with a fixed key. That serialises all writers across processes, so each
+//! reads the audit head only after the previous writer committed (READ
+//! COMMITTED takes a fresh snapshot per statement) and the chain never
+//! forks. The lock is released by COMMIT or ROLLBACK, so a crashed writer
+//! cannot leave it held. Reads take no lock.
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::{Postgres, Transaction};
+
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).
+const WRITE_LOCK_KEY: i64 = 0x7061_6374_756d_0001;
+
+pub(crate) struct PgStore {
+    pool: PgPool,
+}
+
+/// A write transaction holding the advisory lock.
+pub(crate) struct WriteTx {
+    tx: Transaction<'static, Postgres>,
+}
+
+impl PgStore {
+    pub(crate) async fn connect(url: &str) -> crate::Result<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(10)
+            .connect(url)
+            .await?;
+        let store = PgStore { pool };
+        let mut w = store.begin_write().await?;
+        migrate(&mut w.tx, MIGRATIONS).await?;
+        w.tx.commit().await?;
+        Ok(store)
+    }
+
+    async fn begin_write(&self) -> crate::Result<WriteTx> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(WRITE_LOCK_KEY)
+            .execute(&mut *tx)
+            .await?;
+        Ok(WriteTx { tx })
+    }
+
+    /// REPEATABLE READ so that a dump or a chain check sees the tables as of
+    /// one moment even while writers go on.
+    async fn begin_snapshot(&self) -> crate::Result<Transaction<'static, Postgres>> {
+        Ok(self
+            .pool
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .await?)
+    }
+}
+
+crate::shared::store_impl!(PgStore, sqlx::PgConnection, "postgres");

@@ -1,0 +1,824 @@
+//! The store's logic, written once for both backends.
+//!
+//! Both schemas use the same table and column names and both drivers accept
+//! `$N` placeholders, so every query is the same text on SQLite and
+//! PostgreSQL. The code is a macro rather than generic over
+//! `sqlx::Database` because sqlx's generic executor bounds would outweigh
+//! the code; expanded once per backend, it is ordinary, concretely typed
+//! code. A backend module supplies the store type with a `pool` field and
+//! two methods:
+//!
+//! - `begin_write(&self)`, a transaction (field `tx`) during which no other
+//!   writer — in this process or another — can append to the audit log;
+//! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
+
+use crate::{AuditEntry, MemberRow, RecordRow, RoomRow, SessionRow, TokenRow, UserRow};
+
+pub(crate) type RoomTuple = (String, String, String);
+pub(crate) type RecordTuple = (String, String, String, String, String, i64, String, String);
+pub(crate) type UserTuple = (String, String, String, String);
+pub(crate) type MemberTuple = (String, String, String);
+pub(crate) type SessionTuple = (String, String, String, i64);
+pub(crate) type TokenTuple = (String, String, String, String);
+pub(crate) type AuditTuple = (
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+/// How many audit rows `verify_audit` holds at once.
+pub(crate) const VERIFY_PAGE: i64 = 1000;
+
+pub(crate) const ROOM_COLS: &str = "SELECT id, title, created_at FROM rooms";
+pub(crate) const RECORD_COLS: &str = "SELECT room, kind, id, visibility, body, revision, \
+                                      created_at, updated_at FROM records";
+pub(crate) const USER_COLS: &str =
+    "SELECT name, display_name, password_hash, created_at FROM users";
+pub(crate) const MEMBER_COLS: &str = "SELECT room, user_name, party_id FROM members";
+pub(crate) const SESSION_COLS: &str =
+    "SELECT token_hash, user_name, csrf, expires_at FROM sessions";
+pub(crate) const TOKEN_COLS: &str = "SELECT token_hash, user_name, label, created_at FROM tokens";
+pub(crate) const AUDIT_COLS: &str = "SELECT seq, at, actor, action, room, kind, record_id, \
+                                     detail, prev_hash, hash FROM audit_log";
+pub(crate) const RETURNING_RECORD: &str =
+    " RETURNING room, kind, id, visibility, body, revision, created_at, updated_at";
+
+/// Builds `SELECT … FROM table` + `rest`.
+pub(crate) fn sql(select: &str, rest: &str) -> String {
+    format!("{select} {rest}")
+}
+
+pub(crate) fn room_row(t: RoomTuple) -> RoomRow {
+    RoomRow {
+        id: t.0,
+        title: t.1,
+        created_at: t.2,
+    }
+}
+
+pub(crate) fn record_row(t: RecordTuple) -> RecordRow {
+    RecordRow {
+        room: t.0,
+        kind: t.1,
+        id: t.2,
+        visibility: t.3,
+        body: t.4,
+        revision: t.5,
+        created_at: t.6,
+        updated_at: t.7,
+    }
+}
+
+pub(crate) fn user_row(t: UserTuple) -> UserRow {
+    UserRow {
+        name: t.0,
+        display_name: t.1,
+        password_hash: t.2,
+        created_at: t.3,
+    }
+}
+
+pub(crate) fn member_row(t: MemberTuple) -> MemberRow {
+    MemberRow {
+        room: t.0,
+        user: t.1,
+        party_id: t.2,
+    }
+}
+
+pub(crate) fn session_row(t: SessionTuple) -> SessionRow {
+    SessionRow {
+        token_hash: t.0,
+        user: t.1,
+        csrf: t.2,
+        expires_at: t.3,
+    }
+}
+
+pub(crate) fn token_row(t: TokenTuple) -> TokenRow {
+    TokenRow {
+        token_hash: t.0,
+        user: t.1,
+        label: t.2,
+        created_at: t.3,
+    }
+}
+
+pub(crate) fn audit_entry(t: AuditTuple) -> AuditEntry {
+    AuditEntry {
+        seq: t.0,
+        at: t.1,
+        actor: t.2,
+        action: t.3,
+        room: t.4,
+        kind: t.5,
+        record_id: t.6,
+        detail: t.7,
+        prev_hash: t.8,
+        hash: t.9,
+    }
+}
+
+/// Expands to the backend's private query helpers, `migrate`, and its
+/// `impl Store`. `$store` is the backend's store type and `$conn` its
+/// connection type.
+macro_rules! store_impl {
+    ($store:ty, $conn:ty, $backend:literal) => {
+        use crate::error::conflict_on_unique;
+        use crate::shared::{
+            audit_entry, member_row, record_row, room_row, session_row, sql, token_row,
+            user_row, AuditTuple, MemberTuple, RecordTuple, RoomTuple, SessionTuple,
+            TokenTuple, UserTuple, AUDIT_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD,
+            ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
+        };
+        use crate::{
+            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, MemberRow,
+            NewAudit, NewRecord, RecordRow, Result, RoomRow, SessionRow, StoreError,
+            TokenRow, UserRow, DUMP_FORMAT, GENESIS_HASH,
+        };
+
+        /// Applies the migrations newer than the database's schema version.
+        /// Run inside a write transaction so that concurrent starters apply
+        /// each migration once.
+        pub(crate) async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<()> {
+            sqlx::raw_sql(
+                "CREATE TABLE IF NOT EXISTS pactum_schema \
+                 (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
+            )
+            .execute(&mut *conn)
+            .await?;
+            let current: i64 =
+                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM pactum_schema")
+                    .fetch_one(&mut *conn)
+                    .await?;
+            let latest = migrations.last().map_or(0, |m| m.0);
+            if current > latest {
+                return Err(StoreError::Incompatible {
+                    what: format!(
+                        "the database's schema version is {current}; this build knows up to {latest}"
+                    ),
+                });
+            }
+            for (version, script) in migrations.iter().filter(|m| m.0 > current) {
+                sqlx::raw_sql(script).execute(&mut *conn).await?;
+                sqlx::query("INSERT INTO pactum_schema (version, applied_at) VALUES ($1, $2)")
+                    .bind(version)
+                    .bind(clock::now())
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Appends entries after the current head of the chain. The caller
+        /// holds the write lock, so the head cannot move meanwhile.
+        async fn append_audit(conn: &mut $conn, entries: &[NewAudit]) -> Result<()> {
+            if entries.is_empty() {
+                return Ok(());
+            }
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS_HASH.to_owned()));
+            for e in entries {
+                seq += 1;
+                let mut entry = AuditEntry {
+                    seq,
+                    at: clock::now(),
+                    actor: e.actor.clone(),
+                    action: e.action.clone(),
+                    room: e.room.clone(),
+                    kind: e.kind.clone(),
+                    record_id: e.record_id.clone(),
+                    detail: e.detail.clone(),
+                    prev_hash,
+                    hash: String::new(),
+                };
+                entry.hash = audit_hash(&entry);
+                insert_audit_row(conn, &entry).await?;
+                prev_hash = entry.hash;
+            }
+            Ok(())
+        }
+
+        async fn insert_audit_row(conn: &mut $conn, e: &AuditEntry) -> Result<()> {
+            sqlx::query(
+                "INSERT INTO audit_log (seq, at, actor, action, room, kind, record_id, detail, \
+                 prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(e.seq)
+            .bind(&e.at)
+            .bind(&e.actor)
+            .bind(&e.action)
+            .bind(&e.room)
+            .bind(&e.kind)
+            .bind(&e.record_id)
+            .bind(&e.detail)
+            .bind(&e.prev_hash)
+            .bind(&e.hash)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn verify_chain(conn: &mut $conn) -> Result<AuditReport> {
+            let mut verifier = AuditVerifier::new();
+            let mut after = i64::MIN;
+            loop {
+                let page: Vec<AuditTuple> =
+                    sqlx::query_as(&sql(AUDIT_COLS, "WHERE seq > $1 ORDER BY seq LIMIT $2"))
+                        .bind(after)
+                        .bind(VERIFY_PAGE)
+                        .fetch_all(&mut *conn)
+                        .await?;
+                if page.is_empty() {
+                    return Ok(verifier.finish());
+                }
+                for t in page {
+                    let entry = audit_entry(t);
+                    verifier.push(&entry);
+                    after = entry.seq;
+                }
+            }
+        }
+
+        async fn require_room(conn: &mut $conn, room: &str) -> Result<()> {
+            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE id = $1")
+                .bind(room)
+                .fetch_one(&mut *conn)
+                .await?;
+            match found {
+                0 => Err(StoreError::NotFound {
+                    what: format!("room {room:?}"),
+                }),
+                _ => Ok(()),
+            }
+        }
+
+        async fn require_user(conn: &mut $conn, name: &str) -> Result<()> {
+            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name = $1")
+                .bind(name)
+                .fetch_one(&mut *conn)
+                .await?;
+            match found {
+                0 => Err(StoreError::NotFound {
+                    what: format!("user {name:?}"),
+                }),
+                _ => Ok(()),
+            }
+        }
+
+        async fn fetch_record(
+            conn: &mut $conn,
+            room: &str,
+            kind: &str,
+            id: &str,
+        ) -> Result<Option<RecordRow>> {
+            let row: Option<RecordTuple> =
+                sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 AND kind = $2 AND id = $3"))
+                    .bind(room)
+                    .bind(kind)
+                    .bind(id)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Ok(row.map(record_row))
+        }
+
+        /// Fills the audit entry's room and record key from the write when
+        /// the caller left them out, so `audit(Some(room), …)` finds it.
+        fn about(mut audit: NewAudit, room: &str, key: Option<(&str, &str)>) -> NewAudit {
+            audit.room.get_or_insert_with(|| room.to_owned());
+            if let Some((kind, id)) = key {
+                audit.kind.get_or_insert_with(|| kind.to_owned());
+                audit.record_id.get_or_insert_with(|| id.to_owned());
+            }
+            audit
+        }
+
+        #[async_trait::async_trait]
+        impl crate::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create_room(&self, room: &RoomRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
+                    .bind(&room.id)
+                    .bind(&room.title)
+                    .bind(clock::now())
+                    .execute(&mut *w.tx)
+                    .await
+                    .map_err(|e| {
+                        conflict_on_unique(e, || format!("room {:?} already exists", room.id))
+                    })?;
+                append_audit(&mut w.tx, &[about(audit, &room.id, None)]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn rooms(&self) -> Result<Vec<RoomRow>> {
+                let rows: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(room_row).collect())
+            }
+
+            async fn room(&self, id: &str) -> Result<Option<RoomRow>> {
+                let row: Option<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "WHERE id = $1"))
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(room_row))
+            }
+
+            async fn put_record(
+                &self,
+                room: &str,
+                rec: &NewRecord,
+                expected_revision: Option<i64>,
+                audit: NewAudit,
+            ) -> Result<RecordRow> {
+                let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
+                let mut w = self.begin_write().await?;
+                require_room(&mut w.tx, room).await?;
+                let now = clock::now();
+                let stored: RecordTuple = match expected_revision {
+                    None => sqlx::query_as(&format!(
+                        "INSERT INTO records (room, kind, id, visibility, body, revision, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)\
+                         {RETURNING_RECORD}"
+                    ))
+                    .bind(room)
+                    .bind(&rec.kind)
+                    .bind(&rec.id)
+                    .bind(&rec.visibility)
+                    .bind(&rec.body)
+                    .bind(&now)
+                    .fetch_one(&mut *w.tx)
+                    .await
+                    .map_err(|e| conflict_on_unique(e, || format!("{} already exists", key())))?,
+                    Some(expected) => {
+                        let updated: Option<RecordTuple> = sqlx::query_as(&format!(
+                            "UPDATE records SET visibility = $1, body = $2, \
+                             revision = revision + 1, updated_at = $3 \
+                             WHERE room = $4 AND kind = $5 AND id = $6 AND revision = $7\
+                             {RETURNING_RECORD}"
+                        ))
+                        .bind(&rec.visibility)
+                        .bind(&rec.body)
+                        .bind(&now)
+                        .bind(room)
+                        .bind(&rec.kind)
+                        .bind(&rec.id)
+                        .bind(expected)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
+                        match updated {
+                            Some(row) => row,
+                            None => {
+                                let current =
+                                    fetch_record(&mut w.tx, room, &rec.kind, &rec.id).await?;
+                                let what = match current {
+                                    Some(c) => format!(
+                                        "{}: expected revision {expected}, stored revision {}",
+                                        key(),
+                                        c.revision
+                                    ),
+                                    None => format!(
+                                        "{} does not exist (expected revision {expected})",
+                                        key()
+                                    ),
+                                };
+                                return Err(StoreError::Conflict { what });
+                            }
+                        }
+                    }
+                };
+                append_audit(&mut w.tx, &[about(audit, room, Some((&rec.kind, &rec.id)))])
+                    .await?;
+                w.tx.commit().await?;
+                Ok(record_row(stored))
+            }
+
+            async fn put_records(
+                &self,
+                room: &str,
+                recs: &[NewRecord],
+                actor: &str,
+                action: &str,
+            ) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                require_room(&mut w.tx, room).await?;
+                let now = clock::now();
+                let mut audits = Vec::with_capacity(recs.len());
+                for rec in recs {
+                    let revision: i64 = sqlx::query_scalar(
+                        "INSERT INTO records (room, kind, id, visibility, body, revision, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
+                         ON CONFLICT (room, kind, id) DO UPDATE SET \
+                         visibility = excluded.visibility, body = excluded.body, \
+                         revision = records.revision + 1, updated_at = excluded.updated_at \
+                         RETURNING revision",
+                    )
+                    .bind(room)
+                    .bind(&rec.kind)
+                    .bind(&rec.id)
+                    .bind(&rec.visibility)
+                    .bind(&rec.body)
+                    .bind(&now)
+                    .fetch_one(&mut *w.tx)
+                    .await?;
+                    audits.push(NewAudit {
+                        actor: actor.to_owned(),
+                        action: action.to_owned(),
+                        room: Some(room.to_owned()),
+                        kind: Some(rec.kind.clone()),
+                        record_id: Some(rec.id.clone()),
+                        detail: format!("{{\"revision\":{revision}}}"),
+                    });
+                }
+                append_audit(&mut w.tx, &audits).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>> {
+                let mut conn = self.pool.acquire().await?;
+                fetch_record(&mut conn, room, kind, id).await
+            }
+
+            async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>> {
+                let rows: Vec<RecordTuple> = sqlx::query_as(&sql(
+                    RECORD_COLS,
+                    "WHERE room = $1 AND ($2 IS NULL OR kind = $2) ORDER BY pos",
+                ))
+                .bind(room)
+                .bind(kind)
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(record_row).collect())
+            }
+
+            async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                sqlx::query(
+                    "INSERT INTO users (name, display_name, password_hash, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&user.name)
+                .bind(&user.display_name)
+                .bind(&user.password_hash)
+                .bind(clock::now())
+                .execute(&mut *w.tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("user {:?} already exists", user.name)))?;
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_password(
+                &self,
+                name: &str,
+                password_hash: &str,
+                audit: NewAudit,
+            ) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE name = $2")
+                    .bind(password_hash)
+                    .bind(name)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {name:?}"),
+                    });
+                }
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn user(&self, name: &str) -> Result<Option<UserRow>> {
+                let row: Option<UserTuple> = sqlx::query_as(&sql(USER_COLS, "WHERE name = $1"))
+                    .bind(name)
+                    .fetch_optional(&self.pool)
+                    .await?;
+                Ok(row.map(user_row))
+            }
+
+            async fn users(&self) -> Result<Vec<UserRow>> {
+                let rows: Vec<UserTuple> = sqlx::query_as(&sql(USER_COLS, "ORDER BY name"))
+                    .fetch_all(&self.pool)
+                    .await?;
+                Ok(rows.into_iter().map(user_row).collect())
+            }
+
+            async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                require_room(&mut w.tx, &m.room).await?;
+                require_user(&mut w.tx, &m.user).await?;
+                sqlx::query("INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)")
+                    .bind(&m.room)
+                    .bind(&m.user)
+                    .bind(&m.party_id)
+                    .execute(&mut *w.tx)
+                    .await
+                    .map_err(|e| {
+                        conflict_on_unique(e, || {
+                            format!("user {:?} is already a member of room {:?}", m.user, m.room)
+                        })
+                    })?;
+                append_audit(&mut w.tx, &[about(audit, &m.room, None)]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn members(&self, room: &str) -> Result<Vec<MemberRow>> {
+                let rows: Vec<MemberTuple> =
+                    sqlx::query_as(&sql(MEMBER_COLS, "WHERE room = $1 ORDER BY pos"))
+                        .bind(room)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(member_row).collect())
+            }
+
+            async fn memberships(&self, user: &str) -> Result<Vec<MemberRow>> {
+                let rows: Vec<MemberTuple> =
+                    sqlx::query_as(&sql(MEMBER_COLS, "WHERE user_name = $1 ORDER BY pos"))
+                        .bind(user)
+                        .fetch_all(&self.pool)
+                        .await?;
+                Ok(rows.into_iter().map(member_row).collect())
+            }
+
+            async fn create_session(&self, s: &SessionRow) -> Result<()> {
+                sqlx::query(
+                    "INSERT INTO sessions (token_hash, user_name, csrf, expires_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&s.token_hash)
+                .bind(&s.user)
+                .bind(&s.csrf)
+                .bind(s.expires_at)
+                .execute(&self.pool)
+                .await?;
+                Ok(())
+            }
+
+            async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
+                let row: Option<SessionTuple> =
+                    sqlx::query_as(&sql(SESSION_COLS, "WHERE token_hash = $1"))
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(session_row))
+            }
+
+            async fn delete_session(&self, token_hash: &str) -> Result<()> {
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(())
+            }
+
+            async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
+                    .bind(now)
+                    .execute(&self.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.begin_write().await?;
+                require_user(&mut w.tx, &t.user).await?;
+                sqlx::query(
+                    "INSERT INTO tokens (token_hash, user_name, label, created_at) \
+                     VALUES ($1, $2, $3, $4)",
+                )
+                .bind(&t.token_hash)
+                .bind(&t.user)
+                .bind(&t.label)
+                .bind(clock::now())
+                .execute(&mut *w.tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || "the token already exists".to_owned()))?;
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
+                let row: Option<TokenTuple> =
+                    sqlx::query_as(&sql(TOKEN_COLS, "WHERE token_hash = $1"))
+                        .bind(token_hash)
+                        .fetch_optional(&self.pool)
+                        .await?;
+                Ok(row.map(token_row))
+            }
+
+            async fn append_audit(&self, entries: &[NewAudit]) -> Result<()> {
+                if entries.is_empty() {
+                    return Ok(());
+                }
+                let mut w = self.begin_write().await?;
+                append_audit(&mut w.tx, entries).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn audit(
+                &self,
+                room: Option<&str>,
+                after_seq: i64,
+                limit: i64,
+            ) -> Result<Vec<AuditEntry>> {
+                let rows: Vec<AuditTuple> = sqlx::query_as(&sql(
+                    AUDIT_COLS,
+                    "WHERE seq > $1 AND ($2 IS NULL OR room = $2) ORDER BY seq LIMIT $3",
+                ))
+                .bind(after_seq)
+                .bind(room)
+                .bind(limit.max(0))
+                .fetch_all(&self.pool)
+                .await?;
+                Ok(rows.into_iter().map(audit_entry).collect())
+            }
+
+            async fn verify_audit(&self) -> Result<AuditReport> {
+                let mut tx = self.begin_snapshot().await?;
+                let report = verify_chain(&mut tx).await?;
+                tx.commit().await?;
+                Ok(report)
+            }
+
+            async fn dump(&self) -> Result<Dump> {
+                let mut tx = self.begin_snapshot().await?;
+                let rooms: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let records: Vec<RecordTuple> =
+                    sqlx::query_as(&sql(RECORD_COLS, "ORDER BY pos"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let users: Vec<UserTuple> = sqlx::query_as(&sql(USER_COLS, "ORDER BY name"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                let members: Vec<MemberTuple> =
+                    sqlx::query_as(&sql(MEMBER_COLS, "ORDER BY pos"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let sessions: Vec<SessionTuple> =
+                    sqlx::query_as(&sql(SESSION_COLS, "ORDER BY token_hash"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let tokens: Vec<TokenTuple> =
+                    sqlx::query_as(&sql(TOKEN_COLS, "ORDER BY token_hash"))
+                        .fetch_all(&mut *tx)
+                        .await?;
+                let audit: Vec<AuditTuple> = sqlx::query_as(&sql(AUDIT_COLS, "ORDER BY seq"))
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                Ok(Dump {
+                    format: DUMP_FORMAT,
+                    rooms: rooms.into_iter().map(room_row).collect(),
+                    records: records.into_iter().map(record_row).collect(),
+                    users: users.into_iter().map(user_row).collect(),
+                    members: members.into_iter().map(member_row).collect(),
+                    sessions: sessions.into_iter().map(session_row).collect(),
+                    tokens: tokens.into_iter().map(token_row).collect(),
+                    audit: audit.into_iter().map(audit_entry).collect(),
+                })
+            }
+
+            async fn restore(&self, dump: &Dump) -> Result<()> {
+                if dump.format != DUMP_FORMAT {
+                    return Err(StoreError::Incompatible {
+                        what: format!(
+                            "dump format {} (this build reads format {DUMP_FORMAT})",
+                            dump.format
+                        ),
+                    });
+                }
+                let mut verifier = AuditVerifier::new();
+                dump.audit.iter().for_each(|e| verifier.push(e));
+                let report = verifier.finish();
+                if let (Some(seq), Some(reason)) = (report.first_bad, report.reason) {
+                    return Err(StoreError::Corrupt {
+                        what: format!("the dump's audit chain is broken at entry {seq}: {reason}"),
+                    });
+                }
+
+                let mut w = self.begin_write().await?;
+                let rows: i64 = sqlx::query_scalar(
+                    "SELECT (SELECT COUNT(*) FROM rooms) + (SELECT COUNT(*) FROM users) \
+                     + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \
+                     + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM tokens) \
+                     + (SELECT COUNT(*) FROM audit_log)",
+                )
+                .fetch_one(&mut *w.tx)
+                .await?;
+                if rows > 0 {
+                    return Err(StoreError::NotEmpty);
+                }
+                for u in &dump.users {
+                    sqlx::query(
+                        "INSERT INTO users (name, display_name, password_hash, created_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&u.name)
+                    .bind(&u.display_name)
+                    .bind(&u.password_hash)
+                    .bind(&u.created_at)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for r in &dump.rooms {
+                    sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
+                        .bind(&r.id)
+                        .bind(&r.title)
+                        .bind(&r.created_at)
+                        .execute(&mut *w.tx)
+                        .await?;
+                }
+                for r in &dump.records {
+                    sqlx::query(
+                        "INSERT INTO records (room, kind, id, visibility, body, revision, \
+                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    )
+                    .bind(&r.room)
+                    .bind(&r.kind)
+                    .bind(&r.id)
+                    .bind(&r.visibility)
+                    .bind(&r.body)
+                    .bind(r.revision)
+                    .bind(&r.created_at)
+                    .bind(&r.updated_at)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for m in &dump.members {
+                    sqlx::query(
+                        "INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)",
+                    )
+                    .bind(&m.room)
+                    .bind(&m.user)
+                    .bind(&m.party_id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for s in &dump.sessions {
+                    sqlx::query(
+                        "INSERT INTO sessions (token_hash, user_name, csrf, expires_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&s.token_hash)
+                    .bind(&s.user)
+                    .bind(&s.csrf)
+                    .bind(s.expires_at)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for t in &dump.tokens {
+                    sqlx::query(
+                        "INSERT INTO tokens (token_hash, user_name, label, created_at) \
+                         VALUES ($1, $2, $3, $4)",
+                    )
+                    .bind(&t.token_hash)
+                    .bind(&t.user)
+                    .bind(&t.label)
+                    .bind(&t.created_at)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for e in &dump.audit {
+                    insert_audit_row(&mut w.tx, e).await?;
+                }
+                // Check what the database now holds, not only what was sent:
+                // a text conversion on the way in would show up here.
+                let stored = verify_chain(&mut w.tx).await?;
+                if let (Some(seq), Some(reason)) = (stored.first_bad, stored.reason) {
+                    return Err(StoreError::Corrupt {
+                        what: format!("the restored audit chain is broken at entry {seq}: {reason}"),
+                    });
+                }
+                w.tx.commit().await?;
+                Ok(())
+            }
+        }
+    };
+}
+
+pub(crate) use store_impl;
