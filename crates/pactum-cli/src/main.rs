@@ -10,11 +10,13 @@ use pactum_formats::{load_folder, report, LoadOptions, Normalize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod workspace;
+
 #[derive(Parser)]
 #[command(
     name = "pactum",
     version,
-    about = "Negotiation engine: exact analysis of multi-issue, multi-party scenarios"
+    about = "Negotiation engine and mediation workspace: exact analysis of multi-issue, multi-party scenarios, and a home for mediated talks"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -25,6 +27,31 @@ struct Cli {
 enum Command {
     /// Analyse a GENIUS scenario folder: frontier, Nash, Kalai-Smorodinsky, Kalai, max welfare.
     Analyze(AnalyzeArgs),
+    /// Run the mediation workspace (web UI and JSON API).
+    Serve(workspace::ServeArgs),
+    /// Move rooms in and out as case files.
+    #[command(subcommand)]
+    Case(workspace::CaseCommand),
+    /// Manage workspace users.
+    #[command(subcommand)]
+    User(workspace::UserCommand),
+    /// Check the workspace's hash-chained audit log.
+    #[command(subcommand)]
+    Audit(workspace::AuditCommand),
+    /// Write every room, user and audit entry to a backup file (JSON).
+    Backup {
+        /// The backup file.
+        out: PathBuf,
+        #[command(flatten)]
+        db: workspace::DbArgs,
+    },
+    /// Restore a backup into an empty database.
+    Restore {
+        /// The backup file.
+        file: PathBuf,
+        #[command(flatten)]
+        db: workspace::DbArgs,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -80,6 +107,12 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => run_analyze(args),
+        Command::Serve(args) => workspace::serve(args),
+        Command::Case(cmd) => workspace::case(cmd),
+        Command::User(cmd) => workspace::user(cmd),
+        Command::Audit(cmd) => workspace::audit(cmd),
+        Command::Backup { out, db } => workspace::backup(out, db),
+        Command::Restore { file, db } => workspace::restore(file, db),
     };
     if let Err(e) = result {
         eprintln!("error: {e:#}");

@@ -1,0 +1,431 @@
+//! The workspace commands: serve, case import/export, user add, audit
+//! verify, backup and restore. Each opens the store, calls the server crate
+//! and prints what a person needs (addresses, logins, errors naming the file
+//! and field).
+
+use anyhow::{anyhow, bail, Context, Result};
+use pactum_server::access::{all_records, RoomAccess};
+use pactum_server::{auth, AppState};
+use pactum_store::{MemberRow, NewAudit, Store, UserRow};
+use pactum_workspace::case;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// Where the workspace keeps its data.
+#[derive(clap::Args, Clone)]
+pub struct DbArgs {
+    /// SQLite file (created if missing).
+    #[arg(long, default_value = "pactum.db")]
+    db: PathBuf,
+    /// PostgreSQL instead of SQLite (postgres://user@host/db); also read from PACTUM_DATABASE_URL.
+    #[arg(long, env = "PACTUM_DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl DbArgs {
+    async fn open(&self) -> Result<Arc<dyn Store>> {
+        match &self.database_url {
+            Some(url) => pactum_store::connect_postgres(url)
+                .await
+                .with_context(|| format!("connecting to {}", redact(url))),
+            None => pactum_store::open_sqlite(&self.db)
+                .await
+                .with_context(|| format!("opening {}", self.db.display())),
+        }
+    }
+
+    fn describe(&self) -> String {
+        match &self.database_url {
+            Some(url) => format!("PostgreSQL {}", redact(url)),
+            None => {
+                let p = std::fs::canonicalize(&self.db).unwrap_or_else(|_| self.db.clone());
+                format!("SQLite {}", p.display())
+            }
+        }
+    }
+}
+
+/// A connection URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// `pactum serve`.
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// Load the demo case (the late-2025 peace-plan talks) and its logins.
+    #[arg(long)]
+    demo: bool,
+    /// Address and port to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    bind: String,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+/// `pactum case ...`.
+#[derive(clap::Subcommand)]
+pub enum CaseCommand {
+    /// Import a case file (pactum's format or the shared case schema) as a new room.
+    Import {
+        /// The case file (JSON).
+        file: PathBuf,
+        /// Room id (default: the file's room or case id).
+        #[arg(long)]
+        room: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Export a room as a case file in pactum's format.
+    Export {
+        /// Room id.
+        room: String,
+        /// Export only what this user may see (default: everything, as the operator).
+        #[arg(long = "as")]
+        as_user: Option<String>,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Convert a case file to pactum's format without a database.
+    Convert {
+        /// The case file.
+        file: PathBuf,
+        /// Output file (default: standard output).
+        #[arg(long, short)]
+        out: Option<PathBuf>,
+    },
+}
+
+/// `pactum user ...`.
+#[derive(clap::Subcommand)]
+pub enum UserCommand {
+    /// Create a user and make it a delegate of a party in a room.
+    Add {
+        /// Login name.
+        name: String,
+        /// Room id.
+        #[arg(long)]
+        room: String,
+        /// Party id in that room (its kind makes the user mediator, delegate or observer).
+        #[arg(long)]
+        party: String,
+        /// Display name (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (default: generate and print one).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+/// `pactum audit ...`.
+#[derive(clap::Subcommand)]
+pub enum AuditCommand {
+    /// Recompute the hash chain; exit 1 at the first edited, removed or re-linked entry.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}
+
+fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
+    match out {
+        // Write beside the target and rename, so a failure never leaves half a file.
+        Some(path) => {
+            let tmp = path.with_extension("partial");
+            std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+            std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
+            Ok(())
+        }
+        None => {
+            println!("{text}");
+            Ok(())
+        }
+    }
+}
+
+/// `pactum serve`.
+pub fn serve(args: ServeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = args.db.open().await?;
+        let listener = tokio::net::TcpListener::bind(&args.bind)
+            .await
+            .with_context(|| format!("listening on {}", args.bind))?;
+        let addr = listener.local_addr()?;
+        println!("pactum workspace on {}", args.db.describe());
+        if args.demo {
+            let (room, logins) = pactum_server::load_demo(store.as_ref())
+                .await
+                .map_err(|e| anyhow!("{e}"))?;
+            println!("demo room: {room}");
+            println!("demo logins (user / password / role):");
+            for l in logins {
+                println!(
+                    "  {:<18} {:<24} {} of {}",
+                    l.user, l.password, l.role, l.party_id
+                );
+            }
+        }
+        println!("listening on http://{addr}/");
+        pactum_server::serve(AppState::new(store), listener)
+            .await
+            .context("serving")
+    })
+}
+
+/// `pactum case ...`.
+pub fn case(cmd: CaseCommand) -> Result<()> {
+    match cmd {
+        CaseCommand::Convert { file, out } => {
+            let parsed = read_case(&file)?;
+            let value = case::export(&parsed.room_id, &parsed.title, &parsed.records);
+            write_out(out.as_deref(), &pretty(&value)?)
+        }
+        CaseCommand::Import { file, room, db } => {
+            let parsed = read_case(&file)?;
+            let room = room.unwrap_or_else(|| parsed.room_id.clone());
+            runtime()?.block_on(async {
+                let store = db.open().await?;
+                pactum_server::import_case(store.as_ref(), &parsed, &room, "operator").await?;
+                println!(
+                    "imported {} records into room {room} ({})",
+                    parsed.records.len(),
+                    db.describe()
+                );
+                Ok(())
+            })
+        }
+        CaseCommand::Export {
+            room,
+            as_user,
+            out,
+            db,
+        } => runtime()?.block_on(async {
+            let store = db.open().await?;
+            let state = AppState::new(store.clone());
+            let value = match as_user {
+                Some(user) => {
+                    let access = RoomAccess::load(&state, &user, &room)
+                        .await
+                        .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
+                    access
+                        .audit_reads(&state, "export", &access.room.records)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    pactum_server::ops::export(&access)
+                }
+                None => {
+                    let row = store
+                        .room(&room)
+                        .await?
+                        .ok_or_else(|| anyhow!("no room {room:?}"))?;
+                    let records: Vec<_> = all_records(&state, &room)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?
+                        .into_iter()
+                        .map(|(r, _)| r)
+                        .collect();
+                    let mut audit = NewAudit::new("operator", "export");
+                    audit.room = Some(room.clone());
+                    audit.detail = format!("{} records", records.len());
+                    store.append_audit(&[audit]).await?;
+                    case::export(&room, &row.title, &records)
+                }
+            };
+            write_out(out.as_deref(), &pretty(&value)?)
+        }),
+    }
+}
+
+fn pretty(v: &serde_json::Value) -> Result<String> {
+    Ok(serde_json::to_string_pretty(v)?)
+}
+
+fn read_case(file: &Path) -> Result<case::Case> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    case::import(&text).map_err(|e| match e {
+        case::CaseError::Json {
+            line,
+            column,
+            message,
+        } => {
+            anyhow!(
+                "{}:{line}:{column}: not valid JSON: {message}",
+                file.display()
+            )
+        }
+        case::CaseError::Field { path, message } => {
+            anyhow!("{}: {path}: {message}", file.display())
+        }
+    })
+}
+
+/// `pactum user ...`.
+pub fn user(cmd: UserCommand) -> Result<()> {
+    let UserCommand::Add {
+        name,
+        room,
+        party,
+        display_name,
+        password_stdin,
+        db,
+    } = cmd;
+    if name.trim().is_empty() || name.chars().any(char::is_whitespace) {
+        bail!("user name {name:?}: expected a non-empty name without spaces");
+    }
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the password from standard input")?;
+        let s = s.trim_end_matches(['\r', '\n']).to_string();
+        if s.len() < 8 {
+            bail!("password: expected at least 8 characters");
+        }
+        (s, false)
+    } else {
+        (auth::random_hex(12), true)
+    };
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let state = AppState::new(store.clone());
+        if store.room(&room).await?.is_none() {
+            bail!("no room {room:?}");
+        }
+        let known = all_records(&state, &room)
+            .await
+            .map_err(|e| anyhow!("{e}"))?
+            .iter()
+            .any(|(r, _)| r.kind == pactum_workspace::model::Kind::Party && r.id == party);
+        if !known {
+            bail!("room {room:?} has no party {party:?}");
+        }
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+            .await?
+            .map_err(|e| anyhow!(e))?;
+        if store.user(&name).await?.is_none() {
+            let mut audit = NewAudit::new("operator", "user.create");
+            audit.detail = name.clone();
+            store
+                .create_user(
+                    &UserRow {
+                        name: name.clone(),
+                        display_name: display_name.unwrap_or_else(|| name.clone()),
+                        password_hash: hash,
+                        created_at: pactum_server::now(),
+                    },
+                    audit,
+                )
+                .await?;
+        }
+        let mut audit = NewAudit::new("operator", "member.add");
+        audit.room = Some(room.clone());
+        audit.detail = format!("{name} as {party}");
+        store
+            .add_member(
+                &MemberRow {
+                    room: room.clone(),
+                    user: name.clone(),
+                    party_id: party.clone(),
+                },
+                audit,
+            )
+            .await?;
+        println!("user {name} is a delegate of {party} in {room}");
+        if generated {
+            println!("password: {password}");
+        }
+        Ok(())
+    })
+}
+
+/// `pactum audit verify`.
+pub fn audit(cmd: AuditCommand) -> Result<()> {
+    let AuditCommand::Verify { db } = cmd;
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let report = store.verify_audit().await?;
+        if report.ok() {
+            println!(
+                "audit chain intact: {} entries ({})",
+                report.entries,
+                db.describe()
+            );
+            Ok(())
+        } else {
+            eprintln!(
+                "audit chain BROKEN at entry {}: {} ({} entries checked)",
+                report
+                    .first_bad
+                    .map(|s| s.to_string())
+                    .unwrap_or_else(|| "?".into()),
+                report.reason.clone().unwrap_or_default(),
+                report.entries
+            );
+            std::process::exit(1)
+        }
+    })
+}
+
+/// `pactum backup`.
+pub fn backup(out: PathBuf, db: DbArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        let dump = store.dump().await?;
+        let text = serde_json::to_string(&dump)?;
+        write_out(Some(&out), &text)?;
+        println!("backup of {} written to {}", db.describe(), out.display());
+        Ok(())
+    })
+}
+
+/// `pactum restore`.
+pub fn restore(file: PathBuf, db: DbArgs) -> Result<()> {
+    let text =
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+    let dump: pactum_store::Dump = serde_json::from_str(&text).map_err(|e| {
+        anyhow!(
+            "{}:{}:{}: not a pactum backup: {e}",
+            file.display(),
+            e.line(),
+            e.column()
+        )
+    })?;
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        store.restore(&dump).await?;
+        let report = store.verify_audit().await?;
+        println!(
+            "restored {} into {}; audit chain: {} entries, {}",
+            file.display(),
+            db.describe(),
+            report.entries,
+            if report.ok() { "intact" } else { "BROKEN" }
+        );
+        Ok(())
+    })
+}

@@ -1,0 +1,263 @@
+//! The one place where the server decides what a user may see and do in a
+//! room.
+//!
+//! Every handler, API or UI, gets the room through [`RoomAccess::load`]: it
+//! holds only the records the user may see, so lists, counts, matrices,
+//! diffs and exports built from it cannot leak. Reads of records that are not
+//! room-wide are appended to the audit log by [`RoomAccess::audit_reads`].
+
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use pactum_store::{NewAudit, NewRecord, RecordRow};
+use pactum_workspace::model::{Kind, PartyKind, Record, Room};
+use pactum_workspace::{Viewer, Visibility};
+
+/// What the user is in this room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// A delegate of the mediating party.
+    Mediator,
+    /// A delegate of a party.
+    Delegate,
+    /// A delegate of an observer.
+    Observer,
+}
+
+/// A user's view of one room.
+pub struct RoomAccess {
+    /// Room id.
+    pub room_id: String,
+    /// Room title.
+    pub title: String,
+    /// The user.
+    pub user: String,
+    /// The user's party in the room.
+    pub party_id: String,
+    /// The user's role.
+    pub role: Role,
+    /// How the visibility rule sees the user.
+    pub viewer: Viewer,
+    /// Only the records the user may see.
+    pub room: Room,
+    /// Store revisions of the visible records, by (kind, id).
+    pub revisions: std::collections::HashMap<(Kind, String), i64>,
+}
+
+/// Turns a stored row into a record; rows the workspace cannot read are
+/// reported rather than silently dropped.
+pub fn record_of(row: &RecordRow) -> ApiResult<Record> {
+    let kind = Kind::parse(&row.kind)
+        .ok_or_else(|| ApiError::internal(format!("unknown record kind {:?}", row.kind)))?;
+    let visibility: Visibility = serde_json::from_str(&row.visibility)
+        .map_err(|e| ApiError::internal(format!("visibility of {}/{}: {e}", row.kind, row.id)))?;
+    let body = match serde_json::from_str(&row.body) {
+        Ok(serde_json::Value::Object(m)) => m,
+        Ok(_) => {
+            return Err(ApiError::internal(format!(
+                "body of {}/{} is not an object",
+                row.kind, row.id
+            )))
+        }
+        Err(e) => {
+            return Err(ApiError::internal(format!(
+                "body of {}/{}: {e}",
+                row.kind, row.id
+            )))
+        }
+    };
+    Ok(Record {
+        kind,
+        id: row.id.clone(),
+        visibility,
+        body,
+    })
+}
+
+/// A record as the store keeps it.
+pub fn new_record(r: &Record) -> NewRecord {
+    NewRecord {
+        kind: r.kind.as_str().to_string(),
+        id: r.id.clone(),
+        visibility: serde_json::to_string(&r.visibility).expect("visibility serialises"),
+        body: serde_json::to_string(&r.body).expect("JSON body serialises"),
+    }
+}
+
+/// Every record of a room, unfiltered: for the operator and for the server's
+/// own bookkeeping, never for answering a user directly.
+pub async fn all_records(state: &AppState, room: &str) -> ApiResult<Vec<(Record, i64)>> {
+    state
+        .store
+        .records(room, None)
+        .await?
+        .iter()
+        .map(|row| Ok((record_of(row)?, row.revision)))
+        .collect()
+}
+
+impl RoomAccess {
+    /// Loads a room as `user` sees it; a room the user is not a member of
+    /// does not exist for them.
+    pub async fn load(state: &AppState, user: &str, room_id: &str) -> ApiResult<RoomAccess> {
+        let membership = state
+            .store
+            .memberships(user)
+            .await?
+            .into_iter()
+            .find(|m| m.room == room_id)
+            .ok_or_else(ApiError::not_found)?;
+        let room_row = state
+            .store
+            .room(room_id)
+            .await?
+            .ok_or_else(ApiError::not_found)?;
+        let all = all_records(state, room_id).await?;
+        let party = all
+            .iter()
+            .find(|(r, _)| r.kind == Kind::Party && r.id == membership.party_id)
+            .map(|(r, _)| PartyKind::of(r))
+            .unwrap_or(PartyKind::Observer);
+        let (viewer, role) = match party {
+            PartyKind::Mediator => (
+                Viewer::Mediator {
+                    party: membership.party_id.clone(),
+                },
+                Role::Mediator,
+            ),
+            PartyKind::Party => (
+                Viewer::Member {
+                    party: membership.party_id.clone(),
+                },
+                Role::Delegate,
+            ),
+            PartyKind::Observer => (
+                Viewer::Member {
+                    party: membership.party_id.clone(),
+                },
+                Role::Observer,
+            ),
+        };
+        let mut revisions = std::collections::HashMap::new();
+        let records = all
+            .into_iter()
+            .filter(|(r, _)| viewer.can_see(&r.visibility))
+            .map(|(r, rev)| {
+                revisions.insert((r.kind, r.id.clone()), rev);
+                r
+            })
+            .collect();
+        Ok(RoomAccess {
+            room_id: room_id.to_string(),
+            title: room_row.title,
+            user: user.to_string(),
+            party_id: membership.party_id,
+            role,
+            viewer,
+            room: Room { records },
+            revisions,
+        })
+    }
+
+    /// True for the mediator's delegates.
+    pub fn is_mediator(&self) -> bool {
+        self.role == Role::Mediator
+    }
+
+    /// Refuses anyone but the mediator.
+    pub fn require_mediator(&self) -> ApiResult<()> {
+        if self.is_mediator() {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("only the mediator may do this"))
+        }
+    }
+
+    /// Logs reads of the restricted records among `records`.
+    pub async fn audit_reads<'a>(
+        &self,
+        state: &AppState,
+        action: &str,
+        records: impl IntoIterator<Item = &'a Record>,
+    ) -> ApiResult<()> {
+        let entries: Vec<NewAudit> = records
+            .into_iter()
+            .filter(|r| !r.visibility.is_room_wide())
+            .map(|r| NewAudit {
+                actor: self.user.clone(),
+                action: action.to_string(),
+                room: Some(self.room_id.clone()),
+                kind: Some(r.kind.as_str().to_string()),
+                record_id: Some(r.id.clone()),
+                detail: r.visibility.label(),
+            })
+            .collect();
+        if !entries.is_empty() {
+            state.store.append_audit(&entries).await?;
+        }
+        Ok(())
+    }
+
+    /// Stores a new or changed record with its audit entry.
+    pub async fn write(
+        &self,
+        state: &AppState,
+        record: &Record,
+        action: &str,
+    ) -> ApiResult<RecordRow> {
+        let expected = self
+            .revisions
+            .get(&(record.kind, record.id.clone()))
+            .copied();
+        let row = state
+            .store
+            .put_record(
+                &self.room_id,
+                &new_record(record),
+                expected,
+                NewAudit {
+                    actor: self.user.clone(),
+                    action: action.to_string(),
+                    room: Some(self.room_id.clone()),
+                    kind: Some(record.kind.as_str().to_string()),
+                    record_id: Some(record.id.clone()),
+                    detail: record.visibility.label(),
+                },
+            )
+            .await?;
+        Ok(row)
+    }
+
+    /// A fresh record id with a kind prefix. Ids are random rather than
+    /// sequential so that gaps reveal nothing about records others cannot see.
+    pub fn new_id(kind: Kind) -> String {
+        let prefix = match kind {
+            Kind::Stance => "st",
+            Kind::Text => "tx",
+            Kind::Meeting => "mt",
+            Kind::Document => "doc",
+            Kind::Note => "note",
+            _ => "rec",
+        };
+        format!("{prefix}_{}", crate::auth::random_hex(6))
+    }
+
+    /// The visibilities a party member may choose: any that includes their own party.
+    pub fn may_choose(&self, v: &Visibility) -> ApiResult<()> {
+        if self.is_mediator() {
+            return Ok(());
+        }
+        let mine = &self.party_id;
+        let ok = match v {
+            Visibility::Room => true,
+            Visibility::Parties { parties } => parties.contains(mine),
+            Visibility::PartyAndMediator { party } | Visibility::Party { party } => party == mine,
+            Visibility::Mediator => false,
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::field("visibility", "must include your own party"))
+        }
+    }
+}

@@ -1,0 +1,193 @@
+//! The mediation workspace server.
+//!
+//! A thin shell: storage is `pactum-store`, the rules (visibility, case
+//! files, stances, drafts, redlines) are `pactum-workspace`. This crate adds
+//! who is calling ([`auth`]), what they may see ([`access`], the single place
+//! where confidentiality is enforced), the JSON API ([`api`]) and the
+//! server-rendered UI ([`ui`]).
+
+pub mod access;
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod ops;
+pub mod ui;
+
+use axum::Router;
+use pactum_store::{MemberRow, NewAudit, RoomRow, Store, UserRow};
+use pactum_workspace::case::Case;
+use pactum_workspace::model::{Kind, PartyKind};
+use std::sync::Arc;
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The database.
+    pub store: Arc<dyn Store>,
+    /// Failed-login counts.
+    pub throttle: Arc<auth::Throttle>,
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            throttle: Arc::new(auth::Throttle::default()),
+        }
+    }
+}
+
+/// The whole application: API and UI.
+pub fn app(state: AppState) -> Router {
+    api::routes().merge(ui::routes()).with_state(state)
+}
+
+/// Now, as RFC 3339 UTC.
+pub fn now() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Why an import was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// A room with that id exists already.
+    #[error("a room with id {0:?} exists already (give another id)")]
+    RoomExists(String),
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] pactum_store::StoreError),
+}
+
+/// Stores a case as a new room, in one transaction.
+pub async fn import_case(
+    store: &dyn Store,
+    case: &Case,
+    room_id: &str,
+    actor: &str,
+) -> Result<(), ImportError> {
+    if store.room(room_id).await?.is_some() {
+        return Err(ImportError::RoomExists(room_id.to_string()));
+    }
+    store
+        .create_room(
+            &RoomRow {
+                id: room_id.to_string(),
+                title: case.title.clone(),
+                created_at: now(),
+            },
+            NewAudit {
+                actor: actor.to_string(),
+                action: "room.create".into(),
+                room: Some(room_id.to_string()),
+                kind: None,
+                record_id: None,
+                detail: case.title.clone(),
+            },
+        )
+        .await?;
+    let records: Vec<_> = case.records.iter().map(access::new_record).collect();
+    store
+        .put_records(room_id, &records, actor, "case.import")
+        .await?;
+    Ok(())
+}
+
+/// The demo case, in pactum's own case format, shipped with the project.
+pub const DEMO_CASE: &str = include_str!("../../../examples/cases/peace-plan-2025.json");
+
+/// A demo login.
+#[derive(Debug, Clone)]
+pub struct DemoLogin {
+    /// User name.
+    pub user: String,
+    /// Password.
+    pub password: String,
+    /// Party id in the demo room.
+    pub party_id: String,
+    /// What the user is.
+    pub role: &'static str,
+}
+
+/// Loads the demo case and creates one login per party (the mediator, each
+/// party's delegate, the observer), unless the room exists already; returns
+/// the logins either way so they can be printed.
+pub async fn load_demo(
+    store: &dyn Store,
+) -> Result<(String, Vec<DemoLogin>), Box<dyn std::error::Error + Send + Sync>> {
+    let case = pactum_workspace::case::import(DEMO_CASE)?;
+    let room_id = case.room_id.clone();
+    let logins: Vec<DemoLogin> = case
+        .records
+        .iter()
+        .filter(|r| r.kind == Kind::Party)
+        .map(|p| {
+            let role = match PartyKind::of(p) {
+                PartyKind::Mediator => "mediator",
+                PartyKind::Party => "party delegate",
+                PartyKind::Observer => "observer",
+            };
+            let user = p.id.replace('_', "-");
+            DemoLogin {
+                password: format!("{user}-demo"),
+                user,
+                party_id: p.id.clone(),
+                role,
+            }
+        })
+        .collect();
+    if store.room(&room_id).await?.is_some() {
+        return Ok((room_id, logins));
+    }
+    import_case(store, &case, &room_id, "demo").await?;
+    for l in &logins {
+        if store.user(&l.user).await?.is_none() {
+            let password = l.password.clone();
+            let hash =
+                tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+            store
+                .create_user(
+                    &UserRow {
+                        name: l.user.clone(),
+                        display_name: format!("{} ({})", l.party_id.replace('_', " "), l.role),
+                        password_hash: hash,
+                        created_at: now(),
+                    },
+                    NewAudit {
+                        actor: "demo".into(),
+                        action: "user.create".into(),
+                        room: None,
+                        kind: None,
+                        record_id: None,
+                        detail: l.user.clone(),
+                    },
+                )
+                .await?;
+        }
+        store
+            .add_member(
+                &MemberRow {
+                    room: room_id.clone(),
+                    user: l.user.clone(),
+                    party_id: l.party_id.clone(),
+                },
+                NewAudit {
+                    actor: "demo".into(),
+                    action: "member.add".into(),
+                    room: Some(room_id.clone()),
+                    kind: None,
+                    record_id: None,
+                    detail: format!("{} as {}", l.user, l.party_id),
+                },
+            )
+            .await?;
+    }
+    Ok((room_id, logins))
+}
+
+/// Serves the app until the process ends.
+pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+    axum::serve(listener, app(state)).await
+}

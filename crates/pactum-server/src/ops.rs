@@ -1,0 +1,235 @@
+//! Writes and computed views shared by the JSON API and the UI, so that both
+//! enforce the same rules.
+
+use crate::access::RoomAccess;
+use crate::error::{ApiError, ApiResult};
+use crate::AppState;
+use pactum_workspace::case;
+use pactum_workspace::model::{
+    self, DocumentInput, DraftInput, Kind, MeetingInput, NoteInput, Record, StanceInput,
+};
+use pactum_workspace::redline::{diff_points, PointRef, TextDiff};
+use pactum_workspace::Visibility;
+use serde::Deserialize;
+
+/// Records a stance. A party's delegates record only their own party's
+/// stances; observers record none.
+pub async fn add_stance(
+    state: &AppState,
+    access: &RoomAccess,
+    input: StanceInput,
+) -> ApiResult<Record> {
+    match access.role {
+        crate::access::Role::Observer => {
+            return Err(ApiError::forbidden("observers do not record stances"))
+        }
+        crate::access::Role::Delegate if input.party_id != access.party_id => {
+            return Err(ApiError::forbidden(
+                "a delegate records only its own party's stances",
+            ))
+        }
+        _ => {}
+    }
+    if let Some(v) = &input.visibility {
+        access.may_choose(v)?;
+    }
+    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Stance))?;
+    access.write(state, &record, "stance.create").await?;
+    Ok(record)
+}
+
+/// Starts a draft version (mediator only).
+pub async fn add_draft(
+    state: &AppState,
+    access: &RoomAccess,
+    input: DraftInput,
+) -> ApiResult<Record> {
+    access.require_mediator()?;
+    let id = RoomAccess::new_id(Kind::Text);
+    let record = input.into_record(&access.room, id.clone(), &id)?;
+    access.write(state, &record, "text.draft").await?;
+    Ok(record)
+}
+
+/// Replaces a draft's label and points; published versions never change.
+pub async fn edit_draft(
+    state: &AppState,
+    access: &RoomAccess,
+    text_id: &str,
+    input: DraftInput,
+) -> ApiResult<Record> {
+    access.require_mediator()?;
+    let old = access
+        .room
+        .get(Kind::Text, text_id)
+        .ok_or_else(ApiError::not_found)?;
+    if !model::is_draft(old) {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "a published version never changes; start a new draft from it",
+        ));
+    }
+    let mut record = input.into_record(&access.room, text_id.to_string(), text_id)?;
+    if let Some(v) = old.body.get("version") {
+        record.body.insert("version".into(), v.clone());
+    }
+    access.write(state, &record, "text.edit").await?;
+    Ok(record)
+}
+
+/// Who a version is published to.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishInput {
+    /// Party ids.
+    pub parties: Vec<String>,
+}
+
+/// Publishes a draft (or widens a published version's audience).
+pub async fn publish(
+    state: &AppState,
+    access: &RoomAccess,
+    text_id: &str,
+    input: PublishInput,
+) -> ApiResult<Record> {
+    access.require_mediator()?;
+    let mut record = access
+        .room
+        .get(Kind::Text, text_id)
+        .ok_or_else(ApiError::not_found)?
+        .clone();
+    model::publish(&mut record, &input.parties, &crate::now(), &access.room)?;
+    access.write(state, &record, "text.publish").await?;
+    Ok(record)
+}
+
+/// Records a meeting (mediator only).
+pub async fn add_meeting(
+    state: &AppState,
+    access: &RoomAccess,
+    input: MeetingInput,
+) -> ApiResult<Record> {
+    access.require_mediator()?;
+    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Meeting))?;
+    access.write(state, &record, "meeting.create").await?;
+    Ok(record)
+}
+
+/// Attaches a document. The mediator's default audience is the room; a
+/// party's is itself and the mediator.
+pub async fn add_document(
+    state: &AppState,
+    access: &RoomAccess,
+    input: DocumentInput,
+) -> ApiResult<Record> {
+    if access.role == crate::access::Role::Observer {
+        return Err(ApiError::forbidden("observers do not add documents"));
+    }
+    if let Some(v) = &input.visibility {
+        access.may_choose(v)?;
+    }
+    let default = if access.is_mediator() {
+        Visibility::Room
+    } else {
+        Visibility::PartyAndMediator {
+            party: access.party_id.clone(),
+        }
+    };
+    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Document), default)?;
+    access.write(state, &record, "document.create").await?;
+    Ok(record)
+}
+
+/// Adds a note, private to the author's party unless it says otherwise.
+pub async fn add_note(
+    state: &AppState,
+    access: &RoomAccess,
+    input: NoteInput,
+) -> ApiResult<Record> {
+    if let Some(v) = &input.visibility {
+        access.may_choose(v)?;
+    }
+    let default = if access.is_mediator() {
+        Visibility::Mediator
+    } else {
+        Visibility::Party {
+            party: access.party_id.clone(),
+        }
+    };
+    let record = input.into_record(
+        &access.room,
+        RoomAccess::new_id(Kind::Note),
+        &access.user,
+        default,
+    )?;
+    access.write(state, &record, "note.create").await?;
+    Ok(record)
+}
+
+/// The diff between two visible versions.
+pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
+    let a = access
+        .room
+        .get(Kind::Text, from)
+        .ok_or_else(ApiError::not_found)?;
+    let b = access
+        .room
+        .get(Kind::Text, to)
+        .ok_or_else(ApiError::not_found)?;
+    let (pa, pb) = (model::points(a), model::points(b));
+    fn refs(ps: &[model::PointView]) -> Vec<PointRef<'_>> {
+        ps.iter()
+            .map(|p| PointRef {
+                key: PointRef::key_of(&p.id),
+                number: p.number,
+                title: &p.title,
+                body: &p.body,
+            })
+            .collect()
+    }
+    let (ra, rb) = (refs(&pa), refs(&pb));
+    Ok(diff_points(&ra, &rb))
+}
+
+/// The room as a case file, holding only what the user may see.
+pub fn export(access: &RoomAccess) -> serde_json::Value {
+    case::export(&access.room_id, &access.title, &access.room.records)
+}
+
+/// Stance filters of the ledger.
+#[derive(Debug, Default, Deserialize)]
+pub struct StanceFilter {
+    /// Party id.
+    pub party: Option<String>,
+    /// Substring of the provenance source (case-insensitive).
+    pub source: Option<String>,
+    /// Reliability tag.
+    pub reliability: Option<String>,
+    /// Text id the stance targets.
+    pub text: Option<String>,
+}
+
+impl StanceFilter {
+    /// True when the stance passes every filter given.
+    pub fn matches(&self, s: &Record) -> bool {
+        let prov = s.body.get("provenance");
+        let pf = |f: &str| {
+            prov.and_then(|p| p.get(f))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default()
+        };
+        let empty = |o: &Option<String>| o.as_deref().is_none_or(str::is_empty);
+        (empty(&self.party) || s.str("party_id") == self.party.as_deref())
+            && (empty(&self.reliability) || Some(pf("reliability")) == self.reliability.as_deref())
+            && (empty(&self.source)
+                || pf("source")
+                    .to_lowercase()
+                    .contains(&self.source.clone().unwrap_or_default().to_lowercase()))
+            && (empty(&self.text)
+                || s.body
+                    .get("target")
+                    .and_then(|t| t.get("text_id"))
+                    .and_then(serde_json::Value::as_str)
+                    == self.text.as_deref())
+    }
+}
