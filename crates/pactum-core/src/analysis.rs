@@ -236,6 +236,146 @@ impl<'a> Kernel<'a> {
         }
     }
 
+    /// Whether [`Kernel::summarise_rows`] applies: every ufun additive, and
+    /// every table entry and every reachable utility finite (checked on
+    /// bounds: additions and the cap/affine map are monotone, so the
+    /// utilities of all outcomes lie between those of the issue-wise
+    /// extremes, summed in the same order).
+    fn rows_summarisable(&self) -> bool {
+        if self.any_rectangles || self.radices.is_empty() || self.radices.contains(&0) {
+            return false;
+        }
+        self.ufuns.iter().all(|c| {
+            let (mut lo, mut hi) = (c.bias, c.bias);
+            for t in &c.tables {
+                if !t.iter().all(|v| v.is_finite()) {
+                    return false;
+                }
+                lo += t.iter().copied().fold(f64::INFINITY, f64::min);
+                hi += t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            }
+            [lo, hi, c.finish(lo), c.finish(hi)]
+                .iter()
+                .all(|v| v.is_finite())
+        })
+    }
+
+    /// The scan of [`analyze`] for additive scenarios, a row at a time.
+    ///
+    /// Within a row only the last issue varies, so by monotonicity each
+    /// party's utilities there lie between the values at the last issue's
+    /// smallest and largest table entries. Those two values give the row's
+    /// contribution to the ranges exactly, settle the rational count when
+    /// the row is wholly above or below a reservation value, and skip the
+    /// frontier for the row when an earlier point already covers the row's
+    /// best corner (every outcome of the row would be refused). Outcomes are
+    /// evaluated one by one only in rows that need it, with the same sums
+    /// as [`Kernel::scan`], so results are bit-identical to it.
+    fn summarise_rows(
+        &self,
+        rows: std::ops::Range<u64>,
+        reservation: &[f64],
+        rational_only: bool,
+    ) -> Partial {
+        let n = self.ufuns.len();
+        let l = self.radices.len();
+        let last = l - 1;
+        let rl = self.radices[last];
+        let mut part = Partial {
+            frontier: Frontier::new(n),
+            mins: vec![f64::INFINITY; n],
+            maxs: vec![f64::NEG_INFINITY; n],
+            rational: 0,
+        };
+        if rows.start >= rows.end {
+            return part;
+        }
+        // Per party: the last issue's table and the positions of its extremes.
+        let tables: Vec<&[f64]> = self.ufuns.iter().map(|c| &c.tables[last][..]).collect();
+        let extremes: Vec<(f64, f64)> = tables
+            .iter()
+            .map(|t| {
+                let lo = t.iter().copied().fold(f64::INFINITY, f64::min);
+                let hi = t.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                (lo, hi)
+            })
+            .collect();
+        let mut digits = vec![0u32; l];
+        self.space.digits(rows.start * u64::from(rl), &mut digits);
+        let mut prefix = vec![0.0; n * l];
+        let mut pre = vec![0.0; n];
+        let mut best = vec![0.0; n];
+        let mut u = vec![0.0; n];
+        let mut hint = 0;
+        let mut dirty = 0;
+        for row in rows {
+            let mut all_rational = true;
+            let mut none_rational = false;
+            for (p, c) in self.ufuns.iter().enumerate() {
+                let mut acc = if dirty == 0 {
+                    c.bias
+                } else {
+                    prefix[p * l + dirty - 1]
+                };
+                for i in dirty..last {
+                    acc += c.tables[i][digits[i] as usize];
+                    prefix[p * l + i] = acc;
+                }
+                pre[p] = if last == 0 {
+                    c.bias
+                } else {
+                    prefix[p * l + last - 1]
+                };
+                let a = c.finish(pre[p] + extremes[p].0);
+                let b = c.finish(pre[p] + extremes[p].1);
+                let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
+                if lo < part.mins[p] {
+                    part.mins[p] = lo;
+                }
+                if hi > part.maxs[p] {
+                    part.maxs[p] = hi;
+                }
+                best[p] = hi;
+                all_rational &= lo >= reservation[p];
+                none_rational |= !(hi >= reservation[p]);
+            }
+            let offers = !(rational_only && none_rational) && !part.frontier.covers(&best, &mut hint);
+            if !offers && none_rational {
+                // Nothing to count, nothing to offer.
+            } else if !offers && all_rational {
+                part.rational += u64::from(rl);
+            } else {
+                let base = row * u64::from(rl);
+                for k in 0..rl as usize {
+                    let mut rational = true;
+                    for p in 0..n {
+                        let v = self.ufuns[p].finish(pre[p] + tables[p][k]);
+                        u[p] = v;
+                        rational &= v >= reservation[p];
+                    }
+                    part.rational += u64::from(rational);
+                    if offers && (rational || !rational_only) {
+                        part.frontier.offer(&u, base + k as u64);
+                    }
+                }
+            }
+            // Advance the odometer over every issue but the last.
+            dirty = last;
+            let mut i = last;
+            while i > 0 {
+                i -= 1;
+                digits[i] += 1;
+                if digits[i] < self.radices[i] {
+                    dirty = i;
+                    break;
+                }
+                digits[i] = 0;
+                dirty = i;
+            }
+        }
+        part
+    }
+
     /// Splits the rows into contiguous chunks for parallel scanning.
     pub fn chunks(&self) -> Vec<std::ops::Range<u64>> {
         let rows = self.rows();
@@ -282,7 +422,11 @@ pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysi
     let kernel = Kernel::new(scenario);
     let rational_only = semantics == Semantics::Negmas;
 
+    let by_rows = kernel.rows_summarisable();
     let scan_chunk = |rows: std::ops::Range<u64>| {
+        if by_rows {
+            return kernel.summarise_rows(rows, &reservation, rational_only);
+        }
         let mut part = Partial {
             frontier: Frontier::new(n),
             mins: vec![f64::INFINITY; n],

@@ -59,6 +59,35 @@ impl Frontier {
         }
     }
 
+    /// Whether some point is at least `u` in every coordinate, so that every
+    /// outcome whose utilities are all at most `u` would be refused. `hint`
+    /// is a point to try first (the answer of the previous call, when
+    /// callers ask about nearby vectors); it is updated to the covering point.
+    #[inline]
+    pub fn covers(&self, u: &[f64], hint: &mut usize) -> bool {
+        let n = self.n;
+        let len = self.outcomes.len();
+        let at = |i: usize| &self.utils[n * i..n * i + n];
+        if *hint < len && at(*hint).iter().zip(u).all(|(x, y)| x >= y) {
+            return true;
+        }
+        if n == 2 {
+            let pos = partition(len, |i| self.utils[2 * i] < u[0]);
+            if pos < len && self.utils[2 * pos + 1] >= u[1] {
+                *hint = pos;
+                return true;
+            }
+            return false;
+        }
+        match (0..len).find(|&i| at(i).iter().zip(u).all(|(x, y)| x >= y)) {
+            Some(i) => {
+                *hint = i;
+                true
+            }
+            None => false,
+        }
+    }
+
     fn offer2(&mut self, a: f64, b: f64, outcome: u64) -> bool {
         let len = self.outcomes.len();
         // First point whose first utility is >= a.
