@@ -76,9 +76,7 @@ impl From<sqlx::Error> for StoreError {
         match kind {
             ErrorKind::UniqueViolation => StoreError::Conflict { what },
             ErrorKind::ForeignKeyViolation => StoreError::NotFound { what },
-            ErrorKind::CheckViolation | ErrorKind::NotNullViolation => {
-                StoreError::Invalid { what }
-            }
+            ErrorKind::CheckViolation | ErrorKind::NotNullViolation => StoreError::Invalid { what },
             _ => StoreError::Database(e),
         }
     }

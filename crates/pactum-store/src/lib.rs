@@ -255,8 +255,12 @@ pub trait Store: Send + Sync {
     async fn append_audit(&self, entries: &[NewAudit]) -> Result<()>;
     /// Up to `limit` entries with `seq > after_seq`, in order, optionally
     /// only those about one room: pass the last seq seen to page.
-    async fn audit(&self, room: Option<&str>, after_seq: i64, limit: i64)
-        -> Result<Vec<AuditEntry>>;
+    async fn audit(
+        &self,
+        room: Option<&str>,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>>;
     /// Recomputes every hash and checks sequence continuity and links.
     async fn verify_audit(&self) -> Result<AuditReport>;
 
