@@ -177,7 +177,8 @@ pub trait Store: Send + Sync {
     /// `"sqlite"` or `"postgres"`, for logs and health checks.
     fn backend(&self) -> &'static str;
 
-    /// Creates a room; [`StoreError::Conflict`] if the id is taken.
+    /// Creates a room; [`StoreError::Conflict`] if the id is taken. The audit
+    /// entry's `room` defaults to the new room's id.
     async fn create_room(&self, room: &RoomRow, audit: NewAudit) -> Result<()>;
     /// All rooms, in creation order.
     async fn rooms(&self) -> Result<Vec<RoomRow>>;
@@ -190,7 +191,9 @@ pub trait Store: Send + Sync {
     ///
     /// Inserting an existing record, or updating an absent one, is a
     /// [`StoreError::Conflict`]: the caller's view of the record is stale
-    /// either way. A missing room is [`StoreError::NotFound`].
+    /// either way. A missing room is [`StoreError::NotFound`]. The audit
+    /// entry's `room`, `kind` and `record_id` default to the record's key, so
+    /// that [`Store::audit`] finds it by room.
     async fn put_record(
         &self,
         room: &str,
@@ -228,7 +231,8 @@ pub trait Store: Send + Sync {
     async fn users(&self) -> Result<Vec<UserRow>>;
 
     /// Seats a user in a room; the room and user must exist, and a user has
-    /// one seat per room ([`StoreError::Conflict`] otherwise).
+    /// one seat per room ([`StoreError::Conflict`] otherwise). The audit
+    /// entry's `room` defaults to the room's id.
     async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()>;
     /// A room's members, in the order they were added.
     async fn members(&self, room: &str) -> Result<Vec<MemberRow>>;

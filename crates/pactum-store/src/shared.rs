@@ -162,7 +162,8 @@ macro_rules! store_impl {
             if current > latest {
                 return Err(StoreError::Incompatible {
                     what: format!(
-                        "the database's schema version is {current}; this build knows up to {latest}"
+                        "the database's schema version is {current}; \
+                         this build knows up to {latest}"
                     ),
                 });
             }
@@ -480,7 +481,9 @@ macro_rules! store_impl {
                 .bind(clock::now())
                 .execute(&mut *w.tx)
                 .await
-                .map_err(|e| conflict_on_unique(e, || format!("user {:?} already exists", user.name)))?;
+                .map_err(|e| {
+                    conflict_on_unique(e, || format!("user {:?} already exists", user.name))
+                })?;
                 append_audit(&mut w.tx, &[audit]).await?;
                 w.tx.commit().await?;
                 Ok(())
@@ -811,7 +814,9 @@ macro_rules! store_impl {
                 let stored = verify_chain(&mut w.tx).await?;
                 if let (Some(seq), Some(reason)) = (stored.first_bad, stored.reason) {
                     return Err(StoreError::Corrupt {
-                        what: format!("the restored audit chain is broken at entry {seq}: {reason}"),
+                        what: format!(
+                            "the restored audit chain is broken at entry {seq}: {reason}"
+                        ),
                     });
                 }
                 w.tx.commit().await?;
