@@ -1,9 +1,589 @@
-//! The server-rendered UI (being written).
+//! The server-rendered UI: plain HTML pages from minijinja templates, a
+//! stylesheet and a little vanilla JavaScript, all compiled into the binary
+//! so that the workspace runs offline and nothing is fetched from elsewhere.
+//!
+//! Pages read a room only through [`RoomAccess::load`], exactly like the
+//! API, and writes go through [`crate::ops`], so the UI cannot show or do
+//! more than the API allows. A page about something the user may not see
+//! answers with the same 404 page as a page about nothing at all.
 
+mod forms;
+mod pages;
+mod view;
+
+use crate::access::RoomAccess;
+use crate::auth::{self, Caller, Via};
+use crate::error::ApiError;
 use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{FromRequestParts, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
 use axum::Router;
+use minijinja::Environment;
+use pactum_store::NewAudit;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::sync::OnceLock;
+
+/// Every template, compiled into the binary.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../templates/base.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("login.html", include_str!("../templates/login.html")),
+    ("error.html", include_str!("../templates/error.html")),
+    ("rooms.html", include_str!("../templates/rooms.html")),
+    ("overview.html", include_str!("../templates/overview.html")),
+    ("text.html", include_str!("../templates/text.html")),
+    ("new_text.html", include_str!("../templates/new_text.html")),
+    ("redline.html", include_str!("../templates/redline.html")),
+    ("stances.html", include_str!("../templates/stances.html")),
+    ("meetings.html", include_str!("../templates/meetings.html")),
+    (
+        "documents.html",
+        include_str!("../templates/documents.html"),
+    ),
+    ("audit.html", include_str!("../templates/audit.html")),
+];
+
+const APP_CSS: &str = include_str!("../static/app.css");
+const APP_JS: &str = include_str!("../static/app.js");
+
+/// The template environment, built once: templates are fixed at compile
+/// time, so a broken one fails the first render (and the tests), not a
+/// random later request.
+fn env() -> &'static Environment<'static> {
+    static ENV: OnceLock<Environment<'static>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Environment::new();
+        for (name, source) in TEMPLATES {
+            if let Err(e) = env.add_template(name, source) {
+                panic!("template {name} does not compile: {e:#}");
+            }
+        }
+        env.add_filter("urlpart", urlpart);
+        env
+    })
+}
+
+/// Percent-encodes a path segment or query value, because record ids come
+/// from case files and may hold characters that mean something in a URL.
+fn urlpart(value: String) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A short fingerprint of the static files, appended to their URLs so that
+/// browsers may cache them for long yet pick up a new build at once.
+fn asset_version() -> &'static str {
+    static V: OnceLock<String> = OnceLock::new();
+    V.get_or_init(|| {
+        use sha2::{Digest, Sha256};
+        let mut h = Sha256::new();
+        h.update(APP_CSS.as_bytes());
+        h.update(APP_JS.as_bytes());
+        h.finalize()[..6]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    })
+}
+
+/// Renders a template with a JSON context.
+fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
+    let tmpl = env()
+        .get_template(name)
+        .map_err(|e| ApiError::internal(format!("template {name}: {e:#}")))?;
+    tmpl.render(ctx)
+        .map_err(|e| ApiError::internal(format!("rendering {name}: {e:#}")))
+}
+
+/// An HTML answer with the headers every page carries: pages hold
+/// confidential material, so they are never cached, never framed, and may
+/// run only the workspace's own script.
+fn html(status: StatusCode, body: String) -> Response {
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        ),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    res
+}
+
+/// Renders a page; a template failure becomes the error page.
+fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
+    match render(name, ctx) {
+        Ok(body) => html(status, body),
+        Err(e) => UiError(e).into_response(),
+    }
+}
+
+/// A failed request as a page. Unauthenticated requests go to the login
+/// form; everything else gets the error page with the status, and a 404
+/// says nothing about what may exist behind it.
+pub(crate) struct UiError(pub(crate) ApiError);
+
+impl From<ApiError> for UiError {
+    fn from(e: ApiError) -> Self {
+        UiError(e)
+    }
+}
+
+impl From<pactum_store::StoreError> for UiError {
+    fn from(e: pactum_store::StoreError) -> Self {
+        UiError(e.into())
+    }
+}
+
+impl IntoResponse for UiError {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        if e.status == StatusCode::UNAUTHORIZED {
+            return Redirect::to("/login").into_response();
+        }
+        let (heading, message) = match e.status {
+            StatusCode::NOT_FOUND => (
+                "Not found",
+                "There is nothing here, or nothing you have access to.".to_string(),
+            ),
+            StatusCode::FORBIDDEN => ("Not allowed", e.message.clone()),
+            s if s.is_server_error() => (
+                "Something went wrong",
+                "The server could not complete this request. It has been logged.".to_string(),
+            ),
+            _ => ("Request refused", e.message.clone()),
+        };
+        let ctx = json!({
+            "asset_v": asset_version(),
+            "status": e.status.as_u16(),
+            "heading": heading,
+            "message": message,
+        });
+        match render("error.html", &ctx) {
+            Ok(body) => html(e.status, body),
+            Err(_) => (e.status, message).into_response(),
+        }
+    }
+}
+
+/// What UI handlers return.
+pub(crate) type UiResult = Result<Response, UiError>;
+
+/// A logged-in user; anyone else is sent to the login form.
+pub(crate) struct Session(pub(crate) Caller);
+
+impl FromRequestParts<AppState> for Session {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        match auth::caller(state, &parts.headers).await {
+            Ok(Some(c)) => Ok(Session(c)),
+            Ok(None) => {
+                let target = parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str())
+                    .unwrap_or("/");
+                let to = if parts.method == axum::http::Method::GET && target != "/" {
+                    format!("/login?next={}", urlpart(target.to_string()))
+                } else {
+                    "/login".to_string()
+                };
+                Err(Redirect::to(&to).into_response())
+            }
+            Err(e) => Err(UiError(e).into_response()),
+        }
+    }
+}
+
+/// A submitted form as name/value pairs. Parsed by hand rather than into a
+/// struct because checkbox groups repeat a name, and because a malformed
+/// form should give a page naming the problem, not a bare 422.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct FormData(Vec<(String, String)>);
+
+impl FormData {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<FormData, ApiError> {
+        serde_urlencoded::from_bytes::<Vec<(String, String)>>(bytes)
+            .map(FormData)
+            .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, format!("malformed form: {e}")))
+    }
+
+    /// The last value given for a name, trimmed ("" when absent).
+    pub(crate) fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+
+    /// The value, or `None` when absent or blank.
+    pub(crate) fn opt(&self, name: &str) -> Option<String> {
+        Some(self.get(name))
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    }
+
+    /// Every non-blank value given for a name (checkbox groups).
+    pub(crate) fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim().to_string())
+            .collect()
+    }
+
+    /// Refuses the form unless it echoes the session's CSRF token.
+    pub(crate) fn check_csrf(&self, caller: &Caller) -> Result<(), ApiError> {
+        let given = self
+            .0
+            .iter()
+            .find(|(k, _)| k == "_csrf")
+            .map(|(_, v)| v.as_str());
+        caller.check_csrf(given)
+    }
+
+    /// The values as a JSON object for re-filling a form after an error
+    /// (single values as strings, repeated names as lists).
+    pub(crate) fn values(&self) -> Map<String, Value> {
+        let mut out = Map::new();
+        for (k, v) in &self.0 {
+            if k == "_csrf" || k == "password" {
+                continue;
+            }
+            match out.get_mut(k) {
+                Some(Value::Array(a)) => a.push(Value::String(v.clone())),
+                Some(old) => {
+                    let first = old.take();
+                    *old = Value::Array(vec![first, Value::String(v.clone())]);
+                }
+                None => {
+                    out.insert(k.clone(), Value::String(v.clone()));
+                }
+            }
+        }
+        out
+    }
+}
+
+/// A refused form, re-shown on its page with the message and the values
+/// the user typed.
+pub(crate) struct Fail {
+    /// Which form on the page.
+    pub(crate) form: &'static str,
+    /// Why.
+    pub(crate) error: ApiError,
+    /// What was submitted.
+    pub(crate) values: FormData,
+}
+
+impl Fail {
+    pub(crate) fn status(&self) -> StatusCode {
+        self.error.status
+    }
+
+    /// The error as the templates show it: the field's label and the input
+    /// to mark, so the message names what to fix.
+    pub(crate) fn json(&self) -> Value {
+        let field = self.error.field.clone().unwrap_or_default();
+        let (input, label) = view::field_label(self.form, &field);
+        let message = match &self.error.field {
+            Some(f) => self
+                .error
+                .message
+                .strip_prefix(&format!("{f}: "))
+                .unwrap_or(&self.error.message)
+                .to_string(),
+            None => self.error.message.clone(),
+        };
+        json!({
+            "form": self.form,
+            "field": field,
+            "input": input,
+            "label": label,
+            "message": message,
+        })
+    }
+}
+
+/// The frame every logged-in page shares: who is looking, in which room,
+/// and where the navigation points.
+pub(crate) async fn chrome(
+    state: &AppState,
+    caller: &Caller,
+    access: Option<&RoomAccess>,
+    active: &str,
+    title: &str,
+) -> Result<Map<String, Value>, ApiError> {
+    let display = state
+        .store
+        .user(&caller.user)
+        .await?
+        .map(|u| u.display_name)
+        .filter(|d| !d.is_empty())
+        .unwrap_or_else(|| caller.user.clone());
+    let mut ctx = Map::new();
+    ctx.insert("asset_v".into(), asset_version().into());
+    ctx.insert("csrf".into(), caller.csrf().into());
+    ctx.insert("active".into(), active.into());
+    ctx.insert("page_title".into(), title.into());
+    ctx.insert(
+        "user".into(),
+        json!({"name": caller.user, "display": display}),
+    );
+    if let Some(a) = access {
+        let names = a.room.party_names();
+        let latest = view::latest_text(&a.room).map(|t| t.id.clone());
+        ctx.insert(
+            "room".into(),
+            json!({
+                "id": a.room_id,
+                "title": a.title,
+                "party_id": a.party_id,
+                "party_name": names.get(a.party_id.as_str()).copied().unwrap_or(&a.party_id),
+                "role": a.role,
+                "role_label": view::role_label(a.role),
+                "is_mediator": a.is_mediator(),
+                "latest_text": latest,
+            }),
+        );
+    }
+    Ok(ctx)
+}
 
 /// The UI's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/static/app.css", get(css))
+        .route("/static/app.js", get(js))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/", get(pages::rooms))
+        .route("/rooms/{room}", get(pages::overview))
+        .route(
+            "/rooms/{room}/texts",
+            get(pages::texts).post(forms::new_draft),
+        )
+        .route("/rooms/{room}/texts/new", get(pages::new_text))
+        .route("/rooms/{room}/texts/{id}", get(pages::text))
+        .route("/rooms/{room}/texts/{id}/edit", post(forms::edit_draft))
+        .route("/rooms/{room}/texts/{id}/publish", post(forms::publish))
+        .route("/rooms/{room}/redline", get(pages::redline))
+        .route(
+            "/rooms/{room}/stances",
+            get(pages::stances).post(forms::add_stance),
+        )
+        .route(
+            "/rooms/{room}/meetings",
+            get(pages::meetings).post(forms::add_meeting),
+        )
+        .route(
+            "/rooms/{room}/documents",
+            get(pages::documents).post(forms::add_document),
+        )
+        .route(
+            "/rooms/{room}/notes",
+            get(pages::notes).post(forms::add_note),
+        )
+        .route("/rooms/{room}/audit", get(pages::audit))
+        .fallback(fallback)
+}
+
+/// Unknown paths: the API's clients get JSON, browsers the 404 page.
+async fn fallback(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        ApiError::not_found().into_response()
+    } else {
+        UiError(ApiError::not_found()).into_response()
+    }
+}
+
+fn asset(content_type: &'static str, body: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn css() -> Response {
+    asset("text/css; charset=utf-8", APP_CSS)
+}
+
+async fn js() -> Response {
+    asset("text/javascript; charset=utf-8", APP_JS)
+}
+
+#[derive(Deserialize, Default)]
+struct NextQuery {
+    #[serde(default)]
+    next: Option<String>,
+}
+
+/// Only local paths may be a login's destination, so the login form cannot
+/// be used to send a user elsewhere.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+fn login_page(status: StatusCode, user: &str, next: &str, error: Option<&str>) -> Response {
+    let ctx = json!({
+        "asset_v": asset_version(),
+        "user_value": user,
+        "next": next,
+        "error": error,
+        "page_title": "Sign in",
+    });
+    page(status, "login.html", &ctx)
+}
+
+async fn login_form(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    if let Ok(Some(_)) = auth::caller(&state, &headers).await {
+        return Redirect::to(&next).into_response();
+    }
+    login_page(StatusCode::OK, "", &next, None)
+}
+
+async fn login(State(state): State<AppState>, body: Bytes) -> Response {
+    let form = match FormData::parse(&body) {
+        Ok(f) => f,
+        Err(e) => return UiError(e).into_response(),
+    };
+    let (user, password) = (
+        form.get("user").to_string(),
+        form.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == "password")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+    );
+    let next = safe_next(Some(form.get("next")));
+    let row = match auth::check_login(&state, &user, &password).await {
+        Ok(u) => u,
+        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
+            return login_page(e.status, &user, &next, Some("Wrong user name or password."))
+        }
+        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
+            return login_page(
+                e.status,
+                &user,
+                &next,
+                Some("Too many failed sign-ins for this user. Wait a minute and try again."),
+            )
+        }
+        Err(e) => return UiError(e).into_response(),
+    };
+    let cookie = match auth::start_session(&state, &row.name).await {
+        Ok(c) => c,
+        Err(e) => return UiError(e).into_response(),
+    };
+    let logged = state
+        .store
+        .append_audit(&[NewAudit {
+            actor: row.name.clone(),
+            action: "session.login".into(),
+            room: None,
+            kind: None,
+            record_id: None,
+            detail: "web sign-in".into(),
+        }])
+        .await;
+    if let Err(e) = logged {
+        return UiError(e.into()).into_response();
+    }
+    let mut res = Redirect::to(&next).into_response();
+    match HeaderValue::from_str(&cookie) {
+        Ok(v) => {
+            res.headers_mut().insert(header::SET_COOKIE, v);
+            res
+        }
+        Err(e) => UiError(ApiError::internal(e)).into_response(),
+    }
+}
+
+async fn logout(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body)?;
+    form.check_csrf(&caller)?;
+    if let Via::Session { token_hash, .. } = &caller.via {
+        state.store.delete_session(token_hash).await?;
+    }
+    let mut res = Redirect::to("/login").into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&format!(
+            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+            auth::COOKIE
+        ))
+        .map_err(ApiError::internal)?,
+    );
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        for (name, _) in TEMPLATES {
+            env().get_template(name).unwrap();
+        }
+    }
+
+    #[test]
+    fn urlpart_escapes_reserved_characters() {
+        assert_eq!(urlpart("v1.p01".into()), "v1.p01");
+        assert_eq!(urlpart("a/b c?d".into()), "a%2Fb%20c%3Fd");
+    }
+
+    #[test]
+    fn next_must_be_local() {
+        assert_eq!(safe_next(Some("/rooms/x")), "/rooms/x");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
 }
