@@ -835,10 +835,10 @@ pub(super) async fn meetings_view(
             "values": form_values(json!({"confidentiality": "closed", "date": today()}), fail, "meeting"),
             "parties": parties,
             "confidentialities": [
-                {"value": "open", "label": "Open (whole room sees it)"},
-                {"value": "closed", "label": "Closed (participants and mediator)"},
-                {"value": "closed_with_nondisclosure", "label": "Closed, non-disclosure agreed"},
-                {"value": "not_reported", "label": "Not reported (whole room sees it)"},
+                {"value": "open", "label": "Open"},
+                {"value": "closed", "label": "Closed"},
+                {"value": "closed_with_nondisclosure", "label": "Closed, non-disclosure"},
+                {"value": "not_reported", "label": "Not reported"},
             ],
         })
     });
