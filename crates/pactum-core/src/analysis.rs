@@ -337,9 +337,15 @@ impl<'a> Kernel<'a> {
                 }
                 best[p] = hi;
                 all_rational &= lo >= reservation[p];
-                none_rational |= !(hi >= reservation[p]);
+                // Not `hi < r`: a NaN reservation value admits no outcome.
+                let best_clears = hi >= reservation[p];
+                none_rational |= !best_clears;
             }
-            let offers = !(rational_only && none_rational) && !part.frontier.covers(&best, &mut hint);
+            let offers = if rational_only && none_rational {
+                false
+            } else {
+                !part.frontier.covers(&best, &mut hint)
+            };
             if !offers && none_rational {
                 // Nothing to count, nothing to offer.
             } else if !offers && all_rational {

@@ -4,7 +4,7 @@
 
 use crate::error::{ErrorKind, FormatError};
 use crate::xml;
-pub use crate::xml::Element;
+pub use crate::xml::{Document, Element};
 use std::path::{Path, PathBuf};
 
 /// An issue as a domain file declares it.
@@ -166,9 +166,9 @@ pub enum FileKind {
 }
 
 /// Parses a GENIUS file, telling domains from profiles by the root element.
-pub fn parse_any<'t>(file: &Path, text: &'t str) -> Result<(FileKind, Element<'t>), FormatError> {
+pub fn parse_any<'t>(file: &Path, text: &'t str) -> Result<(FileKind, Document<'t>), FormatError> {
     let root = xml::parse(file, text)?;
-    let kind = match root.name.as_ref() {
+    let kind = match root.root().name() {
         "negotiation_template" => FileKind::Domain,
         "utility_space" => FileKind::Profile,
         _ => FileKind::Other,
@@ -179,7 +179,7 @@ pub fn parse_any<'t>(file: &Path, text: &'t str) -> Result<(FileKind, Element<'t
 /// Reads a numeric attribute, if present.
 fn num<T: std::str::FromStr>(
     file: &Path,
-    el: &Element,
+    el: Element,
     key: &str,
     expected: &str,
 ) -> Result<Option<T>, FormatError> {
@@ -188,9 +188,9 @@ fn num<T: std::str::FromStr>(
         Some(v) => v.trim().parse::<T>().map(Some).map_err(|_| {
             FormatError::at(
                 file,
-                el.line,
+                el.line(),
                 ErrorKind::BadAttribute {
-                    element: el.name.to_string(),
+                    element: el.name().to_string(),
                     attribute: key.into(),
                     found: v.into(),
                     expected: expected.into(),
@@ -202,7 +202,7 @@ fn num<T: std::str::FromStr>(
 
 fn required<T>(
     file: &Path,
-    el: &Element,
+    el: Element,
     key: &str,
     expected: &str,
     v: Option<T>,
@@ -210,9 +210,9 @@ fn required<T>(
     v.ok_or_else(|| {
         FormatError::at(
             file,
-            el.line,
+            el.line(),
             ErrorKind::MissingAttribute {
-                element: el.name.to_string(),
+                element: el.name().to_string(),
                 attribute: key.into(),
                 expected: expected.into(),
             },
@@ -221,19 +221,19 @@ fn required<T>(
 }
 
 /// A required numeric attribute.
-fn req_f64(file: &Path, el: &Element, key: &str, expected: &str) -> Result<f64, FormatError> {
+fn req_f64(file: &Path, el: Element, key: &str, expected: &str) -> Result<f64, FormatError> {
     let v = num::<f64>(file, el, key, "a number")?;
     required(file, el, key, expected, v)
 }
 
 /// A required integer attribute.
-fn req_int(file: &Path, el: &Element, key: &str, expected: &str) -> Result<i64, FormatError> {
+fn req_int(file: &Path, el: Element, key: &str, expected: &str) -> Result<i64, FormatError> {
     let v = int_attr(file, el, key)?;
     required(file, el, key, expected, v)
 }
 
 /// Parses an integer that GENIUS files sometimes write as `5.0`.
-fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatError> {
+fn int_attr(file: &Path, el: Element, key: &str) -> Result<Option<i64>, FormatError> {
     let Some(v) = el.attr(key) else {
         return Ok(None);
     };
@@ -245,9 +245,9 @@ fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatE
         Ok(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Ok(Some(x as i64)),
         _ => Err(FormatError::at(
             file,
-            el.line,
+            el.line(),
             ErrorKind::BadAttribute {
-                element: el.name.to_string(),
+                element: el.name().to_string(),
                 attribute: key.into(),
                 found: v.into(),
                 expected: "an integer".into(),
@@ -258,15 +258,15 @@ fn int_attr(file: &Path, el: &Element, key: &str) -> Result<Option<i64>, FormatE
 
 /// The element whose children are the issues: the `objective` under
 /// `utility_space` when there is one, else `utility_space` itself.
-fn objective<'a, 't>(root: &'a Element<'t>) -> &'a Element<'t> {
+fn objective<'a, 't>(root: Element<'a, 't>) -> Element<'a, 't> {
     root.child("objective").unwrap_or(root)
 }
 
 /// Collects `issue` elements, descending into nested objectives (GENIUS
 /// domains may group issues under sub-objectives).
-fn collect_issues<'a, 't>(el: &'a Element<'t>, out: &mut Vec<&'a Element<'t>>) {
-    for c in &el.children {
-        match c.name.as_ref() {
+fn collect_issues<'a, 't>(el: Element<'a, 't>, out: &mut Vec<Element<'a, 't>>) {
+    for c in el.children() {
+        match c.name() {
             "issue" => out.push(c),
             "objective" => collect_issues(c, out),
             _ => {}
@@ -275,11 +275,12 @@ fn collect_issues<'a, 't>(el: &'a Element<'t>, out: &mut Vec<&'a Element<'t>>) {
 }
 
 /// Parses a domain file.
-pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
+pub fn read_domain(file: &Path, doc: &Document) -> Result<Domain, FormatError> {
+    let root = doc.root();
     let space = root.child("utility_space").ok_or_else(|| {
         FormatError::at(
             file,
-            root.line,
+            root.line(),
             ErrorKind::Invalid("<negotiation_template> has no <utility_space> child".into()),
         )
     })?;
@@ -293,7 +294,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
         if let Some(prev) = issues.iter().find(|i| i.index == index) {
             return Err(FormatError::at(
                 file,
-                el.line,
+                el.line(),
                 ErrorKind::Invalid(format!(
                     "issue {name:?} repeats index {index} of issue {:?} (line {})",
                     prev.name, prev.line
@@ -303,7 +304,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
         if issues.iter().any(|i| i.name == name) {
             return Err(FormatError::at(
                 file,
-                el.line,
+                el.line(),
                 ErrorKind::Invalid(format!("a second issue named {name:?}")),
             ));
         }
@@ -330,7 +331,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
                 if hi < lo {
                     return Err(FormatError::at(
                         file,
-                        el.line,
+                        el.line(),
                         ErrorKind::Invalid(format!(
                             "integer issue {name:?} has upperbound {hi} below lowerbound {lo}"
                         )),
@@ -345,7 +346,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
                 if !(lo.is_finite() && hi.is_finite() && lo <= hi) {
                     return Err(FormatError::at(
                         file,
-                        src.line,
+                        src.line(),
                         ErrorKind::Invalid(format!("real issue {name:?} needs finite bounds with lowerbound <= upperbound, found {lo}..{hi}")),
                     ));
                 }
@@ -359,7 +360,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
                         warnings.push(format!(
                             "{}:{}: issue {name:?} repeats value {v:?}; the repeat is ignored",
                             file.display(),
-                            item.line
+                            item.line()
                         ));
                     } else {
                         values.push(v.to_string());
@@ -368,7 +369,7 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
                 if values.is_empty() {
                     return Err(FormatError::at(
                         file,
-                        el.line,
+                        el.line(),
                         ErrorKind::Invalid(format!("discrete issue {name:?} has no <item> values")),
                     ));
                 }
@@ -378,14 +379,14 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
         issues.push(DomainIssue {
             index,
             name,
-            line: el.line,
+            line: el.line(),
             kind,
         });
     }
     if issues.is_empty() {
         return Err(FormatError::at(
             file,
-            space.line,
+            space.line(),
             ErrorKind::Invalid("the domain declares no <issue>".into()),
         ));
     }
@@ -397,7 +398,8 @@ pub fn read_domain(file: &Path, root: &Element) -> Result<Domain, FormatError> {
 }
 
 /// Parses a profile file.
-pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError> {
+pub fn read_profile(file: &Path, doc: &Document) -> Result<Profile, FormatError> {
+    let root = doc.root();
     let obj = objective(root);
     let mut reservation = None;
     let mut discount = None;
@@ -418,7 +420,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
         if !value.is_finite() || value < 0.0 {
             return Err(FormatError::at(
                 file,
-                w.line,
+                w.line(),
                 ErrorKind::BadAttribute {
                     element: "weight".into(),
                     attribute: "value".into(),
@@ -430,7 +432,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
         weights.push(Weight {
             index,
             value,
-            line: w.line,
+            line: w.line(),
         });
     }
     let mut issue_els = Vec::new();
@@ -447,7 +449,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
                 if !e.is_finite() {
                     return Err(FormatError::at(
                         file,
-                        item.line,
+                        item.line(),
                         ErrorKind::BadAttribute {
                             element: "item".into(),
                             attribute: "evaluation".into(),
@@ -460,7 +462,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
             items.push(Item {
                 value,
                 evaluation,
-                line: item.line,
+                line: item.line(),
             });
         }
         let evaluator = match el.child("evaluator") {
@@ -473,7 +475,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
                     offset: p("offset")?.or(parameters[0]),
                     slope: p("slope")?.or(parameters[1]),
                     parameters,
-                    line: ev.line,
+                    line: ev.line(),
                 })
             }
         };
@@ -487,7 +489,7 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
         issues.push(ProfileIssue {
             index: int_attr(file, el, "index")?,
             name,
-            line: el.line,
+            line: el.line(),
             items,
             evaluator,
             lowerbound,
@@ -504,17 +506,16 @@ pub fn read_profile(file: &Path, root: &Element) -> Result<Profile, FormatError>
     })
 }
 
-fn find<'a, 't>(el: &'a Element<'t>, names: &[&str]) -> Option<&'a Element<'t>> {
-    if names.contains(&el.name.as_ref()) {
+fn find<'a, 't>(el: Element<'a, 't>, names: &[&str]) -> Option<Element<'a, 't>> {
+    if names.contains(&el.name()) {
         return Some(el);
     }
-    el.children.iter().find_map(|c| find(c, names))
+    el.children().find_map(|c| find(c, names))
 }
 
-fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, FormatError> {
+fn read_nonlinear(file: &Path, root: Element) -> Result<Option<Nonlinear>, FormatError> {
     let Some(utility) = root
-        .children
-        .iter()
+        .children()
         .find_map(|c| find(c, &["utility", "utility_function"]))
     else {
         return Ok(None);
@@ -523,14 +524,14 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
     let Some(ufun) = utility.child("ufun") else {
         return Err(FormatError::at(
             file,
-            utility.line,
-            ErrorKind::Invalid(format!("<{}> has no <ufun> child", utility.name)),
+            utility.line(),
+            ErrorKind::Invalid(format!("<{}> has no <ufun> child", utility.name())),
         ));
     };
     if ufun.child("ufun").is_some() {
         return Err(FormatError::at(
             file,
-            ufun.line,
+            ufun.line(),
             ErrorKind::Invalid("nested <ufun> elements are not supported".into()),
         ));
     }
@@ -544,12 +545,12 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
         let utility = req_f64(file, r, "utility", "a number")?;
         let weight = num::<f64>(file, r, "weight", "a number")?.unwrap_or(1.0);
         let mut bounds = Vec::new();
-        for b in &r.children {
+        for b in r.children() {
             let index = req_int(file, b, "index", "the issue's number")?;
             let min = req_f64(file, b, "min", "a number")?;
             let max = req_f64(file, b, "max", "a number")?;
             bounds.push(RectBound {
-                tag: b.name.to_string(),
+                tag: b.name().to_string(),
                 index,
                 min,
                 max,
@@ -559,7 +560,7 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
             utility,
             weight,
             bounds,
-            line: r.line,
+            line: r.line(),
         });
     }
     Ok(Some(Nonlinear {
@@ -567,6 +568,6 @@ fn read_nonlinear(file: &Path, root: &Element) -> Result<Option<Nonlinear>, Form
         weight,
         aggregation,
         rects,
-        line: ufun.line,
+        line: ufun.line(),
     }))
 }

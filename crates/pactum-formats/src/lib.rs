@@ -107,10 +107,16 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
     for e in entries {
         let e = e.map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if name.to_ascii_lowercase().ends_with(".xml")
-            && !name.ends_with("pareto.xml")
-            && e.path().is_file()
-        {
+        if !name.to_ascii_lowercase().ends_with(".xml") || name.ends_with("pareto.xml") {
+            continue;
+        }
+        // The listing carries each entry's type: only links (and file systems
+        // that do not report types) cost a stat.
+        let is_file = match e.file_type() {
+            Ok(t) if !t.is_symlink() => t.is_file(),
+            _ => e.path().is_file(),
+        };
+        if is_file {
             names.push(name);
         }
     }
@@ -124,7 +130,7 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         })
         .collect::<Result<_, _>>()?;
     let mut domain = None;
-    let mut profiles: Vec<(String, PathBuf, genius::Element)> = Vec::new();
+    let mut profiles: Vec<(String, PathBuf, genius::Document)> = Vec::new();
     let mut warnings = Vec::new();
     for (name, path, text) in &files {
         let (name, path) = (name.clone(), path.clone());
@@ -148,7 +154,7 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
     if profiles.is_empty() {
         return Err(FormatError::file(dir, ErrorKind::NoProfiles));
     }
-    let chosen: Vec<(String, PathBuf, genius::Element)> = match &options.profiles {
+    let chosen: Vec<(String, PathBuf, genius::Document)> = match &options.profiles {
         None => profiles,
         Some(wanted) => {
             let mut out = Vec::new();
