@@ -314,11 +314,13 @@ pub(crate) fn target(room: &Room, stance: &Record, room_id: &str) -> Value {
             .find(|p| p.id == pid)
             .map(point_heading)
             .unwrap_or_else(|| pid.to_string());
+        // The issue line only adds something when it is not the point's own topic.
+        let issue = issue_title.filter(|i| !heading.ends_with(i.as_str()));
         return json!({
             "kind": "point",
             "label": heading,
             "context": tx.str("label").unwrap_or(&tx.id),
-            "issue": issue_title,
+            "issue": issue,
             "href": format!("{base}/texts/{}#point-{}", super::urlpart(tx.id.clone()), super::urlpart(pid.to_string())),
         });
     }
