@@ -441,7 +441,12 @@ pub(crate) fn audience_choices(
     let own = name(names, &access.party_id);
     let mut out = Vec::new();
     if for_stance {
-        out.push(json!({"value": "default", "label": "The party concerned + mediator"}));
+        let label = if access.is_mediator() {
+            "The party concerned + mediator".to_string()
+        } else {
+            format!("{own} + mediator")
+        };
+        out.push(json!({"value": "default", "label": label}));
     }
     if access.is_mediator() {
         if !for_stance {
