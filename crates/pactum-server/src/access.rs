@@ -242,19 +242,12 @@ impl RoomAccess {
         format!("{prefix}_{}", crate::auth::random_hex(6))
     }
 
-    /// The visibilities a party member may choose: any that includes their own party.
+    /// The visibilities a user may choose: those that include the user. A
+    /// party's delegates name their own party; the mediator may choose any
+    /// scope but another party's private one, which would put a record into
+    /// that party's own space, out of the mediator's sight.
     pub fn may_choose(&self, v: &Visibility) -> ApiResult<()> {
-        if self.is_mediator() {
-            return Ok(());
-        }
-        let mine = &self.party_id;
-        let ok = match v {
-            Visibility::Room => true,
-            Visibility::Parties { parties } => parties.contains(mine),
-            Visibility::PartyAndMediator { party } | Visibility::Party { party } => party == mine,
-            Visibility::Mediator => false,
-        };
-        if ok {
+        if self.viewer.can_see(v) {
             Ok(())
         } else {
             Err(ApiError::field("visibility", "must include your own party"))

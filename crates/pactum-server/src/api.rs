@@ -139,7 +139,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/rooms/{room}/notes", get(notes).post(add_note))
         .route("/api/rooms/{room}/{collection}", get(list))
         .route("/api/rooms/{room}/{collection}/{id}", get(one))
-        .route("/api/{*rest}", axum::routing::any(|| async { ApiError::not_found() }))
+        .route(
+            "/api/{*rest}",
+            axum::routing::any(|| async { ApiError::not_found() }),
+        )
 }
 
 async fn openapi() -> Response {
@@ -223,8 +226,11 @@ async fn timeline(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
+    let items = a.room.timeline();
+    let shown = items.iter().filter_map(|i| a.room.get(i.kind, &i.id));
+    a.audit_reads(&state, "read", shown).await?;
     Ok(Json(
-        serde_json::to_value(a.room.timeline()).map_err(ApiError::internal)?,
+        serde_json::to_value(items).map_err(ApiError::internal)?,
     ))
 }
 
@@ -258,10 +264,23 @@ async fn audit(
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
     a.require_mediator()?;
-    let entries = state
-        .store
-        .audit(Some(&room), q.after.max(0), q.limit.clamp(1, 1000))
-        .await?;
+    // Entries about records the mediator may not see (a party's private
+    // notes and models) are left out: their ids are theirs too.
+    let limit = q.limit.clamp(1, 1000);
+    let mut after = q.after.max(0);
+    let mut entries = Vec::new();
+    while entries.len() < limit as usize {
+        let page = state.store.audit(Some(&room), after, limit).await?;
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        entries.extend(page.into_iter().filter(|e| match (&e.kind, &e.record_id) {
+            (Some(kind), Some(id)) => {
+                Kind::parse(kind).is_some_and(|k| a.room.get(k, id).is_some())
+            }
+            _ => true,
+        }));
+    }
+    entries.truncate(limit as usize);
     Ok(Json(json!(entries
         .iter()
         .map(|e| json!({
@@ -285,6 +304,10 @@ async fn diff(
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
     let d = ops::diff(&a, &q.from, &q.to)?;
+    let shown = [&q.from, &q.to]
+        .into_iter()
+        .filter_map(|id| a.room.get(Kind::Text, id));
+    a.audit_reads(&state, "read", shown).await?;
     Ok(Json(serde_json::to_value(d).map_err(ApiError::internal)?))
 }
 
@@ -492,7 +515,6 @@ async fn add_note(
     Ok(created(&ops::add_note(&state, &a, input).await?))
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -512,13 +534,17 @@ mod tests {
             .collect();
         assert!(routes.len() >= 15, "found {} routes", routes.len());
         for r in routes {
-            assert!(paths.contains_key(r), "route {r} is missing from openapi.json");
+            assert!(
+                paths.contains_key(r),
+                "route {r} is missing from openapi.json"
+            );
         }
     }
 
     #[test]
     fn body_errors_name_the_field() {
-        let e = parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "maybe"}"#).unwrap_err();
+        let e = parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "maybe"}"#)
+            .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("stance"), "{}", e.message);
         let e = parse_json::<StanceInput>(b"{\"party_id\": ").unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);

@@ -7,7 +7,7 @@
 //! records from typed inputs ([`StanceInput`], [`DraftInput`], ...) that are
 //! validated here, naming the offending field.
 
-use crate::visibility::Visibility;
+use crate::visibility::{Viewer, Visibility};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -410,7 +410,7 @@ impl Room {
                 },
             });
         }
-        items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        items.sort_by_key(TimelineItem::sort_key);
         items
     }
 }
@@ -681,6 +681,42 @@ pub fn check_visibility(room: &Room, field: &str, v: &Visibility) -> Result<(), 
     Ok(())
 }
 
+/// Refuses a visibility under which someone could see the record being
+/// written but not `named`, a record it refers to (a closed meeting, a
+/// draft, a version published to some parties only): the reference would
+/// carry `named`'s id, and what it implies about the talks, to them.
+pub fn check_reference(
+    room: &Room,
+    field: &str,
+    v: &Visibility,
+    named: &Record,
+) -> Result<(), FieldError> {
+    let outsider = room.of(Kind::Party).find(|p| {
+        let viewer = match PartyKind::of(p) {
+            PartyKind::Mediator => Viewer::Mediator {
+                party: p.id.clone(),
+            },
+            _ => Viewer::Member {
+                party: p.id.clone(),
+            },
+        };
+        viewer.can_see(v) && !viewer.can_see(&named.visibility)
+    });
+    match outsider {
+        Some(p) => Err(FieldError::new(
+            field,
+            format!(
+                "{} would see this record but not the {} {:?} it names (visible to {}); narrow the visibility",
+                p.id,
+                named.kind.as_str(),
+                named.id,
+                named.visibility.label()
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 impl StanceInput {
     /// Validates against the room and builds the record body (in the case
     /// format's shape, so exports read like the case files they came from).
@@ -787,6 +823,20 @@ impl StanceInput {
                 party: self.party_id.clone(),
             });
         check_visibility(room, "visibility", &visibility)?;
+        let point_text = t.point_id.as_ref().and_then(|pid| {
+            room.of(Kind::Text)
+                .find(|t| points(t).iter().any(|p| &p.id == pid))
+        });
+        let named = [
+            self.meeting_id
+                .as_ref()
+                .and_then(|m| room.get(Kind::Meeting, m)),
+            text,
+            point_text,
+        ];
+        for r in named.into_iter().flatten() {
+            check_reference(room, "visibility", &visibility, r)?;
+        }
         let p = &self.provenance;
         let when = match (&p.reported_on, &p.not_before) {
             (Some(d), _) => format!(" on {d}"),
@@ -1143,6 +1193,15 @@ impl DocumentInput {
         }
         let visibility = self.visibility.unwrap_or(default);
         check_visibility(room, "visibility", &visibility)?;
+        let named = [
+            self.text_id.as_ref().and_then(|t| room.get(Kind::Text, t)),
+            self.meeting_id
+                .as_ref()
+                .and_then(|m| room.get(Kind::Meeting, m)),
+        ];
+        for r in named.into_iter().flatten() {
+            check_reference(room, "visibility", &visibility, r)?;
+        }
         let body = serde_json::json!({
             "id": id, "title": self.title, "content": self.content,
             "text_id": self.text_id, "meeting_id": self.meeting_id,

@@ -1,0 +1,1787 @@
+//! Confidentiality over real HTTP: the workspace's acceptance suite.
+//!
+//! The app runs on 127.0.0.1:0 over a fresh store with the demo case loaded.
+//! The mediator and each party create private material through the API
+//! (stances of every audience, notes, documents, a mediator-only draft, a
+//! version published to one party only, a closed meeting with a stance
+//! linked to it), each carrying a unique marker string. Then every demo user
+//! calls every GET endpoint of the API, with every record id that exists
+//! (and some that do not), and the test checks each answer against an
+//! oracle it computes itself, from what it created and from the demo file:
+//! no body carries an id, a marker or any text of a record the user may not
+//! see; lists, counts, timelines, matrices and exports hold exactly what the
+//! user may see; a hidden id answers exactly like a missing one; and every
+//! read of a restricted record is in the audit log. Writes as another party
+//! are refused and leave nothing behind. Finally the audit chain verifies,
+//! then fails, naming the row, once a row is edited or deleted by SQL.
+//!
+//! The suite runs on SQLite, and on PostgreSQL when
+//! `PACTUM_TEST_DATABASE_URL` is set (see `common`).
+
+mod common;
+
+use common::TestDb;
+use pactum_server::AppState;
+use pactum_store::Store;
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+const MED: &str = "united_states";
+const RU: &str = "russia";
+const UA: &str = "ukraine";
+const EU: &str = "european_states";
+const PARTIES: [&str; 4] = [MED, RU, UA, EU];
+
+type Key = (String, String);
+
+fn user_of(party: &str) -> String {
+    party.replace('_', "-")
+}
+
+fn set(parties: &[&str]) -> BTreeSet<String> {
+    parties.iter().map(|p| p.to_string()).collect()
+}
+
+fn everyone() -> BTreeSet<String> {
+    set(&PARTIES)
+}
+
+/// A marker that occurs nowhere but in the record it is planted in (the
+/// fixed tail keeps one marker from being a prefix of another).
+fn marker(tag: &str) -> String {
+    format!("SECRET-{tag}-7f3a")
+}
+
+/// The API collection of a record kind (meta and the preference set have none).
+fn collection(kind: &str) -> Option<&'static str> {
+    Some(match kind {
+        "party" => "parties",
+        "issue" => "issues",
+        "text" => "texts",
+        "meeting" => "meetings",
+        "stance" => "stances",
+        "document" => "documents",
+        "note" => "notes",
+        "preference" => "preferences",
+        _ => return None,
+    })
+}
+
+/// A record of the room as the test knows it.
+#[derive(Debug, Clone)]
+struct Rec {
+    kind: String,
+    id: String,
+    /// The parties whose delegates may see it, by the test's own reckoning.
+    audience: BTreeSet<String>,
+    /// The record's content (for the strings only it carries).
+    body: Value,
+    /// Markers planted in it.
+    planted: Vec<String>,
+    /// True for records the test created (random ids, unique enough to
+    /// search for unquoted).
+    created: bool,
+}
+
+impl Rec {
+    fn key(&self) -> Key {
+        (self.kind.clone(), self.id.clone())
+    }
+
+    fn restricted(&self) -> bool {
+        self.audience != everyone()
+    }
+
+    fn party(&self) -> Option<&str> {
+        self.body.get("party_id").and_then(Value::as_str)
+    }
+}
+
+/// The demo's records and who may see each, by the rule the issue states,
+/// written out here rather than asked of the workspace: a closed meeting
+/// reaches its participants and the mediator; a stance made at a closed
+/// meeting reaches the same; a preference model reaches only its own party;
+/// everything else reaches the whole room.
+fn demo_records() -> Vec<Rec> {
+    let demo: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let strip = |v: &Value| {
+        let mut v = v.clone();
+        v.as_object_mut().unwrap().remove("visibility");
+        v
+    };
+    let rec = |kind: &str, id: &str, audience: BTreeSet<String>, body: Value| Rec {
+        kind: kind.into(),
+        id: id.into(),
+        audience,
+        body,
+        planted: Vec::new(),
+        created: false,
+    };
+    let mut closed: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for m in demo["meetings"].as_array().unwrap() {
+        let confidentiality = m["confidentiality"].as_str().unwrap();
+        if confidentiality == "closed" || confidentiality == "closed_with_nondisclosure" {
+            let mut audience: BTreeSet<String> = m["participants"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|p| p["party_id"].as_str().unwrap().to_string())
+                .collect();
+            audience.insert(MED.into());
+            closed.insert(m["id"].as_str().unwrap().into(), audience);
+        }
+    }
+    assert_eq!(
+        closed.get("kremlin_meeting"),
+        Some(&set(&[MED, RU])),
+        "the demo's Kremlin meeting is closed to all but the U.S. and Russia"
+    );
+    let mut out = vec![rec("meta", "meta", everyone(), strip(&demo["meta"]))];
+    for (coll, kind) in [
+        ("parties", "party"),
+        ("issues", "issue"),
+        ("texts", "text"),
+        ("meetings", "meeting"),
+        ("stances", "stance"),
+        ("documents", "document"),
+        ("notes", "note"),
+    ] {
+        for r in demo[coll].as_array().unwrap() {
+            let id = r["id"].as_str().unwrap();
+            let audience = match kind {
+                "meeting" => closed.get(id).cloned().unwrap_or_else(everyone),
+                "stance" => r["meeting_id"]
+                    .as_str()
+                    .and_then(|m| closed.get(m))
+                    .cloned()
+                    .unwrap_or_else(everyone),
+                _ => everyone(),
+            };
+            out.push(rec(kind, id, audience, strip(r)));
+        }
+    }
+    let mut prefs = demo["illustrative_preferences"].clone();
+    let models = prefs
+        .as_object_mut()
+        .unwrap()
+        .remove("models")
+        .expect("the demo has preference models");
+    out.push(rec(
+        "preference_set",
+        "illustrative_preferences",
+        everyone(),
+        strip(&prefs),
+    ));
+    for m in models.as_array().unwrap() {
+        let party = m["party_id"].as_str().unwrap();
+        out.push(rec("preference", party, set(&[party]), strip(m)));
+    }
+    let kremlin_stances = out
+        .iter()
+        .filter(|r| r.kind == "stance" && r.body["meeting_id"] == "kremlin_meeting")
+        .count();
+    assert!(
+        kremlin_stances > 0,
+        "the demo has stances made in the Kremlin"
+    );
+    out
+}
+
+/// Every string value inside a JSON value.
+fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
+    match v {
+        Value::String(s) => out.push(s),
+        Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+        Value::Object(m) => m.values().for_each(|x| strings(x, out)),
+        _ => {}
+    }
+}
+
+/// A string as it appears inside a JSON document.
+fn encoded(s: &str) -> String {
+    let q = serde_json::to_string(s).unwrap();
+    q[1..q.len() - 1].to_string()
+}
+
+/// The running server and what the test knows of the room.
+struct World {
+    base: String,
+    http: reqwest::Client,
+    room: String,
+    tokens: BTreeMap<String, String>,
+    recs: Vec<Rec>,
+    store: Arc<dyn Store>,
+    /// The last audit entry the test has looked at.
+    seen_seq: i64,
+}
+
+/// An answer: status and body text.
+struct Answer {
+    status: StatusCode,
+    text: String,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.text).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text))
+    }
+}
+
+async fn start(store: Arc<dyn Store>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(pactum_server::serve(AppState::new(store), listener));
+    format!("http://{addr}")
+}
+
+impl World {
+    async fn new(store: Arc<dyn Store>) -> World {
+        let (room, logins) = pactum_server::load_demo(store.as_ref()).await.unwrap();
+        assert_eq!(logins.len(), PARTIES.len());
+        let base = start(store.clone()).await;
+        let http = reqwest::Client::new();
+        let mut tokens = BTreeMap::new();
+        for party in PARTIES {
+            let user = user_of(party);
+            let res = http
+                .post(format!("{base}/api/login"))
+                .json(&json!({"user": user, "password": format!("{user}-demo")}))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK, "login as {user}");
+            let v: Value = res.json().await.unwrap();
+            tokens.insert(party.to_string(), v["token"].as_str().unwrap().to_string());
+        }
+        let seen_seq = last_seq(store.as_ref()).await;
+        World {
+            base,
+            http,
+            room,
+            tokens,
+            recs: demo_records(),
+            store,
+            seen_seq,
+        }
+    }
+
+    async fn call(&self, party: &str, method: Method, path: &str, body: Option<&Value>) -> Answer {
+        let url = format!("{}{path}", self.base);
+        let mut req = self
+            .http
+            .request(method, url)
+            .bearer_auth(&self.tokens[party]);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        Answer { status, text }
+    }
+
+    fn room_path(&self, rest: &str) -> String {
+        format!("/api/rooms/{}{rest}", self.room)
+    }
+
+    /// Creates a record through the API as `party` and remembers who may see it.
+    async fn create(
+        &mut self,
+        party: &str,
+        path: &str,
+        body: Value,
+        audience: &[&str],
+        planted: &[&str],
+    ) -> String {
+        let a = self
+            .call(party, Method::POST, &self.room_path(path), Some(&body))
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::CREATED,
+            "{party} POST {path}: {}",
+            a.text
+        );
+        let v = a.json();
+        self.remember(&v, audience, planted)
+    }
+
+    fn remember(&mut self, v: &Value, audience: &[&str], planted: &[&str]) -> String {
+        let id = v["id"].as_str().unwrap().to_string();
+        let rec = Rec {
+            kind: v["kind"].as_str().unwrap().to_string(),
+            id: id.clone(),
+            audience: set(audience),
+            body: v["body"].clone(),
+            planted: planted.iter().map(|m| m.to_string()).collect(),
+            created: true,
+        };
+        let text = rec.body.to_string();
+        for m in &rec.planted {
+            assert!(text.contains(m.as_str()), "{m} is in {id}");
+        }
+        self.recs.retain(|r| r.key() != rec.key());
+        self.recs.push(rec);
+        id
+    }
+
+    /// New audit entries since the last look.
+    async fn new_audit(&mut self) -> Vec<pactum_store::AuditEntry> {
+        let entries = self
+            .store
+            .audit(None, self.seen_seq, 1_000_000)
+            .await
+            .unwrap();
+        if let Some(e) = entries.last() {
+            self.seen_seq = e.seq;
+        }
+        entries
+    }
+
+    /// Every record of the room as stored, for "nothing left behind".
+    async fn snapshot(&self) -> Vec<(String, String, i64, String, String)> {
+        self.store
+            .records(&self.room, None)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.kind, r.id, r.revision, r.visibility, r.body))
+            .collect()
+    }
+}
+
+async fn last_seq(store: &dyn Store) -> i64 {
+    let mut after = 0;
+    loop {
+        let page = store.audit(None, after, 10_000).await.unwrap();
+        match page.last() {
+            Some(e) => after = e.seq,
+            None => return after,
+        }
+    }
+}
+
+fn stance(party: &str, target: Value, summary: &str, visibility: Value) -> Value {
+    json!({
+        "party_id": party,
+        "target": target,
+        "stance": "conditional",
+        "summary": summary,
+        "provenance": {"source": "Delegation notes", "reliability": "own_delegation", "reported_on": "2025-12-01"},
+        "visibility": visibility,
+    })
+}
+
+fn issue(id: &str) -> Value {
+    json!({"issue_id": id})
+}
+
+/// The material each side creates. Returns the ids the refusals below need.
+struct Made {
+    draft: String,
+    ukraine_version: String,
+    closed_meeting: String,
+}
+
+async fn make_material(w: &mut World) -> Made {
+    // --- the mediator
+    let m = marker("MED-STANCE-RU-PAM");
+    w.create(
+        MED,
+        "/stances",
+        stance(
+            RU,
+            issue("territory_status"),
+            &format!("Told in confidence {m}"),
+            json!({"scope": "party_and_mediator", "party": RU}),
+        ),
+        &[RU, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("MED-NOTE-DEFAULT");
+    w.create(MED, "/notes", json!({"text": m}), &[MED], &[&m])
+        .await;
+    let m = marker("MED-NOTE-OWN-PARTY");
+    w.create(
+        MED,
+        "/notes",
+        json!({"text": m, "visibility": {"scope": "party", "party": MED}}),
+        &[MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("MED-DOC-ROOM");
+    w.create(
+        MED,
+        "/documents",
+        json!({"title": "Agenda", "content": m}),
+        &PARTIES,
+        &[&m],
+    )
+    .await;
+    let m = marker("MED-DOC-UA");
+    w.create(
+        MED,
+        "/documents",
+        json!({"title": "For Kyiv", "content": m, "visibility": {"scope": "parties", "parties": [UA]}}),
+        &[UA, MED],
+        &[&m],
+    )
+    .await;
+    let (m1, m2) = (marker("DRAFT-TITLE"), marker("DRAFT-BODY"));
+    let draft = w
+        .create(
+            MED,
+            "/texts",
+            json!({
+                "label": "Mediator's working draft",
+                "derived_from_text_id": "v2_post_geneva",
+                "points": [
+                    {"key": "territory", "title": format!("Territory {m1}"), "body": format!("Lines frozen {m2}"), "issue_ids": ["territory_status"]},
+                    {"key": "guarantees", "title": "Guarantees", "body": "Article 5-like guarantees.", "issue_ids": ["security_guarantees"]}
+                ]
+            }),
+            &[MED],
+            &[&m1, &m2],
+        )
+        .await;
+    let m = marker("UA-VERSION");
+    let ukraine_version = w
+        .create(
+            MED,
+            "/texts",
+            json!({
+                "label": "Version for Kyiv",
+                "derived_from_text_id": "v2_post_geneva",
+                "points": [
+                    {"key": "armed_forces_cap", "title": "Armed forces", "body": format!("A cap of 800,000 {m}"), "issue_ids": ["armed_forces_cap"]},
+                    {"key": "security", "title": "Security", "body": "Guarantees by the coalition.", "issue_ids": ["security_guarantees"]}
+                ]
+            }),
+            &[MED],
+            &[&m],
+        )
+        .await;
+    let a = w
+        .call(
+            MED,
+            Method::POST,
+            &w.room_path(&format!("/texts/{ukraine_version}/publish")),
+            Some(&json!({"parties": [UA]})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "publish: {}", a.text);
+    w.remember(&a.json(), &[UA, MED], &[&m]);
+    let (m1, m2) = (
+        marker("CLOSED-MEETING-TITLE"),
+        marker("CLOSED-MEETING-OUTCOME"),
+    );
+    let closed_meeting = w
+        .create(
+            MED,
+            "/meetings",
+            json!({
+                "title": format!("Quiet talks {m1}"), "date": "2025-12-05", "place": "Riyadh",
+                "participants": [MED, UA], "confidentiality": "closed", "outcome": m2,
+            }),
+            &[MED, UA],
+            &[&m1, &m2],
+        )
+        .await;
+    let m = marker("OPEN-MEETING");
+    w.create(
+        MED,
+        "/meetings",
+        json!({"title": m, "place": "Istanbul", "participants": [RU, MED], "confidentiality": "open"}),
+        &PARTIES,
+        &[&m],
+    )
+    .await;
+
+    // --- Russia's delegation
+    let m = marker("RU-STANCE-DEFAULT");
+    w.create(
+        RU,
+        "/stances",
+        stance(RU, issue("nato_membership"), &m, Value::Null),
+        &[RU, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("RU-STANCE-PARTY");
+    w.create(
+        RU,
+        "/stances",
+        stance(
+            RU,
+            issue("territory_status"),
+            &m,
+            json!({"scope": "party", "party": RU}),
+        ),
+        &[RU],
+        &[&m],
+    )
+    .await;
+    let m = marker("RU-STANCE-PARTIES");
+    w.create(
+        RU,
+        "/stances",
+        stance(
+            RU,
+            issue("ceasefire_sequencing"),
+            &m,
+            json!({"scope": "parties", "parties": [RU, UA]}),
+        ),
+        &[RU, UA, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("RU-STANCE-ROOM");
+    w.create(
+        RU,
+        "/stances",
+        stance(
+            RU,
+            json!({"text_id": "v1_28_point_plan", "point_id": "v1.p01"}),
+            &m,
+            json!({"scope": "room"}),
+        ),
+        &PARTIES,
+        &[&m],
+    )
+    .await;
+    let m = marker("RU-STANCE-KREMLIN");
+    let mut s = stance(
+        RU,
+        json!({"text_id": "v2_post_geneva"}),
+        &m,
+        json!({"scope": "parties", "parties": [RU]}),
+    );
+    s["meeting_id"] = json!("kremlin_meeting");
+    w.create(RU, "/stances", s, &[RU, MED], &[&m]).await;
+    let m = marker("RU-NOTE");
+    w.create(RU, "/notes", json!({"text": m}), &[RU], &[&m])
+        .await;
+    let m = marker("RU-DOC");
+    w.create(
+        RU,
+        "/documents",
+        json!({"title": "Memo", "content": m}),
+        &[RU, MED],
+        &[&m],
+    )
+    .await;
+
+    // --- Ukraine's delegation
+    let m = marker("UA-STANCE-DEFAULT");
+    w.create(
+        UA,
+        "/stances",
+        stance(UA, issue("territory_status"), &m, Value::Null),
+        &[UA, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("UA-STANCE-PARTY");
+    w.create(
+        UA,
+        "/stances",
+        stance(
+            UA,
+            issue("armed_forces_cap"),
+            &m,
+            json!({"scope": "party", "party": UA}),
+        ),
+        &[UA],
+        &[&m],
+    )
+    .await;
+    let m = marker("UA-STANCE-AT-CLOSED-MEETING");
+    let mut s = stance(
+        UA,
+        json!({"text_id": ukraine_version, "point_id": format!("{ukraine_version}.security")}),
+        &m,
+        Value::Null,
+    );
+    s["meeting_id"] = json!(closed_meeting);
+    w.create(UA, "/stances", s, &[UA, MED], &[&m]).await;
+    let m = marker("UA-NOTE");
+    w.create(UA, "/notes", json!({"text": m}), &[UA], &[&m])
+        .await;
+    let m = marker("UA-NOTE-PAM");
+    w.create(
+        UA,
+        "/notes",
+        json!({"text": m, "visibility": {"scope": "party_and_mediator", "party": UA}}),
+        &[UA, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("UA-DOC-ON-VERSION");
+    w.create(
+        UA,
+        "/documents",
+        json!({"title": "Comments", "content": m, "text_id": ukraine_version,
+               "visibility": {"scope": "parties", "parties": [UA]}}),
+        &[UA, MED],
+        &[&m],
+    )
+    .await;
+
+    // --- the observer
+    let m = marker("EU-NOTE");
+    w.create(EU, "/notes", json!({"text": m}), &[EU], &[&m])
+        .await;
+    let m = marker("EU-NOTE-ROOM");
+    w.create(
+        EU,
+        "/notes",
+        json!({"text": m, "visibility": {"scope": "room"}}),
+        &PARTIES,
+        &[&m],
+    )
+    .await;
+
+    Made {
+        draft,
+        ukraine_version,
+        closed_meeting,
+    }
+}
+
+/// Writes that must be refused, and leave nothing behind.
+async fn refused_writes(w: &mut World, made: &Made) {
+    let before = w.snapshot().await;
+    w.new_audit().await;
+    let draft = &made.draft;
+    let version = &made.ukraine_version;
+    let closed = &made.closed_meeting;
+    let ru_vis = |v: Value| stance(RU, issue("territory_status"), "x", v);
+    let at = |mut s: Value, meeting: &str| {
+        s["meeting_id"] = json!(meeting);
+        s
+    };
+    let cases: Vec<(&str, Method, String, Value, StatusCode, &str)> = vec![
+        // Another party's stance.
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            stance(UA, issue("territory_status"), "x", Value::Null),
+            StatusCode::FORBIDDEN,
+            "own party",
+        ),
+        (
+            UA,
+            Method::POST,
+            "/stances".into(),
+            stance(RU, issue("territory_status"), "x", Value::Null),
+            StatusCode::FORBIDDEN,
+            "own party",
+        ),
+        // Audiences that leave out one's own party.
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            ru_vis(json!({"scope": "party_and_mediator", "party": UA})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            ru_vis(json!({"scope": "party", "party": UA})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            ru_vis(json!({"scope": "parties", "parties": [UA]})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            ru_vis(json!({"scope": "mediator"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/notes".into(),
+            json!({"text": "x", "visibility": {"scope": "party", "party": UA}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            UA,
+            Method::POST,
+            "/notes".into(),
+            json!({"text": "x", "visibility": {"scope": "mediator"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/documents".into(),
+            json!({"title": "x", "content": "x", "visibility": {"scope": "party_and_mediator", "party": UA}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            EU,
+            Method::POST,
+            "/notes".into(),
+            json!({"text": "x", "visibility": {"scope": "party", "party": RU}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        // The mediator may not write into a party's private space.
+        (
+            MED,
+            Method::POST,
+            "/notes".into(),
+            json!({"text": "x", "visibility": {"scope": "party", "party": RU}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            MED,
+            Method::POST,
+            "/stances".into(),
+            ru_vis(json!({"scope": "party", "party": RU})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        // The mediator's work.
+        (
+            RU,
+            Method::POST,
+            "/texts".into(),
+            json!({"label": "x", "points": []}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            RU,
+            Method::PUT,
+            format!("/texts/{draft}"),
+            json!({"label": "x", "points": []}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            UA,
+            Method::PUT,
+            format!("/texts/{version}"),
+            json!({"label": "x", "points": []}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            RU,
+            Method::POST,
+            format!("/texts/{draft}/publish"),
+            json!({"parties": [RU]}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            UA,
+            Method::POST,
+            "/texts/v1_28_point_plan/publish".into(),
+            json!({"parties": [UA]}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/meetings".into(),
+            json!({"title": "x", "place": "x", "participants": [RU], "confidentiality": "open"}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        (
+            EU,
+            Method::POST,
+            "/texts".into(),
+            json!({"label": "x", "points": []}),
+            StatusCode::FORBIDDEN,
+            "mediator",
+        ),
+        // Observers record no stances and add no documents.
+        (
+            EU,
+            Method::POST,
+            "/stances".into(),
+            stance(EU, issue("territory_status"), "x", Value::Null),
+            StatusCode::FORBIDDEN,
+            "observer",
+        ),
+        (
+            EU,
+            Method::POST,
+            "/documents".into(),
+            json!({"title": "x", "content": "x"}),
+            StatusCode::FORBIDDEN,
+            "observer",
+        ),
+        // A record may not carry the id of a closed meeting or a restricted
+        // text to anyone who may not see that meeting or text.
+        (
+            UA,
+            Method::POST,
+            "/stances".into(),
+            at(
+                stance(UA, issue("territory_status"), "x", json!({"scope": "room"})),
+                closed,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            RU,
+            Method::POST,
+            "/stances".into(),
+            at(
+                stance(RU, issue("territory_status"), "x", json!({"scope": "room"})),
+                "kremlin_meeting",
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            MED,
+            Method::POST,
+            "/stances".into(),
+            at(
+                stance(RU, issue("territory_status"), "x", Value::Null),
+                closed,
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            MED,
+            Method::POST,
+            "/stances".into(),
+            stance(RU, json!({"text_id": draft}), "x", Value::Null),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            MED,
+            Method::POST,
+            "/documents".into(),
+            json!({"title": "x", "content": "x", "text_id": draft}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            MED,
+            Method::POST,
+            "/documents".into(),
+            json!({"title": "x", "content": "x", "meeting_id": closed}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            UA,
+            Method::POST,
+            "/documents".into(),
+            json!({"title": "x", "content": "x", "text_id": version, "visibility": {"scope": "room"}}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+        (
+            UA,
+            Method::POST,
+            "/stances".into(),
+            stance(
+                UA,
+                json!({"text_id": version}),
+                "x",
+                json!({"scope": "room"}),
+            ),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "visibility",
+        ),
+    ];
+    for (party, method, path, body, status, says) in cases {
+        let a = w
+            .call(party, method.clone(), &w.room_path(&path), Some(&body))
+            .await;
+        assert_eq!(a.status, status, "{party} {method} {path}: {}", a.text);
+        assert!(
+            a.text.contains(says),
+            "{party} {method} {path}: {} should say {says:?}",
+            a.text
+        );
+    }
+
+    // Naming what one may not see answers exactly as naming what does not
+    // exist (the message repeats the id given, nothing more).
+    let version_point = format!("{version}.security");
+    let hidden_refs: Vec<(&str, Value, Value, &str)> = vec![
+        (
+            UA,
+            at(
+                stance(UA, issue("territory_status"), "x", Value::Null),
+                "kremlin_meeting",
+            ),
+            at(
+                stance(UA, issue("territory_status"), "x", Value::Null),
+                "no_such_meeting",
+            ),
+            "kremlin_meeting",
+        ),
+        (
+            RU,
+            at(
+                stance(RU, issue("territory_status"), "x", Value::Null),
+                closed,
+            ),
+            at(
+                stance(RU, issue("territory_status"), "x", Value::Null),
+                "no_such_meeting",
+            ),
+            closed,
+        ),
+        (
+            RU,
+            stance(RU, json!({"text_id": version}), "x", Value::Null),
+            stance(RU, json!({"text_id": "no_such_meeting"}), "x", Value::Null),
+            version,
+        ),
+        (
+            UA,
+            stance(UA, json!({"text_id": draft}), "x", Value::Null),
+            stance(UA, json!({"text_id": "no_such_meeting"}), "x", Value::Null),
+            draft,
+        ),
+        (
+            RU,
+            stance(
+                RU,
+                json!({"point_id": format!("{version}.security")}),
+                "x",
+                Value::Null,
+            ),
+            stance(RU, json!({"point_id": "no_such_meeting"}), "x", Value::Null),
+            &version_point,
+        ),
+        (
+            RU,
+            json!({"title": "x", "content": "x", "text_id": version}),
+            json!({"title": "x", "content": "x", "text_id": "no_such_meeting"}),
+            version,
+        ),
+        (
+            RU,
+            json!({"title": "x", "content": "x", "meeting_id": closed}),
+            json!({"title": "x", "content": "x", "meeting_id": "no_such_meeting"}),
+            closed,
+        ),
+    ];
+    for (party, hidden, missing, id) in hidden_refs {
+        let path = if hidden.get("content").is_some() {
+            "/documents"
+        } else {
+            "/stances"
+        };
+        let a = w
+            .call(party, Method::POST, &w.room_path(path), Some(&hidden))
+            .await;
+        let b = w
+            .call(party, Method::POST, &w.room_path(path), Some(&missing))
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
+        assert_eq!(a.status, b.status);
+        assert_eq!(
+            a.text.replace(id, "no_such_meeting"),
+            b.text,
+            "{party} naming a hidden {id}"
+        );
+    }
+
+    // Hidden records cannot be edited or published either, and say so as
+    // missing ones do.
+    let edit = json!({"label": "x", "points": []});
+    for party in [RU, UA, EU] {
+        for action in ["", "/publish"] {
+            let (method, body) = match action {
+                "" => (Method::PUT, edit.clone()),
+                _ => (Method::POST, json!({"parties": [party]})),
+            };
+            let a = w
+                .call(
+                    party,
+                    method.clone(),
+                    &w.room_path(&format!("/texts/{draft}{action}")),
+                    Some(&body),
+                )
+                .await;
+            let b = w
+                .call(
+                    party,
+                    method,
+                    &w.room_path(&format!("/texts/tx_000000000000{action}")),
+                    Some(&body),
+                )
+                .await;
+            assert_eq!((a.status, a.text), (b.status, b.text));
+        }
+    }
+
+    assert_eq!(
+        w.snapshot().await,
+        before,
+        "refused writes left records behind"
+    );
+    assert!(
+        w.new_audit().await.is_empty(),
+        "refused writes left audit entries behind"
+    );
+}
+
+/// One user's view, as the oracle reckons it.
+struct View {
+    party: String,
+    user: String,
+    visible: Vec<Rec>,
+    /// Encoded strings none of this user's answers may contain.
+    forbidden: Vec<String>,
+    /// Markers of visible records (positive controls).
+    shown: Vec<String>,
+    /// Restricted visible records by key.
+    restricted: BTreeSet<Key>,
+}
+
+impl View {
+    fn of(party: &str, recs: &[Rec]) -> View {
+        let (visible, hidden): (Vec<Rec>, Vec<Rec>) = recs
+            .iter()
+            .cloned()
+            .partition(|r| r.audience.contains(party));
+        let visible_ids: BTreeSet<&str> = visible.iter().map(|r| r.id.as_str()).collect();
+        let visible_text: String = visible
+            .iter()
+            .map(|r| r.body.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
+        // The API's own vocabulary (enum values such as a meeting's
+        // confidentiality) is no secret.
+        let public = pactum_server::api::OPENAPI;
+        let mut forbidden = Vec::new();
+        for r in &hidden {
+            for m in &r.planted {
+                assert!(!public.contains(m.as_str()));
+                assert!(
+                    !visible_text.contains(m.as_str()),
+                    "{m} leaked into a visible record"
+                );
+                forbidden.push(m.clone());
+            }
+            if !visible_ids.contains(r.id.as_str()) {
+                forbidden.push(format!("\"{}\"", r.id));
+                if r.created {
+                    forbidden.push(r.id.clone());
+                }
+            }
+            let mut ss = Vec::new();
+            strings(&r.body, &mut ss);
+            for s in ss {
+                let e = encoded(s);
+                if s.chars().count() >= 12 && !visible_text.contains(&e) && !public.contains(&e) {
+                    forbidden.push(e);
+                }
+            }
+        }
+        forbidden.sort();
+        forbidden.dedup();
+        let shown = visible.iter().flat_map(|r| r.planted.clone()).collect();
+        let restricted = visible
+            .iter()
+            .filter(|r| r.restricted())
+            .map(Rec::key)
+            .collect();
+        View {
+            party: party.into(),
+            user: user_of(party),
+            visible,
+            forbidden,
+            shown,
+            restricted,
+        }
+    }
+
+    fn sees(&self, key: &Key) -> bool {
+        self.visible.iter().any(|r| &r.key() == key)
+    }
+
+    fn of_kind(&self, kind: &str) -> BTreeSet<String> {
+        self.visible
+            .iter()
+            .filter(|r| r.kind == kind)
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    fn restricted_of(&self, keys: impl IntoIterator<Item = Key>) -> BTreeSet<Key> {
+        keys.into_iter()
+            .filter(|k| self.restricted.contains(k))
+            .collect()
+    }
+
+    fn check_clean(&self, what: &str, text: &str) {
+        for f in &self.forbidden {
+            assert!(
+                !text.contains(f.as_str()),
+                "{} ({}) {what}: the answer shows {f:?}, which belongs to a record {} may not see",
+                self.user,
+                self.party,
+                self.user
+            );
+        }
+    }
+}
+
+/// What a sweep saw.
+#[derive(Default)]
+struct Tally {
+    requests: usize,
+    logged: i64,
+}
+
+/// A GET as `view`'s user, checked for leaks and for its audit entries:
+/// exactly `logged` (when given) restricted records are logged as read, and
+/// never anything the user may not see.
+async fn get(
+    w: &mut World,
+    view: &View,
+    tally: &mut Tally,
+    path: &str,
+    logged: Option<BTreeSet<Key>>,
+) -> Answer {
+    let a = w.call(&view.party, Method::GET, path, None).await;
+    tally.requests += 1;
+    view.check_clean(&format!("GET {path}"), &a.text);
+    let entries = w.new_audit().await;
+    tally.logged += entries.len() as i64;
+    let mut got = BTreeSet::new();
+    for e in &entries {
+        assert_eq!(e.actor, view.user, "GET {path}: {e:?}");
+        assert_eq!(e.room.as_deref(), Some(w.room.as_str()), "{e:?}");
+        assert!(matches!(e.action.as_str(), "read" | "export"), "{e:?}");
+        let key = (
+            e.kind.clone().expect("a read names its record kind"),
+            e.record_id.clone().expect("a read names its record"),
+        );
+        assert!(
+            view.restricted.contains(&key),
+            "GET {path} as {}: logged a read of {key:?}, not a restricted record the user sees",
+            view.user
+        );
+        got.insert(key);
+    }
+    if let Some(want) = logged {
+        assert_eq!(
+            got, want,
+            "GET {path} as {}: restricted reads logged",
+            view.user
+        );
+    }
+    a
+}
+
+/// A path under the room.
+fn rp(room: &str, rest: &str) -> String {
+    format!("/api/rooms/{room}{rest}")
+}
+
+fn keys_of(items: &Value) -> Vec<Key> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// Every (kind, id) in an export.
+fn export_keys(doc: &Value) -> BTreeSet<Key> {
+    let mut out = BTreeSet::new();
+    if doc.get("meta").is_some() {
+        out.insert(("meta".into(), "meta".into()));
+    }
+    for (coll, kind) in [
+        ("parties", "party"),
+        ("issues", "issue"),
+        ("texts", "text"),
+        ("meetings", "meeting"),
+        ("stances", "stance"),
+        ("documents", "document"),
+        ("notes", "note"),
+    ] {
+        for r in doc[coll].as_array().unwrap() {
+            out.insert((kind.into(), r["id"].as_str().unwrap().into()));
+        }
+    }
+    if let Some(p) = doc.get("illustrative_preferences") {
+        if p.get("visibility").is_some() {
+            out.insert(("preference_set".into(), "illustrative_preferences".into()));
+        }
+        for m in p["models"].as_array().unwrap() {
+            out.insert(("preference".into(), m["party_id"].as_str().unwrap().into()));
+        }
+    }
+    out
+}
+
+/// Every GET endpoint of the API, as one user.
+async fn sweep(w: &mut World, party: &str) -> Tally {
+    let view = View::of(party, &w.recs);
+    let mut t = Tally::default();
+    let none = Some(BTreeSet::new());
+    let all_recs = w.recs.clone();
+    let room = w.room.clone();
+
+    // The answer for what does not exist; a hidden record must get the same.
+    let nf = get(
+        w,
+        &view,
+        &mut t,
+        &rp(&room, "/stances/no_such_record"),
+        none.clone(),
+    )
+    .await;
+    assert_eq!(nf.status, StatusCode::NOT_FOUND);
+    let nf = nf.text;
+
+    for path in ["/api/me", "/api/rooms", "/api/openapi.json"] {
+        let a = get(w, &view, &mut t, path, none.clone()).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+    }
+
+    // Room counts.
+    let a = get(w, &view, &mut t, &rp(&room, ""), none.clone()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let v = a.json();
+    let role = match party {
+        MED => "mediator",
+        EU => "observer",
+        _ => "delegate",
+    };
+    assert_eq!(v["role"], role);
+    for kind in [
+        "meta",
+        "party",
+        "issue",
+        "text",
+        "meeting",
+        "stance",
+        "document",
+        "note",
+        "preference",
+        "preference_set",
+    ] {
+        assert_eq!(
+            v["counts"][kind].as_u64(),
+            Some(view.of_kind(kind).len() as u64),
+            "{party}: count of {kind}"
+        );
+    }
+
+    // Timeline: the meetings and texts the user sees, no more.
+    let expect: BTreeSet<Key> = view
+        .visible
+        .iter()
+        .filter(|r| r.kind == "meeting" || r.kind == "text")
+        .map(Rec::key)
+        .collect();
+    let a = get(
+        w,
+        &view,
+        &mut t,
+        &rp(&room, "/timeline"),
+        Some(view.restricted_of(expect.clone())),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let got: BTreeSet<Key> = keys_of(&a.json()).into_iter().collect();
+    assert_eq!(got, expect, "{party}: timeline");
+
+    // Export.
+    let all: BTreeSet<Key> = view.visible.iter().map(Rec::key).collect();
+    let a = get(
+        w,
+        &view,
+        &mut t,
+        &rp(&room, "/export"),
+        Some(view.restricted.clone()),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(export_keys(&a.json()), all, "{party}: export");
+    for m in &view.shown {
+        assert!(a.text.contains(m.as_str()), "{party}: export lacks {m}");
+    }
+
+    // Audit: the mediator's alone, and only about what the mediator sees.
+    let mut after = 0;
+    loop {
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/audit?after={after}&limit=1000")),
+            none.clone(),
+        )
+        .await;
+        if party != MED {
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{party}: audit");
+            break;
+        }
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let entries = a.json();
+        let entries = entries.as_array().unwrap();
+        let Some(last) = entries.last() else { break };
+        for e in entries {
+            if let (Some(kind), Some(id)) = (e["kind"].as_str(), e["record_id"].as_str()) {
+                assert!(
+                    view.sees(&(kind.into(), id.into())),
+                    "the mediator's audit view shows {kind} {id}, which the mediator may not see"
+                );
+            }
+        }
+        after = last["seq"].as_i64().unwrap();
+    }
+
+    // Lists.
+    for kind in [
+        "party",
+        "issue",
+        "text",
+        "meeting",
+        "stance",
+        "document",
+        "note",
+        "preference",
+    ] {
+        let coll = collection(kind).unwrap();
+        let expect = view.of_kind(kind);
+        let keys = expect.iter().map(|id| (kind.to_string(), id.clone()));
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/{coll}")),
+            Some(view.restricted_of(keys)),
+        )
+        .await;
+        assert_eq!(a.status, StatusCode::OK);
+        let got: BTreeSet<String> = keys_of(&a.json()).into_iter().map(|k| k.1).collect();
+        assert_eq!(got, expect, "{party}: list of {coll}");
+    }
+    for p in PARTIES {
+        let expect: BTreeSet<Key> = view
+            .visible
+            .iter()
+            .filter(|r| r.kind == "stance" && r.party() == Some(p))
+            .map(Rec::key)
+            .collect();
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/stances?party={p}")),
+            Some(view.restricted_of(expect.clone())),
+        )
+        .await;
+        let got: BTreeSet<Key> = keys_of(&a.json()).into_iter().collect();
+        assert_eq!(got, expect, "{party}: stances of {p}");
+    }
+
+    // Single reads, for every record that exists, and some that do not.
+    for r in &all_recs {
+        let Some(coll) = collection(&r.kind) else {
+            continue;
+        };
+        let key = r.key();
+        let visible = view.sees(&key);
+        let logged = view.restricted_of([key.clone()]);
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/{coll}/{}", r.id)),
+            Some(logged),
+        )
+        .await;
+        if visible {
+            assert_eq!(a.status, StatusCode::OK, "{party} reads {key:?}");
+            assert_eq!(a.json()["id"].as_str(), Some(r.id.as_str()));
+        } else {
+            assert_eq!(
+                (a.status, a.text.as_str()),
+                (StatusCode::NOT_FOUND, nf.as_str()),
+                "{party} reads hidden {key:?}"
+            );
+        }
+        // The same id in another collection does not exist either.
+        let other = if r.kind == "note" {
+            "documents"
+        } else {
+            "notes"
+        };
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/{other}/{}", r.id)),
+            none.clone(),
+        )
+        .await;
+        assert_eq!(
+            (a.status, a.text.as_str()),
+            (StatusCode::NOT_FOUND, nf.as_str())
+        );
+    }
+    for path in [
+        "/texts/no_such_text",
+        "/meetings/no_such_meeting",
+        "/notes/no_such_note",
+        "/preferences/no_such_party",
+        "/no_such_collection",
+        "/no_such_collection/x",
+        "/texts/no_such_text/matrix",
+    ] {
+        let a = get(w, &view, &mut t, &rp(&room, path), none.clone()).await;
+        assert_eq!(
+            (a.status, a.text.as_str()),
+            (StatusCode::NOT_FOUND, nf.as_str()),
+            "{path}"
+        );
+    }
+
+    // Matrices and diffs of every text.
+    let texts: Vec<Rec> = all_recs
+        .iter()
+        .filter(|r| r.kind == "text")
+        .cloned()
+        .collect();
+    for text in &texts {
+        let visible = view.sees(&text.key());
+        let a = get(
+            w,
+            &view,
+            &mut t,
+            &rp(&room, &format!("/texts/{}/matrix", text.id)),
+            None,
+        )
+        .await;
+        if !visible {
+            assert_eq!(
+                (a.status, a.text.as_str()),
+                (StatusCode::NOT_FOUND, nf.as_str())
+            );
+        } else {
+            assert_eq!(a.status, StatusCode::OK);
+            let m = a.json();
+            for row in m["rows"].as_array().unwrap() {
+                let cells = row["cells"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .flat_map(|c| c.as_array().unwrap())
+                    .chain(row["whole_text"].as_array().unwrap());
+                for c in cells {
+                    let key = (
+                        "stance".to_string(),
+                        c["stance_id"].as_str().unwrap().to_string(),
+                    );
+                    assert!(
+                        view.sees(&key),
+                        "{party}: matrix of {} shows {key:?}",
+                        text.id
+                    );
+                }
+            }
+        }
+        for (from, to) in [
+            ("v1_28_point_plan", text.id.as_str()),
+            (text.id.as_str(), "v2_post_geneva"),
+        ] {
+            let both =
+                view.sees(&("text".into(), from.into())) && view.sees(&("text".into(), to.into()));
+            let logged = view.restricted_of([
+                ("text".to_string(), from.to_string()),
+                ("text".to_string(), to.to_string()),
+            ]);
+            let a = get(
+                w,
+                &view,
+                &mut t,
+                &rp(&room, &format!("/diff?from={from}&to={to}")),
+                Some(if both { logged } else { BTreeSet::new() }),
+            )
+            .await;
+            if both {
+                assert_eq!(
+                    a.status,
+                    StatusCode::OK,
+                    "{party} diff {from} {to}: {}",
+                    a.text
+                );
+            } else {
+                assert_eq!(
+                    (a.status, a.text.as_str()),
+                    (StatusCode::NOT_FOUND, nf.as_str()),
+                    "{party} diff {from} {to}"
+                );
+            }
+        }
+    }
+    t
+}
+
+async fn tamper_checks(db: &TestDb) {
+    let store = &db.store;
+    let report = store.verify_audit().await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    let five = store.audit(None, 4, 1).await.unwrap().remove(0);
+    assert_eq!(five.seq, 5);
+    db.exec("UPDATE audit_log SET actor = 'x' WHERE seq = 5")
+        .await;
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.first_bad, Some(5), "{report:?}");
+    db.exec(&format!(
+        "UPDATE audit_log SET actor = '{}' WHERE seq = 5",
+        five.actor.replace('\'', "''")
+    ))
+    .await;
+    assert!(store.verify_audit().await.unwrap().ok(), "put back");
+    db.exec("DELETE FROM audit_log WHERE seq = 7").await;
+    let report = store.verify_audit().await.unwrap();
+    assert_eq!(report.first_bad, Some(7), "{report:?}");
+    assert!(report.reason.unwrap_or_default().contains('7'));
+}
+
+async fn confidentiality_suite(db: TestDb) {
+    let mut w = World::new(db.store.clone()).await;
+    let made = make_material(&mut w).await;
+    refused_writes(&mut w, &made).await;
+
+    let before = db.store.verify_audit().await.unwrap();
+    assert!(before.ok(), "{before:?}");
+    w.new_audit().await;
+    let mut logged = 0;
+    for party in PARTIES {
+        let t = sweep(&mut w, party).await;
+        assert!(t.requests > 100, "{party}: {} requests", t.requests);
+        logged += t.logged;
+    }
+    let after = db.store.verify_audit().await.unwrap();
+    assert!(after.ok(), "{after:?}");
+    assert!(logged > 0);
+    assert_eq!(after.entries, before.entries + logged);
+    tamper_checks(&db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_confidentiality_over_http() {
+    confidentiality_suite(TestDb::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_confidentiality_over_http() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    confidentiality_suite(db).await;
+}
+
+/// Malformed JSON gets a 4xx whose message names the field, or the line and
+/// column of a syntax error.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_bodies_name_the_field() {
+    let db = TestDb::sqlite().await;
+    let w = World::new(db.store.clone()).await;
+    let good = stance(UA, issue("territory_status"), "ok", Value::Null);
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = good.clone();
+        f(&mut v);
+        v.to_string()
+    };
+    let cases: Vec<(&str, String, StatusCode, &[&str])> = vec![
+        (
+            "/stances",
+            with(&|v| {
+                v.as_object_mut().unwrap().remove("summary");
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["summary"],
+        ),
+        (
+            "/stances",
+            with(&|v| {
+                v["provenance"].as_object_mut().unwrap().remove("source");
+            }),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["provenance", "source"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["stance"] = json!("maybe")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["stance", "maybe"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["provenance"]["reliability"] = json!("rumour")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["provenance.reliability"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["target"]["issue_id"] = json!(5)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["target.issue_id"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["visibility"] = json!({"scope": "everyone"})),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["visibility"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["colour"] = json!("red")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["colour"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["provenance"]["mood"] = json!(1)),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["provenance", "mood"],
+        ),
+        (
+            "/stances",
+            with(&|v| v["date"] = json!("5 Dec 2025")),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["date"],
+        ),
+        (
+            "/stances",
+            "{\n  \"party_id\": \"ukraine\",\n  \"target\": {\"issue_id\": \"territory_status\"\n}"
+                .into(),
+            StatusCode::BAD_REQUEST,
+            &["line 4", "column"],
+        ),
+        (
+            "/stances",
+            "{\"party_id\": \"ukraine\" \"target\": {}}".into(),
+            StatusCode::BAD_REQUEST,
+            &["line 1", "column 24"],
+        ),
+        (
+            "/notes",
+            json!({"text": ["not", "a", "string"]}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["text"],
+        ),
+        (
+            "/documents",
+            json!({"title": "t", "content": "c", "visibility": {"scope": "party"}}).to_string(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &["visibility", "party"],
+        ),
+    ];
+    for (path, body, status, says) in cases {
+        let res = w
+            .http
+            .post(format!("{}{}", w.base, w.room_path(path)))
+            .bearer_auth(&w.tokens[UA])
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .unwrap();
+        let got = res.status();
+        let text = res.text().await.unwrap();
+        assert_eq!(got, status, "{body}: {text}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let message = v["error"].as_str().unwrap();
+        for s in says {
+            assert!(message.contains(s), "{body}: {message:?} should name {s:?}");
+        }
+    }
+    // The mediator's forms of the API: drafts and meetings.
+    let cases: Vec<(&str, Value, &[&str])> = vec![
+        (
+            "/texts",
+            json!({"label": "x", "points": [{"key": 7, "title": "t"}]}),
+            &["points[0].key"],
+        ),
+        (
+            "/texts",
+            json!({"label": "x", "points": [{"key": "Bad Key", "title": "t"}]}),
+            &["points[0].key"],
+        ),
+        (
+            "/meetings",
+            json!({"title": "x", "place": "y", "participants": [UA], "confidentiality": "secret"}),
+            &["confidentiality"],
+        ),
+        (
+            "/meetings",
+            json!({"title": "x", "place": "y", "participants": "ukraine", "confidentiality": "open"}),
+            &["participants"],
+        ),
+    ];
+    for (path, body, says) in cases {
+        let a = w
+            .call(MED, Method::POST, &w.room_path(path), Some(&body))
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {}",
+            a.text
+        );
+        for s in says {
+            assert!(a.text.contains(s), "{body}: {} should name {s:?}", a.text);
+        }
+    }
+    // Login.
+    let res = w
+        .http
+        .post(format!("{}/api/login", w.base))
+        .json(&json!({"user": "ukraine"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.text().await.unwrap().contains("password"));
+    // Nothing was written.
+    let stances = w.store.records(&w.room, Some("stance")).await.unwrap();
+    assert_eq!(stances.len(), 24);
+}
