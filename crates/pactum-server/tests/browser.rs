@@ -1,0 +1,812 @@
+//! End to end in a real headless Chromium, driven through ChromeDriver: the
+//! mediator signs in and publishes a new version to one party; that party's
+//! delegate signs in and records a conditional stance with proposed wording;
+//! the mediator sees the stance in the matrix and the changes in the
+//! redline; another party's delegate can reach neither the version nor the
+//! wording from any page it has. Every step leaves a screenshot in
+//! `$PACTUM_ARTIFACTS/browser/` (default: `target/test-artifacts/browser/`
+//! under the workspace root).
+//!
+//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
+//! them). Without them the test says so and passes, except under `CI=true`,
+//! where their absence is a failure.
+
+use fantoccini::elements::Element;
+use fantoccini::error::CmdError;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const ROOM: &str = "peace-plan-2025";
+/// The version the mediator revises.
+const BASE_TEXT: &str = "v2_post_geneva";
+/// How long any one wait may take before the test fails.
+const WAIT: Duration = Duration::from_secs(10);
+/// The viewport.
+const WIDTH: u32 = 1400;
+const HEIGHT: u32 = 1000;
+/// Chromium's flags besides the profile folder and the window size.
+const CHROME_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
+/// A program on `PATH`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Where the screenshots go; emptied of old ones.
+fn artifact_dir() -> PathBuf {
+    let dir = match std::env::var_os("PACTUM_ARTIFACTS") {
+        Some(d) if !d.is_empty() => PathBuf::from(d).join("browser"),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts/browser"),
+    };
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
+    let dir = dir.canonicalize().unwrap_or(dir);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for e in entries.flatten() {
+            if e.path().extension().is_some_and(|x| x == "png") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+    dir
+}
+
+/// ChromeDriver, started on a free port in a process group of its own, so
+/// that dropping this ends it and every browser it started, also when the
+/// test fails half-way.
+struct Driver {
+    child: Child,
+    url: String,
+    /// Chromium's profile; removed after the processes are gone.
+    profile: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start(chromedriver: &Path) -> Driver {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut cmd = Command::new(chromedriver);
+        cmd.arg(format!("--port={port}"))
+            .arg(format!(
+                "--log-path={}",
+                profile.path().join("chromedriver.log").display()
+            ))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+        }
+        let child = cmd
+            .spawn()
+            .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
+        let mut driver = Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            profile,
+        };
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return driver;
+            }
+            if let Ok(Some(status)) = driver.child.try_wait() {
+                panic!("chromedriver exited at start ({status}); see its log");
+            }
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not answer on port {port} within {WAIT:?}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// A new browser session with a fresh profile.
+    async fn session(&self, chromium: &Path) -> Client {
+        let user_data = self.profile.path().join("chromium");
+        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", user_data.display()));
+        args.push(format!("--window-size={WIDTH},{HEIGHT}"));
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": {"binary": chromium, "args": args},
+        });
+        let Value::Object(caps) = caps else {
+            unreachable!()
+        };
+        ClientBuilder::new(HttpConnector::new())
+            .capabilities(caps)
+            .connect(&self.url)
+            .await
+            .unwrap_or_else(|e| {
+                let log = std::fs::read_to_string(self.profile.path().join("chromedriver.log"))
+                    .unwrap_or_default();
+                let tail = &log[log.len().saturating_sub(3000)..];
+                panic!("no browser session: {e}\nchromedriver log (end):\n{tail}")
+            })
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        {
+            // The group this test created: chromedriver and its browsers.
+            let _ = Command::new("kill")
+                .args(["-KILL", "--", &format!("-{}", self.child.id())])
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The app on 127.0.0.1:0 over a fresh SQLite store with the demo loaded.
+struct App {
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_app() -> App {
+    let dir = tempfile::tempdir().unwrap();
+    let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
+        .await
+        .unwrap();
+    pactum_server::load_demo(store.as_ref()).await.unwrap();
+    let state = pactum_server::AppState::new(store);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        pactum_server::serve(state, listener).await.unwrap();
+    });
+    App {
+        base: format!("http://{addr}"),
+        _dir: dir,
+    }
+}
+
+/// Where the browser is.
+struct Loc {
+    path: String,
+    query: String,
+}
+
+impl Loc {
+    fn of(u: &impl AsRef<str>) -> Loc {
+        let s = u.as_ref();
+        let after_host = s.splitn(4, '/').nth(3).unwrap_or_default();
+        let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
+        let query = query.split('#').next().unwrap_or_default();
+        Loc {
+            path: format!("/{}", path.split('#').next().unwrap_or_default()),
+            query: query.to_string(),
+        }
+    }
+}
+
+/// The browser with the waits and checks the scenario needs; every failure
+/// names the page it happened on and what that page says.
+struct Browser {
+    c: Client,
+    base: String,
+    shots: PathBuf,
+}
+
+impl Browser {
+    /// Fails the test with the current URL, an excerpt of the page and a
+    /// screenshot of it.
+    async fn fail(&self, msg: &str) -> ! {
+        let url = self
+            .c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_else(|e| format!("(no URL: {e})"));
+        let text = self
+            .c
+            .execute(
+                "var m = document.querySelector('main') || document.body; \
+                 return m ? m.innerText : document.documentElement.outerHTML;",
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        let text = if text.trim().is_empty() {
+            self.c.source().await.unwrap_or_default()
+        } else {
+            text
+        };
+        let excerpt: String = text.chars().take(2000).collect();
+        let shot = self.shots.join("failure.png");
+        if let Ok(png) = self.c.screenshot().await {
+            let _ = std::fs::write(&shot, png);
+        }
+        panic!(
+            "{msg}\n  at: {url}\n  screenshot: {}\n  page (excerpt):\n{excerpt}",
+            shot.display()
+        );
+    }
+
+    async fn ensure(&self, ok: bool, msg: &str) {
+        if !ok {
+            self.fail(msg).await;
+        }
+    }
+
+    async fn ok<T>(&self, r: Result<T, CmdError>, what: &str) -> T {
+        match r {
+            Ok(v) => v,
+            Err(e) => self.fail(&format!("{what}: {e}")).await,
+        }
+    }
+
+    async fn goto(&self, path: &str) {
+        let url = format!("{}{path}", self.base);
+        let r = self.c.goto(&url).await;
+        self.ok(r, &format!("opening {url}")).await;
+    }
+
+    async fn url(&self) -> Loc {
+        let r = self.c.current_url().await;
+        let u = self.ok(r, "reading the URL").await;
+        Loc::of(&u)
+    }
+
+    /// Waits for the URL to satisfy `ok`.
+    async fn wait_url(&self, what: &str, ok: impl Fn(&Loc) -> bool) -> Loc {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(u) = self.c.current_url().await {
+                let loc = Loc::of(&u);
+                if ok(&loc) {
+                    return loc;
+                }
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("waited {WAIT:?} for the URL: {what}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Waits for the path to end with `suffix`.
+    async fn wait_path(&self, suffix: &str) -> Loc {
+        self.wait_url(&format!("path ending with {suffix}"), |u| {
+            u.path.ends_with(suffix)
+        })
+        .await
+    }
+
+    /// Waits for an element.
+    async fn wait(&self, css: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                return e;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("waited {WAIT:?} for an element {css}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// Whether an element is on the page now.
+    async fn has(&self, css: &str) -> bool {
+        self.c.find(Locator::Css(css)).await.is_ok()
+    }
+
+    /// Waits for an element whose text holds `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> Element {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            if let Ok(e) = self.c.find(Locator::Css(css)).await {
+                if e.text().await.is_ok_and(|t| t.contains(needle)) {
+                    return e;
+                }
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!("waited {WAIT:?} for {css} to say {needle:?}"))
+                    .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    async fn click(&self, css: &str) {
+        let e = self.wait(css).await;
+        let r = e.click().await;
+        self.ok(r, &format!("clicking {css}")).await;
+    }
+
+    async fn attr(&self, e: &Element, name: &str) -> String {
+        let r = e.attr(name).await;
+        self.ok(r, &format!("reading the attribute {name}"))
+            .await
+            .unwrap_or_default()
+    }
+
+    async fn value(&self, css: &str) -> String {
+        let e = self.wait(css).await;
+        let r = e.prop("value").await;
+        self.ok(r, &format!("reading the value of {css}"))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Types into a field as a user would, after clearing it.
+    async fn fill(&self, css: &str, text: &str) {
+        let e = self.wait(css).await;
+        let r = e.clear().await;
+        self.ok(r, &format!("clearing {css}")).await;
+        let r = e.send_keys(text).await;
+        self.ok(r, &format!("typing into {css}")).await;
+        let got = self.value(css).await;
+        self.ensure(got == text, &format!("{css} holds {got:?}, not {text:?}"))
+            .await;
+    }
+
+    /// Picks an option of a select by its value.
+    async fn select(&self, css: &str, value: &str) {
+        let e = self.wait(css).await;
+        let r = e.select_by_value(value).await;
+        self.ok(r, &format!("choosing {value:?} in {css}")).await;
+    }
+
+    /// Sets a checkbox.
+    async fn check(&self, css: &str, on: bool) {
+        let e = self.wait(css).await;
+        let r = e.is_selected().await;
+        if self.ok(r, &format!("reading {css}")).await != on {
+            let r = e.click().await;
+            self.ok(r, &format!("clicking {css}")).await;
+        }
+    }
+
+    /// The values of a select's options.
+    async fn options(&self, css: &str) -> Vec<String> {
+        let r = self
+            .c
+            .find_all(Locator::Css(&format!("{css} option")))
+            .await;
+        let mut out = Vec::new();
+        for o in self.ok(r, &format!("listing {css}")).await {
+            out.push(self.attr(&o, "value").await);
+        }
+        out
+    }
+
+    async fn source(&self) -> String {
+        let r = self.c.source().await;
+        self.ok(r, "reading the page").await
+    }
+
+    /// A screenshot of the whole page: the window grows until the viewport
+    /// holds the page, then returns to its size after the shot.
+    async fn shot(&self, name: &str) {
+        for _ in 0..4 {
+            let r = self
+                .c
+                .execute(
+                    "return [document.documentElement.scrollHeight, window.innerHeight];",
+                    vec![],
+                )
+                .await;
+            let sizes = self.ok(r, "measuring the page").await;
+            let (page, view) = (
+                sizes[0].as_u64().unwrap_or(0),
+                sizes[1].as_u64().unwrap_or(0),
+            );
+            if view >= page || page == 0 {
+                break;
+            }
+            let r = self.c.get_window_size().await;
+            let (_, window) = self.ok(r, "reading the window size").await;
+            let grown = (window + page - view).min(8000) as u32;
+            let r = self.c.set_window_size(WIDTH, grown).await;
+            self.ok(r, "growing the window").await;
+        }
+        let r = self.c.screenshot().await;
+        let png = self.ok(r, "taking a screenshot").await;
+        let r = self.c.set_window_size(WIDTH, HEIGHT).await;
+        self.ok(r, "restoring the window").await;
+        let path = self.shots.join(format!("{name}.png"));
+        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+        println!("screenshot: {}", path.display());
+    }
+
+    /// Signs in through the login form and lands on the room list.
+    async fn login(&self, user: &str) {
+        self.goto("/login").await;
+        self.wait("#login-form").await;
+        self.fill("#user", user).await;
+        self.fill("#password", &format!("{user}-demo")).await;
+        self.click("#login-submit").await;
+        self.wait_url("the room list after signing in", |u| u.path == "/")
+            .await;
+        self.wait(&format!("#room-{ROOM}")).await;
+    }
+
+    /// Signs out with the button in the top bar.
+    async fn logout(&self) {
+        self.click("#logout").await;
+        self.wait_url("the login form after signing out", |u| u.path == "/login")
+            .await;
+        self.wait("#login-form").await;
+    }
+
+    /// From the room list to a text version, through the room, the
+    /// navigation and the version selector.
+    async fn open_text(&self, id: &str) {
+        self.click(&format!("#room-{ROOM}")).await;
+        self.wait_path(&format!("/rooms/{ROOM}")).await;
+        self.click("#nav-text").await;
+        self.wait_url("a text page", |u| u.path.contains("/texts/"))
+            .await;
+        self.wait("#version-select").await;
+        let options = self.options("#version-select").await;
+        self.ensure(
+            options.iter().any(|o| o == id),
+            &format!("version {id} is not in the version selector: {options:?}"),
+        )
+        .await;
+        if !self.url().await.path.ends_with(&format!("/texts/{id}")) {
+            self.select("#version-select", id).await;
+        }
+        self.wait_path(&format!("/texts/{id}")).await;
+        self.wait("#stance-matrix").await;
+    }
+
+    /// The matrix cell of a party and a point.
+    async fn cell(&self, party: &str, point: &str) -> Element {
+        self.wait(&format!(
+            r#"#stance-matrix td[data-party="{party}"][data-point="{point}"]"#
+        ))
+        .await
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
+    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
+             (apt-get install chromium chromium-driver)"
+        );
+        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let started = Instant::now();
+    let step = |n: &str| println!("[{:5.1}s] {n}", started.elapsed().as_secs_f64());
+    let shots = artifact_dir();
+    println!("screenshots: {}", shots.display());
+    let app = start_app().await;
+    step("app started with the demo room");
+    let driver = Driver::start(&chromedriver);
+    let b = Browser {
+        c: driver.session(&chromium).await,
+        base: app.base.clone(),
+        shots,
+    };
+
+    let tag = {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos();
+        format!("{:x}", (nanos as u64) ^ u64::from(std::process::id()))
+    };
+    let marker = format!("AMEND-{tag}");
+    let amendment = format!("{marker}: the cap is to be agreed in a separate protocol");
+    let label = format!("Draft after the Kremlin meeting ({tag})");
+    let new_wording = "A cap of 600,000 troops in peacetime";
+
+    step("browser ready");
+
+    // 1. The mediator revises v2 (one point gets wording, one is retitled,
+    //    one is added) and publishes the draft to Russia only.
+    b.login("united-states").await;
+    b.open_text(BASE_TEXT).await;
+    b.click("#new-draft-link").await;
+    b.wait_path("/texts/new").await;
+    let points = b.value("#draft-points").await;
+    let mut lines = Vec::new();
+    let (mut reworded, mut retitled) = (false, false);
+    for line in points.lines().filter(|l| !l.trim().is_empty()) {
+        let fields: Vec<&str> = line.split('|').map(str::trim).collect();
+        match fields.first().copied() {
+            Some("armed_forces_cap") => {
+                reworded = true;
+                lines.push(format!("armed_forces_cap | {} | {new_wording}", fields[1]));
+            }
+            Some("territorial_concessions") => {
+                retitled = true;
+                lines.push(line.replace("Territorial concessions", "Territorial arrangements"));
+            }
+            _ => lines.push(line.to_string()),
+        }
+    }
+    b.ensure(
+        reworded && retitled,
+        &format!("the draft form does not start from v2's points: {points:?}"),
+    )
+    .await;
+    lines.push(
+        "ceasefire_monitoring | Ceasefire monitoring | An international mission monitors the line"
+            .to_string(),
+    );
+    b.fill("#draft-label", &label).await;
+    b.fill("#draft-points", &lines.join("\n")).await;
+    b.click("#draft-submit").await;
+    let url = b
+        .wait_url("the new draft's page", |u| u.query.contains("done=draft"))
+        .await;
+    let draft_id = url.path.rsplit('/').next().unwrap_or_default().to_string();
+    b.wait("#draft-notice").await;
+    b.wait_text("#text-label", &label).await;
+    b.wait("#publish-form").await;
+    let r =
+        b.c.find_all(Locator::Css(r#"#publish-form input[name="parties"]"#))
+            .await;
+    for input in b.ok(r, "listing the publish checkboxes").await {
+        let id = b.attr(&input, "id").await;
+        b.check(&format!("#{id}"), id == "publish-russia").await;
+    }
+    b.click("#publish-submit").await;
+    b.wait_url("the published version", |u| {
+        u.query.contains("done=published")
+    })
+    .await;
+    b.wait_text("#done", "Published").await;
+    b.ensure(
+        !b.has("#draft-notice").await,
+        "the version still says it is a draft",
+    )
+    .await;
+    // Now a published version: Russia has it, Ukraine could still be given it.
+    let ru = b.wait("#publish-russia").await;
+    b.ensure(
+        b.attr(&ru, "disabled").await == "true",
+        "Russia is not marked as already having the version",
+    )
+    .await;
+    let ua = b.wait("#publish-ukraine").await;
+    b.ensure(
+        ua.attr("disabled").await.ok().flatten().is_none(),
+        "Ukraine is marked as having the version",
+    )
+    .await;
+    b.wait_text("#about-text", "Published to").await;
+    b.shot("1-mediator-published-to-russia").await;
+    step("1. the mediator published the new version to Russia");
+    b.logout().await;
+
+    // 2. Russia's delegate opens the new version and records a conditional
+    //    stance on the reworded point, with proposed wording.
+    let point = format!("{draft_id}.armed_forces_cap");
+    b.login("russia").await;
+    b.open_text(&draft_id).await;
+    b.wait_text(&format!(r#"li[data-point="{point}"]"#), new_wording)
+        .await;
+    b.ensure(
+        !b.has("#publish-form").await && !b.has("#new-draft-link").await,
+        "a delegate sees the mediator's forms",
+    )
+    .await;
+    b.ensure(
+        b.value("#stance-party").await == "russia",
+        "the stance form is not for Russia",
+    )
+    .await;
+    b.select("#stance-target", &format!("point:{point}")).await;
+    b.select("#stance-kind", "conditional").await;
+    b.wait_text("#amendment-hint", "the wording the party asks for")
+        .await;
+    b.fill("#stance-amendment", &amendment).await;
+    b.fill(
+        "#stance-summary",
+        "Acceptable if the cap is negotiated separately",
+    )
+    .await;
+    b.fill("#stance-source", "Russian delegation (browser test)")
+        .await;
+    b.select("#stance-reliability", "own_delegation").await;
+    let date = b.wait("#stance-date").await;
+    let r =
+        b.c.execute(
+            "arguments[0].value = '2025-12-03'; \
+             arguments[0].dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![json!(date)],
+        )
+        .await;
+    b.ok(r, "setting the date").await;
+    b.select("#stance-visibility", "default").await;
+    b.click("#stance-submit").await;
+    b.wait_url("the text after recording the stance", |u| {
+        u.query.contains("done=stance")
+    })
+    .await;
+    b.wait_text("#done", "Stance recorded").await;
+    let cell = b.cell("russia", &point).await;
+    let stance = b.attr(&cell, "data-stance").await;
+    b.ensure(
+        stance == "conditional",
+        &format!("Russia's cell on {point} shows {stance:?}, not a conditional stance"),
+    )
+    .await;
+    b.wait_text("#amendments", &marker).await;
+    let r = cell.find(Locator::Css(".chip")).await;
+    let chip = b.ok(r, "finding the stance's chip").await;
+    let r = chip.click().await;
+    b.ok(r, "opening the stance's details").await;
+    b.wait_text("#stance-panel", &marker).await;
+    b.shot("2-russia-conditional-stance").await;
+    step("2. Russia recorded a conditional stance with proposed wording");
+    b.logout().await;
+
+    // 3. The mediator sees the stance in the matrix, the proposed wording,
+    //    and the redline against v2.
+    b.login("united-states").await;
+    b.open_text(&draft_id).await;
+    let cell = b.cell("russia", &point).await;
+    let stance = b.attr(&cell, "data-stance").await;
+    b.ensure(
+        stance == "conditional",
+        &format!("the mediator's matrix shows {stance:?} for Russia on {point}"),
+    )
+    .await;
+    let amendments = b.wait_text("#amendments", &marker).await;
+    b.ensure(
+        amendments
+            .find(Locator::Css(r#"li[data-party="russia"]"#))
+            .await
+            .is_ok(),
+        "the proposed wording is not attributed to Russia",
+    )
+    .await;
+    let r = cell.find(Locator::Css(".chip")).await;
+    let chip = b.ok(r, "finding the stance's chip").await;
+    let r = chip.click().await;
+    b.ok(r, "opening the stance's details").await;
+    b.wait_text("#stance-panel", &marker).await;
+    b.shot("3-mediator-matrix").await;
+
+    b.click("#redline-link").await;
+    let url = b.wait_path("/redline").await;
+    let query = url.query;
+    b.ensure(
+        query.contains(&format!("from={BASE_TEXT}")) && query.contains(&format!("to={draft_id}")),
+        &format!("the redline compares {query}, not v2 with the new version"),
+    )
+    .await;
+    b.wait("#redline-points").await;
+    let changed = b
+        .wait_text(r#"li[data-key="armed_forces_cap"]"#, new_wording)
+        .await;
+    b.ensure(
+        b.attr(&changed, "data-change").await == "changed",
+        "the reworded point is not marked changed",
+    )
+    .await;
+    let r = changed.find(Locator::Css("ins")).await;
+    let ins = b.ok(r, "finding the inserted wording").await;
+    let r = ins.text().await;
+    let ins = b.ok(r, "reading the inserted wording").await;
+    b.ensure(
+        ins.contains(new_wording),
+        &format!("the inserted wording reads {ins:?}"),
+    )
+    .await;
+    let retitled = b.wait(r#"li[data-key="territorial_concessions"]"#).await;
+    let r = retitled.find(Locator::Css("del")).await;
+    let del = b.ok(r, "finding the removed words").await;
+    let r = del.text().await;
+    let del = b.ok(r, "reading the removed words").await;
+    let r = retitled.find(Locator::Css("ins")).await;
+    let ins = b.ok(r, "finding the added words").await;
+    let r = ins.text().await;
+    let ins = b.ok(r, "reading the added words").await;
+    b.ensure(
+        del.contains("concessions") && ins.contains("arrangements"),
+        &format!("the retitled point shows <del>{del}</del><ins>{ins}</ins>"),
+    )
+    .await;
+    let added = b
+        .wait_text(
+            r#"li[data-key="ceasefire_monitoring"]"#,
+            "Ceasefire monitoring",
+        )
+        .await;
+    b.ensure(
+        b.attr(&added, "data-change").await == "added",
+        "the new point is not marked added",
+    )
+    .await;
+    b.wait_text("#redline-summary", "1 added").await;
+    b.shot("3-mediator-redline").await;
+    step("3. the mediator saw the matrix, the wording and the redline");
+    b.logout().await;
+
+    // 4. Ukraine's delegate can reach neither the version nor the wording.
+    b.login("ukraine").await;
+    b.goto(&format!("/rooms/{ROOM}/texts/{draft_id}")).await;
+    let err = b.wait("#error").await;
+    b.ensure(
+        b.attr(&err, "data-status").await == "404",
+        "the hidden version is not the 404 page",
+    )
+    .await;
+    b.shot("4-ukraine-hidden-version-404").await;
+    let forbidden = [marker.as_str(), draft_id.as_str(), label.as_str()];
+    let mut pages = vec![
+        format!("/rooms/{ROOM}"),
+        format!("/rooms/{ROOM}/stances"),
+        format!("/rooms/{ROOM}/redline"),
+        format!("/rooms/{ROOM}/meetings"),
+        format!("/rooms/{ROOM}/documents"),
+        "/".to_string(),
+    ];
+    b.goto("/").await;
+    b.open_text(BASE_TEXT).await;
+    let versions = b.options("#version-select").await;
+    b.ensure(
+        !versions.contains(&draft_id),
+        "the hidden version is in Ukraine's version selector",
+    )
+    .await;
+    pages.extend(versions.iter().map(|v| format!("/rooms/{ROOM}/texts/{v}")));
+    for path in &pages {
+        b.goto(path).await;
+        b.wait("#main").await;
+        let src = b.source().await;
+        for f in forbidden {
+            b.ensure(
+                !src.contains(f),
+                &format!("Ukraine's page {path} shows {f:?}"),
+            )
+            .await;
+        }
+    }
+    b.goto(&format!("/rooms/{ROOM}/stances")).await;
+    b.wait("#stance-table").await;
+    b.shot("4-ukraine-stance-ledger").await;
+    step("4. Ukraine reached neither the version nor the wording");
+    b.logout().await;
+
+    let r = b.c.close().await;
+    if let Err(e) = r {
+        panic!("closing the browser: {e}");
+    }
+    drop(driver);
+    println!(
+        "browser scenario passed in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
