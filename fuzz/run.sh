@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Seeds and runs the `genius_xml` fuzz target for a bounded time.
+# Seeds and runs a fuzz target for a bounded time.
 #
 # Usage (from anywhere):  fuzz/run.sh [SECONDS] [-- extra libFuzzer flags]
 #   SECONDS             total fuzzing time, default 60 (-max_total_time)
+#   FUZZ_TARGET         genius_xml (default: GENIUS XML readers) or case_json
+#                       (case files; seeded with examples/cases and the shared
+#                       cases)
 #   PACTUM_SCENARIOS    scenario folder to seed from, default ../shared/scenarios
 #                       relative to the repository root
 #   FUZZ_JOBS           parallel libFuzzer jobs, default 1
@@ -46,6 +49,20 @@ max_len=$((2 * seed_max_bytes + 1))
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
     echo "cargo-fuzz is missing: cargo install cargo-fuzz" >&2
     exit 1
+fi
+
+target=${FUZZ_TARGET:-genius_xml}
+if [ "$target" = "case_json" ]; then
+    corpus=$fuzz_dir/corpus/case_json
+    mkdir -p "$corpus"
+    for f in "$repo"/examples/cases/*.json "$repo"/../shared/cases/*/case.json; do
+        [ -f "$f" ] && cp "$f" "$corpus/seed-$(basename "$(dirname "$f")")-$(basename "$f")"
+    done
+    echo "seed corpus: $(find "$corpus" -name 'seed-*' | wc -l) case files ($corpus)"
+    cd "$fuzz_dir"
+    exec cargo fuzz run case_json -s none "$corpus" -- \
+        -max_total_time="$seconds" -max_len=262144 -timeout=10 -rss_limit_mb=2048 \
+        -verbosity="${FUZZ_VERBOSITY:-0}" -print_final_stats=1 "$@"
 fi
 
 mkdir -p "$corpus"

@@ -206,6 +206,9 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
         CaseCommand::Import { file, room, db } => {
             let parsed = read_case(&file)?;
             let room = room.unwrap_or_else(|| parsed.room_id.clone());
+            if !case::valid_room_id(&room) {
+                bail!("--room {room:?}: expected lowercase letters, digits, - and _");
+            }
             runtime()?.block_on(async {
                 let store = db.open().await?;
                 pactum_server::import_case(store.as_ref(), &parsed, &room, "operator").await?;

@@ -83,6 +83,28 @@ const LISTED: [Kind; 7] = [
     Kind::Note,
 ];
 
+/// Room ids appear in URLs and file names: lowercase letters, digits, `-`
+/// and `_`, starting with a letter or digit, at most 64 characters.
+pub fn valid_room_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    !b.is_empty()
+        && b.len() <= 64
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_')
+}
+
+fn room_id(id: Option<&str>, path: &str) -> Result<String, CaseError> {
+    match id {
+        Some(id) if valid_room_id(id) => Ok(id.to_string()),
+        Some(id) => Err(field(
+            path,
+            format!("{id:?} is not a room id (lowercase letters, digits, - and _)"),
+        )),
+        None => Err(field(path, "missing (expected a string)")),
+    }
+}
+
 /// Reads a case file in either format.
 pub fn import(text: &str) -> Result<Case, CaseError> {
     let value: Value = serde_json::from_str(text).map_err(|e| CaseError::Json {
@@ -137,6 +159,18 @@ fn id_of(body: &Map<String, Value>, path: &str) -> Result<String, CaseError> {
     Ok(id.to_string())
 }
 
+/// `visibility` is pactum's own field; in a schema case file it would be
+/// overwritten on export, so it is refused rather than silently lost.
+fn no_visibility(body: &Body, path: &str) -> Result<(), CaseError> {
+    if body.contains_key("visibility") {
+        return Err(field(
+            format!("{path}/visibility"),
+            "not a field of the case schema (pactum's own case format uses it; give \"format\": \"pactum-case\")",
+        ));
+    }
+    Ok(())
+}
+
 fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
     for key in [
         "meta",
@@ -155,12 +189,8 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
         }
     }
     let meta = object(&root["meta"], "/meta")?.clone();
-    let room_id = meta
-        .get("case_id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| field("/meta/case_id", "missing (expected a string)"))?
-        .to_string();
+    no_visibility(&meta, "/meta")?;
+    let room_id = room_id(meta.get("case_id").and_then(Value::as_str), "/meta/case_id")?;
     let title = meta
         .get("title")
         .and_then(Value::as_str)
@@ -219,6 +249,7 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             let path = format!("/{key}/{i}");
             let body = object(v, &path)?.clone();
             let id = id_of(&body, &path)?;
+            no_visibility(&body, &path)?;
             let visibility = match kind {
                 Kind::Meeting => closed.get(&id).cloned().unwrap_or(Visibility::Room),
                 Kind::Stance => body
@@ -255,6 +286,7 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             ))
         }
     };
+    no_visibility(&prefs, "/illustrative_preferences")?;
     records.push(Record {
         kind: Kind::PreferenceSet,
         id: "illustrative_preferences".into(),
@@ -264,6 +296,7 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
     for (i, m) in models.into_iter().enumerate() {
         let path = format!("/illustrative_preferences/models/{i}");
         let body = object(&m, &path)?.clone();
+        no_visibility(&body, &path)?;
         let party = body
             .get("party_id")
             .and_then(Value::as_str)
@@ -314,12 +347,7 @@ fn import_pactum(mut root: Map<String, Value>) -> Result<Case, CaseError> {
         root.get("room").ok_or_else(|| field("/room", "missing"))?,
         "/room",
     )?;
-    let room_id = room
-        .get("id")
-        .and_then(Value::as_str)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| field("/room/id", "missing (expected a string)"))?
-        .to_string();
+    let room_id = room_id(room.get("id").and_then(Value::as_str), "/room/id")?;
     let title = room
         .get("title")
         .and_then(Value::as_str)
@@ -375,7 +403,7 @@ fn import_pactum(mut root: Map<String, Value>) -> Result<Case, CaseError> {
                 ))
             }
         };
-        if prefs.contains_key("visibility") {
+        if !prefs.is_empty() {
             let visibility = take_visibility(&mut prefs, "/illustrative_preferences")?;
             records.push(Record {
                 kind: Kind::PreferenceSet,
@@ -675,6 +703,11 @@ mod tests {
             .starts_with("/stances/1/target/point_id"));
         let err = import("{\"meta\": ").unwrap_err();
         assert!(matches!(err, CaseError::Json { line: 1, .. }), "{err}");
+        let bad = SMALL.replace(r#""title": "Test"#, r#""visibility": "x", "title": "Test"#);
+        assert!(import(&bad)
+            .unwrap_err()
+            .to_string()
+            .starts_with("/meta/visibility: not a field"));
         let bad = SMALL.replace("\"m2\"", "\"m1\"");
         assert_eq!(
             import(&bad).unwrap_err().to_string(),
