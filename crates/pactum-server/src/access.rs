@@ -100,6 +100,18 @@ impl RoomAccess {
     /// Loads a room as `user` sees it; a room the user is not a member of
     /// does not exist for them.
     pub async fn load(state: &AppState, user: &str, room_id: &str) -> ApiResult<RoomAccess> {
+        RoomAccess::load_kinds(state, user, room_id, None).await
+    }
+
+    /// Like [`RoomAccess::load`], reading only records of the given kinds
+    /// (parties always): a write that validates against parties, issues and
+    /// texts need not parse every stance of a busy room.
+    pub async fn load_kinds(
+        state: &AppState,
+        user: &str,
+        room_id: &str,
+        kinds: Option<&[Kind]>,
+    ) -> ApiResult<RoomAccess> {
         let membership = state
             .store
             .memberships(user)
@@ -112,7 +124,20 @@ impl RoomAccess {
             .room(room_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let all = all_records(state, room_id).await?;
+        let all = match kinds {
+            None => all_records(state, room_id).await?,
+            Some(kinds) => {
+                let mut all = Vec::new();
+                for kind in Kind::ALL {
+                    if kind == Kind::Party || kinds.contains(&kind) {
+                        for row in state.store.records(room_id, Some(kind.as_str())).await? {
+                            all.push((record_of(&row)?, row.revision));
+                        }
+                    }
+                }
+                all
+            }
+        };
         let party = all
             .iter()
             .find(|(r, _)| r.kind == Kind::Party && r.id == membership.party_id)

@@ -204,6 +204,13 @@ async fn access(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Room
     RoomAccess::load(state, &caller.user, room).await
 }
 
+/// The kinds a write validates against (parties are always loaded).
+const WRITE_CONTEXT: &[Kind] = &[Kind::Issue, Kind::Text, Kind::Meeting];
+
+async fn access_for_write(state: &AppState, caller: &Caller, room: &str) -> ApiResult<RoomAccess> {
+    RoomAccess::load_kinds(state, &caller.user, room, Some(WRITE_CONTEXT)).await
+}
+
 async fn room(
     State(state): State<AppState>,
     caller: Caller,
@@ -449,7 +456,7 @@ async fn add_stance(
     P(room): P<String>,
     JsonBody(input): JsonBody<StanceInput>,
 ) -> ApiResult<Response> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_stance(&state, &a, input).await?))
 }
 
@@ -459,7 +466,7 @@ async fn add_draft(
     P(room): P<String>,
     JsonBody(input): JsonBody<DraftInput>,
 ) -> ApiResult<Response> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_draft(&state, &a, input).await?))
 }
 
@@ -469,7 +476,7 @@ async fn edit_draft(
     P((room, id)): P<(String, String)>,
     JsonBody(input): JsonBody<DraftInput>,
 ) -> ApiResult<Json<Value>> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     let r = ops::edit_draft(&state, &a, &id, input).await?;
     Ok(Json(json!(out(&r))))
 }
@@ -480,7 +487,7 @@ async fn publish(
     P((room, id)): P<(String, String)>,
     JsonBody(input): JsonBody<PublishInput>,
 ) -> ApiResult<Json<Value>> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     let r = ops::publish(&state, &a, &id, input).await?;
     Ok(Json(json!(out(&r))))
 }
@@ -491,7 +498,7 @@ async fn add_meeting(
     P(room): P<String>,
     JsonBody(input): JsonBody<MeetingInput>,
 ) -> ApiResult<Response> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_meeting(&state, &a, input).await?))
 }
 
@@ -501,7 +508,7 @@ async fn add_document(
     P(room): P<String>,
     JsonBody(input): JsonBody<DocumentInput>,
 ) -> ApiResult<Response> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_document(&state, &a, input).await?))
 }
 
@@ -511,7 +518,7 @@ async fn add_note(
     P(room): P<String>,
     JsonBody(input): JsonBody<NoteInput>,
 ) -> ApiResult<Response> {
-    let a = access(&state, &caller, &room).await?;
+    let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_note(&state, &a, input).await?))
 }
 
