@@ -77,7 +77,18 @@ struct Driver {
 }
 
 impl Driver {
+    /// Starts ChromeDriver on a free port; tries again on another port if
+    /// the one picked was taken in the meantime.
     fn start(chromedriver: &Path) -> Driver {
+        for _ in 0..3 {
+            if let Some(driver) = Driver::try_start(chromedriver) {
+                return driver;
+            }
+        }
+        panic!("chromedriver exited at start three times; run it by hand to see why");
+    }
+
+    fn try_start(chromedriver: &Path) -> Option<Driver> {
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())
             .expect("a free port")
@@ -107,11 +118,11 @@ impl Driver {
         };
         let deadline = Instant::now() + WAIT;
         loop {
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return driver;
+            if let Ok(Some(_)) = driver.child.try_wait() {
+                return None;
             }
-            if let Ok(Some(status)) = driver.child.try_wait() {
-                panic!("chromedriver exited at start ({status}); see its log");
+            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(driver);
             }
             assert!(
                 Instant::now() < deadline,
@@ -569,6 +580,13 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
         .wait_url("the new draft's page", |u| u.query.contains("done=draft"))
         .await;
     let draft_id = url.path.rsplit('/').next().unwrap_or_default().to_string();
+    b.ensure(
+        url.path
+            .ends_with(&format!("/rooms/{ROOM}/texts/{draft_id}"))
+            && !draft_id.is_empty(),
+        &format!("saving the draft led to {}, not to a new version", url.path),
+    )
+    .await;
     b.wait("#draft-notice").await;
     b.wait_text("#text-label", &label).await;
     b.wait("#publish-form").await;
