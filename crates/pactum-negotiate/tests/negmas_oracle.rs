@@ -9,7 +9,6 @@
 mod common;
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use pactum_core::{Semantics, Value};
 use pactum_formats::{load_folder, LoadOptions, Normalize};
@@ -192,7 +191,7 @@ fn replay(file: &str) -> Option<(usize, usize)> {
                 p.sum[0][i] += theirs_u[i];
                 p.sum[1][i] += r.utilities[i];
             }
-            assert_eq!(r.steps <= steps, true);
+            assert!(r.steps <= steps);
         }
     }
     println!("{file}: tie_sensitive=false reproduced {exact_ok}/{exact_total}");
@@ -215,7 +214,6 @@ fn replay(file: &str) -> Option<(usize, usize)> {
     for f in failures.iter().take(20) {
         println!("  MISMATCH {f}");
     }
-    let _ = Path::new(&csv_path);
     Some((exact_ok, exact_total))
 }
 

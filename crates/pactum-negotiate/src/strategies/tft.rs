@@ -77,7 +77,7 @@ impl NaiveTitForTat {
     /// partner's normalised utility, formed as NegMAS forms it.
     fn partner_concession(&self, ctx: &Context<'_>, o: Option<OutcomeId>) -> f64 {
         let p = match o {
-            Some(o) => self.normalised(ctx.utility(o)) * -1.0 + 1.0,
+            Some(o) => -self.normalised(ctx.utility(o)) + 1.0,
             None => 1.0,
         };
         1.0 - p

@@ -10,7 +10,8 @@ const TOLERANCE: f64 = 1e-4;
 /// Concedes along `a(t) = 1 − t^e` from its best utility down to the larger
 /// of its worst utility and its reserved value, whatever the other side
 /// does. It offers the cheapest outcome still at or above the aspiration
-/// level and accepts any offer that reaches it.
+/// level and accepts any offer that reaches it. With no outcome at or above
+/// its reserved value it still offers its best, as NegMAS does.
 #[derive(Debug, Clone)]
 pub struct TimeBased {
     exponent: f64,
