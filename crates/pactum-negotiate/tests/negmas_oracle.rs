@@ -243,3 +243,58 @@ fn medium3() {
 fn discounted5() {
     check("negmas-tournament-extra-discounted5");
 }
+
+/// Rough single-thread throughput on the medium scenarios (not a benchmark
+/// of record; run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn throughput() {
+    let Some(scenarios) = common::scenarios() else {
+        return;
+    };
+    let registry = Registry::builtin();
+    let names = ["boulware", "linear", "conceder", "naive-tft"];
+    for sid in [
+        "anac/y2010/Travel",
+        "anac/y2011/Amsterdam",
+        "anac/y2012/LaptopC",
+    ] {
+        let options = LoadOptions {
+            semantics: Semantics::Negmas,
+            normalize: Normalize::Independent,
+            ..LoadOptions::default()
+        };
+        let t0 = std::time::Instant::now();
+        let loaded = load_folder(&scenarios.join(sid), &options).unwrap();
+        let sc = PreparedScenario::new(&loaded.scenario, Semantics::Negmas).unwrap();
+        let prep = t0.elapsed();
+        let t1 = std::time::Instant::now();
+        let mut n = 0u64;
+        for rep in 0..20u64 {
+            for rot in 0..2 {
+                for a in names {
+                    for b in names {
+                        let seats = vec![
+                            Seat::new(rot, registry.create(a).unwrap()),
+                            Seat::new(1 - rot, registry.create(b).unwrap()),
+                        ];
+                        let config = SaoConfig {
+                            steps: Some(100),
+                            time_limit: None,
+                            seed: rep,
+                        };
+                        Session::new(&sc, seats, config).unwrap().run(&mut ());
+                        n += 1;
+                    }
+                }
+            }
+        }
+        let dt = t1.elapsed().as_secs_f64();
+        println!(
+            "{sid}: {} outcomes, load+prepare {:.1} ms, {n} negotiations in {dt:.3} s = {:.0}/s",
+            sc.outcomes(),
+            prep.as_secs_f64() * 1e3,
+            n as f64 / dt
+        );
+    }
+}
