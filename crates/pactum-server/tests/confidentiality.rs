@@ -33,6 +33,8 @@ const RU: &str = "russia";
 const UA: &str = "ukraine";
 const EU: &str = "european_states";
 const PARTIES: [&str; 4] = [MED, RU, UA, EU];
+/// A room only the mediator is in.
+const OTHER_ROOM: &str = "other-room";
 
 type Key = (String, String);
 
@@ -240,6 +242,24 @@ impl World {
     async fn new(store: Arc<dyn Store>) -> World {
         let (room, logins) = pactum_server::load_demo(store.as_ref()).await.unwrap();
         assert_eq!(logins.len(), PARTIES.len());
+        // A second room, of the mediator alone.
+        let case = pactum_workspace::case::import(pactum_server::DEMO_CASE).unwrap();
+        pactum_server::import_case(store.as_ref(), &case, OTHER_ROOM, "test")
+            .await
+            .unwrap();
+        let mut audit = pactum_store::NewAudit::new("test", "member.add");
+        audit.room = Some(OTHER_ROOM.into());
+        store
+            .add_member(
+                &pactum_store::MemberRow {
+                    room: OTHER_ROOM.into(),
+                    user: user_of(MED),
+                    party_id: MED.into(),
+                },
+                audit,
+            )
+            .await
+            .unwrap();
         let base = start(store.clone()).await;
         let http = reqwest::Client::new();
         let mut tokens = BTreeMap::new();
@@ -1257,7 +1277,10 @@ fn export_keys(doc: &Value) -> BTreeSet<Key> {
 
 /// Every GET endpoint of the API, as one user.
 async fn sweep(w: &mut World, party: &str) -> Tally {
-    let view = View::of(party, &w.recs);
+    let mut view = View::of(party, &w.recs);
+    if party != MED {
+        view.forbidden.push(OTHER_ROOM.into());
+    }
     let mut t = Tally::default();
     let none = Some(BTreeSet::new());
     let all_recs = w.recs.clone();
@@ -1278,6 +1301,30 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     for path in ["/api/me", "/api/rooms", "/api/openapi.json"] {
         let a = get(w, &view, &mut t, path, none.clone()).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
+    }
+    let rooms = get(w, &view, &mut t, "/api/rooms", none.clone())
+        .await
+        .json();
+    assert_eq!(
+        rooms.as_array().unwrap().len(),
+        if party == MED { 2 } else { 1 }
+    );
+
+    // A room one is not in answers as one that does not exist.
+    if party != MED {
+        for rest in [
+            "",
+            "/export",
+            "/stances",
+            "/texts/v1_28_point_plan",
+            "/audit",
+            "/timeline",
+        ] {
+            let a = get(w, &view, &mut t, &rp(OTHER_ROOM, rest), none.clone()).await;
+            let b = get(w, &view, &mut t, &rp("no-such-room", rest), none.clone()).await;
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{rest}");
+            assert_eq!((a.status, a.text), (b.status, b.text), "{rest}");
+        }
     }
 
     // Room counts.
