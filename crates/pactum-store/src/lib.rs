@@ -30,6 +30,7 @@
 mod audit;
 mod clock;
 mod error;
+mod group;
 #[cfg(feature = "postgres")]
 mod postgres;
 mod shared;

@@ -5,7 +5,8 @@
 //! reads the audit head only after the previous writer committed (READ
 //! COMMITTED takes a fresh snapshot per statement) and the chain never
 //! forks. The lock is released by COMMIT or ROLLBACK, so a crashed writer
-//! cannot leave it held. Reads take no lock.
+//! cannot leave it held. Reads take no lock. The group writer (see
+//! `group.rs`) takes the lock once per group.
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
@@ -16,6 +17,13 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/00
 const WRITE_LOCK_KEY: i64 = 0x7061_6374_756d_0001;
 
 pub(crate) struct PgStore {
+    core: PgCore,
+    writer: crate::group::Writer,
+}
+
+/// What the store and its group writer task share.
+#[derive(Clone)]
+pub(crate) struct PgCore {
     pool: PgPool,
 }
 
@@ -30,13 +38,17 @@ impl PgStore {
             .max_connections(10)
             .connect(url)
             .await?;
-        let store = PgStore { pool };
-        let mut w = store.begin_write().await?;
+        let core = PgCore { pool };
+        let mut w = core.begin_write().await?;
         migrate(&mut w.tx, MIGRATIONS).await?;
         w.tx.commit().await?;
-        Ok(store)
+        let (writer, queue) = crate::group::Writer::channel();
+        tokio::spawn(group_writer(core.clone(), queue));
+        Ok(PgStore { core, writer })
     }
+}
 
+impl PgCore {
     async fn begin_write(&self) -> crate::Result<WriteTx> {
         let mut tx = self.pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
@@ -56,4 +68,4 @@ impl PgStore {
     }
 }
 
-crate::shared::store_impl!(PgStore, sqlx::PgConnection, "postgres");
+crate::shared::store_impl!(PgStore, PgCore, sqlx::PgConnection, "postgres");

@@ -5,8 +5,11 @@
 //! PostgreSQL. The code is a macro rather than generic over
 //! `sqlx::Database` because sqlx's generic executor bounds would outweigh
 //! the code; expanded once per backend, it is ordinary, concretely typed
-//! code. A backend module supplies the store type with a `pool` field and
-//! two methods:
+//! code. A backend module supplies the store type, with fields `core` and
+//! `writer` (a [`crate::group::Writer`]), and the core type: what the
+//! store shares with its group writer task (spawned on
+//! `group_writer(core, queue)`, which the macro defines), cheap to clone,
+//! with a `pool` field and two methods:
 //!
 //! - `begin_write(&self)`, a transaction (field `tx`) during which no other
 //!   writer — in this process or another — can append to the audit log;
@@ -126,12 +129,13 @@ pub(crate) fn audit_entry(t: AuditTuple) -> AuditEntry {
     }
 }
 
-/// Expands to the backend's private query helpers, `migrate`, and its
-/// `impl Store`. `$store` is the backend's store type and `$conn` its
-/// connection type.
+/// Expands to the backend's private query helpers, `migrate`, the group
+/// writer and its `impl Store`. `$store` is the backend's store type,
+/// `$core` its core type and `$conn` its connection type.
 macro_rules! store_impl {
-    ($store:ty, $conn:ty, $backend:literal) => {
+    ($store:ty, $core:ty, $conn:ty, $backend:literal) => {
         use crate::error::conflict_on_unique;
+        use crate::group::{copy_error, fail_all, next_group, Job, Pending};
         use crate::shared::{
             audit_entry, member_row, record_row, room_row, session_row, sql, token_row,
             user_row, AuditTuple, MemberTuple, RecordTuple, RoomTuple, SessionTuple,
@@ -304,6 +308,179 @@ macro_rules! store_impl {
             audit
         }
 
+        /// `put_record`'s work inside the group's transaction; the caller
+        /// (the group writer) holds the write lock and a savepoint.
+        async fn put_record_in(
+            conn: &mut $conn,
+            room: &str,
+            rec: &NewRecord,
+            expected_revision: Option<i64>,
+            audit: NewAudit,
+        ) -> Result<RecordRow> {
+            let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
+            require_room(conn, room).await?;
+            let now = clock::now();
+            let stored: RecordTuple = match expected_revision {
+                None => sqlx::query_as(&format!(
+                    "INSERT INTO records (room, kind, id, visibility, body, revision, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)\
+                     {RETURNING_RECORD}"
+                ))
+                .bind(room)
+                .bind(&rec.kind)
+                .bind(&rec.id)
+                .bind(&rec.visibility)
+                .bind(&rec.body)
+                .bind(&now)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("{} already exists", key())))?,
+                Some(expected) => {
+                    let updated: Option<RecordTuple> = sqlx::query_as(&format!(
+                        "UPDATE records SET visibility = $1, body = $2, \
+                         revision = revision + 1, updated_at = $3 \
+                         WHERE room = $4 AND kind = $5 AND id = $6 AND revision = $7\
+                         {RETURNING_RECORD}"
+                    ))
+                    .bind(&rec.visibility)
+                    .bind(&rec.body)
+                    .bind(&now)
+                    .bind(room)
+                    .bind(&rec.kind)
+                    .bind(&rec.id)
+                    .bind(expected)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+                    match updated {
+                        Some(row) => row,
+                        None => {
+                            let current =
+                                fetch_record(conn, room, &rec.kind, &rec.id).await?;
+                            let what = match current {
+                                Some(c) => format!(
+                                    "{}: expected revision {expected}, stored revision {}",
+                                    key(),
+                                    c.revision
+                                ),
+                                None => format!(
+                                    "{} does not exist (expected revision {expected})",
+                                    key()
+                                ),
+                            };
+                            return Err(StoreError::Conflict { what });
+                        }
+                    }
+                }
+            };
+            append_audit(conn, &[about(audit, room, Some((&rec.kind, &rec.id)))])
+                .await?;
+            Ok(record_row(stored))
+        }
+
+        /// The group writer task: runs each group of queued writes in one
+        /// transaction, until the store is dropped.
+        async fn group_writer(core: $core, mut queue: tokio::sync::mpsc::Receiver<Job>) {
+            while let Some(group) = next_group(&mut queue).await {
+                write_group(&core, group).await;
+            }
+        }
+
+        /// Runs the jobs in order in one write transaction, each in its own
+        /// savepoint, commits once, and only then acknowledges the writes
+        /// that succeeded. A failed write is answered as soon as it is
+        /// rolled back; it does not affect the others.
+        async fn write_group(core: &$core, group: Vec<Job>) {
+            let mut w = match core.begin_write().await {
+                Ok(w) => w,
+                Err(e) => {
+                    let mut group = group;
+                    let last = group.pop();
+                    group.into_iter().for_each(|j| j.fail(copy_error(&e)));
+                    if let Some(j) = last {
+                        j.fail(e);
+                    }
+                    return;
+                }
+            };
+            let mut pending = Vec::with_capacity(group.len());
+            let mut jobs = group.into_iter();
+            while let Some(job) = jobs.next() {
+                if let Err(e) = run_job(&mut w.tx, job, &mut pending).await {
+                    // The transaction is unusable (its savepoint could not
+                    // be set or undone): nothing of the group is stored.
+                    drop(w);
+                    jobs.for_each(|j| j.fail(copy_error(&e)));
+                    fail_all(pending, e);
+                    return;
+                }
+            }
+            match w.tx.commit().await {
+                Ok(()) => pending.into_iter().for_each(Pending::ok),
+                Err(e) => fail_all(pending, e.into()),
+            }
+        }
+
+        /// Runs one job inside a savepoint. A failed write is rolled back
+        /// to the savepoint and answered; a written one joins `pending`.
+        /// `Err` means the savepoint itself failed, and with it the group
+        /// (the job has been answered with a copy of the error).
+        ///
+        /// Savepoints go through `sqlx::query`, not `raw_sql`: rustc cannot
+        /// prove `raw_sql`'s future `Send` here, which the spawned writer
+        /// task needs.
+        async fn run_job(conn: &mut $conn, job: Job, pending: &mut Vec<Pending>) -> Result<()> {
+            if let Err(e) = sqlx::query("SAVEPOINT pactum_write").execute(&mut *conn).await {
+                let e = StoreError::from(e);
+                job.fail(copy_error(&e));
+                return Err(e);
+            }
+            match job {
+                Job::PutRecord {
+                    room,
+                    rec,
+                    expected_revision,
+                    audit,
+                    reply,
+                } => {
+                    let outcome = put_record_in(conn, &room, &rec, expected_revision, audit).await;
+                    match settle(conn, outcome).await {
+                        Ok(Ok(row)) => pending.push(Pending::Record(reply, row)),
+                        Ok(Err(e)) => drop(reply.send(Err(e))),
+                        Err(e) => {
+                            drop(reply.send(Err(copy_error(&e))));
+                            return Err(e);
+                        }
+                    }
+                }
+                Job::AppendAudit { entries, reply } => {
+                    let outcome = append_audit(conn, &entries).await;
+                    match settle(conn, outcome).await {
+                        Ok(Ok(())) => pending.push(Pending::Audit(reply)),
+                        Ok(Err(e)) => drop(reply.send(Err(e))),
+                        Err(e) => {
+                            drop(reply.send(Err(copy_error(&e))));
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+            Ok(())
+        }
+
+        /// Ends a job's savepoint: kept if the job succeeded, undone if it
+        /// failed. The outer `Err` is the savepoint's own failure.
+        async fn settle<T>(conn: &mut $conn, outcome: Result<T>) -> Result<Result<T>> {
+            if outcome.is_err() {
+                sqlx::query("ROLLBACK TO SAVEPOINT pactum_write")
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            sqlx::query("RELEASE SAVEPOINT pactum_write")
+                .execute(&mut *conn)
+                .await?;
+            Ok(outcome)
+        }
+
         #[async_trait::async_trait]
         impl crate::Store for $store {
             fn backend(&self) -> &'static str {
@@ -311,7 +488,7 @@ macro_rules! store_impl {
             }
 
             async fn create_room(&self, room: &RoomRow, audit: NewAudit) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
                     .bind(&room.id)
                     .bind(&room.title)
@@ -328,7 +505,7 @@ macro_rules! store_impl {
 
             async fn rooms(&self) -> Result<Vec<RoomRow>> {
                 let rows: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.core.pool)
                     .await?;
                 Ok(rows.into_iter().map(room_row).collect())
             }
@@ -336,7 +513,7 @@ macro_rules! store_impl {
             async fn room(&self, id: &str) -> Result<Option<RoomRow>> {
                 let row: Option<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "WHERE id = $1"))
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.core.pool)
                     .await?;
                 Ok(row.map(room_row))
             }
@@ -348,66 +525,15 @@ macro_rules! store_impl {
                 expected_revision: Option<i64>,
                 audit: NewAudit,
             ) -> Result<RecordRow> {
-                let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
-                let mut w = self.begin_write().await?;
-                require_room(&mut w.tx, room).await?;
-                let now = clock::now();
-                let stored: RecordTuple = match expected_revision {
-                    None => sqlx::query_as(&format!(
-                        "INSERT INTO records (room, kind, id, visibility, body, revision, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)\
-                         {RETURNING_RECORD}"
-                    ))
-                    .bind(room)
-                    .bind(&rec.kind)
-                    .bind(&rec.id)
-                    .bind(&rec.visibility)
-                    .bind(&rec.body)
-                    .bind(&now)
-                    .fetch_one(&mut *w.tx)
+                self.writer
+                    .submit(|reply| Job::PutRecord {
+                        room: room.to_owned(),
+                        rec: rec.clone(),
+                        expected_revision,
+                        audit,
+                        reply,
+                    })
                     .await
-                    .map_err(|e| conflict_on_unique(e, || format!("{} already exists", key())))?,
-                    Some(expected) => {
-                        let updated: Option<RecordTuple> = sqlx::query_as(&format!(
-                            "UPDATE records SET visibility = $1, body = $2, \
-                             revision = revision + 1, updated_at = $3 \
-                             WHERE room = $4 AND kind = $5 AND id = $6 AND revision = $7\
-                             {RETURNING_RECORD}"
-                        ))
-                        .bind(&rec.visibility)
-                        .bind(&rec.body)
-                        .bind(&now)
-                        .bind(room)
-                        .bind(&rec.kind)
-                        .bind(&rec.id)
-                        .bind(expected)
-                        .fetch_optional(&mut *w.tx)
-                        .await?;
-                        match updated {
-                            Some(row) => row,
-                            None => {
-                                let current =
-                                    fetch_record(&mut w.tx, room, &rec.kind, &rec.id).await?;
-                                let what = match current {
-                                    Some(c) => format!(
-                                        "{}: expected revision {expected}, stored revision {}",
-                                        key(),
-                                        c.revision
-                                    ),
-                                    None => format!(
-                                        "{} does not exist (expected revision {expected})",
-                                        key()
-                                    ),
-                                };
-                                return Err(StoreError::Conflict { what });
-                            }
-                        }
-                    }
-                };
-                append_audit(&mut w.tx, &[about(audit, room, Some((&rec.kind, &rec.id)))])
-                    .await?;
-                w.tx.commit().await?;
-                Ok(record_row(stored))
             }
 
             async fn put_records(
@@ -417,7 +543,7 @@ macro_rules! store_impl {
                 actor: &str,
                 action: &str,
             ) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 require_room(&mut w.tx, room).await?;
                 let now = clock::now();
                 let mut audits = Vec::with_capacity(recs.len());
@@ -453,7 +579,7 @@ macro_rules! store_impl {
             }
 
             async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>> {
-                let mut conn = self.pool.acquire().await?;
+                let mut conn = self.core.pool.acquire().await?;
                 fetch_record(&mut conn, room, kind, id).await
             }
 
@@ -464,13 +590,13 @@ macro_rules! store_impl {
                 ))
                 .bind(room)
                 .bind(kind)
-                .fetch_all(&self.pool)
+                .fetch_all(&self.core.pool)
                 .await?;
                 Ok(rows.into_iter().map(record_row).collect())
             }
 
             async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 sqlx::query(
                     "INSERT INTO users (name, display_name, password_hash, created_at) \
                      VALUES ($1, $2, $3, $4)",
@@ -495,7 +621,7 @@ macro_rules! store_impl {
                 password_hash: &str,
                 audit: NewAudit,
             ) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 let done = sqlx::query("UPDATE users SET password_hash = $1 WHERE name = $2")
                     .bind(password_hash)
                     .bind(name)
@@ -514,20 +640,20 @@ macro_rules! store_impl {
             async fn user(&self, name: &str) -> Result<Option<UserRow>> {
                 let row: Option<UserTuple> = sqlx::query_as(&sql(USER_COLS, "WHERE name = $1"))
                     .bind(name)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&self.core.pool)
                     .await?;
                 Ok(row.map(user_row))
             }
 
             async fn users(&self) -> Result<Vec<UserRow>> {
                 let rows: Vec<UserTuple> = sqlx::query_as(&sql(USER_COLS, "ORDER BY name"))
-                    .fetch_all(&self.pool)
+                    .fetch_all(&self.core.pool)
                     .await?;
                 Ok(rows.into_iter().map(user_row).collect())
             }
 
             async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 require_room(&mut w.tx, &m.room).await?;
                 require_user(&mut w.tx, &m.user).await?;
                 sqlx::query("INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)")
@@ -550,7 +676,7 @@ macro_rules! store_impl {
                 let rows: Vec<MemberTuple> =
                     sqlx::query_as(&sql(MEMBER_COLS, "WHERE room = $1 ORDER BY pos"))
                         .bind(room)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&self.core.pool)
                         .await?;
                 Ok(rows.into_iter().map(member_row).collect())
             }
@@ -559,7 +685,7 @@ macro_rules! store_impl {
                 let rows: Vec<MemberTuple> =
                     sqlx::query_as(&sql(MEMBER_COLS, "WHERE user_name = $1 ORDER BY pos"))
                         .bind(user)
-                        .fetch_all(&self.pool)
+                        .fetch_all(&self.core.pool)
                         .await?;
                 Ok(rows.into_iter().map(member_row).collect())
             }
@@ -573,7 +699,7 @@ macro_rules! store_impl {
                 .bind(&s.user)
                 .bind(&s.csrf)
                 .bind(s.expires_at)
-                .execute(&self.pool)
+                .execute(&self.core.pool)
                 .await?;
                 Ok(())
             }
@@ -582,7 +708,7 @@ macro_rules! store_impl {
                 let row: Option<SessionTuple> =
                     sqlx::query_as(&sql(SESSION_COLS, "WHERE token_hash = $1"))
                         .bind(token_hash)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.core.pool)
                         .await?;
                 Ok(row.map(session_row))
             }
@@ -590,7 +716,7 @@ macro_rules! store_impl {
             async fn delete_session(&self, token_hash: &str) -> Result<()> {
                 sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
                     .bind(token_hash)
-                    .execute(&self.pool)
+                    .execute(&self.core.pool)
                     .await?;
                 Ok(())
             }
@@ -598,13 +724,13 @@ macro_rules! store_impl {
             async fn delete_expired_sessions(&self, now: i64) -> Result<u64> {
                 let done = sqlx::query("DELETE FROM sessions WHERE expires_at < $1")
                     .bind(now)
-                    .execute(&self.pool)
+                    .execute(&self.core.pool)
                     .await?;
                 Ok(done.rows_affected())
             }
 
             async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()> {
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 require_user(&mut w.tx, &t.user).await?;
                 sqlx::query(
                     "INSERT INTO tokens (token_hash, user_name, label, created_at) \
@@ -626,7 +752,7 @@ macro_rules! store_impl {
                 let row: Option<TokenTuple> =
                     sqlx::query_as(&sql(TOKEN_COLS, "WHERE token_hash = $1"))
                         .bind(token_hash)
-                        .fetch_optional(&self.pool)
+                        .fetch_optional(&self.core.pool)
                         .await?;
                 Ok(row.map(token_row))
             }
@@ -635,10 +761,12 @@ macro_rules! store_impl {
                 if entries.is_empty() {
                     return Ok(());
                 }
-                let mut w = self.begin_write().await?;
-                append_audit(&mut w.tx, entries).await?;
-                w.tx.commit().await?;
-                Ok(())
+                self.writer
+                    .submit(|reply| Job::AppendAudit {
+                        entries: entries.to_vec(),
+                        reply,
+                    })
+                    .await
             }
 
             async fn audit(
@@ -654,20 +782,20 @@ macro_rules! store_impl {
                 .bind(after_seq)
                 .bind(room)
                 .bind(limit.max(0))
-                .fetch_all(&self.pool)
+                .fetch_all(&self.core.pool)
                 .await?;
                 Ok(rows.into_iter().map(audit_entry).collect())
             }
 
             async fn verify_audit(&self) -> Result<AuditReport> {
-                let mut tx = self.begin_snapshot().await?;
+                let mut tx = self.core.begin_snapshot().await?;
                 let report = verify_chain(&mut tx).await?;
                 tx.commit().await?;
                 Ok(report)
             }
 
             async fn dump(&self) -> Result<Dump> {
-                let mut tx = self.begin_snapshot().await?;
+                let mut tx = self.core.begin_snapshot().await?;
                 let rooms: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
                     .fetch_all(&mut *tx)
                     .await?;
@@ -724,7 +852,7 @@ macro_rules! store_impl {
                     });
                 }
 
-                let mut w = self.begin_write().await?;
+                let mut w = self.core.begin_write().await?;
                 let rows: i64 = sqlx::query_scalar(
                     "SELECT (SELECT COUNT(*) FROM rooms) + (SELECT COUNT(*) FROM users) \
                      + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \

@@ -6,10 +6,12 @@
 //! fail with "database is locked" when it tried to upgrade). Within one
 //! process, writers also queue on an async mutex so they wait their turn
 //! instead of spinning on SQLite's busy handler; other processes are waited
-//! for by the busy timeout.
+//! for by the busy timeout. The group writer (see `group.rs`) queues on the
+//! same mutex, once per group.
 
 use std::io;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::sqlite::{
@@ -24,8 +26,16 @@ const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 pub(crate) struct SqliteStore {
+    core: SqliteCore,
+    writer: crate::group::Writer,
+}
+
+/// What the store and its group writer task share: the pool and the
+/// in-process write lock.
+#[derive(Clone)]
+pub(crate) struct SqliteCore {
     pool: SqlitePool,
-    write_lock: Mutex<()>,
+    write_lock: Arc<Mutex<()>>,
 }
 
 /// A write transaction; the mutex guard is released after it ends.
@@ -55,18 +65,22 @@ impl SqliteStore {
             .max_connections(8)
             .connect_with(options)
             .await?;
-        let store = SqliteStore {
+        let core = SqliteCore {
             pool,
-            write_lock: Mutex::new(()),
+            write_lock: Arc::new(Mutex::new(())),
         };
         {
-            let mut w = store.begin_write().await?;
+            let mut w = core.begin_write().await?;
             migrate(&mut w.tx, MIGRATIONS).await?;
             w.tx.commit().await?;
         }
-        Ok(store)
+        let (writer, queue) = crate::group::Writer::channel();
+        tokio::spawn(group_writer(core.clone(), queue));
+        Ok(SqliteStore { core, writer })
     }
+}
 
+impl SqliteCore {
     async fn begin_write(&self) -> crate::Result<WriteTx<'_>> {
         let turn = self.write_lock.lock().await;
         let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
@@ -80,4 +94,132 @@ impl SqliteStore {
     }
 }
 
-crate::shared::store_impl!(SqliteStore, sqlx::SqliteConnection, "sqlite");
+crate::shared::store_impl!(SqliteStore, SqliteCore, sqlx::SqliteConnection, "sqlite");
+
+#[cfg(test)]
+mod tests {
+    use tokio::sync::oneshot;
+
+    use super::*;
+    use crate::group::Job;
+    use crate::{NewAudit, NewRecord, RecordRow, Result, RoomRow, Store, StoreError};
+
+    fn rec(id: &str) -> NewRecord {
+        NewRecord {
+            kind: "text".into(),
+            id: id.into(),
+            visibility: "{}".into(),
+            body: format!("{{\"id\":\"{id}\"}}"),
+        }
+    }
+
+    fn put(
+        room: &str,
+        id: &str,
+        expected_revision: Option<i64>,
+        actor: &str,
+    ) -> (Job, oneshot::Receiver<Result<RecordRow>>) {
+        let (reply, answer) = oneshot::channel();
+        let job = Job::PutRecord {
+            room: room.into(),
+            rec: rec(id),
+            expected_revision,
+            audit: NewAudit::new(actor, "put"),
+            reply,
+        };
+        (job, answer)
+    }
+
+    async fn store() -> (tempfile::TempDir, SqliteStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("g.db")).await.unwrap();
+        let room = RoomRow {
+            id: "r1".into(),
+            title: "R".into(),
+            created_at: String::new(),
+        };
+        store
+            .create_room(&room, NewAudit::new("alice", "room.create"))
+            .await
+            .unwrap();
+        (dir, store)
+    }
+
+    /// Calls the group writer directly with one group, so that the jobs
+    /// share one transaction whatever the timing.
+    #[tokio::test]
+    async fn a_failed_write_is_undone_alone_within_its_group() {
+        let (_dir, store) = store().await;
+        store
+            .put_record("r1", &rec("a"), None, NewAudit::new("alice", "put"))
+            .await
+            .unwrap();
+
+        let (j0, a0) = put("r1", "a", Some(1), "w0");
+        // Sees job 0's update, made in the same transaction.
+        let (j1, a1) = put("r1", "a", Some(1), "w1");
+        let (j2, a2) = put("nowhere", "x", None, "w2");
+        let (audit_reply, a3) = oneshot::channel();
+        let j3 = Job::AppendAudit {
+            entries: vec![NewAudit::new("w3", "read"), NewAudit::new("w3", "read")],
+            reply: audit_reply,
+        };
+        // The schema refuses the empty actor after the record was written.
+        let (j4, a4) = put("r1", "b", None, "");
+        let (j5, a5) = put("r1", "c", None, "w5");
+        write_group(&store.core, vec![j0, j1, j2, j3, j4, j5]).await;
+
+        assert_eq!(a0.await.unwrap().unwrap().revision, 2);
+        match a1.await.unwrap() {
+            Err(StoreError::Conflict { what }) => assert!(what.contains("stored revision 2")),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(
+            a2.await.unwrap(),
+            Err(StoreError::NotFound { .. })
+        ));
+        a3.await.unwrap().unwrap();
+        assert!(matches!(a4.await.unwrap(), Err(StoreError::Invalid { .. })));
+        assert_eq!(a5.await.unwrap().unwrap().revision, 1);
+
+        assert!(store.record("r1", "text", "b").await.unwrap().is_none());
+        assert_eq!(store.records("r1", None).await.unwrap().len(), 2);
+        let log = store.audit(None, 0, 100).await.unwrap();
+        let actors: Vec<_> = log.iter().map(|e| e.actor.as_str()).collect();
+        assert_eq!(actors, ["alice", "alice", "w0", "w3", "w3", "w5"]);
+        assert!(store.verify_audit().await.unwrap().ok());
+    }
+
+    /// When the group's transaction cannot be had, every caller hears why.
+    #[tokio::test]
+    async fn a_failed_group_fails_every_caller() {
+        let (_dir, store) = store().await;
+        let (j0, a0) = put("r1", "a", None, "w0");
+        let (j1, a1) = put("r1", "b", None, "w1");
+        store.core.pool.close().await;
+        write_group(&store.core, vec![j0, j1]).await;
+        for answer in [a0, a1] {
+            match answer.await.unwrap() {
+                Err(StoreError::Database(sqlx::Error::PoolClosed)) => {}
+                other => panic!("{other:?}"),
+            }
+        }
+    }
+
+    /// The writer task ends with the store instead of keeping the pool
+    /// alive: the lock it shares with the store is released by both.
+    #[tokio::test]
+    async fn the_writer_ends_with_the_store() {
+        let (_dir, store) = store().await;
+        let lock = Arc::clone(&store.core.write_lock);
+        assert_eq!(Arc::strong_count(&lock), 3, "store, writer and test");
+        drop(store);
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while Arc::strong_count(&lock) > 1 {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the writer task did not end");
+    }
+}

@@ -707,6 +707,236 @@ pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &Fixture) {
     assert_eq!(s.records("r1", None).await.unwrap().len(), 48);
 }
 
+/// Checks the whole chain entry by entry; returns it.
+async fn checked_log(s: &dyn Store) -> Vec<AuditEntry> {
+    let report = s.verify_audit().await.unwrap();
+    assert!(report.ok(), "{report:?}");
+    let log = whole_log(s).await;
+    assert_eq!(log.len() as i64, report.entries);
+    let mut prev = GENESIS_HASH.to_owned();
+    for (i, e) in log.iter().enumerate() {
+        assert_eq!(e.seq, i as i64 + 1);
+        assert_eq!(e.prev_hash, prev);
+        prev.clone_from(&e.hash);
+    }
+    log
+}
+
+/// Runs `n` tasks that start their write together (so that the writer
+/// finds them queued and commits them in groups), returning each task's
+/// outcome in task order. Correctness is asserted on the outcomes, which
+/// must be the same however the writes were grouped.
+async fn all_at_once<T, F, Fut>(s: &Arc<dyn Store>, n: usize, write: F) -> Vec<T>
+where
+    T: Send + 'static,
+    F: Fn(Arc<dyn Store>, usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+{
+    let start = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let start = start.clone();
+            let write = write(s.clone(), i);
+            tokio::spawn(async move {
+                start.wait().await;
+                write.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
+pub async fn group_commit_acknowledges_only_durable_writes(fx: &Fixture) {
+    let s = fx.store.clone();
+    s.create_room(&room("r1"), audit("alice", "room.create"))
+        .await
+        .unwrap();
+    // 32 tasks, 16 writes each: 256 record inserts, 256 audit appends.
+    let acked = all_at_once(&s, 32, |s, task| async move {
+        let mut rows = Vec::new();
+        for i in 0..8 {
+            let id = format!("t{task}-{i}");
+            let row = s
+                .put_record("r1", &rec("stance", &id, "{}"), None, audit("w", "put"))
+                .await
+                .unwrap();
+            rows.push(row);
+            let mut read = audit("w", "record.read");
+            read.detail = id;
+            s.append_audit(&[read]).await.unwrap();
+        }
+        rows
+    })
+    .await;
+    let log = checked_log(&*s).await;
+    assert_eq!(log.len(), 1 + 32 * 8 * 2);
+    // Each write's entry comes before its task's next one: per caller, the
+    // chain keeps the order of the writes.
+    for task in 0..32 {
+        let mine: Vec<_> = log
+            .iter()
+            .filter(|e| {
+                let id = e.record_id.as_deref().unwrap_or(&e.detail);
+                id.starts_with(&format!("t{task}-"))
+            })
+            .map(|e| {
+                (
+                    e.action.as_str(),
+                    e.record_id.clone().unwrap_or(e.detail.clone()),
+                )
+            })
+            .collect();
+        let want: Vec<_> = (0..8)
+            .flat_map(|i| {
+                let id = format!("t{task}-{i}");
+                [("put", id.clone()), ("record.read", id)]
+            })
+            .collect();
+        assert_eq!(mine, want, "task {task}");
+    }
+    // Every acknowledged record is there, as acknowledged, also for
+    // another store on the same database.
+    let other = fx.reopen().await;
+    for row in acked.iter().flatten() {
+        let stored = other.record("r1", "stance", &row.id).await.unwrap();
+        assert_eq!(stored.as_ref(), Some(row));
+    }
+    assert_eq!(other.records("r1", None).await.unwrap().len(), 256);
+}
+
+pub async fn conflict_in_a_group_fails_alone(fx: &Fixture) {
+    let s = fx.store.clone();
+    s.create_room(&room("r1"), audit("alice", "room.create"))
+        .await
+        .unwrap();
+    for i in 0..32 {
+        s.put_record(
+            "r1",
+            &rec("text", &format!("t{i}"), "{}"),
+            None,
+            audit("a", "put"),
+        )
+        .await
+        .unwrap();
+    }
+    s.put_record("r1", &rec("text", "shared", "{}"), None, audit("a", "put"))
+        .await
+        .unwrap();
+    let before = whole_log(&*s).await.len();
+    // Tasks 0..32 update their own record, every fourth with a stale
+    // revision; tasks 32..40 all update one record from revision 1.
+    let results = all_at_once(&s, 40, |s, i| async move {
+        let (id, expected) = match i {
+            0..32 if i % 4 == 0 => (format!("t{i}"), 7),
+            0..32 => (format!("t{i}"), 1),
+            _ => ("shared".to_owned(), 1),
+        };
+        let body = format!("{{\"by\":{i}}}");
+        s.put_record(
+            "r1",
+            &rec("text", &id, &body),
+            Some(expected),
+            audit("w", "put"),
+        )
+        .await
+    })
+    .await;
+    let mut shared_winner = None;
+    for (i, r) in results.into_iter().enumerate() {
+        match i {
+            0..32 if i % 4 == 0 => assert_conflict(r, "stored revision 1"),
+            0..32 => assert_eq!(r.unwrap().revision, 2, "task {i}"),
+            _ => match r {
+                Ok(row) => {
+                    assert!(shared_winner.is_none(), "two updates from revision 1 won");
+                    assert_eq!(row.revision, 2);
+                    shared_winner = Some(i);
+                }
+                Err(e) => assert_conflict::<()>(Err(e), "stored revision 2"),
+            },
+        }
+    }
+    let winner = shared_winner.expect("one update of the shared record wins");
+    for i in 0..32 {
+        let r = s
+            .record("r1", "text", &format!("t{i}"))
+            .await
+            .unwrap()
+            .unwrap();
+        let want = if i % 4 == 0 {
+            (1, "{}".to_owned())
+        } else {
+            (2, format!("{{\"by\":{i}}}"))
+        };
+        assert_eq!((r.revision, r.body), want, "t{i}");
+    }
+    let shared = s.record("r1", "text", "shared").await.unwrap().unwrap();
+    assert_eq!(shared.body, format!("{{\"by\":{winner}}}"));
+    // Only the 24 + 1 successful writes were audited.
+    assert_eq!(checked_log(&*s).await.len(), before + 25);
+}
+
+pub async fn missing_room_in_a_group_fails_alone(fx: &Fixture) {
+    let s = fx.store.clone();
+    s.create_room(&room("r1"), audit("alice", "room.create"))
+        .await
+        .unwrap();
+    // Every eighth task writes into a room that does not exist, every
+    // eighth (offset 4) an audit entry the schema refuses; the others
+    // insert a record or append a read.
+    let results = all_at_once(&s, 48, |s, i| async move {
+        let id = format!("t{i}");
+        match i % 8 {
+            0 => s
+                .put_record("nowhere", &rec("text", &id, "{}"), None, audit("w", "put"))
+                .await
+                .map(|_| ()),
+            4 => {
+                s.append_audit(&[audit("w", "read"), audit("", "read")])
+                    .await
+            }
+            1 | 3 | 5 | 7 => s
+                .put_record("r1", &rec("text", &id, "{}"), None, audit("w", "put"))
+                .await
+                .map(|_| ()),
+            _ => {
+                let mut read = audit("w", "record.read");
+                read.detail = id;
+                s.append_audit(&[read]).await
+            }
+        }
+    })
+    .await;
+    for (i, r) in results.into_iter().enumerate() {
+        match i % 8 {
+            0 => assert_not_found(r, "\"nowhere\""),
+            4 => assert!(matches!(r, Err(StoreError::Invalid { .. })), "{r:?}"),
+            _ => r.unwrap(),
+        }
+    }
+    assert!(s.records("nowhere", None).await.unwrap().is_empty());
+    let stored: BTreeSet<_> = s
+        .records("r1", None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.id)
+        .collect();
+    let want: BTreeSet<_> = (0..48)
+        .filter(|i| i % 2 == 1)
+        .map(|i| format!("t{i}"))
+        .collect();
+    assert_eq!(stored, want);
+    let log = checked_log(&*s).await;
+    // room.create + 24 puts + 12 reads; nothing of the refused appends.
+    assert_eq!(log.len(), 1 + 24 + 12);
+    assert!(log.iter().all(|e| !e.actor.is_empty()));
+}
+
 pub async fn audit_paging_and_room_filter(fx: &Fixture) {
     let s = &*fx.store;
     assert!(s.verify_audit().await.unwrap().ok());
