@@ -16,6 +16,14 @@
 //! (a write lock on SQLite, an advisory transaction lock on PostgreSQL), so
 //! the chain never forks, even with several processes on one database.
 //!
+//! The hot writes, [`Store::put_record`] and [`Store::append_audit`], are
+//! group-committed: concurrent callers' writes share one transaction (each
+//! in its own savepoint, so a failing one fails alone) and one fsync, and
+//! each caller is answered only once that commit is durable. This is what
+//! lets many clients write faster than the disk can sync. The group writer
+//! is a task spawned on the Tokio runtime that opens the store, so open and
+//! use a store on one runtime.
+//!
 //! ```no_run
 //! # async fn demo() -> pactum_store::Result<()> {
 //! use pactum_store::{NewAudit, RoomRow};
