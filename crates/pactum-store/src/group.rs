@@ -10,10 +10,10 @@
 //! [`MAX_GROUP`], without waiting for more, so a lone write is not
 //! delayed), and runs them in order in ONE write transaction, each inside
 //! its own savepoint: a write that fails (a revision conflict, a missing
-//! room, a value the schema refuses) is rolled back alone and its caller
-//! gets its own error at once. Then ONE commit makes the group durable, and
-//! only after it succeeded does each caller get its `Ok`; if it fails, they
-//! all get the error and nothing of the group is stored.
+//! room, a value the schema refuses) is rolled back alone. Then ONE commit
+//! makes the group durable, and only after it succeeded does each caller
+//! get its outcome (its `Ok`, or its own error); if it fails, they all get
+//! the commit's error and nothing of the group is stored.
 //!
 //! The writer takes the backend's write lock for each group, like every
 //! other write, so the audit chain stays one line: the group's entries are
@@ -75,27 +75,32 @@ impl Job {
     }
 }
 
-/// A write that succeeded inside the group's transaction; its caller is
-/// answered once the commit has succeeded (or failed).
+/// A write's outcome inside the group's transaction, held back until the
+/// group's commit has succeeded or failed.
+///
+/// Failures are held back too: a conflict may have been caused by an
+/// earlier write of the same group, which is only real once committed, so
+/// a caller must not hear of it (and retry) before then.
 pub(crate) enum Pending {
-    Record(oneshot::Sender<Result<RecordRow>>, RecordRow),
-    Audit(oneshot::Sender<Result<()>>),
+    Record(oneshot::Sender<Result<RecordRow>>, Result<RecordRow>),
+    Audit(oneshot::Sender<Result<()>>, Result<()>),
 }
 
 impl Pending {
-    /// The group committed: the write is durable.
-    pub(crate) fn ok(self) {
+    /// The group committed: successful writes are durable, failed ones
+    /// were rolled back to their savepoints.
+    pub(crate) fn committed(self) {
         match self {
-            Pending::Record(reply, row) => drop(reply.send(Ok(row))),
-            Pending::Audit(reply) => drop(reply.send(Ok(()))),
+            Pending::Record(reply, outcome) => drop(reply.send(outcome)),
+            Pending::Audit(reply, outcome) => drop(reply.send(outcome)),
         }
     }
 
-    /// The group did not commit: the write is not stored.
+    /// The group did not commit: nothing of it is stored.
     pub(crate) fn fail(self, e: StoreError) {
         match self {
             Pending::Record(reply, _) => drop(reply.send(Err(e))),
-            Pending::Audit(reply) => drop(reply.send(Err(e))),
+            Pending::Audit(reply, _) => drop(reply.send(Err(e))),
         }
     }
 }

@@ -386,9 +386,9 @@ macro_rules! store_impl {
         }
 
         /// Runs the jobs in order in one write transaction, each in its own
-        /// savepoint, commits once, and only then acknowledges the writes
-        /// that succeeded. A failed write is answered as soon as it is
-        /// rolled back; it does not affect the others.
+        /// savepoint, commits once, and only then answers the callers. A
+        /// failed write is rolled back to its savepoint; it does not affect
+        /// the others.
         async fn write_group(core: &$core, group: Vec<Job>) {
             let mut w = match core.begin_write().await {
                 Ok(w) => w,
@@ -415,15 +415,15 @@ macro_rules! store_impl {
                 }
             }
             match w.tx.commit().await {
-                Ok(()) => pending.into_iter().for_each(Pending::ok),
+                Ok(()) => pending.into_iter().for_each(Pending::committed),
                 Err(e) => fail_all(pending, e.into()),
             }
         }
 
-        /// Runs one job inside a savepoint. A failed write is rolled back
-        /// to the savepoint and answered; a written one joins `pending`.
-        /// `Err` means the savepoint itself failed, and with it the group
-        /// (the job has been answered with a copy of the error).
+        /// Runs one job inside a savepoint, undone if the job fails; its
+        /// outcome joins `pending`. `Err` means the savepoint itself failed,
+        /// and with it the group (the job has been answered with a copy of
+        /// the error).
         ///
         /// Savepoints go through `sqlx::query`, not `raw_sql`: rustc cannot
         /// prove `raw_sql`'s future `Send` here, which the spawned writer
@@ -444,8 +444,7 @@ macro_rules! store_impl {
                 } => {
                     let outcome = put_record_in(conn, &room, &rec, expected_revision, audit).await;
                     match settle(conn, outcome).await {
-                        Ok(Ok(row)) => pending.push(Pending::Record(reply, row)),
-                        Ok(Err(e)) => drop(reply.send(Err(e))),
+                        Ok(outcome) => pending.push(Pending::Record(reply, outcome)),
                         Err(e) => {
                             drop(reply.send(Err(copy_error(&e))));
                             return Err(e);
@@ -455,8 +454,7 @@ macro_rules! store_impl {
                 Job::AppendAudit { entries, reply } => {
                     let outcome = append_audit(conn, &entries).await;
                     match settle(conn, outcome).await {
-                        Ok(Ok(())) => pending.push(Pending::Audit(reply)),
-                        Ok(Err(e)) => drop(reply.send(Err(e))),
+                        Ok(outcome) => pending.push(Pending::Audit(reply, outcome)),
                         Err(e) => {
                             drop(reply.send(Err(copy_error(&e))));
                             return Err(e);
