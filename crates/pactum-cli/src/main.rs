@@ -10,6 +10,8 @@ use pactum_formats::{load_folder, report, LoadOptions, Normalize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod negotiate;
+mod tournament;
 mod workspace;
 
 #[derive(Parser)]
@@ -27,6 +29,10 @@ struct Cli {
 enum Command {
     /// Analyse a GENIUS scenario folder: frontier, Nash, Kalai-Smorodinsky, Kalai, max welfare.
     Analyze(AnalyzeArgs),
+    /// Run one negotiation and print its offer trace and result.
+    Negotiate(negotiate::NegotiateArgs),
+    /// Run a tournament (every ordered pair × profile rotations × reps), streamed to CSV; `merge` joins shards.
+    Tournament(tournament::TournamentArgs),
     /// Run the mediation workspace (web UI and JSON API).
     Serve(workspace::ServeArgs),
     /// Move rooms in and out as case files.
@@ -107,6 +113,8 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => run_analyze(args),
+        Command::Negotiate(args) => negotiate::negotiate(args),
+        Command::Tournament(args) => tournament::tournament(args),
         Command::Serve(args) => workspace::serve(args),
         Command::Case(cmd) => workspace::case(cmd),
         Command::User(cmd) => workspace::user(cmd),

@@ -165,6 +165,19 @@ struct Drawn {
 
 /// The whole picture; see [`crate::analysis_svg`].
 pub(crate) fn render(scenario: &Scenario, analysis: &Analysis, title: &str) -> String {
+    render_with(scenario, analysis, title, &[])
+}
+
+/// Colours of overlaid tracks, in order (distinct from the solutions').
+const TRACKS: [&str; 4] = ["#e6550d", "#3182bd", "#31a354", "#756bb1"];
+
+/// The picture with `tracks` drawn over each panel; see [`crate::trace_svg`].
+pub(crate) fn render_with(
+    scenario: &Scenario,
+    analysis: &Analysis,
+    title: &str,
+    tracks: &[crate::Track],
+) -> String {
     let n = scenario.parties.len();
     let lay = layout(n.min(MAX_PARTIES));
     let pairs: Vec<(usize, usize)> = lay.frames.iter().map(|f| (f.i, f.j)).collect();
@@ -193,6 +206,7 @@ pub(crate) fn render(scenario: &Scenario, analysis: &Analysis, title: &str) -> S
                 line: n == 2,
             };
             ctx.draw(&mut body, dens.grid(p), analysis, &mut drawn);
+            ctx.tracks(&mut body, tracks);
         }
         let right = legend(&mut body, lay.legend, analysis, n == 2, &drawn);
         width = width.max(right + 16.0);
@@ -347,6 +361,55 @@ impl Panel<'_> {
 
         self.axes(out);
         out.push_str("</g>\n");
+    }
+
+    /// Overlaid tracks: a thin line through each track's points in order,
+    /// a dot per point, its last point ringed; labels at the panel's top left.
+    fn tracks(&self, out: &mut String, tracks: &[crate::Track]) {
+        let Frame { x, y, i, j, .. } = *self.f;
+        for (t, track) in tracks.iter().enumerate() {
+            let colour = TRACKS[t % TRACKS.len()];
+            let pts: Vec<(f64, f64)> = track
+                .points
+                .iter()
+                .filter_map(|u| {
+                    let (a, b) = (*u.get(i)?, *u.get(j)?);
+                    (a.is_finite() && b.is_finite()).then(|| (self.px(a), self.py(b)))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                r#"<g class="track" fill="{colour}" stroke="{colour}">"#
+            );
+            if pts.len() > 1 {
+                let path: Vec<String> = pts.iter().map(|(a, b)| format!("{a:.2},{b:.2}")).collect();
+                let _ = writeln!(
+                    out,
+                    r#"<polyline points="{}" fill="none" stroke-width="1" stroke-opacity="0.6"/>"#,
+                    path.join(" ")
+                );
+            }
+            for (a, b) in &pts {
+                let _ = writeln!(
+                    out,
+                    r#"<circle cx="{a:.2}" cy="{b:.2}" r="2.2" stroke="none"/>"#
+                );
+            }
+            if let Some((a, b)) = pts.last() {
+                let _ = writeln!(
+                    out,
+                    r#"<circle cx="{a:.2}" cy="{b:.2}" r="5" fill="none" stroke-width="1.5"/>"#
+                );
+            }
+            let _ = writeln!(
+                out,
+                r#"<text x="{:.1}" y="{:.1}" font-size="12" stroke="none">{}</text>"#,
+                x + 8.0,
+                y + 16.0 + 15.0 * t as f64,
+                esc(&track.label)
+            );
+            out.push_str("</g>\n");
+        }
     }
 
     /// Occupied density cells, shaded by a log scale of their counts.

@@ -83,6 +83,27 @@ pub fn analysis_svg(scenario: &Scenario, analysis: &Analysis, title: &str) -> St
     draw::render(scenario, analysis, title)
 }
 
+/// A sequence of points in utility space drawn over the picture, such as
+/// one negotiator's offers in a negotiation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Track {
+    /// Shown in the panel's corner.
+    pub label: String,
+    /// One utility per party, in order.
+    pub points: Vec<Vec<f64>>,
+}
+
+/// [`analysis_svg`] with `tracks` overlaid on every panel (at most four
+/// colours, then they repeat): how offers moved relative to the frontier.
+pub fn trace_svg(
+    scenario: &Scenario,
+    analysis: &Analysis,
+    title: &str,
+    tracks: &[Track],
+) -> String {
+    draw::render_with(scenario, analysis, title, tracks)
+}
+
 /// Largest PNG [`svg_to_png`] makes, in pixels (about 64 MB of pixmap).
 pub const MAX_PNG_PIXELS: f64 = 16e6;
 

@@ -202,17 +202,17 @@ fn differences(theirs: &Plan, ours: &Plan) -> String {
     if let (Some(a), Some(b)) = (a.as_object(), b.as_object()) {
         for (k, va) in a {
             let vb = &b[k];
-            let same = if k == "scenarios" {
-                let ids = |v: &serde_json::Value| -> Vec<serde_json::Value> {
+            let (va, vb) = if k == "scenarios" {
+                let ids = |v: &serde_json::Value| -> serde_json::Value {
                     v.as_array()
                         .map(|x| x.iter().map(|s| s["id"].clone()).collect())
                         .unwrap_or_default()
                 };
-                ids(va) == ids(vb)
+                (ids(va), ids(vb))
             } else {
-                va == vb
+                (va.clone(), vb.clone())
             };
-            if !same {
+            if va != vb {
                 out.push(format!("{k}: file has {va}, command has {vb}"));
             }
         }
