@@ -456,7 +456,17 @@ async fn add_stance(
     P(room): P<String>,
     JsonBody(input): JsonBody<StanceInput>,
 ) -> ApiResult<Response> {
-    let a = access_for_write(&state, &caller, &room).await?;
+    // Stances are the busiest write: load only the kinds this one refers to
+    // (validation never looks at the others), not every text of the room.
+    let t = &input.target;
+    let mut kinds = vec![Kind::Issue];
+    if t.text_id.is_some() || t.point_id.is_some() {
+        kinds.push(Kind::Text);
+    }
+    if input.meeting_id.is_some() {
+        kinds.push(Kind::Meeting);
+    }
+    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(&kinds)).await?;
     Ok(created(&ops::add_stance(&state, &a, input).await?))
 }
 
