@@ -7,6 +7,7 @@
 //! more than the API allows. A page about something the user may not see
 //! answers with the same 404 page as a page about nothing at all.
 
+mod briefing;
 mod forms;
 mod pages;
 mod view;
@@ -47,6 +48,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/documents.html"),
     ),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("briefing.html", include_str!("../templates/briefing.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -416,6 +418,7 @@ pub fn routes() -> Router<AppState> {
             get(pages::notes).post(forms::add_note),
         )
         .route("/rooms/{room}/audit", get(pages::audit))
+        .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }
 

@@ -94,6 +94,17 @@ struct CurrentText {
     points: Vec<(String, String)>,
 }
 
+impl CurrentText {
+    /// Status (when recorded) and audience, in words.
+    fn about(&self) -> String {
+        if self.status.is_empty() {
+            format!("seen by: {}", self.audience)
+        } else {
+            format!("{}; seen by: {}", self.status, self.audience)
+        }
+    }
+}
+
 /// The version a briefing (and any page that needs "the text") shows: the
 /// highest numbered version in `room`, else its first text.
 pub fn current_text(room: &Room) -> Option<&Record> {
@@ -328,13 +339,7 @@ impl Briefing {
                 let _ = writeln!(s, "No text yet.\n");
             }
             Some(t) => {
-                let _ = writeln!(
-                    s,
-                    "**{}** ({}; seen by: {})\n",
-                    e(&t.label),
-                    e(&t.status),
-                    e(&t.audience)
-                );
+                let _ = writeln!(s, "**{}** ({})\n", e(&t.label), e(&t.about()));
                 for (h, body) in &t.points {
                     let _ = writeln!(s, "- **{}**{}", e(h), opt_suffix(&e(body)));
                 }
@@ -462,10 +467,9 @@ impl Briefing {
             Some(t) => {
                 let _ = writeln!(
                     s,
-                    "<p><strong>{}</strong> ({}; seen by: {})</p>\n<ol class=\"points\">",
+                    "<p><strong>{}</strong> ({})</p>\n<ol class=\"points\">",
                     h(&t.label),
-                    h(&t.status),
-                    h(&t.audience)
+                    h(&t.about())
                 );
                 for (head, body) in &t.points {
                     let _ = writeln!(
@@ -488,10 +492,8 @@ impl Briefing {
                         s,
                         "<th title=\"{}\">{}</th>",
                         h(&p.title),
-                        h(&p.number.map_or_else(
-                            || heading(p.number, &p.title, &p.id),
-                            |n| n.to_string()
-                        ))
+                        h(&p.number
+                            .map_or_else(|| heading(p.number, &p.title, &p.id), |n| n.to_string()))
                     );
                 }
                 let _ = writeln!(s, "</tr></thead>\n<tbody>");
@@ -833,7 +835,10 @@ fn day_number(s: &str) -> Option<i64> {
     let y: i64 = s.get(0..4)?.parse().ok()?;
     let m: i64 = s.get(5..7)?.parse().ok()?;
     let d: i64 = s.get(8..10)?.parse().ok()?;
-    if s.get(4..5)? != "-" || s.get(7..8)? != "-" || !(1..=12).contains(&m) || !(1..=31).contains(&d)
+    if s.get(4..5)? != "-"
+        || s.get(7..8)? != "-"
+        || !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
     {
         return None;
     }
@@ -1049,7 +1054,10 @@ mod tests {
         let records = room();
         let viewer = Viewer::Member { party: "a".into() };
         let (md, html) = render(&viewer, &records, None);
-        assert!(md.contains("Zone status: not computed.") && html.contains("Zone status: not computed."));
+        assert!(
+            md.contains("Zone status: not computed.")
+                && html.contains("Zone status: not computed.")
+        );
         let z = ZoneStatus {
             empty: true,
             size: 0,
@@ -1059,8 +1067,14 @@ mod tests {
             note: Some("Illustrative models".into()),
         };
         let (md, html) = render(&viewer, &records, Some(&z));
-        assert!(md.contains("empty") && md.contains(r"{Territory \<east\>, Security}"), "{md}");
-        assert!(html.contains("{Territory &lt;east&gt;, Security}"), "{html}");
+        assert!(
+            md.contains("empty") && md.contains(r"{Territory \<east\>, Security}"),
+            "{md}"
+        );
+        assert!(
+            html.contains("{Territory &lt;east&gt;, Security}"),
+            "{html}"
+        );
     }
 
     #[test]
