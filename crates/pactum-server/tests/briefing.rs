@@ -93,7 +93,10 @@ async fn each_user_sees_a_briefing_of_what_they_may_see() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{user}");
         let page = res.text().await.unwrap();
-        assert!(page.contains("id=\"briefing\"") && page.contains("<svg"), "{user}");
+        assert!(
+            page.contains("id=\"briefing\"") && page.contains("<svg"),
+            "{user}"
+        );
         assert!(page.contains(&format!("Prepared for <strong>{user}</strong>")));
         for format in ["md", "html"] {
             let res = c
@@ -116,10 +119,7 @@ async fn each_user_sees_a_briefing_of_what_they_may_see() {
             } else {
                 "text/html"
             };
-            assert!(h[CONTENT_TYPE]
-                .to_str()
-                .unwrap()
-                .starts_with(expected_type));
+            assert!(h[CONTENT_TYPE].to_str().unwrap().starts_with(expected_type));
             let body = res.text().await.unwrap();
             // The meeting title is on every briefing that may show it.
             let title_shown = if format == "md" {

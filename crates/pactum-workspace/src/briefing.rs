@@ -630,7 +630,8 @@ fn matrix_svg(m: &Matrix) -> String {
     let label_w = 170.0;
     let top = 26.0;
     let cols = m.points.len() + 1;
-    let w = label_w + cell * cols as f64 + 10.0;
+    let legend_step = 120.0;
+    let w = (label_w + cell * cols as f64 + 10.0).max(legend_step * STANCES.len() as f64);
     let legend_y = top + cell * m.rows.len() as f64 + 16.0;
     let hgt = legend_y + 16.0;
     let mut s = String::new();
@@ -685,9 +686,15 @@ fn matrix_svg(m: &Matrix) -> String {
                         stance_colour(&st.stance),
                         html(&format!("{}: {}", stance_label(&st.stance), st.summary))
                     );
+                    // Dark on the light amber, white on the rest.
+                    let ink = if st.stance == "conditional" {
+                        "#222222"
+                    } else {
+                        "#ffffff"
+                    };
                     let _ = writeln!(
                         s,
-                        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"#ffffff\" text-anchor=\"middle\">{}</text>",
+                        "<text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-family=\"sans-serif\" fill=\"{ink}\" text-anchor=\"middle\">{}</text>",
                         x + (cell - 2.0) / 2.0,
                         y + cell / 2.0 + 3.0,
                         stance_glyph(&st.stance)
@@ -707,7 +714,7 @@ fn matrix_svg(m: &Matrix) -> String {
             legend_y,
             stance_label(st)
         );
-        lx += 120.0;
+        lx += legend_step;
     }
     let _ = writeln!(s, "</svg>");
     s
