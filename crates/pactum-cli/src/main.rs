@@ -10,6 +10,7 @@ use pactum_formats::{load_folder, report, LoadOptions, Normalize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod mediate;
 mod negotiate;
 mod tournament;
 mod workspace;
@@ -31,6 +32,8 @@ enum Command {
     Analyze(AnalyzeArgs),
     /// Run one negotiation and print its offer trace and result.
     Negotiate(negotiate::NegotiateArgs),
+    /// Mediate a single negotiating text: the mediator proposes, each party answers privately.
+    Mediate(mediate::MediateArgs),
     /// Run a tournament (every ordered pair × profile rotations × reps), streamed to CSV; `merge` joins shards.
     Tournament(tournament::TournamentArgs),
     /// Run the mediation workspace (web UI and JSON API).
@@ -114,6 +117,7 @@ fn main() {
     let result = match cli.command {
         Command::Analyze(args) => run_analyze(args),
         Command::Negotiate(args) => negotiate::negotiate(args),
+        Command::Mediate(args) => mediate::mediate(args),
         Command::Tournament(args) => tournament::tournament(args),
         Command::Serve(args) => workspace::serve(args),
         Command::Case(cmd) => workspace::case(cmd),
