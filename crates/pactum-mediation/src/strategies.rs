@@ -198,7 +198,9 @@ impl Mediator for Annealing {
 /// 3. **Polish.** At temperature 0, sweeps until a whole sweep adopts
 ///    nothing, then pair moves (two issues changed at once: a logroll, where
 ///    each party gives way on what it cares less about, can be a Pareto
-///    improvement no single change is) until the budget is spent.
+///    improvement no single change is) until the budget is spent. With
+///    fewer than two issues to change there are no pair moves, and the
+///    mediator stops at the end of the polish, before the budget.
 ///
 /// With nonlinear (hyper-rectangle) ufuns the per-issue mode is a
 /// heuristic, not a theorem; the polish still only makes Pareto improvements.
