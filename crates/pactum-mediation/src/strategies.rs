@@ -214,6 +214,9 @@ pub struct Sweep {
     pub anneal: f64,
     /// Share of the annealing after which visits are counted.
     pub count_from: f64,
+    /// Temperature of the moves towards the mode: high, because they only
+    /// ever move the text towards it.
+    pub pull: f64,
 }
 
 impl Default for Sweep {
@@ -223,6 +226,7 @@ impl Default for Sweep {
             cold: 0.05,
             anneal: 0.9,
             count_from: 0.1,
+            pull: 1.0,
         }
     }
 }
@@ -326,7 +330,7 @@ impl Mediator for Sweep {
                 for i in away {
                     proposal.copy_from_slice(table.current().expect("opened"));
                     proposal[i] = mode[i];
-                    if table.poll(&proposal, self.hot).is_none() {
+                    if table.poll(&proposal, self.pull).is_none() {
                         return;
                     }
                 }
