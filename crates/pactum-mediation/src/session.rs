@@ -79,7 +79,8 @@ impl Table<'_> {
     pub fn open(&mut self, text: &[u32]) {
         assert!(self.current.is_none(), "the text is already open");
         self.check(text);
-        self.trace.push(self.proposals, Audience::All, EventKind::Opened, text);
+        self.trace
+            .push(self.proposals, Audience::All, EventKind::Opened, text);
         self.current = Some(text.to_vec());
     }
 
@@ -128,7 +129,8 @@ impl Table<'_> {
                 None => self.current = Some(proposal.to_vec()),
             }
             self.adoptions += 1;
-            self.trace.push(n, Audience::All, EventKind::Adopted, proposal);
+            self.trace
+                .push(n, Audience::All, EventKind::Adopted, proposal);
         }
         Some(all)
     }
@@ -228,7 +230,9 @@ impl Session {
             .iter()
             .zip(reserved)
             .enumerate()
-            .map(|(i, (p, r))| Party::truthful(OwnModel::new(&p.ufun, &scenario.space, r), config.seed, i))
+            .map(|(i, (p, r))| {
+                Party::truthful(OwnModel::new(&p.ufun, &scenario.space, r), config.seed, i)
+            })
             .collect();
         Session::with_parties(scenario.space.clone(), parties, config)
     }
@@ -273,8 +277,12 @@ impl Session {
         } else {
             EndReason::Stopped
         };
-        let (final_text, proposals, consultations, adoptions) =
-            (table.current.take(), table.proposals, table.consultations, table.adoptions);
+        let (final_text, proposals, consultations, adoptions) = (
+            table.current.take(),
+            table.proposals,
+            table.consultations,
+            table.adoptions,
+        );
         let mut agreement = None;
         if let Some(text) = &final_text {
             let mut all = true;

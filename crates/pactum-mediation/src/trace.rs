@@ -76,7 +76,13 @@ impl Trace {
         }
     }
 
-    pub(crate) fn push(&mut self, proposal: u32, audience: Audience, kind: EventKind, text: &[u32]) {
+    pub(crate) fn push(
+        &mut self,
+        proposal: u32,
+        audience: Audience,
+        kind: EventKind,
+        text: &[u32],
+    ) {
         debug_assert_eq!(text.len(), self.issues);
         let start = self.texts.len() as u32;
         self.texts.extend_from_slice(text);

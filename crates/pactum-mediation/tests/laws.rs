@@ -21,7 +21,12 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                     radices
                         .iter()
                         .enumerate()
-                        .map(|(i, &r)| Issue::discrete(format!("i{i}"), (0..r).map(|k| k.to_string()).collect()))
+                        .map(|(i, &r)| {
+                            Issue::discrete(
+                                format!("i{i}"),
+                                (0..r).map(|k| k.to_string()).collect(),
+                            )
+                        })
                         .collect(),
                 );
                 let parties = values
@@ -33,10 +38,15 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         let terms = radices
                             .iter()
                             .map(|&r| {
-                                let t: Vec<f64> =
-                                    v[at..at + r as usize].iter().map(|&x| f64::from(x) / 10.0).collect();
+                                let t: Vec<f64> = v[at..at + r as usize]
+                                    .iter()
+                                    .map(|&x| f64::from(x) / 10.0)
+                                    .collect();
                                 at += r as usize;
-                                Term { weight: 1.0 / radices.len() as f64, value: ValueFunction::Table(t) }
+                                Term {
+                                    weight: 1.0 / radices.len() as f64,
+                                    value: ValueFunction::Table(t),
+                                }
                             })
                             .collect();
                         Party {
@@ -49,7 +59,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
                         }
                     })
                     .collect();
-                Scenario { name: "random".into(), space, parties }
+                Scenario {
+                    name: "random".into(),
+                    space,
+                    parties,
+                }
             })
     })
 }
@@ -155,7 +169,16 @@ fn sweep_finds_the_optimum_of_a_small_bilateral_logroll() {
         ufun: UtilityFunction {
             additive: LinearAdditive {
                 bias: 0.0,
-                terms: vec![Term { weight: wa, value: table(a) }, Term { weight: wb, value: table(b) }],
+                terms: vec![
+                    Term {
+                        weight: wa,
+                        value: table(a),
+                    },
+                    Term {
+                        weight: wb,
+                        value: table(b),
+                    },
+                ],
             },
             ..Default::default()
         },
@@ -171,7 +194,10 @@ fn sweep_finds_the_optimum_of_a_small_bilateral_logroll() {
     for seed in 0..10 {
         let r = Session::new(&s, Semantics::Genius, MediationConfig { steps: 300, seed })
             .unwrap()
-            .run(strategies::create("sweep").unwrap().as_mut(), &mut Trace::default());
+            .run(
+                strategies::create("sweep").unwrap().as_mut(),
+                &mut Trace::default(),
+            );
         assert_eq!(r.agreement, Some(vec![2, 2]), "seed {seed}");
     }
 }

@@ -13,7 +13,10 @@ const SEEDS: std::ops::Range<u64> = 0..10;
 fn run(s: &Scenario, mediator: &str, seed: u64) -> MediationResult {
     Session::new(s, Semantics::Negmas, MediationConfig { steps: STEPS, seed })
         .unwrap()
-        .run(strategies::create(mediator).unwrap().as_mut(), &mut Trace::default())
+        .run(
+            strategies::create(mediator).unwrap().as_mut(),
+            &mut Trace::default(),
+        )
 }
 
 /// Welfare of the final text as a fraction of the brute-force maximum
@@ -39,7 +42,9 @@ fn table(all: &[(String, Scenario)], mediators: &[&str]) -> Vec<Vec<f64>> {
             mediators
                 .iter()
                 .map(|m| {
-                    let fr: Vec<f64> = SEEDS.map(|seed| fraction(s, &run(s, m, seed), best)).collect();
+                    let fr: Vec<f64> = SEEDS
+                        .map(|seed| fraction(s, &run(s, m, seed), best))
+                        .collect();
                     for f in &fr {
                         assert!(*f <= 1.0 + 1e-12, "{name} {m}: {f} above the optimum");
                     }
@@ -52,17 +57,41 @@ fn table(all: &[(String, Scenario)], mediators: &[&str]) -> Vec<Vec<f64>> {
 
 #[test]
 fn annealing_beats_random_veto_and_sweep_beats_annealing() {
-    let Some(all) = common::three_party() else { return };
-    assert!(all.len() >= 6, "the six 3-party scenarios of y2015 and y2016: {}", all.len());
+    let Some(all) = common::three_party() else {
+        return;
+    };
+    assert!(
+        all.len() >= 6,
+        "the six 3-party scenarios of y2015 and y2016: {}",
+        all.len()
+    );
     let ms = ["random-veto", "annealing", "sweep"];
     let t = table(&all, &ms);
     for ((name, _), row) in all.iter().zip(&t) {
-        eprintln!("{name:<28} veto {:.4}  annealing {:.4}  sweep {:.4}", row[0], row[1], row[2]);
-        assert!(row[1] >= row[0], "{name}: annealing {} < random-veto {}", row[1], row[0]);
+        eprintln!(
+            "{name:<28} veto {:.4}  annealing {:.4}  sweep {:.4}",
+            row[0], row[1], row[2]
+        );
+        assert!(
+            row[1] >= row[0],
+            "{name}: annealing {} < random-veto {}",
+            row[1],
+            row[0]
+        );
     }
     let mean = |j: usize| t.iter().map(|r| r[j]).sum::<f64>() / t.len() as f64;
-    assert!(mean(1) > mean(0), "annealing {} vs random-veto {}", mean(1), mean(0));
-    assert!(mean(2) >= mean(1), "sweep {} vs annealing {}", mean(2), mean(1));
+    assert!(
+        mean(1) > mean(0),
+        "annealing {} vs random-veto {}",
+        mean(1),
+        mean(0)
+    );
+    assert!(
+        mean(2) >= mean(1),
+        "sweep {} vs annealing {}",
+        mean(2),
+        mean(1)
+    );
 }
 
 /// NegMAS's VetoSTMechanism and HillClimbingSTMechanism on the same six
@@ -76,8 +105,12 @@ fn annealing_beats_random_veto_and_sweep_beats_annealing() {
 /// are fixed, so the test is deterministic.
 #[test]
 fn random_veto_and_hill_climb_match_negmas_on_average() {
-    let Some(all) = common::three_party() else { return };
-    let Some(oracle) = common::oracle() else { return };
+    let Some(all) = common::three_party() else {
+        return;
+    };
+    let Some(oracle) = common::oracle() else {
+        return;
+    };
     let text = std::fs::read_to_string(oracle.join("negmas-st-3party.json")).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
     let t = table(&all, &["random-veto", "hill-climb"]);
@@ -91,11 +124,18 @@ fn random_veto_and_hill_climb_match_negmas_on_average() {
                 .iter()
                 .find(|x| x["scenario"] == name.as_str())
                 .unwrap_or_else(|| panic!("{name} not in the oracle"));
-            theirs.push(sc["runs"][key]["summary"]["welfare_fraction_mean"].as_f64().unwrap());
+            theirs.push(
+                sc["runs"][key]["summary"]["welfare_fraction_mean"]
+                    .as_f64()
+                    .unwrap(),
+            );
             ours.push(row[j]);
         }
         let m = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
         eprintln!("{key}: pactum {:.4} NegMAS {:.4}", m(&ours), m(&theirs));
-        assert!((m(&ours) - m(&theirs)).abs() < 0.06, "{key}: pactum {ours:?} NegMAS {theirs:?}");
+        assert!(
+            (m(&ours) - m(&theirs)).abs() < 0.06,
+            "{key}: pactum {ours:?} NegMAS {theirs:?}"
+        );
     }
 }

@@ -70,8 +70,8 @@ pub fn three_party() -> Option<Vec<(String, Scenario)>> {
                 normalize: Normalize::Independent,
                 ..LoadOptions::default()
             };
-            let loaded = load_folder(&dir, &options)
-                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+            let loaded =
+                load_folder(&dir, &options).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
             if loaded.scenario.parties.len() == 3 {
                 let name = format!("{year}/{}", dir.file_name().unwrap().to_string_lossy());
                 out.push((name, loaded.scenario));
@@ -90,7 +90,11 @@ pub fn max_welfare(s: &Scenario) -> f64 {
     let mut best = f64::NEG_INFINITY;
     for i in 0..n {
         s.space.digits(i, &mut digits);
-        let w: f64 = s.parties.iter().map(|p| p.ufun.eval(&s.space, &digits)).sum();
+        let w: f64 = s
+            .parties
+            .iter()
+            .map(|p| p.ufun.eval(&s.space, &digits))
+            .sum();
         best = best.max(w);
     }
     best
