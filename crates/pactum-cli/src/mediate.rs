@@ -185,7 +185,12 @@ pub fn mediate(args: MediateArgs) -> Result<()> {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let utils = |u: &[f64]| u.iter().map(|x| format!("{x:.4}")).collect::<Vec<_>>().join(", ");
+        let utils = |u: &[f64]| {
+            u.iter()
+                .map(|x| format!("{x:.4}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         match (&result.final_text, &result.agreement) {
             (_, Some(t)) => println!(
                 "result: agreement {}; utilities {}; welfare {:.4}",

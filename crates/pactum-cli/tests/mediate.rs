@@ -17,7 +17,11 @@ fn pactum(args: &[&str]) -> std::process::Output {
 
 fn json(args: &[&str]) -> serde_json::Value {
     let out = pactum(args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -26,7 +30,17 @@ fn bilateral_json_reports_agreement_utilities_and_counts() {
     let dir = example();
     let dir = dir.to_str().unwrap();
     for m in ["sweep", "annealing", "hill-climb", "random-veto"] {
-        let doc = json(&["mediate", dir, "--mediator", m, "--steps", "300", "--seed", "3", "--json"]);
+        let doc = json(&[
+            "mediate",
+            dir,
+            "--mediator",
+            m,
+            "--steps",
+            "300",
+            "--seed",
+            "3",
+            "--json",
+        ]);
         let issues = doc["issues"].as_array().unwrap().len();
         assert_eq!(doc["mediator"], m);
         assert_eq!(doc["utilities"].as_array().unwrap().len(), 2);
@@ -39,7 +53,12 @@ fn bilateral_json_reports_agreement_utilities_and_counts() {
         if let Some(a) = doc["agreement"].as_array() {
             assert_eq!(a.len(), issues);
             assert_eq!(doc["agreement"], doc["final_text"]);
-            let w: f64 = doc["utilities"].as_array().unwrap().iter().map(|u| u.as_f64().unwrap()).sum();
+            let w: f64 = doc["utilities"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u.as_f64().unwrap())
+                .sum();
             assert!((w - doc["welfare"].as_f64().unwrap()).abs() < 1e-12);
         }
     }
@@ -55,7 +74,14 @@ fn bilateral_json_reports_agreement_utilities_and_counts() {
 fn the_trace_records_who_saw_what() {
     let dir = example();
     let doc = json(&[
-        "mediate", dir.to_str().unwrap(), "--mediator", "annealing", "--steps", "50", "--json", "--trace",
+        "mediate",
+        dir.to_str().unwrap(),
+        "--mediator",
+        "annealing",
+        "--steps",
+        "50",
+        "--json",
+        "--trace",
     ]);
     let trace = doc["trace"].as_array().unwrap();
     let consulted = trace.iter().filter(|e| e["event"] == "consulted").count();
@@ -77,14 +103,30 @@ fn text_output_and_plot() {
     let tmp = tempfile::tempdir().unwrap();
     let plot = tmp.path().join("m.svg");
     let out = pactum(&[
-        "mediate", dir.to_str().unwrap(), "--steps", "100", "--plot", plot.to_str().unwrap(),
+        "mediate",
+        dir.to_str().unwrap(),
+        "--steps",
+        "100",
+        "--plot",
+        plot.to_str().unwrap(),
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("mediator sweep"), "{text}");
-    assert!(text.lines().last().unwrap().starts_with("result: "), "{text}");
+    assert!(
+        text.lines().last().unwrap().starts_with("result: "),
+        "{text}"
+    );
     let svg = std::fs::read_to_string(&plot).unwrap();
-    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{}", &svg[..40.min(svg.len())]);
+    assert!(
+        svg.starts_with("<svg") || svg.starts_with("<?xml"),
+        "{}",
+        &svg[..40.min(svg.len())]
+    );
     assert!(svg.contains("texts held by sweep"));
 }
 
@@ -95,7 +137,10 @@ fn errors_name_the_problem() {
     let out = pactum(&["mediate", dir, "--mediator", "oracle"]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("unknown mediator \"oracle\"") && err.contains("random-veto"), "{err}");
+    assert!(
+        err.contains("unknown mediator \"oracle\"") && err.contains("random-veto"),
+        "{err}"
+    );
     let out = pactum(&["mediate", dir, "--trace"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("--json"));
     let out = pactum(&["mediate", dir, "--plot", "x.pdf"]);
@@ -112,11 +157,22 @@ fn three_party_anac_scenario_with_negmas_rules() {
     };
     let dir = root.join("anac/y2015/group2-dinner");
     if !dir.is_dir() {
-        assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "missing {}", dir.display());
+        assert_ne!(
+            std::env::var("CI").as_deref(),
+            Ok("true"),
+            "missing {}",
+            dir.display()
+        );
         eprintln!("skipping: no {}", dir.display());
         return;
     }
-    let doc = json(&["mediate", dir.to_str().unwrap(), "--semantics", "negmas", "--json"]);
+    let doc = json(&[
+        "mediate",
+        dir.to_str().unwrap(),
+        "--semantics",
+        "negmas",
+        "--json",
+    ]);
     assert_eq!(doc["normalize"], "independent");
     assert_eq!(doc["utilities"].as_array().unwrap().len(), 3);
     assert_eq!(doc["proposals"], 1000);
