@@ -187,7 +187,7 @@ impl Mediator for Annealing {
 ///    distribution factorises by issue and each issue's most visited option
 ///    is its welfare-maximising option *at every temperature*: the mode can
 ///    be read at a temperature where the walk still mixes well (default: a
-///    constant 0.1 over 90% of the budget), long before the temperature is
+///    constant 0.1 over 95% of the budget), long before the temperature is
 ///    low enough for the last text itself to be reliable. That is
 ///    annealing's weakness: a change that costs one party much and gains
 ///    the others a little more freezes out early, so annealing ends wherever
@@ -230,8 +230,8 @@ impl Default for Sweep {
             hot: 0.1,
             cold: 0.05,
             stages: 1,
-            anneal: 0.9,
-            count_from: 0.1,
+            anneal: 0.95,
+            count_from: 0.05,
             pull: 1.0,
         }
     }
