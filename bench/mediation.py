@@ -99,8 +99,8 @@ def analyze(exe, d):
     lo = [x[0] for x in a["ranges"]]
     dis = []
     for p, m in zip(a["parties"], lo):
-        rv = p["reservation_used"]
-        dis.append(rv if rv is not None and math.isfinite(rv) and rv >= m else m)
+        rv = float(p["reservation_used"]) if p["reservation_used"] is not None else -math.inf
+        dis.append(rv if math.isfinite(rv) and rv >= m else m)
     best_w = sum(a["max_welfare"][0]["utilities"])
     best_n = math.prod(u - x for u, x in zip(a["nash"][0]["utilities"], dis))
     return best_w, best_n, dis
