@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod briefing;
+mod mediate;
 mod negotiate;
 mod tournament;
 mod workspace;
@@ -35,6 +36,8 @@ enum Command {
     Zone(zone::ZoneArgs),
     /// Run one negotiation and print its offer trace and result.
     Negotiate(negotiate::NegotiateArgs),
+    /// Mediate a single negotiating text: the mediator proposes, each party answers privately.
+    Mediate(mediate::MediateArgs),
     /// Run a tournament (every ordered pair × profile rotations × reps), streamed to CSV; `merge` joins shards.
     Tournament(tournament::TournamentArgs),
     /// Run the mediation workspace (web UI and JSON API).
@@ -179,6 +182,7 @@ fn main() {
         Command::Analyze(args) => run_analyze(args),
         Command::Zone(args) => zone::zone(args),
         Command::Negotiate(args) => negotiate::negotiate(args),
+        Command::Mediate(args) => mediate::mediate(args),
         Command::Tournament(args) => tournament::tournament(args),
         Command::Serve(args) => workspace::serve(args),
         Command::Case(cmd) => workspace::case(cmd),

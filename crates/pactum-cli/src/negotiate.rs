@@ -70,7 +70,7 @@ fn time_limit(s: Option<f64>) -> Result<Option<Duration>> {
     .transpose()
 }
 
-fn value_json(v: &Value) -> serde_json::Value {
+pub(crate) fn value_json(v: &Value) -> serde_json::Value {
     match v {
         Value::Text(s) => json!(s),
         Value::Integer(i) => json!(i),
