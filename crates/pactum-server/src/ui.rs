@@ -9,7 +9,7 @@
 
 mod forms;
 mod pages;
-mod view;
+pub(crate) mod view;
 
 use crate::access::RoomAccess;
 use crate::auth::{self, Caller, Via};
