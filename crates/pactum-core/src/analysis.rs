@@ -553,13 +553,14 @@ fn opposition(frontier: &[Point], ranges: &[(f64, f64)]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-/// The bargaining solutions, searched on the frontier.
-struct Solutions<'a> {
-    frontier: &'a [Point],
-    ranges: &'a [(f64, f64)],
-    reservation: &'a [f64],
-    disagreement: &'a [f64],
-    semantics: Semantics,
+/// The bargaining solutions, searched on the frontier (also used by
+/// [`crate::zone`] on the frontier of the agreement zone).
+pub(crate) struct Solutions<'a> {
+    pub(crate) frontier: &'a [Point],
+    pub(crate) ranges: &'a [(f64, f64)],
+    pub(crate) reservation: &'a [f64],
+    pub(crate) disagreement: &'a [f64],
+    pub(crate) semantics: Semantics,
 }
 
 impl Solutions<'_> {
@@ -613,7 +614,7 @@ impl Solutions<'_> {
         out
     }
 
-    fn nash(&self) -> Vec<Point> {
+    pub(crate) fn nash(&self) -> Vec<Point> {
         if self.degenerate() {
             return self.frontier.to_vec();
         }

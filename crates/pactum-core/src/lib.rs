@@ -40,6 +40,7 @@ pub mod outcome;
 pub mod pareto;
 pub mod scenario;
 pub mod ufun;
+pub mod zone;
 
 pub use analysis::{analyze, Analysis, AnalysisError, AnalysisOptions, Kernel, Semantics};
 pub use outcome::{Issue, IssueKind, OutcomeCount, OutcomeSpace, Value};
@@ -49,3 +50,4 @@ pub use ufun::{
     Affine, Aggregation, Bounds, HyperRectangle, LinearAdditive, Range, RectangleUtility, Term,
     UtilityFunction, ValueFunction,
 };
+pub use zone::{zone, IssueShare, NotAdditive, PartyShare, Zone, ZoneOptions};
