@@ -737,52 +737,42 @@ pub fn analyze(room: &Room) -> MediatorAnalysis {
     let facts = if scenario.parties.len() >= 2 {
         zone_facts(&scenario)
     } else {
-        ZoneFacts::default()
+        Some(ZoneFacts::default())
     };
-    MediatorAnalysis::build(room, &scenario, &mapping, &facts, include)
+    let mut view = MediatorAnalysis::build(
+        room,
+        &scenario,
+        &mapping,
+        facts.as_ref().unwrap_or(&ZoneFacts::default()),
+        include,
+    );
+    if facts.is_none() {
+        view.computed = false;
+        view.zone_exists = false;
+    }
+    view
 }
 
-/// Zone facts of a scenario.
-fn zone_facts(scenario: &Scenario) -> ZoneFacts {
-    // PLACEHOLDER until pactum_core::zone lands.
-    let space = &scenario.space;
-    let n = space.count().as_u64().unwrap_or(0);
-    let mut digits = vec![0u32; space.issues.len()];
-    let mut inside: Vec<(Vec<u32>, Vec<f64>)> = Vec::new();
-    for idx in 0..n {
-        space.digits(idx, &mut digits);
-        let us: Vec<f64> = scenario
-            .parties
-            .iter()
-            .map(|p| p.ufun.eval(space, &digits))
-            .collect();
-        if scenario
-            .parties
-            .iter()
-            .zip(&us)
-            .all(|(p, u)| *u >= p.ufun.reservation.unwrap_or(0.0))
-        {
-            inside.push((digits.clone(), us));
-        }
-    }
-    let nash = inside
-        .iter()
-        .map(|(d, us)| {
-            let prod: f64 = scenario
-                .parties
-                .iter()
-                .zip(us)
-                .map(|(p, u)| u - p.ufun.reservation.unwrap_or(0.0))
-                .product();
-            (d, prod)
-        })
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map(|(d, _)| d.clone());
-    ZoneFacts {
-        size: inside.len() as u64,
-        packages: Vec::new(),
-        nash: nash.into_iter().collect(),
-        blocking: Vec::new(),
-        blocking_truncated: false,
-    }
+/// How many suggested packages the view lists: a frontier can hold hundreds
+/// of packages, and a mediator reads a handful.
+pub const MAX_PACKAGES: usize = 12;
+
+/// Zone facts of a scenario, from [`pactum_core::zone`] (GENIUS semantics:
+/// the disagreement point is the reservation values as declared). `None`
+/// when the space is too large to enumerate.
+fn zone_facts(scenario: &Scenario) -> Option<ZoneFacts> {
+    let z = pactum_core::zone(scenario, &pactum_core::ZoneOptions::default()).ok()?;
+    let n = scenario.space.issues.len();
+    let digits = |p: &pactum_core::Point| {
+        let mut d = vec![0u32; n];
+        scenario.space.digits(p.outcome, &mut d);
+        d
+    };
+    Some(ZoneFacts {
+        size: z.size,
+        packages: z.packages.iter().take(MAX_PACKAGES).map(digits).collect(),
+        nash: z.nash.iter().map(digits).collect(),
+        blocking: z.blocking_sets,
+        blocking_truncated: z.blocking_truncated,
+    })
 }
