@@ -2,8 +2,8 @@
 
 use crate::access::RoomAccess;
 use crate::auth::{self, Caller};
-use crate::error::{ApiError, ApiResult};
 use crate::deliberation;
+use crate::error::{ApiError, ApiResult};
 use crate::ops::{self, PublishInput, StanceFilter};
 use crate::AppState;
 use axum::body::Bytes;
@@ -142,23 +142,25 @@ pub fn routes() -> Router<AppState> {
         .route("/api/rooms/{room}/notes", get(notes).post(add_note))
         .route(
             "/api/rooms/{room}/preferences/{party}",
-            get(preference).put(put_preference).delete(delete_preference),
+            get(preference)
+                .put(put_preference)
+                .delete(delete_preference),
         )
         .route(
             "/api/rooms/{room}/preferences/{party}/genius",
             post(put_genius),
         )
         .route("/api/rooms/{room}/analysis", get(analysis))
-        .route("/api/rooms/{room}/settings", axum::routing::put(put_settings))
+        .route(
+            "/api/rooms/{room}/settings",
+            axum::routing::put(put_settings),
+        )
         .route(
             "/api/rooms/{room}/sessions",
             get(sessions).post(open_session),
         )
         .route("/api/rooms/{room}/sessions/{id}", get(session))
-        .route(
-            "/api/rooms/{room}/sessions/{id}/proposals",
-            post(propose),
-        )
+        .route("/api/rooms/{room}/sessions/{id}/proposals", post(propose))
         .route("/api/rooms/{room}/sessions/{id}/votes", post(vote))
         .route("/api/rooms/{room}/sessions/{id}/decide", post(decide))
         .route("/api/rooms/{room}/sessions/{id}/close", post(close))
@@ -616,7 +618,9 @@ async fn analysis(
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
     let view = deliberation::analysis(&state, &a).await?;
-    Ok(Json(serde_json::to_value(view).map_err(ApiError::internal)?))
+    Ok(Json(
+        serde_json::to_value(view).map_err(ApiError::internal)?,
+    ))
 }
 
 async fn put_settings(
@@ -644,7 +648,10 @@ async fn session(
     P((room, id)): P<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    let s = a.room.get(Kind::Session, &id).ok_or_else(ApiError::not_found)?;
+    let s = a
+        .room
+        .get(Kind::Session, &id)
+        .ok_or_else(ApiError::not_found)?;
     let mut shown = vec![s];
     shown.extend(deliberation::votes_of(&a, s));
     a.audit_reads(&state, "read", shown).await?;
@@ -658,7 +665,9 @@ async fn open_session(
     JsonBody(input): JsonBody<SessionInput>,
 ) -> ApiResult<Response> {
     let a = access(&state, &caller, &room).await?;
-    Ok(created(&deliberation::open_session(&state, &a, input).await?))
+    Ok(created(
+        &deliberation::open_session(&state, &a, input).await?,
+    ))
 }
 
 async fn propose(

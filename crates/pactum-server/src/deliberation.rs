@@ -62,12 +62,8 @@ pub async fn put_genius(
     input: GeniusInput,
 ) -> ApiResult<Record> {
     require_own(access, party)?;
-    let model = preference::from_genius(
-        &access.room,
-        party,
-        &input.xml,
-        input.shared_with_mediator,
-    )?;
+    let model =
+        preference::from_genius(&access.room, party, &input.xml, input.shared_with_mediator)?;
     put_preference(state, access, model).await
 }
 

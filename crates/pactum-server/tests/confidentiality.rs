@@ -731,7 +731,12 @@ async fn make_models(w: &mut World) -> String {
         .as_array()
         .unwrap()
         .iter()
-        .map(|i| (i["id"].as_str().unwrap().to_string(), i["options"][2]["id"].clone()))
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["options"][2]["id"].clone(),
+            )
+        })
         .collect();
     let session = w
         .create(
@@ -1164,18 +1169,90 @@ async fn refused_writes(w: &mut World, made: &Made) {
     // mediator; observers neither model nor vote.
     let session = &made.session;
     let model_cases: Vec<(&str, Method, String, Value, StatusCode)> = vec![
-        (UA, Method::PUT, "/preferences/russia".into(), model_with(RU, 0.5, 0.5, 0.5, false), StatusCode::FORBIDDEN),
-        (MED, Method::PUT, "/preferences/russia".into(), model_with(RU, 0.5, 0.5, 0.5, true), StatusCode::FORBIDDEN),
-        (EU, Method::PUT, "/preferences/european_states".into(), model_with(EU, 0.5, 0.5, 0.5, false), StatusCode::FORBIDDEN),
-        (RU, Method::PUT, "/preferences/russia".into(), model_with(UA, 0.5, 0.5, 0.5, false), StatusCode::UNPROCESSABLE_ENTITY),
-        (RU, Method::DELETE, "/preferences/ukraine".into(), Value::Null, StatusCode::FORBIDDEN),
-        (RU, Method::PUT, "/settings".into(), json!({"mediator_counts": true}), StatusCode::FORBIDDEN),
-        (RU, Method::POST, "/sessions".into(), json!({"title": "x", "package": {}}), StatusCode::FORBIDDEN),
-        (UA, Method::POST, format!("/sessions/{session}/proposals"), json!({"changes": {"nato_membership": "nato_membership.deferred"}}), StatusCode::FORBIDDEN),
-        (UA, Method::POST, format!("/sessions/{session}/decide"), json!({}), StatusCode::FORBIDDEN),
-        (RU, Method::POST, format!("/sessions/{session}/close"), json!({}), StatusCode::FORBIDDEN),
-        (EU, Method::POST, format!("/sessions/{session}/votes"), json!({"ballot": "accept"}), StatusCode::NOT_FOUND),
-        (MED, Method::POST, format!("/sessions/{session}/votes"), json!({"ballot": "accept"}), StatusCode::UNPROCESSABLE_ENTITY),
+        (
+            UA,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(RU, 0.5, 0.5, 0.5, false),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            MED,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(RU, 0.5, 0.5, 0.5, true),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            EU,
+            Method::PUT,
+            "/preferences/european_states".into(),
+            model_with(EU, 0.5, 0.5, 0.5, false),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(UA, 0.5, 0.5, 0.5, false),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            RU,
+            Method::DELETE,
+            "/preferences/ukraine".into(),
+            Value::Null,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::PUT,
+            "/settings".into(),
+            json!({"mediator_counts": true}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::POST,
+            "/sessions".into(),
+            json!({"title": "x", "package": {}}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            UA,
+            Method::POST,
+            format!("/sessions/{session}/proposals"),
+            json!({"changes": {"nato_membership": "nato_membership.deferred"}}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            UA,
+            Method::POST,
+            format!("/sessions/{session}/decide"),
+            json!({}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::POST,
+            format!("/sessions/{session}/close"),
+            json!({}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            EU,
+            Method::POST,
+            format!("/sessions/{session}/votes"),
+            json!({"ballot": "accept"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            MED,
+            Method::POST,
+            format!("/sessions/{session}/votes"),
+            json!({"ballot": "accept"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
     ];
     for (party, method, path, body, want) in model_cases {
         let body = (!body.is_null()).then_some(body);
@@ -1749,12 +1826,26 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
     let party = view.party.as_str();
     // Sessions list and each session with its visible votes.
     let sessions = view.of_kind("session");
-    let keys = sessions.iter().map(|id| ("session".to_string(), id.clone()));
-    let a = get(w, view, t, &rp(&room, "/sessions"), Some(view.restricted_of(keys))).await;
+    let keys = sessions
+        .iter()
+        .map(|id| ("session".to_string(), id.clone()));
+    let a = get(
+        w,
+        view,
+        t,
+        &rp(&room, "/sessions"),
+        Some(view.restricted_of(keys)),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::OK);
     let got: BTreeSet<String> = keys_of(&a.json()).into_iter().map(|k| k.1).collect();
     assert_eq!(got, sessions, "{party}: sessions");
-    let all_sessions: Vec<Rec> = w.recs.iter().filter(|r| r.kind == "session").cloned().collect();
+    let all_sessions: Vec<Rec> = w
+        .recs
+        .iter()
+        .filter(|r| r.kind == "session")
+        .cloned()
+        .collect();
     assert!(!all_sessions.is_empty());
     for s in &all_sessions {
         let votes: Vec<Key> = view
@@ -1771,7 +1862,11 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
             view,
             t,
             &rp(&room, &format!("/sessions/{}", s.id)),
-            Some(if visible { view.restricted_of(logged) } else { BTreeSet::new() }),
+            Some(if visible {
+                view.restricted_of(logged)
+            } else {
+                BTreeSet::new()
+            }),
         )
         .await;
         if !visible {
@@ -1781,16 +1876,26 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         assert_eq!(a.status, StatusCode::OK);
         let v = a.json();
         let got: BTreeSet<Key> = keys_of(&v["votes"]).into_iter().collect();
-        assert_eq!(got, votes.into_iter().collect(), "{party}: votes of {}", s.id);
+        assert_eq!(
+            got,
+            votes.into_iter().collect(),
+            "{party}: votes of {}",
+            s.id
+        );
         assert_eq!(v["tally"].is_null(), party != MED, "{party}: tally");
     }
 
     // The analysis: the mediator's only.
-    let a = w.call(party, Method::GET, &rp(&room, "/analysis"), None).await;
+    let a = w
+        .call(party, Method::GET, &rp(&room, "/analysis"), None)
+        .await;
     t.requests += 1;
     view.check_clean("GET analysis", &a.text);
     for m in RU_MODEL_MARKERS.iter().chain(&UA_MODEL_MARKERS) {
-        assert!(!a.text.contains(m), "{party}: the analysis shows the model number {m}");
+        assert!(
+            !a.text.contains(m),
+            "{party}: the analysis shows the model number {m}"
+        );
     }
     let entries = w.new_audit().await;
     t.logged += entries.len() as i64;
@@ -1821,7 +1926,11 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         format!("/rooms/{room}/analysis"),
         format!("/rooms/{room}/sessions"),
     ];
-    pages.extend(all_sessions.iter().map(|s| format!("/rooms/{room}/sessions/{}", s.id)));
+    pages.extend(
+        all_sessions
+            .iter()
+            .map(|s| format!("/rooms/{room}/sessions/{}", s.id)),
+    );
     for path in pages {
         let a = w.call(party, Method::GET, &path, None).await;
         t.requests += 1;
@@ -1839,9 +1948,16 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         let hidden_page = match path.rsplit('/').next().unwrap() {
             "model" => party == EU,
             "analysis" => party != MED,
-            _ => path.contains("/sessions/") && !view.sees(&("session".into(), path.rsplit('/').next().unwrap().into())),
+            _ => {
+                path.contains("/sessions/")
+                    && !view.sees(&("session".into(), path.rsplit('/').next().unwrap().into()))
+            }
         };
-        let want = if hidden_page { StatusCode::NOT_FOUND } else { StatusCode::OK };
+        let want = if hidden_page {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
         assert_eq!(a.status, want, "{party} GET {path}");
     }
 }

@@ -350,12 +350,16 @@ pub fn mediator_counts(room: &Room) -> bool {
 /// visible to the whole room, when the room has none): every party may know
 /// whose models count.
 pub fn set_mediator_counts(room: &Room, value: bool) -> Record {
-    let mut r = room.of(Kind::PreferenceSet).next().cloned().unwrap_or(Record {
-        kind: Kind::PreferenceSet,
-        id: "illustrative_preferences".into(),
-        visibility: Visibility::Room,
-        body: Body::new(),
-    });
+    let mut r = room
+        .of(Kind::PreferenceSet)
+        .next()
+        .cloned()
+        .unwrap_or(Record {
+            kind: Kind::PreferenceSet,
+            id: "illustrative_preferences".into(),
+            visibility: Visibility::Room,
+            body: Body::new(),
+        });
     r.body.insert("mediator_counts".into(), Value::Bool(value));
     r
 }
@@ -417,7 +421,10 @@ pub fn scenario_from_models(room: &Room, include_mediator: bool) -> (Scenario, M
     let mut missing = Vec::new();
     let mut hypothetical = false;
     for p in counted_parties(room, include_mediator) {
-        let Some(model) = room.get(Kind::Preference, &p.id).filter(|m| !is_withdrawn(m)) else {
+        let Some(model) = room
+            .get(Kind::Preference, &p.id)
+            .filter(|m| !is_withdrawn(m))
+        else {
             missing.push(p);
             continue;
         };
@@ -775,4 +782,231 @@ fn zone_facts(scenario: &Scenario) -> Option<ZoneFacts> {
         blocking: z.blocking_sets,
         blocking_truncated: z.blocking_truncated,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case;
+
+    const DEMO: &str = include_str!("../../../examples/cases/peace-plan-2025.json");
+
+    fn demo() -> Room {
+        Room {
+            records: case::import(DEMO).unwrap().records,
+        }
+    }
+
+    fn input(party: &str) -> PreferenceInput {
+        PreferenceInput {
+            party_id: party.into(),
+            reservation_value: 0.4,
+            issues: vec![IssueModelInput {
+                issue_id: "nato_membership".into(),
+                weight: 1.0,
+                option_values: vec![OptionValueInput {
+                    option_id: "nato_membership.deferred".into(),
+                    value: 0.7,
+                }],
+            }],
+            shared_with_mediator: false,
+        }
+    }
+
+    #[test]
+    fn bad_models_name_the_field() {
+        let room = demo();
+        let cases: Vec<(Box<dyn Fn(&mut PreferenceInput)>, &str)> = vec![
+            (Box::new(|i| i.party_id = "nobody".into()), "party_id"),
+            (
+                Box::new(|i| i.party_id = "european_states".into()),
+                "party_id",
+            ),
+            (
+                Box::new(|i| i.reservation_value = f64::NAN),
+                "reservation_value",
+            ),
+            (
+                Box::new(|i| i.issues[0].issue_id = "x".into()),
+                "issues[0].issue_id",
+            ),
+            (Box::new(|i| i.issues[0].weight = -1.0), "issues[0].weight"),
+            (
+                Box::new(|i| i.issues[0].weight = f64::INFINITY),
+                "issues[0].weight",
+            ),
+            (
+                Box::new(|i| {
+                    i.issues[0].option_values[0].option_id =
+                        "territory_status.de_jure_recognition".into()
+                }),
+                "issues[0].option_values[0].option_id",
+            ),
+            (
+                Box::new(|i| i.issues[0].option_values[0].value = f64::NAN),
+                "issues[0].option_values[0].value",
+            ),
+            (
+                Box::new(|i| {
+                    let again = i.issues[0].clone();
+                    i.issues.push(again)
+                }),
+                "issues[1].issue_id",
+            ),
+        ];
+        for (change, field) in cases {
+            let mut i = input("russia");
+            change(&mut i);
+            assert_eq!(i.into_record(&room).unwrap_err().field, field);
+        }
+    }
+
+    #[test]
+    fn visibility_follows_sharing_and_the_mediator_keeps_its_own() {
+        let room = demo();
+        let r = input("russia").into_record(&room).unwrap();
+        assert_eq!(
+            r.visibility,
+            Visibility::Party {
+                party: "russia".into()
+            }
+        );
+        let mut shared = input("russia");
+        shared.shared_with_mediator = true;
+        assert_eq!(
+            shared.into_record(&room).unwrap().visibility,
+            Visibility::PartyAndMediator {
+                party: "russia".into()
+            }
+        );
+        let mut med = input("united_states");
+        med.shared_with_mediator = true;
+        assert_eq!(
+            med.into_record(&room).unwrap().visibility,
+            Visibility::Party {
+                party: "united_states".into()
+            }
+        );
+    }
+
+    #[test]
+    fn a_written_model_reads_back_as_written() {
+        let room = demo();
+        let r = input("ukraine").into_record(&room).unwrap();
+        let back = PreferenceInput::of_record(&room, &r);
+        assert_eq!(back.reservation_value, 0.4);
+        let nato = back
+            .issues
+            .iter()
+            .find(|i| i.issue_id == "nato_membership")
+            .unwrap();
+        assert_eq!(nato.weight, 1.0);
+        let deferred = nato
+            .option_values
+            .iter()
+            .find(|v| v.option_id == "nato_membership.deferred")
+            .unwrap();
+        assert_eq!(deferred.value, 0.7);
+        // Left-out issues and options read as 0.
+        assert!(back
+            .issues
+            .iter()
+            .filter(|i| i.issue_id != "nato_membership")
+            .all(|i| i.weight == 0.0));
+    }
+
+    #[test]
+    fn the_demo_analysis_is_hypothetical_and_free_of_model_numbers() {
+        let room = demo();
+        let a = analyze(&room);
+        assert!(a.computed);
+        assert!(a
+            .hypothetical
+            .as_deref()
+            .unwrap()
+            .starts_with("HYPOTHETICAL"));
+        assert!(!a.mediator_counts);
+        assert_eq!(a.counted.len(), 2, "parties only by default");
+        // Every number in the view is the zone size; the models' numbers
+        // (weights, values, reservations) appear nowhere.
+        let json = serde_json::to_value(&a).unwrap();
+        fn numbers(v: &Value, out: &mut Vec<f64>) {
+            match v {
+                Value::Number(n) => out.push(n.as_f64().unwrap()),
+                Value::Array(a) => a.iter().for_each(|x| numbers(x, out)),
+                Value::Object(m) => m.values().for_each(|x| numbers(x, out)),
+                _ => {}
+            }
+        }
+        let mut ns = Vec::new();
+        numbers(&json, &mut ns);
+        assert_eq!(ns, vec![a.zone_size as f64]);
+        // With the mediator counting, three parties.
+        let mut room = room;
+        let set = set_mediator_counts(&room, true);
+        room.records.retain(|r| r.kind != Kind::PreferenceSet);
+        room.records.push(set);
+        assert_eq!(analyze(&room).counted.len(), 3);
+    }
+
+    #[test]
+    fn asks_name_what_a_party_gives_up() {
+        let room = demo();
+        let (scenario, mapping) = scenario_from_models(&room, false);
+        // Russia's best option on territory is de jure recognition; a
+        // package with the deferred option asks Russia to accept it.
+        let t = mapping
+            .issues
+            .iter()
+            .position(|i| i.id == "territory_status")
+            .unwrap();
+        let mut digits = vec![0u32; mapping.issues.len()];
+        digits[t] = mapping.issues[t]
+            .options
+            .iter()
+            .position(|(o, _)| o == "territory_status.deferred_after_ceasefire")
+            .unwrap() as u32;
+        let p = package_view(&scenario, &mapping, &digits);
+        let russia = room
+            .get(Kind::Party, "russia")
+            .unwrap()
+            .str("name")
+            .unwrap();
+        assert!(
+            p.asks
+                .iter()
+                .any(|s| s.starts_with(russia) && s.contains("Ceasefire on the current line")),
+            "{:?}",
+            p.asks
+        );
+    }
+
+    #[test]
+    fn genius_profiles_name_what_does_not_match() {
+        let room = demo();
+        let xml = r#"<utility_space><objective index="0" name="o">
+            <issue index="1" name="Withdrawal from Donetsk region" type="discrete">
+              <item index="1" value="full_withdrawal" evaluation="3"/>
+              <item index="2" value="NO_WITHDRAWAL" evaluation="6"/>
+            </issue><weight index="1" value="0.5"/>
+          </objective></utility_space>"#;
+        let m = from_genius(&room, "ukraine", xml, true).unwrap();
+        assert_eq!(m.issues[0].issue_id, "donetsk_withdrawal");
+        assert_eq!(m.issues[0].option_values[0].value, 0.5);
+        assert_eq!(
+            m.issues[0].option_values[1].option_id,
+            "donetsk_withdrawal.no_withdrawal"
+        );
+        assert_eq!(m.reservation_value, 0.0);
+        let e = from_genius(
+            &room,
+            "ukraine",
+            &xml.replace("Donetsk region", "Mars"),
+            true,
+        )
+        .unwrap_err();
+        assert!(e.message.contains("Withdrawal from Mars"), "{e}");
+        let e = from_genius(&room, "ukraine", "<negotiation_template/>", true).unwrap_err();
+        assert_eq!(e.field, "genius_xml");
+    }
 }

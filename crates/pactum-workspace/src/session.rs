@@ -148,7 +148,11 @@ impl SessionView {
             id: r.id.clone(),
             title: r.str("title").unwrap_or(&r.id).to_string(),
             open: r.str("status") == Some("open"),
-            parties: r.strs("party_ids").into_iter().map(str::to_string).collect(),
+            parties: r
+                .strs("party_ids")
+                .into_iter()
+                .map(str::to_string)
+                .collect(),
             current: package_of(r.body.get("current")),
             proposal: r
                 .body
@@ -189,7 +193,10 @@ impl SessionInput {
             .map(|p| p.id)
             .collect();
         if parties.is_empty() {
-            return Err(FieldError::new("package", "the room has no parties to vote"));
+            return Err(FieldError::new(
+                "package",
+                "the room has no parties to vote",
+            ));
         }
         let audience: Vec<String> = parties
             .iter()
@@ -489,11 +496,203 @@ pub fn close(session: &mut Record, text_id: &str) -> Result<(), FieldError> {
         return Err(conflict("the session is closed already"));
     }
     if s.proposal.is_some() {
-        return Err(conflict(
-            "a proposal is open; decide on it before closing",
-        ));
+        return Err(conflict("a proposal is open; decide on it before closing"));
     }
     session.body.insert("status".into(), "closed".into());
     session.body.insert("text_id".into(), text_id.into());
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::case;
+    use crate::preference::{IssueModelInput, OptionValueInput, PreferenceInput};
+
+    const DEMO: &str = include_str!("../../../examples/cases/peace-plan-2025.json");
+
+    fn demo() -> Room {
+        Room {
+            records: case::import(DEMO).unwrap().records,
+        }
+    }
+
+    fn first_package(room: &Room) -> Package {
+        issue_options(room)
+            .into_iter()
+            .map(|(i, os)| (i, os[0].clone()))
+            .collect()
+    }
+
+    fn model(room: &Room, party: &str, nato: [f64; 3]) -> Record {
+        let ids = ["renounce", "deferred", "keep_open"];
+        PreferenceInput {
+            party_id: party.into(),
+            reservation_value: 0.0,
+            issues: vec![IssueModelInput {
+                issue_id: "nato_membership".into(),
+                weight: 1.0,
+                option_values: ids
+                    .iter()
+                    .zip(nato)
+                    .map(|(o, v)| OptionValueInput {
+                        option_id: format!("nato_membership.{o}"),
+                        value: v,
+                    })
+                    .collect(),
+            }],
+            shared_with_mediator: false,
+        }
+        .into_record(room)
+        .unwrap()
+    }
+
+    #[test]
+    fn a_session_runs_by_consensus_and_leaves_a_draft() {
+        let room = demo();
+        let mut s = SessionInput {
+            title: "Talks".into(),
+            package: first_package(&room),
+        }
+        .into_record(&room, "ses_1".into())
+        .unwrap();
+        assert_eq!(
+            s.visibility,
+            Visibility::Parties {
+                parties: vec!["russia".into(), "ukraine".into()]
+            }
+        );
+        let change = ProposalInput {
+            changes: [(
+                "nato_membership".to_string(),
+                "nato_membership.deferred".to_string(),
+            )]
+            .into_iter()
+            .collect(),
+        };
+        propose(&room, &mut s, &change).unwrap();
+        assert_eq!(
+            propose(&room, &mut s, &change).unwrap_err().field,
+            "session"
+        );
+        // Russia's model prefers renounce (current), so its model rejects;
+        // Ukraine's prefers deferred, so its model accepts.
+        let ru = model(&room, "russia", [1.0, 0.5, 0.0]);
+        let ua = model(&room, "ukraine", [0.0, 0.6, 1.0]);
+        let v_ru = cast(&s, "russia", Ballot::Model, Some(&ru), "russia").unwrap();
+        let v_ua = cast(&s, "ukraine", Ballot::Model, Some(&ua), "ukraine").unwrap();
+        assert_eq!(v_ru.str("vote"), Some("reject"));
+        assert_eq!(v_ua.str("vote"), Some("accept"));
+        assert_eq!(
+            v_ru.visibility,
+            Visibility::PartyAndMediator {
+                party: "russia".into()
+            }
+        );
+        assert!(cast(&s, "european_states", Ballot::Accept, None, "eu").is_err());
+        assert!(cast(&s, "russia", Ballot::Model, None, "russia").is_err());
+        // Not everyone voted yet.
+        assert!(decide(&mut s.clone(), &[&v_ru]).is_err());
+        assert!(!decide(&mut s, &[&v_ru, &v_ua]).unwrap());
+        assert_eq!(SessionView::parse(&s).current, first_package(&room));
+        // Both accept the next proposal: adopted.
+        propose(&room, &mut s, &change).unwrap();
+        let a = cast(&s, "russia", Ballot::Accept, None, "russia").unwrap();
+        let b = cast(&s, "ukraine", Ballot::Accept, None, "ukraine").unwrap();
+        // Votes of the earlier round do not count in this one.
+        assert!(decide(&mut s.clone(), &[&v_ru, &v_ua]).is_err());
+        assert!(decide(&mut s, &[&a, &b]).unwrap());
+        let view = SessionView::parse(&s);
+        assert_eq!(view.current["nato_membership"], "nato_membership.deferred");
+        assert_eq!(view.rounds.len(), 2);
+        // The draft rewords the base text's NATO point and adds the issues
+        // the base text has no point for.
+        let base = room.get(Kind::Text, "v2_post_geneva").unwrap();
+        let d = draft_of(&room, &s, Some(base));
+        let nato = d
+            .points
+            .iter()
+            .find(|p| p.key == "nato_membership")
+            .unwrap();
+        let label = room.get(Kind::Issue, "nato_membership").unwrap().body["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == "nato_membership.deferred")
+            .unwrap()["label"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(nato.body.contains(&label), "{}", nato.body);
+        for (issue, _) in issue_options(&room) {
+            assert!(
+                d.points.iter().any(|p| p.issue_ids.contains(&issue)),
+                "{issue}"
+            );
+        }
+        let text = d.into_record(&room, "tx_1".into(), "tx_1").unwrap();
+        assert_eq!(text.visibility, Visibility::Mediator);
+        close(&mut s, "tx_1").unwrap();
+        assert!(close(&mut s, "tx_1").is_err());
+    }
+
+    #[test]
+    fn a_vote_by_model_reads_only_the_voters_model() {
+        let room = demo();
+        let mut s = SessionInput {
+            title: "T".into(),
+            package: first_package(&room),
+        }
+        .into_record(&room, "ses_2".into())
+        .unwrap();
+        propose(
+            &room,
+            &mut s,
+            &ProposalInput {
+                changes: [(
+                    "nato_membership".to_string(),
+                    "nato_membership.keep_open".to_string(),
+                )]
+                .into_iter()
+                .collect(),
+            },
+        )
+        .unwrap();
+        let ru = model(&room, "russia", [0.2, 0.5, 0.9]);
+        let first = cast(&s, "russia", Ballot::Model, Some(&ru), "russia").unwrap();
+        // Whatever anyone else's model says, Russia's vote is the same:
+        // `cast` takes the voter's model and nothing else.
+        for ua in [[0.0, 0.0, 0.0], [1.0, 1.0, 1.0], [9.0, -3.0, 0.5]] {
+            let _ = model(&room, "ukraine", ua);
+            let again = cast(&s, "russia", Ballot::Model, Some(&ru), "russia").unwrap();
+            assert_eq!(again.body, first.body);
+        }
+        // Equal utility is not an improvement.
+        let flat = model(&room, "russia", [0.5, 0.5, 0.5]);
+        let v = cast(&s, "russia", Ballot::Model, Some(&flat), "russia").unwrap();
+        assert_eq!(v.str("vote"), Some("reject"));
+    }
+
+    #[test]
+    fn sessions_and_votes_survive_export_and_import() {
+        let room = demo();
+        let s = SessionInput {
+            title: "T".into(),
+            package: first_package(&room),
+        }
+        .into_record(&room, "ses_3".into())
+        .unwrap();
+        let mut records = room.records.clone();
+        records.push(s);
+        let doc = case::export("r", "R", &records);
+        let back = case::import(&doc.to_string()).unwrap();
+        assert_eq!(back.records.len(), records.len());
+        assert!(back
+            .records
+            .iter()
+            .any(|r| r.kind == Kind::Session && r.id == "ses_3"));
+        // A room without sessions exports as before (no empty collections).
+        let plain = case::export("r", "R", &room.records);
+        assert!(plain.get("sessions").is_none() && plain.get("votes").is_none());
+    }
 }

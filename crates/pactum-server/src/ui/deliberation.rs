@@ -339,7 +339,14 @@ pub(super) async fn sessions(
     let a = load(&state, &caller, &room).await?;
     let shown: Vec<&Record> = a.room.of(Kind::Session).collect();
     a.audit_reads(&state, "view", shown).await?;
-    let mut ctx = chrome(&state, &caller, Some(&a), "sessions", "Single-text sessions").await?;
+    let mut ctx = chrome(
+        &state,
+        &caller,
+        Some(&a),
+        "sessions",
+        "Single-text sessions",
+    )
+    .await?;
     ctx.insert("sessions".into(), Value::Array(sessions_json(&a)));
     Ok(page(StatusCode::OK, "sessions.html", &Value::Object(ctx)))
 }
@@ -451,7 +458,13 @@ async fn session_view(
         .map(|(r, p, adopted)| {
             let changes: Vec<String> = labelled(a, p)
                 .iter()
-                .map(|x| format!("{}: {}", x["issue"].as_str().unwrap_or_default(), x["option"].as_str().unwrap_or_default()))
+                .map(|x| {
+                    format!(
+                        "{}: {}",
+                        x["issue"].as_str().unwrap_or_default(),
+                        x["option"].as_str().unwrap_or_default()
+                    )
+                })
                 .collect();
             json!({"round": r, "adopted": adopted, "package": changes})
         })
@@ -510,7 +523,10 @@ pub(super) async fn session_action(
                 "accept" => Ok(Ballot::Accept),
                 "reject" => Ok(Ballot::Reject),
                 "model" => Ok(Ballot::Model),
-                _ => Err(ApiError::field("ballot", "choose accept, reject or let your model vote")),
+                _ => Err(ApiError::field(
+                    "ballot",
+                    "choose accept, reject or let your model vote",
+                )),
             };
             match ballot {
                 Ok(ballot) => deliberation::vote(&state, &a, &id, VoteInput { ballot })
