@@ -475,11 +475,7 @@ impl Decomposition {
 
     /// One minimal blocking set among the issues in `allowed` (sorted), by
     /// QuickXplain; `None` when `allowed` does not block.
-    pub fn minimal_blocking_set(
-        &self,
-        reservation: &[f64],
-        allowed: &[usize],
-    ) -> Option<Vec<usize>> {
+    pub fn minimal_blocking_set(&self, reservation: &[f64], allowed: &[usize]) -> Option<Vec<usize>> {
         let mut memo = Memo::new(self, reservation);
         memo.quickxplain(allowed)
     }
@@ -579,11 +575,7 @@ impl Decomposition {
                 }
             })
             .collect();
-        out.sort_by(|a, b| {
-            b.distance
-                .total_cmp(&a.distance)
-                .then(a.issue.cmp(&b.issue))
-        });
+        out.sort_by(|a, b| b.distance.total_cmp(&a.distance).then(a.issue.cmp(&b.issue)));
         out
     }
 }
