@@ -13,6 +13,7 @@ use std::time::Instant;
 mod negotiate;
 mod tournament;
 mod workspace;
+mod zone;
 
 #[derive(Parser)]
 #[command(
@@ -29,6 +30,8 @@ struct Cli {
 enum Command {
     /// Analyse a GENIUS scenario folder: frontier, Nash, Kalai-Smorodinsky, Kalai, max welfare.
     Analyze(AnalyzeArgs),
+    /// The agreement zone: its size and best packages, or, when it is empty, the issues that block it and each party's smallest concession.
+    Zone(zone::ZoneArgs),
     /// Run one negotiation and print its offer trace and result.
     Negotiate(negotiate::NegotiateArgs),
     /// Run a tournament (every ordered pair × profile rotations × reps), streamed to CSV; `merge` joins shards.
@@ -76,13 +79,12 @@ enum NormalizeArg {
     Independent,
 }
 
+/// The flags that choose a scenario and the rules to load it under, shared
+/// by `analyze` and `zone`.
 #[derive(clap::Args)]
-struct AnalyzeArgs {
+struct ScenarioArgs {
     /// The scenario folder (one domain file, one profile per party).
     dir: PathBuf,
-    /// Print one JSON document (the contract in the README) instead of the report.
-    #[arg(long)]
-    json: bool,
     /// Whose rules to follow.
     #[arg(long, value_enum, default_value = "genius")]
     semantics: SemanticsArg,
@@ -95,15 +97,74 @@ struct AnalyzeArgs {
     /// Report the scenario as its path relative to this folder.
     #[arg(long)]
     root: Option<PathBuf>,
-    /// Draw outcomes, frontier and solution points to an .svg or .png file.
-    #[arg(long)]
-    plot: Option<PathBuf>,
     /// Refuse spaces with more outcomes than this.
     #[arg(long, default_value_t = pactum_core::analysis::DEFAULT_MAX_OUTCOMES)]
     max_outcomes: u64,
     /// Grid points per real issue when enumeration needs them.
     #[arg(long, default_value_t = pactum_core::outcome::DEFAULT_REAL_STEPS)]
     real_steps: u32,
+}
+
+/// A scenario loaded under checked rules.
+struct LoadedScenario {
+    loaded: pactum_formats::Loaded,
+    semantics: Semantics,
+    normalize: Normalize,
+    /// The scenario's id in reports (see [`scenario_id`]).
+    id: String,
+}
+
+impl ScenarioArgs {
+    /// The library's rules for the flags, refusing meaningless combinations.
+    fn rules(&self) -> Result<(Semantics, Normalize)> {
+        let semantics = match self.semantics {
+            SemanticsArg::Genius => Semantics::Genius,
+            SemanticsArg::Negmas => Semantics::Negmas,
+        };
+        let normalize = match self.normalize {
+            NormalizeArg::None => Normalize::None,
+            NormalizeArg::Independent => Normalize::Independent,
+        };
+        if semantics == Semantics::Genius && normalize != Normalize::None {
+            bail!(
+                "--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]"
+            );
+        }
+        if self.real_steps < 2 {
+            bail!("--real-steps must be at least 2 (both bounds of a real issue are grid points)");
+        }
+        Ok((semantics, normalize))
+    }
+
+    /// Loads the folder (checked rules must come first: see [`Self::rules`]).
+    fn load(&self, semantics: Semantics, normalize: Normalize) -> Result<LoadedScenario> {
+        let options = LoadOptions {
+            semantics,
+            normalize,
+            profiles: self.profiles.clone(),
+            real_steps: self.real_steps,
+            max_issue_values: self.max_outcomes,
+        };
+        let loaded = load_folder(&self.dir, &options)?;
+        Ok(LoadedScenario {
+            loaded,
+            semantics,
+            normalize,
+            id: scenario_id(&self.dir, self.root.as_deref()),
+        })
+    }
+}
+
+#[derive(clap::Args)]
+struct AnalyzeArgs {
+    #[command(flatten)]
+    scenario: ScenarioArgs,
+    /// Print one JSON document (the contract in the README) instead of the report.
+    #[arg(long)]
+    json: bool,
+    /// Draw outcomes, frontier and solution points to an .svg or .png file.
+    #[arg(long)]
+    plot: Option<PathBuf>,
     /// Worker threads (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
@@ -113,6 +174,7 @@ fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Analyze(args) => run_analyze(args),
+        Command::Zone(args) => zone::zone(args),
         Command::Negotiate(args) => negotiate::negotiate(args),
         Command::Tournament(args) => tournament::tournament(args),
         Command::Serve(args) => workspace::serve(args),
@@ -143,20 +205,7 @@ fn scenario_id(dir: &Path, root: Option<&Path>) -> String {
 }
 
 fn run_analyze(args: AnalyzeArgs) -> Result<()> {
-    let semantics = match args.semantics {
-        SemanticsArg::Genius => Semantics::Genius,
-        SemanticsArg::Negmas => Semantics::Negmas,
-    };
-    let normalize = match args.normalize {
-        NormalizeArg::None => Normalize::None,
-        NormalizeArg::Independent => Normalize::Independent,
-    };
-    if semantics == Semantics::Genius && normalize != Normalize::None {
-        bail!("--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]");
-    }
-    if args.real_steps < 2 {
-        bail!("--real-steps must be at least 2 (both bounds of a real issue are grid points)");
-    }
+    let (semantics, normalize) = args.scenario.rules()?;
     if let Some(plot) = &args.plot {
         match plot.extension().and_then(|e| e.to_str()) {
             Some("svg") | Some("png") => {}
@@ -172,28 +221,21 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
             .build_global()
             .context("setting up the thread pool")?;
     }
-    let options = LoadOptions {
-        semantics,
-        normalize,
-        profiles: args.profiles.clone(),
-        real_steps: args.real_steps,
-        max_issue_values: args.max_outcomes,
-    };
+    let dir = &args.scenario.dir;
     let start = Instant::now();
-    let loaded = load_folder(&args.dir, &options)?;
+    let LoadedScenario { loaded, id, .. } = args.scenario.load(semantics, normalize)?;
     let analysis = analyze(
         &loaded.scenario,
         &AnalysisOptions {
             semantics,
-            max_outcomes: args.max_outcomes,
+            max_outcomes: args.scenario.max_outcomes,
         },
     )
-    .with_context(|| format!("analysing {}", args.dir.display()))?;
+    .with_context(|| format!("analysing {}", dir.display()))?;
     let seconds = start.elapsed().as_secs_f64();
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
-    let id = scenario_id(&args.dir, args.root.as_deref());
     if args.json {
         let doc = report::analysis_json(&id, &loaded, semantics, normalize, &analysis, seconds);
         println!("{}", serde_json::to_string(&doc)?);

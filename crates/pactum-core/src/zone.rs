@@ -256,7 +256,8 @@ pub fn zone(scenario: &Scenario, options: &ZoneOptions) -> Result<Zone, Analysis
                     finite = false;
                 }
                 // Not `v < r`: a NaN utility clears nothing.
-                if !(v >= r[i]) {
+                let clears = v >= r[i];
+                if !clears {
                     fails += 1;
                     failed = i;
                 }
@@ -407,7 +408,9 @@ impl Decomposition {
                 });
             }
             if let Some(a) = p.ufun.affine {
-                if !(a.scale >= 0.0) {
+                // Not `scale < 0`: a NaN scale is refused too.
+                let non_decreasing = a.scale >= 0.0;
+                if !non_decreasing {
                     return Err(NotAdditive {
                         party,
                         reason: NotAdditiveReason::DecreasingMap,
@@ -475,7 +478,11 @@ impl Decomposition {
 
     /// One minimal blocking set among the issues in `allowed` (sorted), by
     /// QuickXplain; `None` when `allowed` does not block.
-    pub fn minimal_blocking_set(&self, reservation: &[f64], allowed: &[usize]) -> Option<Vec<usize>> {
+    pub fn minimal_blocking_set(
+        &self,
+        reservation: &[f64],
+        allowed: &[usize],
+    ) -> Option<Vec<usize>> {
         let mut memo = Memo::new(self, reservation);
         memo.quickxplain(allowed)
     }
@@ -575,7 +582,11 @@ impl Decomposition {
                 }
             })
             .collect();
-        out.sort_by(|a, b| b.distance.total_cmp(&a.distance).then(a.issue.cmp(&b.issue)));
+        out.sort_by(|a, b| {
+            b.distance
+                .total_cmp(&a.distance)
+                .then(a.issue.cmp(&b.issue))
+        });
         out
     }
 }
@@ -604,7 +615,8 @@ impl Search<'_> {
             let p = self.prefix[i * stride + k];
             let r = self.reservation[i];
             if k == l {
-                if !(c.finish(p) >= r) {
+                let clears = c.finish(p) >= r;
+                if !clears {
                     return false;
                 }
                 continue;

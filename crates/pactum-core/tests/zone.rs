@@ -143,9 +143,9 @@ fn utilities(s: &Spec, digits: &[u32]) -> Vec<f64> {
 
 /// Whether the issues in `set` (a bit mask) block, tried on every outcome.
 fn brute_blocks(s: &Spec, r: &[f64], set: u32) -> bool {
-    !outcomes(&s.radices).iter().any(|d| {
-        (0..s.parties.len()).all(|p| credited(s, p, d, set) >= r[p])
-    })
+    !outcomes(&s.radices)
+        .iter()
+        .any(|d| (0..s.parties.len()).all(|p| credited(s, p, d, set) >= r[p]))
 }
 
 fn members(set: u32, l: usize) -> Vec<usize> {
@@ -183,12 +183,12 @@ fn check(s: &Spec) -> Result<(), TestCaseError> {
     let all = outcomes(&s.radices);
     let utils: Vec<Vec<f64>> = all.iter().map(|d| utilities(s, d)).collect();
     let n = s.parties.len();
-    let clears = |u: &[f64], skip: Option<usize>| {
-        (0..n).all(|j| Some(j) == skip || u[j] >= r[j])
-    };
+    let clears = |u: &[f64], skip: Option<usize>| (0..n).all(|j| Some(j) == skip || u[j] >= r[j]);
 
     prop_assert_eq!(&z.reservations, &r);
-    let inside: Vec<usize> = (0..all.len()).filter(|&o| clears(&utils[o], None)).collect();
+    let inside: Vec<usize> = (0..all.len())
+        .filter(|&o| clears(&utils[o], None))
+        .collect();
     prop_assert_eq!(z.size, inside.len() as u64);
     prop_assert_eq!(z.outcomes, all.len() as u64);
 
@@ -460,7 +460,9 @@ fn rectangles_get_an_enumerated_zone_and_no_blocking_sets() {
     s.parties[0].ufun.reservation = Some(1.0);
     s.parties[1].ufun.reservation = Some(1.0);
     let z = zone(&s, &ZoneOptions::default()).unwrap();
-    let inside: Vec<usize> = (0..9).filter(|&o| u[o][0] >= 1.0 && u[o][1] >= 1.0).collect();
+    let inside: Vec<usize> = (0..9)
+        .filter(|&o| u[o][0] >= 1.0 && u[o][1] >= 1.0)
+        .collect();
     assert_eq!(inside.len(), 3);
     assert_eq!(z.size, inside.len() as u64);
     assert!(!z.nash.is_empty());
@@ -478,8 +480,16 @@ fn infinite_reservation_values_do_not_break_the_zone() {
     let s = Spec {
         radices: vec![2, 3],
         parties: vec![
-            (vec![0.5, 0.5], vec![vec![1.0, 0.0], vec![0.0, 1.0, 2.0]], 0.5),
-            (vec![0.5, 0.5], vec![vec![0.0, 1.0], vec![2.0, 1.0, 0.0]], 0.5),
+            (
+                vec![0.5, 0.5],
+                vec![vec![1.0, 0.0], vec![0.0, 1.0, 2.0]],
+                0.5,
+            ),
+            (
+                vec![0.5, 0.5],
+                vec![vec![0.0, 1.0], vec![2.0, 1.0, 0.0]],
+                0.5,
+            ),
         ],
     };
     let mut sc = scenario(&s);
@@ -507,7 +517,10 @@ fn infinite_reservation_values_do_not_break_the_zone() {
     // Nothing blocks against −∞.
     let dec = Decomposition::new(&sc).unwrap();
     assert!(!dec.blocks(&z.reservations, &[0, 1]));
-    assert_eq!(dec.blocking_sets(&z.reservations, 10).sets, Vec::<Vec<usize>>::new());
+    assert_eq!(
+        dec.blocking_sets(&z.reservations, 10).sets,
+        Vec::<Vec<usize>>::new()
+    );
 }
 
 #[test]

@@ -22,7 +22,8 @@ fn opt(x: Option<f64>) -> Json {
     x.map(num).unwrap_or(Json::Null)
 }
 
-fn value(v: &Value) -> Json {
+/// An option's value as JSON: text, integer, or a number (see [`num`]).
+pub fn value(v: &Value) -> Json {
     match v {
         Value::Text(s) => json!(s),
         Value::Integer(i) => json!(i),
@@ -38,7 +39,8 @@ pub fn outcome_values(loaded: &Loaded, p: &Point) -> Vec<Value> {
     space.values(&d)
 }
 
-fn points(loaded: &Loaded, pts: &[Point]) -> Json {
+/// Points as `{"utilities": [...], "outcome": [...]}` objects.
+pub fn points(loaded: &Loaded, pts: &[Point]) -> Json {
     Json::Array(
         pts.iter()
             .map(|p| {
