@@ -84,7 +84,7 @@ pub async fn delete_preference(
 }
 
 /// The caller's party's model, if it has one (and has not withdrawn it).
-pub fn own_model<'a>(access: &'a RoomAccess) -> Option<&'a Record> {
+pub fn own_model(access: &RoomAccess) -> Option<&Record> {
     access
         .room
         .get(Kind::Preference, &access.party_id)

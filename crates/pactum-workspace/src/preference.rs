@@ -813,10 +813,12 @@ mod tests {
         }
     }
 
+    type Change = Box<dyn Fn(&mut PreferenceInput)>;
+
     #[test]
     fn bad_models_name_the_field() {
         let room = demo();
-        let cases: Vec<(Box<dyn Fn(&mut PreferenceInput)>, &str)> = vec![
+        let cases: Vec<(Change, &str)> = vec![
             (Box::new(|i| i.party_id = "nobody".into()), "party_id"),
             (
                 Box::new(|i| i.party_id = "european_states".into()),
