@@ -952,6 +952,44 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_zone_names_the_issue_that_blocks_it() {
+        // Russia and Ukraine care only about NATO membership, each needs its
+        // own best option to reach its reservation value, and their best
+        // options differ: no package clears both, whatever else is settled,
+        // and NATO membership alone is the reason.
+        let mut room = demo();
+        room.records.retain(|r| r.kind != Kind::Preference);
+        for (party, best) in [("russia", "renounce"), ("ukraine", "keep_open")] {
+            let m = PreferenceInput {
+                party_id: party.into(),
+                reservation_value: 0.9,
+                issues: vec![IssueModelInput {
+                    issue_id: "nato_membership".into(),
+                    weight: 1.0,
+                    option_values: vec![OptionValueInput {
+                        option_id: format!("nato_membership.{best}"),
+                        value: 1.0,
+                    }],
+                }],
+                shared_with_mediator: false,
+            };
+            room.records.push(m.into_record(&room).unwrap());
+        }
+        let a = analyze(&room);
+        assert!(a.computed && !a.zone_exists && a.zone_size == 0);
+        assert!(a.nash.is_none() && a.packages.is_empty());
+        assert_eq!(a.blocking, vec![vec!["Ukraine's prospective NATO membership".to_string()]]);
+        assert!(a.hypothetical.is_none(), "no illustrative model counts");
+        // Withdrawing one model leaves one counted party: nothing to compute.
+        let w = withdrawn(&room, "ukraine");
+        room.records.retain(|r| !(r.kind == Kind::Preference && r.id == "ukraine"));
+        room.records.push(w);
+        let a = analyze(&room);
+        assert!(!a.computed && a.partial);
+        assert_eq!(a.missing[0].id, "ukraine");
+    }
+
+    #[test]
     fn asks_name_what_a_party_gives_up() {
         let room = demo();
         let (scenario, mapping) = scenario_from_models(&room, false);
