@@ -978,11 +978,15 @@ mod tests {
         let a = analyze(&room);
         assert!(a.computed && !a.zone_exists && a.zone_size == 0);
         assert!(a.nash.is_none() && a.packages.is_empty());
-        assert_eq!(a.blocking, vec![vec!["Ukraine's prospective NATO membership".to_string()]]);
+        assert_eq!(
+            a.blocking,
+            vec![vec!["Ukraine's prospective NATO membership".to_string()]]
+        );
         assert!(a.hypothetical.is_none(), "no illustrative model counts");
         // Withdrawing one model leaves one counted party: nothing to compute.
         let w = withdrawn(&room, "ukraine");
-        room.records.retain(|r| !(r.kind == Kind::Preference && r.id == "ukraine"));
+        room.records
+            .retain(|r| !(r.kind == Kind::Preference && r.id == "ukraine"));
         room.records.push(w);
         let a = analyze(&room);
         assert!(!a.computed && a.partial);
