@@ -12,7 +12,13 @@
 //! see; lists, counts, timelines, matrices and exports hold exactly what the
 //! user may see; a hidden id answers exactly like a missing one; and every
 //! read of a restricted record is in the audit log. Writes as another party
-//! are refused and leave nothing behind. Finally the audit chain verifies,
+//! are refused and leave nothing behind. Preference models carry planted
+//! numbers (Russia's unshared, Ukraine's shared with the mediator) and a
+//! single-text session holds a vote of each party: no answer, export, UI
+//! page or the mediator's analysis shows a model's numbers to anyone its
+//! visibility leaves out, a vote reaches only its party and the mediator,
+//! and the analysis (the mediator's alone) logs a read of every model.
+//! Finally the audit chain verifies,
 //! then fails, naming the row, once a row is edited or deleted by SQL.
 //!
 //! The suite runs on SQLite, and on PostgreSQL when
