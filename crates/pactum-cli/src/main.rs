@@ -10,6 +10,7 @@ use pactum_formats::{load_folder, report, LoadOptions, Normalize};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+mod briefing;
 mod negotiate;
 mod tournament;
 mod workspace;
@@ -47,6 +48,8 @@ enum Command {
     /// Check the workspace's hash-chained audit log.
     #[command(subcommand)]
     Audit(workspace::AuditCommand),
+    /// A user's briefing on a room (timeline, current text, stance matrix, zone status), as Markdown or HTML.
+    Report(briefing::ReportArgs),
     /// Write every room, user and audit entry to a backup file (JSON).
     Backup {
         /// The backup file.
@@ -181,6 +184,7 @@ fn main() {
         Command::Case(cmd) => workspace::case(cmd),
         Command::User(cmd) => workspace::user(cmd),
         Command::Audit(cmd) => workspace::audit(cmd),
+        Command::Report(args) => briefing::report(args),
         Command::Backup { out, db } => workspace::backup(out, db),
         Command::Restore { file, db } => workspace::restore(file, db),
     };

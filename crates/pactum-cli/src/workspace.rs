@@ -24,7 +24,7 @@ pub struct DbArgs {
 }
 
 impl DbArgs {
-    async fn open(&self) -> Result<Arc<dyn Store>> {
+    pub(crate) async fn open(&self) -> Result<Arc<dyn Store>> {
         match &self.database_url {
             Some(url) => pactum_store::connect_postgres(url)
                 .await
@@ -143,14 +143,14 @@ pub enum AuditCommand {
     },
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
 }
 
-fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
+pub(crate) fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
     match out {
         // Write beside the target and rename, so a failure never leaves half a file.
         Some(path) => {

@@ -196,6 +196,42 @@ pub fn export(access: &RoomAccess) -> serde_json::Value {
     case::export(&access.room_id, &access.title, &access.room.records)
 }
 
+/// The user's briefing: built from the records the user may see (the
+/// renderer filters them once more), with the zone status when one has been
+/// computed for the room. `prepared_at` (RFC 3339) is printed to the minute.
+pub fn briefing(
+    access: &RoomAccess,
+    zone: Option<&pactum_workspace::briefing::ZoneStatus>,
+    prepared_at: Option<&str>,
+) -> pactum_workspace::briefing::Briefing {
+    pactum_workspace::briefing::Briefing::new(pactum_workspace::briefing::BriefingInput {
+        room_id: &access.room_id,
+        title: &access.title,
+        user: &access.user,
+        viewer: &access.viewer,
+        records: &access.room.records,
+        zone,
+        prepared_at: prepared_at
+            .map(|at| match (at.get(..10), at.get(11..16)) {
+                (Some(d), Some(t)) => format!("{d} {t} UTC"),
+                _ => at.to_string(),
+            })
+            .as_deref(),
+    })
+}
+
+/// The records a briefing shows, for the read audit.
+pub fn briefing_records<'a>(
+    access: &'a RoomAccess,
+    briefing: &pactum_workspace::briefing::Briefing,
+) -> Vec<&'a Record> {
+    briefing
+        .shown()
+        .iter()
+        .filter_map(|(kind, id)| access.room.get(*kind, id))
+        .collect()
+}
+
 /// Stance filters of the ledger.
 #[derive(Debug, Default, Deserialize)]
 pub struct StanceFilter {

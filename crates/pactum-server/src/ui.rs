@@ -7,6 +7,7 @@
 //! more than the API allows. A page about something the user may not see
 //! answers with the same 404 page as a page about nothing at all.
 
+mod briefing;
 mod deliberation;
 mod forms;
 mod pages;
@@ -52,6 +53,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("analysis.html", include_str!("../templates/analysis.html")),
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("session.html", include_str!("../templates/session.html")),
+    ("briefing.html", include_str!("../templates/briefing.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -442,6 +444,7 @@ pub fn routes() -> Router<AppState> {
             "/rooms/{room}/sessions/{id}/{action}",
             post(deliberation::session_action),
         )
+        .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }
 

@@ -196,13 +196,7 @@ pub(crate) fn audience(v: &Visibility, names: &Names<'_>) -> Value {
 /// The version shown when a page needs "the text": the highest numbered
 /// version the user can see, else the first text.
 pub(crate) fn latest_text(room: &Room) -> Option<&Record> {
-    let texts = room.texts();
-    texts
-        .iter()
-        .rev()
-        .find(|t| t.body.get("version").and_then(Value::as_u64).is_some())
-        .or(texts.first())
-        .copied()
+    pactum_workspace::briefing::current_text(room)
 }
 
 /// A point's heading: its number when it has one, and its topic when the
