@@ -97,6 +97,19 @@ pub async fn analysis(state: &AppState, access: &RoomAccess) -> ApiResult<Mediat
     Ok(preference::analyze(&room))
 }
 
+/// The zone status a briefing prints: the mediator's briefing carries the
+/// analysis (labels and yes/no facts only, like the analysis page); no one
+/// else's does.
+pub async fn briefing_zone(
+    state: &AppState,
+    access: &RoomAccess,
+) -> ApiResult<Option<pactum_workspace::briefing::ZoneStatus>> {
+    if !access.is_mediator() {
+        return Ok(None);
+    }
+    Ok(analysis(state, access).await?.zone_status())
+}
+
 /// The room's analysis settings.
 #[derive(Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]

@@ -1931,6 +1931,9 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         format!("/rooms/{room}/model"),
         format!("/rooms/{room}/analysis"),
         format!("/rooms/{room}/sessions"),
+        format!("/rooms/{room}/briefing"),
+        format!("/rooms/{room}/briefing?format=md"),
+        format!("/rooms/{room}/briefing?format=html"),
     ];
     pages.extend(
         all_sessions
@@ -1947,11 +1950,25 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
             let key = (e.kind.clone().unwrap(), e.record_id.clone().unwrap());
             match e.action.as_str() {
                 "analysis.read" => assert_eq!(party, MED),
-                "view" => assert!(view.restricted.contains(&key), "{path}: view of {key:?}"),
+                "view" | "report" => {
+                    assert!(
+                        view.restricted.contains(&key),
+                        "{path}: {} of {key:?}",
+                        e.action
+                    )
+                }
                 other => panic!("{path}: unexpected audit action {other}"),
             }
         }
-        let hidden_page = match path.rsplit('/').next().unwrap() {
+        for m in RU_MODEL_MARKERS.iter().chain(&UA_MODEL_MARKERS) {
+            if !view.shown.iter().any(|s| s == m) {
+                assert!(
+                    !a.text.contains(m),
+                    "{party} GET {path} shows the model number {m}"
+                );
+            }
+        }
+        let hidden_page = match path.rsplit('/').next().unwrap().split('?').next().unwrap() {
             "model" => party == EU,
             "analysis" => party != MED,
             _ => {

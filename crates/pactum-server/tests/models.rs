@@ -298,6 +298,22 @@ async fn models_are_private_and_the_analysis_matches_brute_force() {
             }
         }
     }
+    // The mediator's briefing carries the zone (labels only); a party's
+    // briefing does not.
+    let md = app
+        .get(MED, &format!("/rooms/{ROOM}/briefing?format=md"))
+        .await;
+    assert_eq!(md.status, StatusCode::OK);
+    assert!(
+        !md.text.contains("Zone status: not computed"),
+        "{}",
+        md.text
+    );
+    assert!(md.text.contains("HYPOTHETICAL"));
+    let md = app
+        .get(RU, &format!("/rooms/{ROOM}/briefing?format=md"))
+        .await;
+    assert!(md.text.contains("Zone status: not computed"));
     // Only the mediator has an analysis.
     for p in [RU, UA, EU] {
         assert_eq!(

@@ -505,6 +505,8 @@ pub struct MediatorAnalysis {
     pub hypothetical: Option<String>,
     /// False when fewer than two counted parties have a model.
     pub computed: bool,
+    /// How many packages there are (the product of the issues' option counts).
+    pub outcomes: u64,
     /// Whether some package is acceptable to every counted party.
     pub zone_exists: bool,
     /// How many packages are.
@@ -555,6 +557,7 @@ impl MediatorAnalysis {
                 .hypothetical
                 .then(|| hypothetical_label(room).unwrap_or_else(|| "HYPOTHETICAL".into())),
             computed,
+            outcomes: scenario.space.count().as_u64().unwrap_or(u64::MAX),
             zone_exists: computed && facts.size > 0,
             zone_size: if computed { facts.size } else { 0 },
             blocking: facts
@@ -578,6 +581,37 @@ impl MediatorAnalysis {
                 None
             },
         }
+    }
+}
+
+impl MediatorAnalysis {
+    /// The zone as the mediator's briefing reports it; `None` until two
+    /// counted parties have a model.
+    pub fn zone_status(&self) -> Option<crate::briefing::ZoneStatus> {
+        if !self.computed {
+            return None;
+        }
+        let mut notes = Vec::new();
+        if let Some(h) = &self.hypothetical {
+            notes.push(h.clone());
+        }
+        if self.partial {
+            let names: Vec<&str> = self.missing.iter().map(|p| p.name.as_str()).collect();
+            notes.push(format!("Partial: no model from {}.", names.join(", ")));
+        }
+        Some(crate::briefing::ZoneStatus {
+            empty: !self.zone_exists,
+            size: self.zone_size,
+            outcomes: self.outcomes,
+            package: self
+                .nash
+                .iter()
+                .flat_map(|p| &p.choices)
+                .map(|c| (c.issue_title.clone(), c.option_label.clone()))
+                .collect(),
+            blocking_sets: self.blocking.clone(),
+            note: (!notes.is_empty()).then(|| notes.join(" ")),
+        })
     }
 }
 
@@ -929,8 +963,9 @@ mod tests {
             .starts_with("HYPOTHETICAL"));
         assert!(!a.mediator_counts);
         assert_eq!(a.counted.len(), 2, "parties only by default");
-        // Every number in the view is the zone size; the models' numbers
-        // (weights, values, reservations) appear nowhere.
+        // The only numbers in the view are the count of packages and the
+        // zone size; the models' numbers (weights, values, reservations)
+        // appear nowhere.
         let json = serde_json::to_value(&a).unwrap();
         fn numbers(v: &Value, out: &mut Vec<f64>) {
             match v {
@@ -942,7 +977,11 @@ mod tests {
         }
         let mut ns = Vec::new();
         numbers(&json, &mut ns);
-        assert_eq!(ns, vec![a.zone_size as f64]);
+        assert_eq!(ns, vec![a.outcomes as f64, a.zone_size as f64]);
+        assert_eq!(a.outcomes, 729);
+        let z = a.zone_status().unwrap();
+        assert_eq!((z.empty, z.size), (!a.zone_exists, a.zone_size));
+        assert!(z.note.unwrap().starts_with("HYPOTHETICAL"));
         // With the mediator counting, three parties.
         let mut room = room;
         let set = set_mediator_counts(&room, true);
