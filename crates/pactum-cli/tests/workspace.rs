@@ -395,6 +395,92 @@ fn exports_as_a_user_hold_only_what_the_user_may_see() {
     assert!(err.contains("nobody"), "{err}");
 }
 
+/// Preference models, a single-text session and its votes in a room:
+/// `case export --as` gives a model's numbers only to its party (and the
+/// mediator once shared), a vote only to its party and the mediator.
+#[test]
+fn exports_keep_models_and_votes_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let mut doc = parse(&std::fs::read_to_string(demo_file()).unwrap());
+    let models = doc["illustrative_preferences"]["models"]
+        .as_array_mut()
+        .unwrap();
+    for m in models.iter_mut() {
+        match m["party_id"].as_str().unwrap() {
+            "russia" => m["reservation_value"] = json!(0.4242),
+            "ukraine" => {
+                m["reservation_value"] = json!(0.3131);
+                m["visibility"] = json!({"scope": "party_and_mediator", "party": "ukraine"});
+            }
+            _ => m["reservation_value"] = json!(0.2727),
+        }
+    }
+    doc["sessions"] = json!([{"id": "ses_1", "title": "SESSION-MARKER-1", "status": "open",
+        "party_ids": ["russia", "ukraine"], "current": {}, "proposal": null, "round": 1, "rounds": [],
+        "text_id": null, "visibility": {"scope": "parties", "parties": ["russia", "ukraine"]}}]);
+    doc["votes"] = json!([
+        {"id": "ses_1.r1.russia", "session_id": "ses_1", "round": 1, "party_id": "russia",
+         "vote": "accept", "by_model": true, "cast_by": "VOTE-MARKER-RU",
+         "visibility": {"scope": "party_and_mediator", "party": "russia"}},
+        {"id": "ses_1.r1.ukraine", "session_id": "ses_1", "round": 1, "party_id": "ukraine",
+         "vote": "reject", "by_model": false, "cast_by": "VOTE-MARKER-UA",
+         "visibility": {"scope": "party_and_mediator", "party": "ukraine"}}
+    ]);
+    let file = dir.path().join("case.json");
+    std::fs::write(&file, doc.to_string()).unwrap();
+    ok(&["case", "import", s(&file), "--db", s(&a)]);
+    for (user, party) in [
+        ("us", "united_states"),
+        ("ua", "ukraine"),
+        ("ru", "russia"),
+        ("eu", "european_states"),
+    ] {
+        add_user(&a, user, party, "delegate-secret");
+    }
+    for (user, sees) in [
+        (
+            "us",
+            [
+                "0.3131",
+                "0.2727",
+                "VOTE-MARKER-RU",
+                "VOTE-MARKER-UA",
+                "SESSION-MARKER-1",
+            ]
+            .as_slice(),
+        ),
+        (
+            "ru",
+            ["0.4242", "VOTE-MARKER-RU", "SESSION-MARKER-1"].as_slice(),
+        ),
+        (
+            "ua",
+            ["0.3131", "VOTE-MARKER-UA", "SESSION-MARKER-1"].as_slice(),
+        ),
+        ("eu", [].as_slice()),
+    ] {
+        let t = export(&a, ROOM, Some(user));
+        for m in [
+            "0.4242",
+            "0.3131",
+            "0.2727",
+            "VOTE-MARKER-RU",
+            "VOTE-MARKER-UA",
+            "SESSION-MARKER-1",
+        ] {
+            assert_eq!(t.contains(m), sees.contains(&m), "{user} and {m}");
+        }
+    }
+    // The operator's export holds everything and imports back the same.
+    let full = export(&a, ROOM, None);
+    let b = dir.path().join("b.db");
+    let again = dir.path().join("again.json");
+    std::fs::write(&again, with_room_id(&full, ROOM, "copy")).unwrap();
+    ok(&["case", "import", s(&again), "--db", s(&b)]);
+    assert_eq!(with_room_id(&export(&b, "copy", None), "copy", ROOM), full);
+}
+
 /// The shipped demo is the shared case in pactum's format: the same records
 /// (every source, reliability tag and the disclaimer), the same visibility.
 #[test]

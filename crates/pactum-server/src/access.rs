@@ -253,6 +253,49 @@ impl RoomAccess {
         Ok(row)
     }
 
+    /// The room the mediator's analysis is computed from: what the mediator
+    /// sees, plus every party's preference model, shared or not.
+    ///
+    /// This is the one read of records a user may not see, and it is allowed
+    /// because nothing read here is ever shown: the caller passes the room
+    /// only to `pactum_workspace::preference::analyze`, whose result holds
+    /// yes/no facts, packages and issue and option names, never a weight, a
+    /// value or a reservation value. Each model read is audited as
+    /// `analysis.read`.
+    pub async fn analysis_room(&self, state: &AppState) -> ApiResult<Room> {
+        self.require_mediator()?;
+        let mut records = self.room.records.clone();
+        let mut hidden = Vec::new();
+        for row in state
+            .store
+            .records(&self.room_id, Some(Kind::Preference.as_str()))
+            .await?
+        {
+            let r = record_of(&row)?;
+            if !self.viewer.can_see(&r.visibility) {
+                hidden.push(r);
+            }
+        }
+        let entries: Vec<NewAudit> = records
+            .iter()
+            .filter(|r| r.kind == Kind::Preference)
+            .chain(&hidden)
+            .map(|r| NewAudit {
+                actor: self.user.clone(),
+                action: "analysis.read".into(),
+                room: Some(self.room_id.clone()),
+                kind: Some(r.kind.as_str().to_string()),
+                record_id: Some(r.id.clone()),
+                detail: format!("{} (computed results only)", r.visibility.label()),
+            })
+            .collect();
+        if !entries.is_empty() {
+            state.store.append_audit(&entries).await?;
+        }
+        records.extend(hidden);
+        Ok(Room { records })
+    }
+
     /// A fresh record id with a kind prefix. Ids are random rather than
     /// sequential so that gaps reveal nothing about records others cannot see.
     pub fn new_id(kind: Kind) -> String {
@@ -262,6 +305,7 @@ impl RoomAccess {
             Kind::Meeting => "mt",
             Kind::Document => "doc",
             Kind::Note => "note",
+            Kind::Session => "ses",
             _ => "rec",
         };
         format!("{prefix}_{}", crate::auth::random_hex(6))

@@ -2,6 +2,7 @@
 
 use crate::access::RoomAccess;
 use crate::auth::{self, Caller};
+use crate::deliberation;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{self, PublishInput, StanceFilter};
 use crate::AppState;
@@ -15,6 +16,8 @@ use axum::{Json, Router};
 use pactum_workspace::model::{
     DocumentInput, DraftInput, Kind, MeetingInput, NoteInput, Record, StanceInput,
 };
+use pactum_workspace::preference::PreferenceInput;
+use pactum_workspace::session::{ProposalInput, SessionInput, VoteInput};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -137,6 +140,30 @@ pub fn routes() -> Router<AppState> {
             get(documents).post(add_document),
         )
         .route("/api/rooms/{room}/notes", get(notes).post(add_note))
+        .route(
+            "/api/rooms/{room}/preferences/{party}",
+            get(preference)
+                .put(put_preference)
+                .delete(delete_preference),
+        )
+        .route(
+            "/api/rooms/{room}/preferences/{party}/genius",
+            post(put_genius),
+        )
+        .route("/api/rooms/{room}/analysis", get(analysis))
+        .route(
+            "/api/rooms/{room}/settings",
+            axum::routing::put(put_settings),
+        )
+        .route(
+            "/api/rooms/{room}/sessions",
+            get(sessions).post(open_session),
+        )
+        .route("/api/rooms/{room}/sessions/{id}", get(session))
+        .route("/api/rooms/{room}/sessions/{id}/proposals", post(propose))
+        .route("/api/rooms/{room}/sessions/{id}/votes", post(vote))
+        .route("/api/rooms/{room}/sessions/{id}/decide", post(decide))
+        .route("/api/rooms/{room}/sessions/{id}/close", post(close))
         .route("/api/rooms/{room}/{collection}", get(list))
         .route("/api/rooms/{room}/{collection}/{id}", get(one))
         .route(
@@ -328,6 +355,7 @@ fn kind_of(collection: &str) -> ApiResult<Kind> {
         "documents" => Kind::Document,
         "notes" => Kind::Note,
         "preferences" => Kind::Preference,
+        "votes" => Kind::Vote,
         _ => return Err(ApiError::not_found()),
     })
 }
@@ -530,6 +558,164 @@ async fn add_note(
 ) -> ApiResult<Response> {
     let a = access_for_write(&state, &caller, &room).await?;
     Ok(created(&ops::add_note(&state, &a, input).await?))
+}
+
+// ------------------------------------------- models, analysis, sessions
+
+async fn preference(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, party)): P<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    one_of(&state, &caller, &room, Kind::Preference, &party).await
+}
+
+/// Model writes validate against parties, issues and the party's own model.
+const MODEL_CONTEXT: &[Kind] = &[Kind::Issue, Kind::Preference];
+
+async fn put_preference(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, party)): P<(String, String)>,
+    JsonBody(input): JsonBody<PreferenceInput>,
+) -> ApiResult<Json<Value>> {
+    if input.party_id != party {
+        return Err(ApiError::field(
+            "party_id",
+            "must be the party named in the path",
+        ));
+    }
+    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    let r = deliberation::put_preference(&state, &a, input).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+async fn put_genius(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, party)): P<(String, String)>,
+    JsonBody(input): JsonBody<deliberation::GeniusInput>,
+) -> ApiResult<Json<Value>> {
+    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    let r = deliberation::put_genius(&state, &a, &party, input).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+async fn delete_preference(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, party)): P<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    deliberation::delete_preference(&state, &a, &party).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn analysis(
+    State(state): State<AppState>,
+    caller: Caller,
+    P(room): P<String>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let view = deliberation::analysis(&state, &a).await?;
+    Ok(Json(
+        serde_json::to_value(view).map_err(ApiError::internal)?,
+    ))
+}
+
+async fn put_settings(
+    State(state): State<AppState>,
+    caller: Caller,
+    P(room): P<String>,
+    JsonBody(input): JsonBody<deliberation::SettingsInput>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let r = deliberation::put_settings(&state, &a, input).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+async fn sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    P(room): P<String>,
+) -> ApiResult<Json<Value>> {
+    list_kind(&state, &caller, &room, Kind::Session).await
+}
+
+async fn session(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, id)): P<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let s = a
+        .room
+        .get(Kind::Session, &id)
+        .ok_or_else(ApiError::not_found)?;
+    let mut shown = vec![s];
+    shown.extend(deliberation::votes_of(&a, s));
+    a.audit_reads(&state, "read", shown).await?;
+    Ok(Json(deliberation::session_json(&a, s)))
+}
+
+async fn open_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    P(room): P<String>,
+    JsonBody(input): JsonBody<SessionInput>,
+) -> ApiResult<Response> {
+    let a = access(&state, &caller, &room).await?;
+    Ok(created(
+        &deliberation::open_session(&state, &a, input).await?,
+    ))
+}
+
+async fn propose(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, id)): P<(String, String)>,
+    JsonBody(input): JsonBody<ProposalInput>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let r = deliberation::propose(&state, &a, &id, input).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+async fn vote(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, id)): P<(String, String)>,
+    JsonBody(input): JsonBody<VoteInput>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let r = deliberation::vote(&state, &a, &id, input).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+/// An empty JSON object, for actions that take no parameters.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+async fn decide(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, id)): P<(String, String)>,
+    JsonBody(Empty {}): JsonBody<Empty>,
+) -> ApiResult<Json<Value>> {
+    let a = access(&state, &caller, &room).await?;
+    let r = deliberation::decide(&state, &a, &id).await?;
+    Ok(Json(json!(out(&r))))
+}
+
+async fn close(
+    State(state): State<AppState>,
+    caller: Caller,
+    P((room, id)): P<(String, String)>,
+    JsonBody(Empty {}): JsonBody<Empty>,
+) -> ApiResult<Response> {
+    let a = access(&state, &caller, &room).await?;
+    Ok(created(&deliberation::close(&state, &a, &id).await?))
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 pub mod access;
 pub mod api;
 pub mod auth;
+pub mod deliberation;
 pub mod error;
 pub mod ops;
 pub mod ui;

@@ -8,9 +8,10 @@
 //! answers with the same 404 page as a page about nothing at all.
 
 mod briefing;
+mod deliberation;
 mod forms;
 mod pages;
-mod view;
+pub(crate) mod view;
 
 use crate::access::RoomAccess;
 use crate::auth::{self, Caller, Via};
@@ -48,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/documents.html"),
     ),
     ("audit.html", include_str!("../templates/audit.html")),
+    ("model.html", include_str!("../templates/model.html")),
+    ("analysis.html", include_str!("../templates/analysis.html")),
+    ("sessions.html", include_str!("../templates/sessions.html")),
+    ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
 ];
 
@@ -418,6 +423,27 @@ pub fn routes() -> Router<AppState> {
             get(pages::notes).post(forms::add_note),
         )
         .route("/rooms/{room}/audit", get(pages::audit))
+        .route(
+            "/rooms/{room}/model",
+            get(deliberation::model).post(deliberation::save_model),
+        )
+        .route("/rooms/{room}/analysis", get(deliberation::analysis))
+        .route(
+            "/rooms/{room}/analysis/settings",
+            post(deliberation::settings),
+        )
+        .route(
+            "/rooms/{room}/sessions",
+            get(deliberation::sessions).post(deliberation::open_session),
+        )
+        .route(
+            "/rooms/{room}/sessions/{id}",
+            get(deliberation::session_page),
+        )
+        .route(
+            "/rooms/{room}/sessions/{id}/{action}",
+            post(deliberation::session_action),
+        )
         .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }

@@ -92,7 +92,24 @@
     });
   }
 
+  // A file input marked data-fill reads the chosen file into the textarea
+  // it names, so an uploaded profile posts as an ordinary form field.
+  function fileFill() {
+    document.querySelectorAll("input[type='file'][data-fill]").forEach(function (input) {
+      var target = document.getElementById(input.getAttribute("data-fill"));
+      if (!target || !window.FileReader) return;
+      input.addEventListener("change", function () {
+        var f = input.files && input.files[0];
+        if (!f) return;
+        var reader = new FileReader();
+        reader.onload = function () { target.value = String(reader.result); };
+        reader.readAsText(f);
+      });
+    });
+  }
+
   ready(function () {
+    fileFill();
     autosubmit();
     stanceForm();
     matrix();

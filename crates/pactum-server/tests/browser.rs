@@ -828,3 +828,154 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// Russia enters a preference model through the form; the mediator sees the
+/// zone (the case's other models labelled HYPOTHETICAL), opens a
+/// single-text session from the Nash package and proposes a change; Russia
+/// lets its model vote and Ukraine votes by hand; the mediator decides and
+/// closes the session, and the new draft version appears.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn model_analysis_and_single_text_session_in_chromium() {
+    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
+             (apt-get install chromium chromium-driver)"
+        );
+        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let shots = artifact_dir().join("session");
+    std::fs::create_dir_all(&shots).unwrap();
+    let app = start_app().await;
+    let driver = Driver::start(&chromedriver);
+    let b = Browser {
+        c: driver.session(&chromium).await,
+        base: app.base.clone(),
+        shots,
+    };
+    let room = format!("/rooms/{ROOM}");
+
+    // 1. Russia's delegate enters its model: only NATO membership matters.
+    b.login("russia").await;
+    b.click(&format!("#room-{ROOM}")).await;
+    b.click("#nav-model").await;
+    b.wait_path("/model").await;
+    b.wait("#model-hypothetical").await;
+    b.fill("#model-reservation", "0.5").await;
+    for (name, v) in [
+        ("w:nato_membership", "1"),
+        ("v:nato_membership.renounce", "1"),
+        ("v:nato_membership.deferred", "0.6"),
+        ("v:nato_membership.keep_open", "0"),
+    ] {
+        b.fill(&format!(r#"input[name="{name}"]"#), v).await;
+    }
+    for issue in [
+        "territory_status",
+        "donetsk_withdrawal",
+        "armed_forces_cap",
+        "security_guarantees",
+        "ceasefire_sequencing",
+    ] {
+        b.fill(&format!(r#"input[name="w:{issue}"]"#), "0").await;
+    }
+    b.click("#model-submit").await;
+    b.wait_text("#done", "Model saved").await;
+    b.ensure(
+        !b.has("#model-hypothetical").await,
+        "Russia's own model is not the case's",
+    )
+    .await;
+    b.shot("1-russia-model").await;
+    b.logout().await;
+
+    // 2. The mediator's analysis: zone status, the HYPOTHETICAL label (Ukraine's
+    //    model is still the case's), then a session from the Nash package.
+    b.login("united-states").await;
+    b.click(&format!("#room-{ROOM}")).await;
+    b.click("#nav-analysis").await;
+    b.wait_path("/analysis").await;
+    b.wait("#zone-status").await;
+    b.wait("#analysis-hypothetical").await;
+    let page = b.source().await;
+    b.ensure(
+        !page.contains("0.6"),
+        "no model number on the analysis page",
+    )
+    .await;
+    b.shot("2-analysis").await;
+    b.click("#nash-open").await;
+    let session = b
+        .wait_url("the new session", |u| u.path.contains("/sessions/ses_"))
+        .await
+        .path;
+    b.wait("#propose-form").await;
+    let current = b.value("#p-nato_membership").await;
+    let target = if current == "nato_membership.keep_open" {
+        "nato_membership.deferred"
+    } else {
+        "nato_membership.keep_open"
+    };
+    b.select("#p-nato_membership", target).await;
+    b.click("#propose-submit").await;
+    b.wait_text("#done", "Proposal put").await;
+    b.shot("3-proposal").await;
+    b.logout().await;
+
+    // 3. Russia lets its model vote; Ukraine accepts by hand.
+    let value = |o: &str| match o {
+        "nato_membership.renounce" => 1.0,
+        "nato_membership.deferred" => 0.6,
+        _ => 0.0,
+    };
+    let ru_accepts = value(target) > value(&current);
+    b.login("russia").await;
+    b.goto(&session).await;
+    b.click("#ballot-model").await;
+    b.click("#vote-submit").await;
+    b.wait_text(
+        "#my-votes",
+        if ru_accepts {
+            "accept (by model)"
+        } else {
+            "reject (by model)"
+        },
+    )
+    .await;
+    b.shot("4-russia-vote").await;
+    b.logout().await;
+    b.login("ukraine").await;
+    b.goto(&session).await;
+    b.click("#ballot-accept").await;
+    b.click("#vote-submit").await;
+    b.wait_text("#my-votes", "accept").await;
+    b.ensure(
+        !b.source().await.contains("by model"),
+        "Ukraine sees Russia's vote",
+    )
+    .await;
+    b.logout().await;
+
+    // 4. The mediator decides and closes; the new draft is there.
+    b.login("united-states").await;
+    b.goto(&session).await;
+    b.wait("#tally").await;
+    b.click("#decide-submit").await;
+    b.wait_text("#done", "decided").await;
+    b.click("#close-submit").await;
+    b.wait("#session-text").await;
+    b.shot("5-closed").await;
+    b.click("#session-text a").await;
+    b.wait_url("the new draft", |u| {
+        u.path.starts_with(&format!("{room}/texts/tx_"))
+    })
+    .await;
+    b.ensure(
+        b.source().await.contains("single-text session"),
+        "the draft is labelled as the session's",
+    )
+    .await;
+    b.shot("6-draft").await;
+}

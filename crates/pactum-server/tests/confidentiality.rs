@@ -12,7 +12,13 @@
 //! see; lists, counts, timelines, matrices and exports hold exactly what the
 //! user may see; a hidden id answers exactly like a missing one; and every
 //! read of a restricted record is in the audit log. Writes as another party
-//! are refused and leave nothing behind. Finally the audit chain verifies,
+//! are refused and leave nothing behind. Preference models carry planted
+//! numbers (Russia's unshared, Ukraine's shared with the mediator) and a
+//! single-text session holds a vote of each party: no answer, export, UI
+//! page or the mediator's analysis shows a model's numbers to anyone its
+//! visibility leaves out, a vote reaches only its party and the mediator,
+//! and the analysis (the mediator's alone) logs a read of every model.
+//! Finally the audit chain verifies,
 //! then fails, naming the row, once a row is edited or deleted by SQL.
 //!
 //! The suite runs on SQLite, and on PostgreSQL when
@@ -67,6 +73,7 @@ fn collection(kind: &str) -> Option<&'static str> {
         "document" => "documents",
         "note" => "notes",
         "preference" => "preferences",
+        "vote" => "votes",
         _ => return None,
     })
 }
@@ -403,6 +410,7 @@ struct Made {
     draft: String,
     ukraine_version: String,
     closed_meeting: String,
+    session: String,
 }
 
 async fn make_material(w: &mut World) -> Made {
@@ -665,11 +673,109 @@ async fn make_material(w: &mut World) -> Made {
     )
     .await;
 
+    let session = make_models(w).await;
+
     Made {
         draft,
         ukraine_version,
         closed_meeting,
+        session,
     }
+}
+
+/// Markers planted as model numbers: Russia's unshared model, Ukraine's
+/// model shared with the mediator.
+const RU_MODEL_MARKERS: [&str; 3] = ["0.123457", "0.987653", "0.4242"];
+const UA_MODEL_MARKERS: [&str; 3] = ["0.234561", "0.876541", "0.3131"];
+
+/// A model of every demo issue carrying `weight` on the first issue,
+/// `value` on one option of each issue and `reservation`.
+fn model_with(party: &str, weight: f64, value: f64, reservation: f64, shared: bool) -> Value {
+    let demo: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let issues: Vec<Value> = demo["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(n, i)| {
+            let values: Vec<Value> = i["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .enumerate()
+                .map(|(k, o)| json!({"option_id": o["id"], "value": if k == 0 { value } else { 0.5 }}))
+                .collect();
+            json!({"issue_id": i["id"], "weight": if n == 0 { weight } else { 0.25 }, "option_values": values})
+        })
+        .collect();
+    json!({"party_id": party, "reservation_value": reservation, "issues": issues, "shared_with_mediator": shared})
+}
+
+/// Models with planted numbers, a single-text session with a proposal, and
+/// a vote of each party (Russia's by its model). Returns the session id.
+async fn make_models(w: &mut World) -> String {
+    for (party, markers, shared, audience) in [
+        (RU, RU_MODEL_MARKERS, false, &[RU][..]),
+        (UA, UA_MODEL_MARKERS, true, &[UA, MED][..]),
+    ] {
+        let nums: Vec<f64> = markers.iter().map(|m| m.parse().unwrap()).collect();
+        let body = model_with(party, nums[0], nums[1], nums[2], shared);
+        let a = w
+            .call(
+                party,
+                Method::PUT,
+                &w.room_path(&format!("/preferences/{party}")),
+                Some(&body),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{party} model: {}", a.text);
+        w.remember(&a.json(), audience, &markers);
+    }
+    let m = marker("SESSION-TITLE");
+    let demo: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let package: serde_json::Map<String, Value> = demo["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["options"][2]["id"].clone(),
+            )
+        })
+        .collect();
+    let session = w
+        .create(
+            MED,
+            "/sessions",
+            json!({"title": m, "package": package}),
+            &[MED, RU, UA],
+            &[&m],
+        )
+        .await;
+    let a = w
+        .call(
+            MED,
+            Method::POST,
+            &w.room_path(&format!("/sessions/{session}/proposals")),
+            Some(&json!({"changes": {"nato_membership": "nato_membership.renounce"}})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    w.remember(&a.json(), &[MED, RU, UA], &[&m]);
+    for (party, ballot) in [(RU, "model"), (UA, "reject")] {
+        let a = w
+            .call(
+                party,
+                Method::POST,
+                &w.room_path(&format!("/sessions/{session}/votes")),
+                Some(&json!({"ballot": ballot})),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{party} votes: {}", a.text);
+        w.remember(&a.json(), &[party, MED], &[]);
+    }
+    session
 }
 
 /// Writes that must be refused, and leave nothing behind.
@@ -1065,6 +1171,103 @@ async fn refused_writes(w: &mut World, made: &Made) {
         }
     }
 
+    // Models are written by their own party only; sessions are run by the
+    // mediator; observers neither model nor vote.
+    let session = &made.session;
+    let model_cases: Vec<(&str, Method, String, Value, StatusCode)> = vec![
+        (
+            UA,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(RU, 0.5, 0.5, 0.5, false),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            MED,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(RU, 0.5, 0.5, 0.5, true),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            EU,
+            Method::PUT,
+            "/preferences/european_states".into(),
+            model_with(EU, 0.5, 0.5, 0.5, false),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::PUT,
+            "/preferences/russia".into(),
+            model_with(UA, 0.5, 0.5, 0.5, false),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+        (
+            RU,
+            Method::DELETE,
+            "/preferences/ukraine".into(),
+            Value::Null,
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::PUT,
+            "/settings".into(),
+            json!({"mediator_counts": true}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::POST,
+            "/sessions".into(),
+            json!({"title": "x", "package": {}}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            UA,
+            Method::POST,
+            format!("/sessions/{session}/proposals"),
+            json!({"changes": {"nato_membership": "nato_membership.deferred"}}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            UA,
+            Method::POST,
+            format!("/sessions/{session}/decide"),
+            json!({}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            RU,
+            Method::POST,
+            format!("/sessions/{session}/close"),
+            json!({}),
+            StatusCode::FORBIDDEN,
+        ),
+        (
+            EU,
+            Method::POST,
+            format!("/sessions/{session}/votes"),
+            json!({"ballot": "accept"}),
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            MED,
+            Method::POST,
+            format!("/sessions/{session}/votes"),
+            json!({"ballot": "accept"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ];
+    for (party, method, path, body, want) in model_cases {
+        let body = (!body.is_null()).then_some(body);
+        let a = w
+            .call(party, method.clone(), &w.room_path(&path), body.as_ref())
+            .await;
+        assert_eq!(a.status, want, "{party} {method} {path}: {}", a.text);
+    }
+
     assert_eq!(
         w.snapshot().await,
         before,
@@ -1259,8 +1462,12 @@ fn export_keys(doc: &Value) -> BTreeSet<Key> {
         ("stances", "stance"),
         ("documents", "document"),
         ("notes", "note"),
+        ("sessions", "session"),
+        ("votes", "vote"),
     ] {
-        for r in doc[coll].as_array().unwrap() {
+        // Sessions and votes are written only when the room has some.
+        let Some(list) = doc.get(coll) else { continue };
+        for r in list.as_array().unwrap() {
             out.insert((kind.into(), r["id"].as_str().unwrap().into()));
         }
     }
@@ -1348,6 +1555,8 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         "note",
         "preference",
         "preference_set",
+        "session",
+        "vote",
     ] {
         assert_eq!(
             v["counts"][kind].as_u64(),
@@ -1431,6 +1640,7 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         "document",
         "note",
         "preference",
+        "vote",
     ] {
         let coll = collection(kind).unwrap();
         let expect = view.of_kind(kind);
@@ -1528,6 +1738,8 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         );
     }
 
+    models_and_sessions(w, &view, &mut t, &nf).await;
+
     // Matrices and diffs of every text.
     let texts: Vec<Rec> = all_recs
         .iter()
@@ -1607,6 +1819,170 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         }
     }
     t
+}
+
+/// The analysis, sessions and the UI pages of models, analysis and
+/// sessions, as one user: nothing of a model the user may not read appears
+/// (its planted numbers above all), sessions and votes answer as the
+/// records they are, and the analysis is the mediator's alone. The
+/// analysis reads every model, shared or not, and logs each read as
+/// `analysis.read`; pages log what they show as `view`.
+async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str) {
+    let room = w.room.clone();
+    let party = view.party.as_str();
+    // Sessions list and each session with its visible votes.
+    let sessions = view.of_kind("session");
+    let keys = sessions
+        .iter()
+        .map(|id| ("session".to_string(), id.clone()));
+    let a = get(
+        w,
+        view,
+        t,
+        &rp(&room, "/sessions"),
+        Some(view.restricted_of(keys)),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK);
+    let got: BTreeSet<String> = keys_of(&a.json()).into_iter().map(|k| k.1).collect();
+    assert_eq!(got, sessions, "{party}: sessions");
+    let all_sessions: Vec<Rec> = w
+        .recs
+        .iter()
+        .filter(|r| r.kind == "session")
+        .cloned()
+        .collect();
+    assert!(!all_sessions.is_empty());
+    for s in &all_sessions {
+        let votes: Vec<Key> = view
+            .visible
+            .iter()
+            .filter(|r| r.kind == "vote" && r.body["session_id"] == s.id.as_str())
+            .map(Rec::key)
+            .collect();
+        let mut logged = votes.clone();
+        logged.push(s.key());
+        let visible = view.sees(&s.key());
+        let a = get(
+            w,
+            view,
+            t,
+            &rp(&room, &format!("/sessions/{}", s.id)),
+            Some(if visible {
+                view.restricted_of(logged)
+            } else {
+                BTreeSet::new()
+            }),
+        )
+        .await;
+        if !visible {
+            assert_eq!((a.status, a.text.as_str()), (StatusCode::NOT_FOUND, nf));
+            continue;
+        }
+        assert_eq!(a.status, StatusCode::OK);
+        let v = a.json();
+        let got: BTreeSet<Key> = keys_of(&v["votes"]).into_iter().collect();
+        assert_eq!(
+            got,
+            votes.into_iter().collect(),
+            "{party}: votes of {}",
+            s.id
+        );
+        assert_eq!(v["tally"].is_null(), party != MED, "{party}: tally");
+    }
+
+    // The analysis: the mediator's only.
+    let a = w
+        .call(party, Method::GET, &rp(&room, "/analysis"), None)
+        .await;
+    t.requests += 1;
+    view.check_clean("GET analysis", &a.text);
+    for m in RU_MODEL_MARKERS.iter().chain(&UA_MODEL_MARKERS) {
+        assert!(
+            !a.text.contains(m),
+            "{party}: the analysis shows the model number {m}"
+        );
+    }
+    let entries = w.new_audit().await;
+    t.logged += entries.len() as i64;
+    if party == MED {
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        let models: BTreeSet<Key> = w
+            .recs
+            .iter()
+            .filter(|r| r.kind == "preference")
+            .map(Rec::key)
+            .collect();
+        let got: BTreeSet<Key> = entries
+            .iter()
+            .map(|e| {
+                assert_eq!(e.action, "analysis.read", "{e:?}");
+                (e.kind.clone().unwrap(), e.record_id.clone().unwrap())
+            })
+            .collect();
+        assert_eq!(got, models, "the analysis logs a read of every model");
+    } else {
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{party}: analysis");
+        assert!(entries.is_empty());
+    }
+
+    // UI pages, read with the same token.
+    let mut pages = vec![
+        format!("/rooms/{room}/model"),
+        format!("/rooms/{room}/analysis"),
+        format!("/rooms/{room}/sessions"),
+        format!("/rooms/{room}/briefing"),
+        format!("/rooms/{room}/briefing?format=md"),
+        format!("/rooms/{room}/briefing?format=html"),
+    ];
+    pages.extend(
+        all_sessions
+            .iter()
+            .map(|s| format!("/rooms/{room}/sessions/{}", s.id)),
+    );
+    for path in pages {
+        let a = w.call(party, Method::GET, &path, None).await;
+        t.requests += 1;
+        view.check_clean(&format!("GET {path}"), &a.text);
+        let entries = w.new_audit().await;
+        t.logged += entries.len() as i64;
+        for e in &entries {
+            let key = (e.kind.clone().unwrap(), e.record_id.clone().unwrap());
+            match e.action.as_str() {
+                "analysis.read" => assert_eq!(party, MED),
+                "view" | "report" => {
+                    assert!(
+                        view.restricted.contains(&key),
+                        "{path}: {} of {key:?}",
+                        e.action
+                    )
+                }
+                other => panic!("{path}: unexpected audit action {other}"),
+            }
+        }
+        for m in RU_MODEL_MARKERS.iter().chain(&UA_MODEL_MARKERS) {
+            if !view.shown.iter().any(|s| s == m) {
+                assert!(
+                    !a.text.contains(m),
+                    "{party} GET {path} shows the model number {m}"
+                );
+            }
+        }
+        let hidden_page = match path.rsplit('/').next().unwrap().split('?').next().unwrap() {
+            "model" => party == EU,
+            "analysis" => party != MED,
+            _ => {
+                path.contains("/sessions/")
+                    && !view.sees(&("session".into(), path.rsplit('/').next().unwrap().into()))
+            }
+        };
+        let want = if hidden_page {
+            StatusCode::NOT_FOUND
+        } else {
+            StatusCode::OK
+        };
+        assert_eq!(a.status, want, "{party} GET {path}");
+    }
 }
 
 async fn tamper_checks(db: &TestDb) {

@@ -527,3 +527,242 @@ async fn refused_forms_name_the_field_and_restricted_pages_are_404() {
         none.body
     );
 }
+
+/// The value of a form input named `name` on a page.
+fn input_value(html: &str, name: &str) -> Option<String> {
+    let marker = format!(r#"name="{name}" "#);
+    let at = html.find(&marker)?;
+    let rest = &html[at..];
+    let v = rest.find("value=\"")? + "value=\"".len();
+    Some(rest[v..].split('"').next()?.to_string())
+}
+
+#[tokio::test]
+async fn models_analysis_and_a_single_text_session_through_the_forms() {
+    let app = start().await;
+    let ru = app.login("russia").await;
+    let med = app.login("united-states").await;
+    let ua = app.login("ukraine").await;
+
+    // Russia's model page shows its illustrative model, labelled HYPOTHETICAL,
+    // and says it is Russia's alone.
+    let p = app.get(&ru, &room("/model")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"id="model-hypothetical""#));
+    assert!(
+        p.body
+            .contains("Only Russian Federation can read these numbers"),
+        "{}",
+        p.body
+    );
+    let token = csrf_of(&p.body);
+    // A bad number names the field and keeps what was typed.
+    let p = app
+        .post(
+            &ru,
+            &room("/model"),
+            &[
+                ("_csrf", &token),
+                ("action", "save"),
+                ("reservation_value", "0.4"),
+                ("w:nato_membership", "lots"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(p.body.contains("is not a number"), "{}", p.body);
+    assert_eq!(
+        input_value(&p.body, "w:nato_membership").as_deref(),
+        Some("lots")
+    );
+    // A full model through the form: only NATO membership matters to Russia.
+    let p = app
+        .post(
+            &ru,
+            &room("/model"),
+            &[
+                ("_csrf", &token),
+                ("action", "save"),
+                ("reservation_value", "0.5"),
+                ("w:nato_membership", "1"),
+                ("v:nato_membership.renounce", "1"),
+                ("v:nato_membership.deferred", "0.6"),
+                ("v:nato_membership.keep_open", "0"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app.get(&ru, &room("/model?done=model")).await;
+    assert!(!p.body.contains(r#"id="model-hypothetical""#));
+    assert_eq!(
+        input_value(&p.body, "w:nato_membership").as_deref(),
+        Some("1")
+    );
+
+    // Only the mediator has the analysis page; Ukraine's model is still the
+    // case's, so the page says HYPOTHETICAL.
+    assert_eq!(
+        app.get(&ru, &room("/analysis")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let p = app.get(&med, &room("/analysis")).await;
+    assert_eq!(p.status, StatusCode::OK);
+    assert!(p.body.contains(r#"id="analysis-hypothetical""#));
+    assert!(
+        p.body.contains(r#"id="zone-status" data-zone="yes""#),
+        "{}",
+        p.body
+    );
+    assert!(
+        !p.body.contains("0.6"),
+        "no model number on the analysis page"
+    );
+    // Open a session from the Nash package (the form's hidden fields).
+    let token = csrf_of(&p.body);
+    let nash_at = p.body.find(r#"id="nash""#).unwrap();
+    let nash = &p.body[nash_at..];
+    let nash = &nash[..nash.find("</form>").unwrap()];
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), token.clone())];
+    for part in nash.split(r#"<input type="hidden" name=""#).skip(1) {
+        let name = part.split('"').next().unwrap().to_string();
+        let value = part
+            .split(r#"value=""#)
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap()
+            .to_string();
+        if name != "_csrf" {
+            form.push((name, value));
+        }
+    }
+    assert!(form.iter().any(|(k, _)| k == "o:nato_membership"));
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    let p = app.post(&med, &room("/sessions"), &pairs).await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let session = p.location.unwrap();
+    let session = session.split('?').next().unwrap().to_string();
+    let current_nato = form
+        .iter()
+        .find(|(k, _)| k == "o:nato_membership")
+        .unwrap()
+        .1
+        .clone();
+    let target = if current_nato == "nato_membership.keep_open" {
+        "nato_membership.deferred"
+    } else {
+        "nato_membership.keep_open"
+    };
+
+    // The mediator proposes a change on NATO membership.
+    let p = app.get(&med, &session).await;
+    let token = csrf_of(&p.body);
+    let mut propose = vec![("_csrf", token.as_str())];
+    let changed = form
+        .iter()
+        .filter(|(k, _)| k.starts_with("o:"))
+        .map(|(k, v)| {
+            (
+                k.as_str(),
+                if k == "o:nato_membership" {
+                    target
+                } else {
+                    v.as_str()
+                },
+            )
+        })
+        .collect::<Vec<_>>();
+    propose.extend(changed);
+    let p = app
+        .post(&med, &format!("{session}/propose"), &propose)
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+
+    // Russia lets its model vote: it loses on NATO whichever way the
+    // proposal moves from its best option, unless the proposal is better.
+    let value = |o: &str| match o {
+        "nato_membership.renounce" => 1.0,
+        "nato_membership.deferred" => 0.6,
+        _ => 0.0,
+    };
+    let ru_accepts = value(target) > value(&current_nato);
+    let p = app.get(&ru, &session).await;
+    assert!(p.body.contains(r#"id="vote-form""#), "{}", p.body);
+    let token = csrf_of(&p.body);
+    let p = app
+        .post(
+            &ru,
+            &format!("{session}/vote"),
+            &[("_csrf", &token), ("ballot", "model")],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app.get(&ru, &session).await;
+    let mine = if ru_accepts {
+        "accept (by model)"
+    } else {
+        "reject (by model)"
+    };
+    assert!(p.body.contains(mine), "{}", p.body);
+    // Ukraine accepts by hand and does not see Russia's vote.
+    let p = app.get(&ua, &session).await;
+    let token = csrf_of(&p.body);
+    app.post(
+        &ua,
+        &format!("{session}/vote"),
+        &[("_csrf", &token), ("ballot", "accept")],
+    )
+    .await;
+    let p = app.get(&ua, &session).await;
+    assert!(!p.body.contains("by model"), "Ukraine sees Russia's vote");
+    assert!(!p.body.contains(r#"id="tally""#));
+
+    // The mediator sees the tally, decides and closes: a new draft appears.
+    let p = app.get(&med, &session).await;
+    assert!(p.body.contains(r#"id="tally""#));
+    let token = csrf_of(&p.body);
+    let p = app
+        .post(&med, &format!("{session}/decide"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app
+        .post(&med, &format!("{session}/close"), &[("_csrf", &token)])
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app.get(&med, &session).await;
+    assert!(p.body.contains(r#"id="session-text""#), "{}", p.body);
+    let at = p.body.find(r#"id="session-text""#).unwrap();
+    let href = p.body[at..]
+        .split(r#"href=""#)
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .replace("&#x2f;", "/");
+    let text = app.get(&med, &href).await;
+    assert_eq!(text.status, StatusCode::OK);
+    assert!(text.body.contains("single-text session"), "{}", text.body);
+    let adopted = if ru_accepts {
+        target
+    } else {
+        current_nato.as_str()
+    };
+    let demo: serde_json::Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let label = demo["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|i| i["options"].as_array().unwrap())
+        .find(|o| o["id"] == adopted)
+        .unwrap()["label"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let escaped = label.replace('\'', "&#x27;").replace('"', "&quot;");
+    assert!(
+        text.body.contains(&label) || text.body.contains(&escaped),
+        "the draft names the adopted option {label:?}"
+    );
+}

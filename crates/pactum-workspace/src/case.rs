@@ -69,11 +69,13 @@ fn collection(kind: Kind) -> Option<&'static str> {
         Kind::Stance => "stances",
         Kind::Document => "documents",
         Kind::Note => "notes",
+        Kind::Session => "sessions",
+        Kind::Vote => "votes",
         Kind::Meta | Kind::Preference | Kind::PreferenceSet => return None,
     })
 }
 
-const LISTED: [Kind; 7] = [
+const LISTED: [Kind; 9] = [
     Kind::Party,
     Kind::Issue,
     Kind::Text,
@@ -81,6 +83,8 @@ const LISTED: [Kind; 7] = [
     Kind::Stance,
     Kind::Document,
     Kind::Note,
+    Kind::Session,
+    Kind::Vote,
 ];
 
 /// Room ids appear in URLs and file names: lowercase letters, digits, `-`
@@ -610,6 +614,11 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
             .filter(|r| r.kind == kind)
             .map(with_visibility)
             .collect();
+        // Sessions and votes came later than the case format: a room
+        // without them exports exactly as before.
+        if list.is_empty() && matches!(kind, Kind::Session | Kind::Vote) {
+            continue;
+        }
         root.insert(collection(kind).expect("listed").into(), Value::Array(list));
     }
     let set = records.iter().find(|r| r.kind == Kind::PreferenceSet);

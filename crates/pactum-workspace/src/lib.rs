@@ -13,7 +13,9 @@
 pub mod briefing;
 pub mod case;
 pub mod model;
+pub mod preference;
 pub mod redline;
+pub mod session;
 pub mod visibility;
 
 pub use model::*;

@@ -40,11 +40,15 @@ pub enum Kind {
     Preference,
     /// What a case says about its preference models as a whole (label, formula).
     PreferenceSet,
+    /// A single-text voting session.
+    Session,
+    /// A party's vote in a single-text session.
+    Vote,
 }
 
 impl Kind {
     /// Every kind, in the order a case file lists them.
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 12] = [
         Kind::Meta,
         Kind::Party,
         Kind::Issue,
@@ -55,6 +59,8 @@ impl Kind {
         Kind::Note,
         Kind::PreferenceSet,
         Kind::Preference,
+        Kind::Session,
+        Kind::Vote,
     ];
 
     /// The store's name for the kind.
@@ -70,6 +76,8 @@ impl Kind {
             Kind::Note => "note",
             Kind::Preference => "preference",
             Kind::PreferenceSet => "preference_set",
+            Kind::Session => "session",
+            Kind::Vote => "vote",
         }
     }
 

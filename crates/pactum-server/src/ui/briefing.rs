@@ -28,7 +28,8 @@ pub(super) async fn briefing(
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
     let prepared = crate::now();
-    let b = ops::briefing(&a, None, Some(&prepared));
+    let zone = crate::deliberation::briefing_zone(&state, &a).await?;
+    let b = ops::briefing(&a, zone.as_ref(), Some(&prepared));
     a.audit_reads(&state, "report", ops::briefing_records(&a, &b))
         .await?;
     let download = |body: String, mime: &'static str, ext: &str| {
