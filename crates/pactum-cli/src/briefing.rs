@@ -47,7 +47,11 @@ pub fn report(args: ReportArgs) -> Result<()> {
             .await
             .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
         let prepared = pactum_server::now();
-        let briefing = ops::briefing(&access, None, Some(&prepared));
+        // The mediator's briefing carries the zone status, as its page does.
+        let zone = pactum_server::deliberation::briefing_zone(&state, &access)
+            .await
+            .map_err(|e| anyhow!("{e}"))?;
+        let briefing = ops::briefing(&access, zone.as_ref(), Some(&prepared));
         access
             .audit_reads(&state, "report", ops::briefing_records(&access, &briefing))
             .await
