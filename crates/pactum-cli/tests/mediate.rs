@@ -151,21 +151,9 @@ fn errors_name_the_problem() {
 
 #[test]
 fn three_party_anac_scenario_with_negmas_rules() {
-    let root = match std::env::var_os("PACTUM_SCENARIOS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scenarios"),
-    };
-    let dir = root.join("anac/y2015/group2-dinner");
-    if !dir.is_dir() {
-        assert_ne!(
-            std::env::var("CI").as_deref(),
-            Ok("true"),
-            "missing {}",
-            dir.display()
-        );
-        eprintln!("skipping: no {}", dir.display());
+    let Some(dir) = pactum_testkit::scenario("anac/y2015/group2-dinner") else {
         return;
-    }
+    };
     let doc = json(&[
         "mediate",
         dir.to_str().unwrap(),

@@ -10,30 +10,6 @@ fn example() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../examples/scenarios/job-offer")
 }
 
-/// `PACTUM_SCENARIOS`, else `../shared/scenarios` beside the repository.
-/// Outside CI a missing folder skips the test (returns `None`); with
-/// `CI=true` it fails.
-fn scenarios() -> Option<PathBuf> {
-    let dir = match std::env::var_os("PACTUM_SCENARIOS") {
-        Some(p) => PathBuf::from(p),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/scenarios"),
-    };
-    if dir.is_dir() {
-        Some(dir)
-    } else if std::env::var("CI").as_deref() == Ok("true") {
-        panic!(
-            "CI=true but the shared scenarios are missing at {} (set PACTUM_SCENARIOS)",
-            dir.display()
-        );
-    } else {
-        eprintln!(
-            "skipping: no shared scenarios at {} (set PACTUM_SCENARIOS)",
-            dir.display()
-        );
-        None
-    }
-}
-
 fn pactum(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_pactum"))
         .args(args)
@@ -231,7 +207,9 @@ fn negmas_semantics_agree_with_analysis_too() {
 
 #[test]
 fn shared_scenarios_agree_with_analysis() {
-    let Some(root) = scenarios() else { return };
+    let Some(root) = pactum_testkit::scenarios() else {
+        return;
+    };
     let z = consistent_with_analysis(&root.join("anac/y2010/EnglandZimbabwe"), &[]);
     assert_eq!(z["empty"], false);
     // Three parties.

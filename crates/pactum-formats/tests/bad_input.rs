@@ -1,7 +1,5 @@
 //! Bad input gets an error naming the file, the line and what was expected.
 
-mod common;
-
 use pactum_core::Semantics;
 use pactum_formats::{load_folder, LoadOptions};
 use std::path::Path;
@@ -185,7 +183,7 @@ fn pareto_files_and_foreign_xml_are_ignored_and_indices_may_start_anywhere() {
 
 #[test]
 fn every_shared_scenario_loads_or_fails_cleanly() {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
     let mut dirs = vec![root.clone()];

@@ -3,8 +3,6 @@
 //! outcome is evaluated as GENIUS defines it, and the frontier and the
 //! max-welfare points are found by exhaustive comparison.
 
-mod common;
-
 use pactum_core::{analyze, AnalysisOptions, Semantics};
 use pactum_formats::{load_folder, LoadOptions, Normalize};
 use quick_xml::events::Event;
@@ -186,7 +184,7 @@ fn same_set(a: &[Vec<f64>], b: &[Vec<f64>]) -> bool {
 
 #[test]
 fn genius_frontier_and_welfare_equal_brute_force() {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
     let mut checked = Vec::new();

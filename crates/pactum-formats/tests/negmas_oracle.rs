@@ -2,8 +2,6 @@
 //! scenarios (`oracle/negmas-analysis*.json`): same frontier, same Nash,
 //! Kalai–Smorodinsky, Kalai and max-welfare points, raw and normalised.
 
-mod common;
-
 use pactum_core::{analyze, AnalysisOptions, Point, Semantics};
 use pactum_formats::{load_folder, LoadOptions, Normalize};
 use serde_json::Value;
@@ -136,10 +134,10 @@ fn check(entry: &Value, root: &std::path::Path, mode: &str) -> Vec<String> {
 }
 
 fn run(file: &str) {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
-    let Some(oracle) = common::oracle() else {
+    let Some(oracle) = pactum_testkit::oracle() else {
         return;
     };
     let text = std::fs::read_to_string(oracle.join(file)).unwrap();

@@ -6,8 +6,6 @@
 //! numpy's CPU-dependent sort order; for them pactum's agreement rate and mean
 //! utilities per pairing are printed beside NegMAS's.
 
-mod common;
-
 use std::collections::BTreeMap;
 
 use pactum_core::{Semantics, Value};
@@ -79,8 +77,8 @@ struct Pairing {
 }
 
 fn replay(file: &str) -> Option<(usize, usize)> {
-    let scenarios = common::scenarios()?;
-    let oracle = common::oracle()?;
+    let scenarios = pactum_testkit::scenarios()?;
+    let oracle = pactum_testkit::oracle()?;
     let csv_path = oracle.join(format!("{file}.csv"));
     let meta: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(oracle.join(format!("{file}.json"))).unwrap(),
@@ -249,7 +247,7 @@ fn discounted5() {
 #[test]
 #[ignore]
 fn throughput() {
-    let Some(scenarios) = common::scenarios() else {
+    let Some(scenarios) = pactum_testkit::scenarios() else {
         return;
     };
     let registry = Registry::builtin();

@@ -2,8 +2,6 @@
 //! thread counts, shards merged equal a single run, resume after a cut, and
 //! NegMAS's small5 oracle reproduced row for row.
 
-mod common;
-
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -49,7 +47,7 @@ const NEGOTIATORS: &[&str] = &["boulware", "conceder", "naive-tft", "micro", "ra
 
 #[test]
 fn same_bytes_for_any_run_and_thread_count() {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -69,7 +67,7 @@ fn same_bytes_for_any_run_and_thread_count() {
 
 #[test]
 fn shards_merged_equal_a_single_run_and_resume_completes_a_cut_file() {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();
@@ -161,10 +159,10 @@ fn negmas_name(pactum: &str) -> &'static str {
 ///   tie sensitivity is a property of the oracle, not of a run.
 #[test]
 fn small5_oracle_rows_reproduced() {
-    let Some(root) = common::scenarios() else {
+    let Some(root) = pactum_testkit::scenarios() else {
         return;
     };
-    let Some(oracle) = common::oracle() else {
+    let Some(oracle) = pactum_testkit::oracle() else {
         return;
     };
     let meta: serde_json::Value = serde_json::from_str(
