@@ -221,6 +221,13 @@ pub struct Sweep {
     pub temperature: f64,
     /// Share of the budget spent sampling.
     pub sample: f64,
+    /// Share of the budget sampled uniformly (every single-issue change in
+    /// each sweep); after it, sweeps propose only changes among each issue's
+    /// contenders.
+    pub explore: f64,
+    /// An option stays a contender while its estimated welfare is within
+    /// this many standard errors of its issue's best.
+    pub contender_z: f64,
     /// Temperature of the moves towards the estimate: high, because they
     /// only ever move the text towards it.
     pub pull: f64,
@@ -231,6 +238,8 @@ impl Default for Sweep {
         Sweep {
             temperature: 0.1,
             sample: 0.97,
+            explore: 0.3,
+            contender_z: 1.5,
             pull: 1.0,
         }
     }
@@ -368,9 +377,26 @@ impl Sweep {
         let mut counts: Vec<BTreeMap<(u32, u32), PairCounts>> = vec![BTreeMap::new(); n];
         let mut votes = vec![Vote::Reject; parties];
         let stop = f64::from(table.budget()) * self.sample;
+        let explore = f64::from(table.budget()) * self.explore.min(self.sample);
+        let z = self.contender_z;
+        let mut focus = moves.clone();
         'sampling: loop {
-            shuffle(table.rng(), &mut moves);
-            for &(i, k) in moves.iter() {
+            // Uniform sweeps first; then only changes among each issue's
+            // contenders (options not clearly worse than its best).
+            if f64::from(table.proposals()) >= explore {
+                focus.clear();
+                for &i in &movable {
+                    let (_, contenders) = estimate(&counts[i], parties, self.temperature, z);
+                    if contenders.len() > 1 {
+                        focus.extend(contenders.iter().map(|&k| (i as u32, k)));
+                    }
+                }
+                if focus.is_empty() {
+                    focus.extend_from_slice(&moves);
+                }
+            }
+            shuffle(table.rng(), &mut focus);
+            for &(i, k) in focus.iter() {
                 if f64::from(table.proposals()) >= stop {
                     break 'sampling;
                 }
@@ -396,30 +422,9 @@ impl Sweep {
         }
         let mut target = table.current().expect("opened").to_vec();
         for &i in &movable {
-            // Only options that were proposed from or to take part.
-            let mut seen: Vec<u32> = counts[i].keys().flat_map(|&(a, b)| [a, b]).collect();
-            seen.sort_unstable();
-            seen.dedup();
-            if seen.is_empty() {
-                continue;
+            if let (Some(best), _) = estimate(&counts[i], parties, self.temperature, z) {
+                target[i] = best;
             }
-            let mut edges = Vec::new();
-            for (x, &a) in seen.iter().enumerate() {
-                for (y, &b) in seen.iter().enumerate().skip(x + 1) {
-                    let est = pair_estimate(
-                        counts[i].get(&(a, b)),
-                        counts[i].get(&(b, a)),
-                        parties,
-                        self.temperature,
-                    );
-                    if let Some((d, var)) = est {
-                        edges.push((x, y, d, 1.0 / var.max(1e-12)));
-                    }
-                }
-            }
-            let v = least_squares_scores(seen.len(), &edges);
-            let best = (0..v.len()).fold(0, |m, o| if v[o] > v[m] { o } else { m });
-            target[i] = seen[best];
         }
         // Pull the text there, one issue at a time, until it is there.
         while let Some(i) = (0..n).find(|&i| table.current().expect("opened")[i] != target[i]) {
@@ -489,4 +494,51 @@ fn least_squares_scores(r: usize, edges: &[(usize, usize, f64, f64)]) -> Vec<f64
         };
     }
     v
+}
+
+/// One issue's estimated welfare-maximising option (`None` if no change of
+/// it was proposed) and its contenders: the options whose estimated
+/// welfare is within `z` standard errors of the best's (the best included).
+fn estimate(
+    counts: &BTreeMap<(u32, u32), PairCounts>,
+    parties: usize,
+    t: f64,
+    z: f64,
+) -> (Option<u32>, Vec<u32>) {
+    // Only options that were proposed from or to take part.
+    let mut seen: Vec<u32> = counts.keys().flat_map(|&(a, b)| [a, b]).collect();
+    seen.sort_unstable();
+    seen.dedup();
+    if seen.is_empty() {
+        return (None, Vec::new());
+    }
+    let mut edges = Vec::new();
+    for (x, &a) in seen.iter().enumerate() {
+        for (y, &b) in seen.iter().enumerate().skip(x + 1) {
+            if let Some((d, var)) =
+                pair_estimate(counts.get(&(a, b)), counts.get(&(b, a)), parties, t)
+            {
+                edges.push((x, y, d, var.max(1e-12)));
+            }
+        }
+    }
+    let fit: Vec<_> = edges
+        .iter()
+        .map(|&(x, y, d, var)| (x, y, d, 1.0 / var))
+        .collect();
+    let v = least_squares_scores(seen.len(), &fit);
+    let best = (0..v.len()).fold(0, |m, o| if v[o] > v[m] { o } else { m });
+    // The standard error of best − o: the direct pair's, or, with no direct
+    // pair, unknown (a contender).
+    let contenders = (0..v.len())
+        .filter(|&o| {
+            o == best
+                || edges
+                    .iter()
+                    .find(|e| (e.0 == o && e.1 == best) || (e.0 == best && e.1 == o))
+                    .is_none_or(|e| v[best] - v[o] < z * e.3.sqrt())
+        })
+        .map(|o| seen[o])
+        .collect();
+    (Some(seen[best]), contenders)
 }
