@@ -217,8 +217,13 @@ impl Mediator for Annealing {
 /// heuristic, not a theorem; the polish still only makes Pareto improvements.
 #[derive(Debug, Clone, Copy)]
 pub struct Sweep {
-    /// The announced temperature while sampling.
+    /// The announced temperature while sampling uniformly, and every
+    /// issue's first temperature after that.
     pub temperature: f64,
+    /// After the uniform sampling, an issue whose changes were adopted less
+    /// often than `adoption.0` at its temperature (over at least 6 of them)
+    /// is sampled √2 hotter, more often than `adoption.1` √2 colder.
+    pub adoption: (f64, f64),
     /// Share of the budget spent sampling.
     pub sample: f64,
     /// Share of the budget sampled uniformly (every single-issue change in
@@ -237,6 +242,7 @@ impl Default for Sweep {
     fn default() -> Self {
         Sweep {
             temperature: 0.1,
+            adoption: (0.1, 0.4),
             sample: 0.97,
             explore: 0.3,
             contender_z: 1.5,
@@ -374,7 +380,9 @@ impl Sweep {
         }
         // Per issue, keyed by (from, to): only proposed pairs are stored, so
         // memory is bounded by the budget whatever the options per issue.
-        let mut counts: Vec<BTreeMap<(u32, u32), PairCounts>> = vec![BTreeMap::new(); n];
+        let mut counts: Vec<BTreeMap<(u32, u32, u32), PairCounts>> = vec![BTreeMap::new(); n];
+        let mut level = vec![MIDDLE; n];
+        let mut rates: BTreeMap<(usize, u32), (u32, u32)> = BTreeMap::new();
         let mut votes = vec![Vote::Reject; parties];
         let stop = f64::from(table.budget()) * self.sample;
         let explore = f64::from(table.budget()) * self.explore.min(self.sample);
@@ -384,6 +392,18 @@ impl Sweep {
             // Uniform sweeps first; then only changes among each issue's
             // contenders (options not clearly worse than its best).
             if f64::from(table.proposals()) >= explore {
+                for &i in &movable {
+                    if let Some(&(p, a)) = rates.get(&(i, level[i])) {
+                        if p >= 6 {
+                            let f = f64::from(a) / f64::from(p);
+                            if f < self.adoption.0 && level[i] > 0 {
+                                level[i] -= 1;
+                            } else if f > self.adoption.1 && level[i] < 2 * MIDDLE {
+                                level[i] += 1;
+                            }
+                        }
+                    }
+                }
                 focus.clear();
                 for &i in &movable {
                     let (_, contenders) = estimate(&counts[i], parties, self.temperature, z);
@@ -407,9 +427,16 @@ impl Sweep {
                 }
                 proposal.copy_from_slice(text);
                 proposal[i as usize] = k;
-                table.poll_each(&proposal, self.temperature, &mut votes)?;
+                let l = level[i as usize];
+                let adopted =
+                    table.poll_each(&proposal, at_level(self.temperature, l), &mut votes)?;
+                if f64::from(table.proposals()) > explore {
+                    let r = rates.entry((i as usize, l)).or_default();
+                    r.0 += 1;
+                    r.1 += u32::from(adopted);
+                }
                 let c = counts[i as usize]
-                    .entry((a, k))
+                    .entry((a, k, l))
                     .or_insert_with(|| PairCounts {
                         proposed: 0,
                         accepted: vec![0; parties],
@@ -500,13 +527,16 @@ fn least_squares_scores(r: usize, edges: &[(usize, usize, f64, f64)]) -> Vec<f64
 /// it was proposed) and its contenders: the options whose estimated
 /// welfare is within `z` standard errors of the best's (the best included).
 fn estimate(
-    counts: &BTreeMap<(u32, u32), PairCounts>,
+    counts: &BTreeMap<(u32, u32, u32), PairCounts>,
     parties: usize,
     t: f64,
     z: f64,
 ) -> (Option<u32>, Vec<u32>) {
     // Only options that were proposed from or to take part.
-    let mut seen: Vec<u32> = counts.keys().flat_map(|&(a, b)| [a, b]).collect();
+    let mut seen: Vec<u32> = counts.keys().flat_map(|&(a, b, _)| [a, b]).collect();
+    let mut levels: Vec<u32> = counts.keys().map(|k| k.2).collect();
+    levels.sort_unstable();
+    levels.dedup();
     seen.sort_unstable();
     seen.dedup();
     if seen.is_empty() {
@@ -515,10 +545,23 @@ fn estimate(
     let mut edges = Vec::new();
     for (x, &a) in seen.iter().enumerate() {
         for (y, &b) in seen.iter().enumerate().skip(x + 1) {
-            if let Some((d, var)) =
-                pair_estimate(counts.get(&(a, b)), counts.get(&(b, a)), parties, t)
-            {
-                edges.push((x, y, d, var.max(1e-12)));
+            // Each temperature's estimate, combined by inverse variance.
+            let (mut sw, mut swd) = (0.0, 0.0);
+            for &l in &levels {
+                let est = pair_estimate(
+                    counts.get(&(a, b, l)),
+                    counts.get(&(b, a, l)),
+                    parties,
+                    at_level(t, l),
+                );
+                if let Some((d, var)) = est {
+                    let w = 1.0 / var.max(1e-12);
+                    sw += w;
+                    swd += w * d;
+                }
+            }
+            if sw > 0.0 {
+                edges.push((x, y, swd / sw, 1.0 / sw));
             }
         }
     }
@@ -541,4 +584,12 @@ fn estimate(
         .map(|o| seen[o])
         .collect();
     (Some(seen[best]), contenders)
+}
+
+/// The middle of the temperature ladder: level `MIDDLE` is the base
+/// temperature, each level up or down a factor √2 colder or hotter.
+const MIDDLE: u32 = 8;
+
+fn at_level(t: f64, level: u32) -> f64 {
+    t * 2f64.powf((f64::from(MIDDLE) - f64::from(level)) / 2.0)
 }

@@ -37,6 +37,13 @@ fn welfare_by_scenario() {
                 let w: f64 = r.final_text.as_ref().map_or(0.0, |t| {
                     s.parties.iter().map(|p| p.ufun.eval(&s.space, t)).sum()
                 });
+                if std::env::var_os("TUNE_VERBOSE").is_some() && w / best < 0.999 {
+                    eprintln!(
+                        "  {m} {name} seed {seed}: {:.4} {:?}",
+                        w / best,
+                        r.final_text
+                    );
+                }
                 fr += w / best;
             }
             fr /= seeds.clone().count() as f64;
