@@ -5,7 +5,7 @@
 //! | `random-veto` | a uniformly random outcome | strict comparison (T = 0) | at the budget |
 //! | `hill-climb` | an untried single-issue change of the text | strict comparison | at a local optimum |
 //! | `annealing` | a random single-issue change | annealers at a cooling T | at the budget |
-//! | `sweep` (default) | every single-issue change, in shuffled sweeps | annealers, then T = 0 | at the budget |
+//! | `sweep` (default) | single-issue changes in shuffled sweeps, then among each issue's contenders | annealers, every party consulted; then T = 0 | at the budget |
 //!
 //! Temperatures are in utility units and assume utilities of order 1 (what
 //! NegMAS's normalisation and GENIUS's profiles give).
@@ -195,15 +195,23 @@ impl Mediator for Annealing {
 ///    other direction only its sign. Summing over parties gives the welfare
 ///    change `ΔW` of each pair with a variance; a weighted least-squares fit
 ///    of per-option scores to all pairs of an issue, and the argmax of each
-///    issue, is the estimated welfare-maximising text. This replaced reading
-///    the walk's per-issue occupancy (the previous design): every proposal
-///    counts, not only where the text happened to stand (over seeds 0–24,
-///    parsCat 0.969 → 0.978, mean of the six 0.991 → 0.993).
-///    What the mediator learns is what annealing votes reveal statistically
-///    anyway: a party's acceptance rate at a known temperature is its loss.
-///    Tried and not kept: adapting the temperature per issue to the observed
-///    adoption rate (no better over 25 seeds; noisier).
-/// 3. **Pull and polish.** After `sample` of the budget the text is pulled
+///    issue, is the estimated welfare-maximising text. Counts are kept per
+///    announced temperature and the estimates combined by inverse variance.
+///    This replaced reading the walk's per-issue occupancy (the previous
+///    design): every proposal is a measurement, not only where the text
+///    happened to stand. What the mediator learns is what annealing votes
+///    reveal statistically anyway (a party's acceptance rate at a known
+///    temperature is its loss); it is never told a utility, and each party
+///    is still consulted on its own channel.
+/// 3. **Spend proposals where the order is uncertain.** After `explore` of
+///    the budget of uniform sweeps, each sweep proposes only changes among
+///    each issue's contenders (options within `contender_z` standard errors
+///    of the estimated best), so near-ties get the samples; and each issue's
+///    temperature moves a factor √2 hotter or colder to keep its adoption
+///    rate within `adoption` (a loss far above `T` is almost always rejected
+///    and its size lost; far below `T` it is almost always accepted and lost
+///    in the noise).
+/// 4. **Pull and polish.** After `sample` of the budget the text is pulled
 ///    to the estimate, one issue at a time, at the high temperature `pull`
 ///    (those moves are accepted quickly). Then, at temperature 0, sweeps
 ///    until a whole sweep adopts nothing, then pair moves (two issues changed
