@@ -206,11 +206,11 @@ impl Mediator for Annealing {
 /// 3. **Spend proposals where the order is uncertain.** After `explore` of
 ///    the budget of uniform sweeps, each sweep proposes only changes among
 ///    each issue's contenders (options within `contender_z` standard errors
-///    of the estimated best), so near-ties get the samples; and each issue's
-///    temperature moves a factor √2 hotter or colder to keep its adoption
-///    rate within `adoption` (a loss far above `T` is almost always rejected
-///    and its size lost; far below `T` it is almost always accepted and lost
-///    in the noise).
+///    of the estimated best, re-estimated every 50 proposals), so near-ties
+///    get the samples; and each issue's temperature moves a factor √2
+///    hotter or colder to keep its adoption rate within `adoption` (a loss
+///    far above `T` is almost always rejected and its size lost; far below
+///    `T` it is almost always accepted and lost in the noise).
 /// 4. **Pull and polish.** After `sample` of the budget the text is pulled
 ///    to the estimate, one issue at a time, at the high temperature `pull`
 ///    (those moves are accepted quickly). Then, at temperature 0, sweeps
