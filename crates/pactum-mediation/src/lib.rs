@@ -9,7 +9,8 @@
 //!   announced temperature), so its answers cannot depend on another
 //!   party's model;
 //! * consultation is shuttle-style: parties are asked one at a time on
-//!   private channels, and the [`Trace`] records every event with its
+//!   private channels (until the first rejection, or all of them with
+//!   [`Table::poll_each`]), and the [`Trace`] records every event with its
 //!   audience, so [`Trace::view_of`] is exactly what one party saw;
 //! * a text changes only by unanimous adoption, announced to all; the
 //!   budget counts proposals.
@@ -22,8 +23,9 @@
 //!
 //! Mediators ([`strategies`]): NegMAS's random proposal with veto and hill
 //! climbing, Klein et al.'s (2003) simulated annealing, and `sweep`,
-//! pactum's own and the default, which reads the welfare-maximising text
-//! off the annealing walk's per-issue mode (BENCHMARKS.md has the figures).
+//! pactum's own and the default, which estimates each issue's
+//! welfare-maximising option from every party's annealing votes
+//! (BENCHMARKS.md has the figures).
 //!
 //! ```
 //! use pactum_core::{Issue, LinearAdditive, OutcomeSpace, Party, Scenario, Semantics, Term,

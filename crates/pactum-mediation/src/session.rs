@@ -4,7 +4,7 @@ use pactum_core::analysis::reservation_used;
 use pactum_core::{OutcomeSpace, Scenario, Semantics};
 use pactum_negotiate::Rng;
 
-use crate::party::{OwnModel, Party, Query};
+use crate::party::{OwnModel, Party, Query, Vote};
 use crate::trace::{Audience, EventKind, Trace};
 use crate::MediationError;
 
@@ -94,6 +94,38 @@ impl Table<'_> {
     /// # Panics
     /// If `proposal` is not an outcome of the space (a bug in the strategy).
     pub fn poll(&mut self, proposal: &[u32], temperature: f64) -> Option<bool> {
+        self.consult(proposal, temperature, None)
+    }
+
+    /// As [`Table::poll`], but every party is consulted, even after a
+    /// rejection, and its vote written to `votes[i]` (one slot per party).
+    /// The decision is the same; the mediator learns each party's answer,
+    /// still on private channels, so what it learns about a party is what
+    /// that party's votes say and nothing more. (With annealer votes, a
+    /// party's acceptance frequency for a change that costs it `Δu` is
+    /// `exp(Δu/T)`: a mediator that asks often enough learns `Δu`
+    /// statistically. [`Table::poll`] reveals the same about the first party
+    /// to reject, only with fewer samples.)
+    ///
+    /// # Panics
+    /// If `proposal` is not an outcome of the space or `votes` has not one
+    /// slot per party (bugs in the strategy).
+    pub fn poll_each(
+        &mut self,
+        proposal: &[u32],
+        temperature: f64,
+        votes: &mut [Vote],
+    ) -> Option<bool> {
+        assert_eq!(votes.len(), self.parties.len(), "one vote slot per party");
+        self.consult(proposal, temperature, Some(votes))
+    }
+
+    fn consult(
+        &mut self,
+        proposal: &[u32],
+        temperature: f64,
+        mut votes: Option<&mut [Vote]>,
+    ) -> Option<bool> {
         if self.proposals >= self.budget {
             return None;
         }
@@ -118,9 +150,11 @@ impl Table<'_> {
                 },
                 proposal,
             );
-            if !vote.accepted() {
-                all = false;
-                break;
+            all &= vote.accepted();
+            match votes.as_deref_mut() {
+                Some(v) => v[i] = vote,
+                None if !all => break,
+                None => {}
             }
         }
         if all {

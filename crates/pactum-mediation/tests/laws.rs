@@ -5,7 +5,9 @@ use pactum_core::{
     Issue, LinearAdditive, OutcomeSpace, Party, Scenario, Semantics, Term, UtilityFunction,
     ValueFunction,
 };
-use pactum_mediation::{strategies, EventKind, MediationConfig, Session, Trace, MEDIATORS};
+use pactum_mediation::{
+    strategies, EventKind, MediationConfig, Mediator, Session, Table, Trace, Vote, MEDIATORS,
+};
 use proptest::prelude::*;
 
 fn scenario() -> impl Strategy<Value = Scenario> {
@@ -199,5 +201,54 @@ fn sweep_finds_the_optimum_of_a_small_bilateral_logroll() {
                 &mut Trace::default(),
             );
         assert_eq!(r.agreement, Some(vec![2, 2]), "seed {seed}");
+    }
+}
+
+/// Proposes random texts at a fixed temperature through `poll_each` and
+/// records, per proposal, the votes it was given and whether it was adopted.
+struct AskAll {
+    temperature: f64,
+    seen: Vec<(Vec<Vote>, bool)>,
+}
+
+impl Mediator for AskAll {
+    fn mediate(&mut self, table: &mut Table<'_>) {
+        let radices = table.radices().to_vec();
+        let mut votes = vec![Vote::Reject; table.parties()];
+        loop {
+            let p: Vec<u32> = radices
+                .iter()
+                .map(|&r| table.rng().below(u64::from(r)) as u32)
+                .collect();
+            match table.poll_each(&p, self.temperature, &mut votes) {
+                None => break,
+                Some(adopted) => self.seen.push((votes.clone(), adopted)),
+            }
+        }
+    }
+}
+
+proptest! {
+    #[test]
+    fn poll_each_asks_everyone_and_adopts_exactly_the_unanimous(s in scenario(), seed in 0u64..1000, steps in 0u32..100, hot in any::<bool>()) {
+        let mut m = AskAll { temperature: if hot { 0.2 } else { 0.0 }, seen: Vec::new() };
+        let mut trace = Trace::default();
+        let r = Session::new(&s, Semantics::Genius, MediationConfig { steps, seed }).unwrap()
+            .run(&mut m, &mut trace);
+        let n = s.parties.len();
+        prop_assert_eq!(m.seen.len() as u32, steps);
+        prop_assert_eq!(r.consultations, u64::from(steps) * n as u64);
+        for (k, (votes, adopted)) in m.seen.iter().enumerate() {
+            let proposal = k as u32 + 1;
+            // The votes returned are the ones recorded on each party's channel.
+            let recorded: Vec<Vote> = trace.events().iter().filter(|e| e.proposal == proposal)
+                .filter_map(|e| match e.kind { EventKind::Consulted { vote, .. } => Some(vote), _ => None })
+                .collect();
+            prop_assert_eq!(&recorded, votes);
+            prop_assert_eq!(*adopted, votes.iter().all(|v| v.accepted()));
+            let announced = trace.events().iter().any(|e| e.proposal == proposal && matches!(e.kind, EventKind::Adopted));
+            prop_assert_eq!(announced, *adopted);
+        }
+        prop_assert_eq!(r.adoptions as usize, m.seen.iter().filter(|x| x.1).count());
     }
 }
