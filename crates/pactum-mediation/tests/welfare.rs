@@ -79,6 +79,17 @@ fn annealing_beats_random_veto_and_sweep_beats_annealing() {
             row[0]
         );
     }
+    // The issue's own wording: one fixed seed, every scenario.
+    for (name, s) in &all {
+        let best = common::max_welfare(s);
+        let veto = fraction(s, &run(s, "random-veto", 0), best);
+        let annealing = fraction(s, &run(s, "annealing", 0), best);
+        eprintln!("{name:<28} seed 0: veto {veto:.4}  annealing {annealing:.4}");
+        assert!(
+            annealing >= veto,
+            "{name}, seed 0: annealing {annealing} < random-veto {veto}"
+        );
+    }
     let mean = |j: usize| t.iter().map(|r| r[j]).sum::<f64>() / t.len() as f64;
     assert!(
         mean(1) > mean(0),
