@@ -230,27 +230,48 @@ impl RoomAccess {
         record: &Record,
         action: &str,
     ) -> ApiResult<RecordRow> {
-        let expected = self
-            .revisions
-            .get(&(record.kind, record.id.clone()))
-            .copied();
+        let w = self.record_write(record, action);
         let row = state
             .store
-            .put_record(
-                &self.room_id,
-                &new_record(record),
-                expected,
-                NewAudit {
-                    actor: self.user.clone(),
-                    action: action.to_string(),
-                    room: Some(self.room_id.clone()),
-                    kind: Some(record.kind.as_str().to_string()),
-                    record_id: Some(record.id.clone()),
-                    detail: record.visibility.label(),
-                },
-            )
+            .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
             .await?;
         Ok(row)
+    }
+
+    /// Several writes as one: all stored, or none (see
+    /// [`pactum_store::Store::put_record_set`]); each checked against the
+    /// revision this view loaded, like [`RoomAccess::write`].
+    pub async fn write_set(
+        &self,
+        state: &AppState,
+        writes: &[(&Record, &str)],
+    ) -> ApiResult<Vec<RecordRow>> {
+        let writes: Vec<_> = writes
+            .iter()
+            .map(|(record, action)| self.record_write(record, action))
+            .collect();
+        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+    }
+
+    /// A write of `record` by this user: an insert if this view did not
+    /// load it, else an update of the revision it loaded (a stale view is
+    /// a conflict), audited with the record's visibility.
+    fn record_write(&self, record: &Record, action: &str) -> pactum_store::RecordWrite {
+        pactum_store::RecordWrite {
+            rec: new_record(record),
+            expected_revision: self
+                .revisions
+                .get(&(record.kind, record.id.clone()))
+                .copied(),
+            audit: NewAudit {
+                actor: self.user.clone(),
+                action: action.to_string(),
+                room: Some(self.room_id.clone()),
+                kind: Some(record.kind.as_str().to_string()),
+                record_id: Some(record.id.clone()),
+                detail: record.visibility.label(),
+            },
+        }
     }
 
     /// The room the mediator's analysis is computed from: what the mediator

@@ -222,8 +222,11 @@ pub async fn close(state: &AppState, access: &RoomAccess, id: &str) -> ApiResult
     let base = crate::ui::view::latest_text(&access.room);
     let draft = session::draft_of(&access.room, &record, base);
     let text = draft.into_record(&access.room, text_id.clone(), &text_id)?;
-    access.write(state, &text, "text.draft").await?;
-    access.write(state, &record, "session.close").await?;
+    // One transaction: a closed session always has its draft, and a
+    // concurrent close (a stale session revision) leaves no stray draft.
+    access
+        .write_set(state, &[(&text, "text.draft"), (&record, "session.close")])
+        .await?;
     Ok(text)
 }
 

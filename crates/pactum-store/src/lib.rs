@@ -98,6 +98,18 @@ pub struct NewRecord {
     pub body: String,
 }
 
+/// One write of [`Store::put_record_set`]: the arguments
+/// [`Store::put_record`] takes for a single record.
+#[derive(Debug, Clone)]
+pub struct RecordWrite {
+    /// The record.
+    pub rec: NewRecord,
+    /// `None` to insert, `Some(revision)` to update that revision.
+    pub expected_revision: Option<i64>,
+    /// The write's audit entry (room and record key filled in when empty).
+    pub audit: NewAudit,
+}
+
 /// A user account. `created_at` is set by the store.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserRow {
@@ -223,6 +235,14 @@ pub trait Store: Send + Sync {
         actor: &str,
         action: &str,
     ) -> Result<()>;
+    /// Several checked writes in one transaction, all or nothing: each is
+    /// [`Store::put_record`]'s insert (`expected_revision: None`) or checked
+    /// update, with its own audit entry, and the first failure (a
+    /// [`StoreError::Conflict`], say) leaves nothing of the set stored.
+    ///
+    /// For a change that spans records and must not be seen half done: a
+    /// single-text session closed together with the draft it produces.
+    async fn put_record_set(&self, room: &str, writes: &[RecordWrite]) -> Result<Vec<RecordRow>>;
     /// One record, if it exists.
     async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>>;
     /// Records of a room in insertion order (stable), optionally of one kind.

@@ -144,7 +144,7 @@ macro_rules! store_impl {
         };
         use crate::{
             audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, MemberRow,
-            NewAudit, NewRecord, RecordRow, Result, RoomRow, SessionRow, StoreError,
+            NewAudit, NewRecord, RecordRow, RecordWrite, Result, RoomRow, SessionRow, StoreError,
             TokenRow, UserRow, DUMP_FORMAT, GENESIS_HASH,
         };
 
@@ -574,6 +574,32 @@ macro_rules! store_impl {
                 append_audit(&mut w.tx, &audits).await?;
                 w.tx.commit().await?;
                 Ok(())
+            }
+
+            async fn put_record_set(
+                &self,
+                room: &str,
+                writes: &[RecordWrite],
+            ) -> Result<Vec<RecordRow>> {
+                // Outside the group writer: the set is its own transaction
+                // (the write lock orders it with the groups), and an error
+                // drops the transaction, undoing every write of the set.
+                let mut w = self.core.begin_write().await?;
+                let mut rows = Vec::with_capacity(writes.len());
+                for wr in writes {
+                    rows.push(
+                        put_record_in(
+                            &mut w.tx,
+                            room,
+                            &wr.rec,
+                            wr.expected_revision,
+                            wr.audit.clone(),
+                        )
+                        .await?,
+                    );
+                }
+                w.tx.commit().await?;
+                Ok(rows)
             }
 
             async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>> {

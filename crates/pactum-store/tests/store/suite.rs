@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pactum_store::{
-    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RoomRow, SessionRow, Store,
-    StoreError, TokenRow, UserRow, GENESIS_HASH,
+    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordWrite, RoomRow, SessionRow,
+    Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
 };
 
 use crate::fixture::Fixture;
@@ -495,6 +495,93 @@ pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
             ("text".into(), "new-1".into(), r#"{"revision":1}"#.into()),
             ("stance".into(), "new-2".into(), r#"{"revision":1}"#.into()),
         ] as [(String, String, String); 3]
+    );
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
+/// A set of checked writes goes in whole or not at all: a stale revision
+/// on the last write undoes the insert before it, audit rows included.
+pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
+    let s = &*fx.store;
+    s.create_room(&room("r1"), audit("alice", "room.create"))
+        .await
+        .unwrap();
+    let session = s
+        .put_record(
+            "r1",
+            &rec("session", "s1", r#"{"open":true}"#),
+            None,
+            audit("med", "session.open"),
+        )
+        .await
+        .unwrap();
+    let log_before = whole_log(s).await;
+    let write =
+        |kind: &str, id: &str, body: &str, expected: Option<i64>, action: &str| RecordWrite {
+            rec: rec(kind, id, body),
+            expected_revision: expected,
+            audit: audit("med", action),
+        };
+
+    // The session's revision is stale: the draft written before it must go too.
+    assert_conflict(
+        s.put_record_set(
+            "r1",
+            &[
+                write("text", "draft", "{}", None, "text.draft"),
+                write(
+                    "session",
+                    "s1",
+                    r#"{"open":false}"#,
+                    Some(session.revision + 1),
+                    "session.close",
+                ),
+            ],
+        )
+        .await,
+        "expected revision 2, stored revision 1",
+    );
+    assert_eq!(
+        s.records("r1", None).await.unwrap(),
+        std::slice::from_ref(&session)
+    );
+    assert_eq!(whole_log(s).await, log_before, "no audit rows may remain");
+    assert_not_found(
+        s.put_record_set("nowhere", &[write("text", "x", "{}", None, "text.draft")])
+            .await,
+        "\"nowhere\"",
+    );
+
+    // With the right revision both writes land, each with its audit entry.
+    let rows = s
+        .put_record_set(
+            "r1",
+            &[
+                write("text", "draft", "{}", None, "text.draft"),
+                write(
+                    "session",
+                    "s1",
+                    r#"{"open":false}"#,
+                    Some(session.revision),
+                    "session.close",
+                ),
+            ],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows.iter().map(|r| r.revision).collect::<Vec<_>>(), [1, 2]);
+    assert_eq!(
+        ids(&s.records("r1", None).await.unwrap()),
+        ["session/s1", "text/draft"]
+    );
+    let log = whole_log(s).await;
+    let added: Vec<_> = log[log_before.len()..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
+        .collect();
+    assert_eq!(
+        added,
+        [("text.draft", Some("draft")), ("session.close", Some("s1"))]
     );
     assert!(s.verify_audit().await.unwrap().ok());
 }
