@@ -72,8 +72,10 @@ pub async fn import_case(
     if store.room(room_id).await?.is_some() {
         return Err(ImportError::RoomExists(room_id.to_string()));
     }
+    let records: Vec<_> = case.records.iter().map(access::new_record).collect();
+    // One transaction: a refused record leaves no empty room behind.
     store
-        .create_room(
+        .import_room(
             &RoomRow {
                 id: room_id.to_string(),
                 title: case.title.clone(),
@@ -87,11 +89,10 @@ pub async fn import_case(
                 record_id: None,
                 detail: case.title.clone(),
             },
+            &records,
+            actor,
+            "case.import",
         )
-        .await?;
-    let records: Vec<_> = case.records.iter().map(access::new_record).collect();
-    store
-        .put_records(room_id, &records, actor, "case.import")
         .await?;
     Ok(())
 }

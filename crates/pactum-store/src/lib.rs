@@ -235,6 +235,18 @@ pub trait Store: Send + Sync {
         actor: &str,
         action: &str,
     ) -> Result<()>;
+    /// A new room and its records in one transaction (case import): the
+    /// room is created as by [`Store::create_room`] and the records written
+    /// as by [`Store::put_records`]; any failure leaves neither room nor
+    /// records nor audit entries behind.
+    async fn import_room(
+        &self,
+        room: &RoomRow,
+        audit: NewAudit,
+        recs: &[NewRecord],
+        actor: &str,
+        action: &str,
+    ) -> Result<()>;
     /// Several checked writes in one transaction, all or nothing: each is
     /// [`Store::put_record`]'s insert (`expected_revision: None`) or checked
     /// update, with its own audit entry, and the first failure (a

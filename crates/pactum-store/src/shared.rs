@@ -308,6 +308,59 @@ macro_rules! store_impl {
             audit
         }
 
+        /// `create_room`'s work inside the caller's write transaction.
+        async fn create_room_in(conn: &mut $conn, room: &RoomRow, audit: NewAudit) -> Result<()> {
+            sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
+                .bind(&room.id)
+                .bind(&room.title)
+                .bind(clock::now())
+                .execute(&mut *conn)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("room {:?} already exists", room.id)))?;
+            append_audit(conn, &[about(audit, &room.id, None)]).await
+        }
+
+        /// `put_records`' work inside the caller's write transaction.
+        async fn put_records_in(
+            conn: &mut $conn,
+            room: &str,
+            recs: &[NewRecord],
+            actor: &str,
+            action: &str,
+        ) -> Result<()> {
+            require_room(conn, room).await?;
+            let now = clock::now();
+            let mut audits = Vec::with_capacity(recs.len());
+            for rec in recs {
+                let revision: i64 = sqlx::query_scalar(
+                    "INSERT INTO records (room, kind, id, visibility, body, revision, \
+                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
+                     ON CONFLICT (room, kind, id) DO UPDATE SET \
+                     visibility = excluded.visibility, body = excluded.body, \
+                     revision = records.revision + 1, updated_at = excluded.updated_at \
+                     RETURNING revision",
+                )
+                .bind(room)
+                .bind(&rec.kind)
+                .bind(&rec.id)
+                .bind(&rec.visibility)
+                .bind(&rec.body)
+                .bind(&now)
+                .fetch_one(&mut *conn)
+                .await?;
+                audits.push(NewAudit {
+                    actor: actor.to_owned(),
+                    action: action.to_owned(),
+                    room: Some(room.to_owned()),
+                    kind: Some(rec.kind.clone()),
+                    record_id: Some(rec.id.clone()),
+                    detail: format!("{{\"revision\":{revision}}}"),
+                });
+            }
+            append_audit(conn, &audits).await?;
+            Ok(())
+        }
+
         /// `put_record`'s work inside the group's transaction; the caller
         /// (the group writer) holds the write lock and a savepoint.
         async fn put_record_in(
@@ -487,16 +540,22 @@ macro_rules! store_impl {
 
             async fn create_room(&self, room: &RoomRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
-                sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
-                    .bind(&room.id)
-                    .bind(&room.title)
-                    .bind(clock::now())
-                    .execute(&mut *w.tx)
-                    .await
-                    .map_err(|e| {
-                        conflict_on_unique(e, || format!("room {:?} already exists", room.id))
-                    })?;
-                append_audit(&mut w.tx, &[about(audit, &room.id, None)]).await?;
+                create_room_in(&mut w.tx, room, audit).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn import_room(
+                &self,
+                room: &RoomRow,
+                audit: NewAudit,
+                recs: &[NewRecord],
+                actor: &str,
+                action: &str,
+            ) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                create_room_in(&mut w.tx, room, audit).await?;
+                put_records_in(&mut w.tx, &room.id, recs, actor, action).await?;
                 w.tx.commit().await?;
                 Ok(())
             }
@@ -542,36 +601,7 @@ macro_rules! store_impl {
                 action: &str,
             ) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
-                require_room(&mut w.tx, room).await?;
-                let now = clock::now();
-                let mut audits = Vec::with_capacity(recs.len());
-                for rec in recs {
-                    let revision: i64 = sqlx::query_scalar(
-                        "INSERT INTO records (room, kind, id, visibility, body, revision, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
-                         ON CONFLICT (room, kind, id) DO UPDATE SET \
-                         visibility = excluded.visibility, body = excluded.body, \
-                         revision = records.revision + 1, updated_at = excluded.updated_at \
-                         RETURNING revision",
-                    )
-                    .bind(room)
-                    .bind(&rec.kind)
-                    .bind(&rec.id)
-                    .bind(&rec.visibility)
-                    .bind(&rec.body)
-                    .bind(&now)
-                    .fetch_one(&mut *w.tx)
-                    .await?;
-                    audits.push(NewAudit {
-                        actor: actor.to_owned(),
-                        action: action.to_owned(),
-                        room: Some(room.to_owned()),
-                        kind: Some(rec.kind.clone()),
-                        record_id: Some(rec.id.clone()),
-                        detail: format!("{{\"revision\":{revision}}}"),
-                    });
-                }
-                append_audit(&mut w.tx, &audits).await?;
+                put_records_in(&mut w.tx, room, recs, actor, action).await?;
                 w.tx.commit().await?;
                 Ok(())
             }

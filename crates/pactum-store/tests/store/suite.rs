@@ -499,6 +499,70 @@ pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
+/// A case import creates its room and records together or not at all.
+pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
+    let s = &*fx.store;
+    let log_before = whole_log(s).await;
+    // The second record breaks a schema rule (empty id) after the room and
+    // the first record have been written inside the transaction.
+    let err = s
+        .import_room(
+            &room("c"),
+            audit("op", "room.create"),
+            &[rec("text", "a", "{}"), rec("text", "", "{}")],
+            "op",
+            "case.import",
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Invalid { .. }), "{err:?}");
+    assert_eq!(s.room("c").await.unwrap(), None, "no empty room may remain");
+    assert!(s.records("c", None).await.unwrap().is_empty());
+    assert_eq!(whole_log(s).await, log_before, "no audit rows may remain");
+
+    s.import_room(
+        &room("c"),
+        audit("op", "room.create"),
+        &[rec("text", "a", "{}"), rec("stance", "b", "{}")],
+        "op",
+        "case.import",
+    )
+    .await
+    .unwrap();
+    assert!(s.room("c").await.unwrap().is_some());
+    assert_eq!(
+        ids(&s.records("c", None).await.unwrap()),
+        ["text/a", "stance/b"]
+    );
+    let log = whole_log(s).await;
+    let added: Vec<_> = log[log_before.len()..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("room.create", None),
+            ("case.import", Some("a")),
+            ("case.import", Some("b"))
+        ]
+    );
+    // An existing room is a conflict, and the import adds nothing to it.
+    assert_conflict(
+        s.import_room(
+            &room("c"),
+            audit("op", "room.create"),
+            &[rec("text", "z", "{}")],
+            "op",
+            "case.import",
+        )
+        .await,
+        "already exists",
+    );
+    assert_eq!(s.records("c", None).await.unwrap().len(), 2);
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
 /// A set of checked writes goes in whole or not at all: a stale revision
 /// on the last write undoes the insert before it, audit rows included.
 pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
