@@ -75,12 +75,15 @@ for path in cfg["paths"]:
     for name, cls in (("veto", VetoSTMechanism), ("hill", HillClimbingSTMechanism)):
         rs = []
         for seed in cfg["seeds"]:
+            # Each run gets fresh ufun copies, made before the clock starts
+            # so that only construction, adding and run() are timed.
+            ufuns = [copy.deepcopy(u) for u in s.ufuns]
             random.seed(seed)
             np.random.seed(seed)
             t0 = time.perf_counter()
             m = cls(outcome_space=s.outcome_space, n_steps=cfg["steps"])
-            for i, u in enumerate(s.ufuns):
-                m.add(BinaryComparatorNegotiator(name=f"p{i}"), ufun=copy.deepcopy(u))
+            for i, u in enumerate(ufuns):
+                m.add(BinaryComparatorNegotiator(name=f"p{i}"), ufun=u)
             m.run()
             secs = time.perf_counter() - t0
             text = m.current_offer
