@@ -407,22 +407,27 @@ struct Partial {
     rational: u64,
 }
 
-/// Analyses a scenario exactly.
-pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysis, AnalysisError> {
+/// The checks every exhaustive pass makes before any work: at least one
+/// party, and a space no larger than `max_outcomes` (refused at once, never
+/// a silent hour-long run). Returns the party count and outcome count.
+pub(crate) fn admit(scenario: &Scenario, max_outcomes: u64) -> Result<(usize, u64), AnalysisError> {
     let n = scenario.parties.len();
     if n == 0 {
         return Err(AnalysisError::NoParties);
     }
     let count = scenario.space.count();
-    let outcomes = match count.as_u64() {
-        Some(c) if c <= options.max_outcomes => c,
-        _ => {
-            return Err(AnalysisError::TooLarge {
-                outcomes: count,
-                limit: options.max_outcomes,
-            })
-        }
-    };
+    match count.as_u64() {
+        Some(c) if c <= max_outcomes => Ok((n, c)),
+        _ => Err(AnalysisError::TooLarge {
+            outcomes: count,
+            limit: max_outcomes,
+        }),
+    }
+}
+
+/// Analyses a scenario exactly.
+pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysis, AnalysisError> {
+    let (n, outcomes) = admit(scenario, options.max_outcomes)?;
     let semantics = options.semantics;
     let reservation = reservation_used(scenario, semantics);
     let kernel = Kernel::new(scenario);

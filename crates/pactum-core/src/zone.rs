@@ -68,7 +68,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use rayon::prelude::*;
 
 use crate::analysis::{
-    disagreement_point, reservation_used, AnalysisError, Kernel, Semantics, Solutions,
+    admit, disagreement_point, reservation_used, AnalysisError, Kernel, Semantics, Solutions,
     DEFAULT_MAX_OUTCOMES,
 };
 use crate::pareto::{Frontier, Point};
@@ -216,20 +216,7 @@ struct Partial {
 
 /// Computes the agreement zone of a scenario.
 pub fn zone(scenario: &Scenario, options: &ZoneOptions) -> Result<Zone, AnalysisError> {
-    let n = scenario.parties.len();
-    if n == 0 {
-        return Err(AnalysisError::NoParties);
-    }
-    let count = scenario.space.count();
-    let outcomes = match count.as_u64() {
-        Some(c) if c <= options.max_outcomes => c,
-        _ => {
-            return Err(AnalysisError::TooLarge {
-                outcomes: count,
-                limit: options.max_outcomes,
-            })
-        }
-    };
+    let (n, outcomes) = admit(scenario, options.max_outcomes)?;
     let semantics = options.semantics;
     let reservation = reservation_used(scenario, semantics);
     let kernel = Kernel::new(scenario);
