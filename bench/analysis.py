@@ -11,11 +11,20 @@ Runs, in one invocation and on the same scenarios:
 
 Per scenario it prints the number of outcomes, NegMAS's in-process time
 (`modes.raw.timings.total_negmas`: ranges, frontier, Nash, KS, Kalai, max
-welfare), pactum's in-process time (the JSON `seconds`: loading plus analysis),
+welfare; NegMAS's file loading and enumeration are outside it), pactum's
+in-process time (the JSON `seconds`: loading plus analysis) and its two parts
+(`timings.load`, `timings.analysis`), the I/O floor (the `io_floor` example:
+listing the folder and reading its files in a fresh process, nothing else),
 pactum's whole-process wall time (spawn to exit) and its peak RSS (from one
-extra run under /usr/bin/time -v), and the ratio NegMAS/pactum of the
-in-process times; then the median ratio and the ratio on
-the largest scenario (other/AMPOvsCity, about 2e6 outcomes).
+extra run under /usr/bin/time -v), and three ratios:
+
+* `ratio`: NegMAS / pactum `seconds` (the issue's comparison);
+* `analysis`: NegMAS / pactum `timings.analysis` (both clocks without I/O);
+* `ceiling`: NegMAS / I/O floor, the highest `ratio` any program could reach
+  whose clock includes reading the files.
+
+Then the median of each and the ratio on the largest scenario
+(other/AMPOvsCity, about 2e6 outcomes).
 
 Then it generates synthetic 2-party additive GENIUS scenarios (10 values per
 issue, random evaluations and weights from a fixed seed) into a temporary
@@ -29,6 +38,7 @@ NegMAS time printed here is measured in this run).
 Usage (from anywhere; commands run from the repository root):
 
     cargo build --release
+    cargo build --release -p pactum-formats --example io_floor
     python3 bench/analysis.py               # all 91 scenarios, then synthetic
     python3 bench/analysis.py --quick       # 10 scenarios incl. AMPOvsCity
     python3 bench/analysis.py --scenarios anac/y2010/Travel other/AMPOvsCity
@@ -110,10 +120,25 @@ def run_pactum(pactum: Path, scenario_dir: Path, root: Path, runs: int) -> dict:
         if m["rc"] != 0:
             return dict(error=m["stderr"].strip().splitlines()[-1] if m["stderr"].strip() else f"exit {m['rc']}")
         doc = json.loads(m["stdout"])
-        r = dict(outcomes=doc["outcomes"], seconds=doc["seconds"], wall=m["wall"], pareto=len(doc["pareto"]))
+        r = dict(outcomes=doc["outcomes"], seconds=doc["seconds"], load=doc["timings"]["load"],
+                 analysis=doc["timings"]["analysis"], wall=m["wall"], pareto=len(doc["pareto"]))
         if best is None or r["seconds"] < best["seconds"]:
             best = r
     best["rss_kib"], best["rss_source"] = peak_rss_kib(cmd)
+    return best
+
+
+def run_floor(floor: Path | None, scenario_dir: Path, runs: int) -> float | None:
+    """Best of `runs` fresh-process times for listing and reading the folder."""
+    if floor is None:
+        return None
+    best = None
+    for _ in range(runs):
+        m = measure([rel(floor), rel(scenario_dir)])
+        if m["rc"] != 0:
+            return None
+        t = json.loads(m["stdout"])["seconds"]
+        best = t if best is None else min(best, t)
     return best
 
 
@@ -147,6 +172,10 @@ def fmt_s(x) -> str:
     if x is None:
         return "-"
     return f"{x:.4f}" if x < 10 else f"{x:.2f}"
+
+
+def fmt_us(x) -> str:
+    return "-" if x is None else f"{x * 1e6:.0f}"
 
 
 def fmt_mib(kib) -> str:
@@ -197,7 +226,10 @@ def main() -> int:
     ap.add_argument("--synthetic-exponents", default="6,7,8",
                     help="synthetic sizes as powers of ten, one issue of 10 values per power (default 6,7,8; "
                          "pactum refuses more than 1e8 outcomes unless --max-outcomes is raised)")
-    ap.add_argument("--pactum-runs", type=int, default=1, help="runs per scenario, best kept (default 1)")
+    ap.add_argument("--pactum-runs", type=int, default=3,
+                    help="runs per scenario of pactum and of the I/O floor, best kept (default 3)")
+    ap.add_argument("--io-floor", default="target/release/examples/io_floor",
+                    help="the io_floor example binary (relative to the repo root)")
     ap.add_argument("--pactum", default="target/release/pactum", help="pactum binary (relative to the repo root)")
     ap.add_argument("--json-out", metavar="FILE", help="also write all measurements as JSON")
     args = ap.parse_args()
@@ -212,6 +244,11 @@ def main() -> int:
         print(f"error: {rel(pactum)} is missing; run `cargo build --release` first", file=sys.stderr)
         return 2
     results: dict = dict(cpu_count=os.cpu_count(), scenarios=[], synthetic=[])
+    floor = (REPO / args.io_floor).resolve()
+    if not floor.is_file():
+        print(f"note: {rel(floor)} is missing (cargo build --release -p pactum-formats --example io_floor); "
+              "no I/O floor column", file=sys.stderr)
+        floor = None
 
     print(f"pactum: {rel(pactum)} ({os.cpu_count()} cores; rayon uses all of them)")
     if not args.synthetic_only:
@@ -242,15 +279,22 @@ def main() -> int:
             nt = n.get("modes", {}).get("raw", {}).get("timings", {}).get("total_negmas") if n.get("status") == "ok" else None
             row = dict(scenario=sid, negmas_seconds=nt, negmas_status=n.get("status"),
                        negmas_outcomes=n.get("n_outcomes"), **p)
-            row["ratio"] = nt / p["seconds"] if nt is not None and "seconds" in p and p["seconds"] > 0 else None
+            row["io_floor"] = run_floor(floor, d, args.pactum_runs)
+
+            def over(x):
+                return nt / x if nt is not None and x else None
+            row["ratio"] = over(p.get("seconds"))
+            row["analysis_ratio"] = over(p.get("analysis"))
+            row["ceiling"] = over(row["io_floor"])
             rows.append(row)
         pactum_total_wall = sum(r.get("wall", 0.0) for r in rows)
         rows.sort(key=lambda r: (r.get("outcomes") or 0, r["scenario"]))
         results["scenarios"] = rows
 
         print()
-        print(f"{'scenario':34s} {'outcomes':>9s} {'negmas s':>9s} {'pactum s':>9s} {'wall s':>8s} "
-              f"{'RSS MiB':>7s} {'negmas/pactum':>13s}")
+        print(f"{'scenario':34s} {'outcomes':>9s} {'negmas s':>9s} {'pactum s':>9s} {'load us':>7s} "
+              f"{'anal. us':>8s} {'floor us':>8s} {'wall s':>7s} {'RSS MiB':>7s} {'ratio':>6s} {'analysis':>8s} "
+              f"{'ceiling':>7s}")
         for r in rows:
             if "error" in r:
                 print(f"{r['scenario']:34s} pactum failed: {r['error']}")
@@ -261,7 +305,9 @@ def main() -> int:
             elif r["negmas_status"] not in (None, "ok"):
                 flag = f"  (NegMAS: {r['negmas_status']})"
             print(f"{r['scenario']:34s} {r['outcomes']:9d} {fmt_s(r['negmas_seconds']):>9s} {fmt_s(r['seconds']):>9s} "
-                  f"{fmt_s(r['wall']):>8s} {fmt_mib(r['rss_kib']):>7s} {fmt_ratio(r['ratio']):>13s}{flag}")
+                  f"{fmt_us(r['load']):>7s} {fmt_us(r['analysis']):>8s} {fmt_us(r['io_floor']):>8s} "
+                  f"{fmt_s(r['wall']):>7s} {fmt_mib(r['rss_kib']):>7s} {fmt_ratio(r['ratio']):>6s} "
+                  f"{fmt_ratio(r['analysis_ratio']):>8s} {fmt_ratio(r['ceiling']):>7s}{flag}")
         ratios = [r["ratio"] for r in rows if r.get("ratio") is not None]
         print()
         print(f"scenarios: {len(rows)}; pactum whole-process wall, summed: {pactum_total_wall:.2f}s"
@@ -271,6 +317,13 @@ def main() -> int:
             print(f"sum of in-process times: NegMAS {sum(r['negmas_seconds'] for r in rows if r.get('ratio')):.2f}s, "
                   f"pactum {sum(r['seconds'] for r in rows if r.get('ratio')):.4f}s")
             print(f"median ratio negmas/pactum (in-process): {statistics.median(ratios):.1f} over {len(ratios)} scenarios")
+            an = [r["analysis_ratio"] for r in rows if r.get("analysis_ratio") is not None]
+            print(f"median ratio negmas/pactum analysis only (both clocks without file I/O): "
+                  f"{statistics.median(an):.1f} over {len(an)} scenarios")
+            ceil = [r["ceiling"] for r in rows if r.get("ceiling") is not None]
+            if ceil:
+                print(f"median ceiling negmas/I-O floor (the best ratio any reader of the files could reach): "
+                      f"{statistics.median(ceil):.1f}; below 100 on {sum(c < 100 for c in ceil)} of {len(ceil)} scenarios")
             big = next((r for r in rows if r["scenario"] == LARGEST and r.get("ratio")), None)
             if big:
                 print(f"ratio on the largest scenario {LARGEST} ({big['outcomes']} outcomes): {big['ratio']:.1f} "
@@ -288,7 +341,7 @@ def main() -> int:
             for e in exps:
                 folder = Path(tmp) / f"synthetic-1e{e}"
                 write_synthetic(folder, e, 10, SYNTHETIC_SEED + e)
-                p = run_pactum(pactum, folder, Path(tmp), args.pactum_runs)
+                p = run_pactum(pactum, folder, Path(tmp), 1)
                 if "error" in p:
                     print(f"{10 ** e:12d} {e:6d} pactum failed: {p['error']}")
                     continue

@@ -142,21 +142,30 @@ impl ScenarioArgs {
         Ok((semantics, normalize))
     }
 
-    /// Loads the folder (checked rules must come first: see [`Self::rules`]).
-    fn load(&self, semantics: Semantics, normalize: Normalize) -> Result<LoadedScenario> {
-        let options = LoadOptions {
+    /// What the loader needs (checked rules must come first: see [`Self::rules`]).
+    fn load_options(&self, semantics: Semantics, normalize: Normalize) -> LoadOptions {
+        LoadOptions {
             semantics,
             normalize,
             profiles: self.profiles.clone(),
             real_steps: self.real_steps,
             max_issue_values: self.max_outcomes,
-        };
-        let loaded = load_folder(&self.dir, &options)?;
+        }
+    }
+
+    /// The scenario's id in reports (see [`scenario_id`]).
+    fn id(&self) -> String {
+        scenario_id(&self.dir, self.root.as_deref())
+    }
+
+    /// Loads the folder (checked rules must come first: see [`Self::rules`]).
+    fn load(&self, semantics: Semantics, normalize: Normalize) -> Result<LoadedScenario> {
+        let loaded = load_folder(&self.dir, &self.load_options(semantics, normalize))?;
         Ok(LoadedScenario {
             loaded,
             semantics,
             normalize,
-            id: scenario_id(&self.dir, self.root.as_deref()),
+            id: self.id(),
         })
     }
 }
@@ -230,8 +239,12 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
             .context("setting up the thread pool")?;
     }
     let dir = &args.scenario.dir;
+    let options = args.scenario.load_options(semantics, normalize);
+    // Naming the scenario resolves paths: a report's concern, outside the clock.
+    let id = args.scenario.id();
     let start = Instant::now();
-    let LoadedScenario { loaded, id, .. } = args.scenario.load(semantics, normalize)?;
+    let loaded = load_folder(dir, &options)?;
+    let loading = start.elapsed().as_secs_f64();
     let analysis = analyze(
         &loaded.scenario,
         &AnalysisOptions {
@@ -240,17 +253,20 @@ fn run_analyze(args: AnalyzeArgs) -> Result<()> {
         },
     )
     .with_context(|| format!("analysing {}", dir.display()))?;
-    let seconds = start.elapsed().as_secs_f64();
+    let timings = report::Timings {
+        load: loading,
+        analysis: start.elapsed().as_secs_f64() - loading,
+    };
     for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
     if args.json {
-        let doc = report::analysis_json(&id, &loaded, semantics, normalize, &analysis, seconds);
+        let doc = report::analysis_json(&id, &loaded, semantics, normalize, &analysis, timings);
         println!("{}", serde_json::to_string(&doc)?);
     } else {
         print!(
             "{}",
-            report::analysis_text(&id, &loaded, semantics, normalize, &analysis, seconds)
+            report::analysis_text(&id, &loaded, semantics, normalize, &analysis, timings)
         );
     }
     if let Some(path) = &args.plot {

@@ -67,7 +67,14 @@ fn json_follows_the_contract() {
             assert!(o[0].is_string() && o[3].is_i64(), "{key}: {o:?}");
         }
     }
-    assert!(doc["seconds"].as_f64().unwrap() >= 0.0);
+    // The split adds up to the whole: loading and analysis, nothing else.
+    let seconds = doc["seconds"].as_f64().unwrap();
+    let (load, analysis) = (
+        doc["timings"]["load"].as_f64().unwrap(),
+        doc["timings"]["analysis"].as_f64().unwrap(),
+    );
+    assert!(load > 0.0 && analysis > 0.0, "{}", doc["timings"]);
+    assert!((load + analysis - seconds).abs() <= 1e-12 * seconds.max(1.0));
     assert!(doc["rational_outcomes"].as_u64().unwrap() <= 180);
 }
 

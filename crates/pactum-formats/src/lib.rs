@@ -91,23 +91,39 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-fn read_text(path: &Path) -> Result<String, FormatError> {
-    let bytes =
-        std::fs::read(path).map_err(|e| FormatError::file(path, ErrorKind::Io(e.to_string())))?;
-    String::from_utf8(bytes).map_err(|_| FormatError::file(path, ErrorKind::Encoding))
+/// The XML files of a scenario folder, read into one buffer.
+///
+/// One buffer and no `stat` per file: for a small scenario the operating
+/// system's cost of listing and reading dominates the whole load, so the
+/// reader makes only the calls it must (list, then open, read, close).
+#[derive(Debug)]
+pub struct FolderFiles {
+    dir: PathBuf,
+    text: String,
+    /// File name and its bytes in `text`, in file-name order.
+    files: Vec<(String, std::ops::Range<usize>)>,
 }
 
-/// Loads a GENIUS scenario folder: one domain (root `negotiation_template`)
-/// and profiles (root `utility_space`). Files named `*pareto.xml` (GENIUS's
-/// cached frontiers) and XML files of any other kind are ignored.
-pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatError> {
-    let entries =
-        std::fs::read_dir(dir).map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
+impl FolderFiles {
+    /// Each file's name, path and text, in file-name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, PathBuf, &str)> + '_ {
+        self.files
+            .iter()
+            .map(|(name, r)| (name.as_str(), self.dir.join(name), &self.text[r.clone()]))
+    }
+}
+
+/// Lists `dir` and reads every file named `*.xml` but `*pareto.xml`
+/// (GENIUS's cached frontiers, some malformed), in file-name order.
+pub fn read_folder(dir: &Path) -> Result<FolderFiles, FormatError> {
+    use std::io::Read;
+    let io = |path: &Path, e: std::io::Error| FormatError::file(path, ErrorKind::Io(e.to_string()));
     let mut names: Vec<String> = Vec::new();
-    for e in entries {
-        let e = e.map_err(|e| FormatError::file(dir, ErrorKind::Io(e.to_string())))?;
+    for e in std::fs::read_dir(dir).map_err(|e| io(dir, e))? {
+        let e = e.map_err(|e| io(dir, e))?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if !name.to_ascii_lowercase().ends_with(".xml") || name.ends_with("pareto.xml") {
+        let ext = name.len().checked_sub(4).and_then(|i| name.get(i..));
+        if !ext.is_some_and(|x| x.eq_ignore_ascii_case(".xml")) || name.ends_with("pareto.xml") {
             continue;
         }
         // The listing carries each entry's type: only links (and file systems
@@ -121,19 +137,48 @@ pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatEr
         }
     }
     names.sort();
-    // Texts are read first: parsed elements borrow from them.
-    let files: Vec<(String, PathBuf, String)> = names
-        .into_iter()
-        .map(|name| {
-            let path = dir.join(&name);
-            read_text(&path).map(|text| (name, path, text))
-        })
-        .collect::<Result<_, _>>()?;
+    let mut bytes = Vec::with_capacity(4096 * names.len().max(1));
+    let mut files = Vec::with_capacity(names.len());
+    for name in names {
+        let path = dir.join(&name);
+        let start = bytes.len();
+        std::fs::File::open(&path)
+            .and_then(|mut f| f.read_to_end(&mut bytes))
+            .map_err(|e| io(&path, e))?;
+        files.push((name, start..bytes.len()));
+    }
+    // One validation for the whole buffer. A file boundary inside a
+    // multi-byte character means both files around it are invalid alone.
+    let bad = match std::str::from_utf8(&bytes) {
+        Err(e) => Some(e.valid_up_to()),
+        Ok(t) => files
+            .iter()
+            .find(|(_, r)| !t.is_char_boundary(r.start))
+            .map(|(_, r)| r.start),
+    };
+    if let Some(at) = bad {
+        let culprit = files.iter().find(|(_, r)| r.contains(&at));
+        let path = culprit.map_or_else(|| dir.to_path_buf(), |(n, _)| dir.join(n));
+        return Err(FormatError::file(&path, ErrorKind::Encoding));
+    }
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    Ok(FolderFiles {
+        dir: dir.to_path_buf(),
+        text,
+        files,
+    })
+}
+
+/// Loads a GENIUS scenario folder: one domain (root `negotiation_template`)
+/// and profiles (root `utility_space`). Files named `*pareto.xml` (GENIUS's
+/// cached frontiers) and XML files of any other kind are ignored.
+pub fn load_folder(dir: &Path, options: &LoadOptions) -> Result<Loaded, FormatError> {
+    let files = read_folder(dir)?;
     let mut domain = None;
     let mut profiles: Vec<(String, PathBuf, genius::Document)> = Vec::new();
     let mut warnings = Vec::new();
-    for (name, path, text) in &files {
-        let (name, path) = (name.clone(), path.clone());
+    for (name, path, text) in files.iter() {
+        let name = name.to_owned();
         let (kind, root) = genius::parse_any(&path, text)?;
         match kind {
             genius::FileKind::Domain => {

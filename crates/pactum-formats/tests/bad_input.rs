@@ -258,3 +258,36 @@ fn extreme_indices_and_huge_integer_issues_fail_cleanly() {
     .unwrap();
     assert_eq!(l.scenario.parties[0].ufun.additive.bias, 2.0);
 }
+
+/// Files are read into one buffer: a file that is not UTF-8 must still be
+/// named on its own, including when its broken tail and the next file's
+/// head happen to form a valid character together.
+#[test]
+fn text_that_is_not_utf8_names_its_file() {
+    let load = |files: &[(&str, Vec<u8>)]| {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a_domain.xml"), DOMAIN).unwrap();
+        for (name, bytes) in files {
+            std::fs::write(dir.path().join(name), bytes).unwrap();
+        }
+        load_folder(dir.path(), &LoadOptions::default())
+            .map(|_| ())
+            .expect_err("the load should fail")
+            .to_string()
+    };
+    let mut latin1 = PROFILE.as_bytes().to_vec();
+    latin1.extend_from_slice(b"<!-- caf\xe9 -->");
+    let e = load(&[("b_profile.xml", latin1), ("c_profile.xml", PROFILE.into())]);
+    assert!(e.contains("b_profile.xml") && e.contains("UTF-8"), "{e}");
+
+    // "é" is C3 A9: the first byte ends one file, the second starts the next.
+    let mut head = PROFILE.as_bytes().to_vec();
+    head.push(0xC3);
+    let mut tail = vec![0xA9];
+    tail.extend_from_slice(PROFILE.as_bytes());
+    let e = load(&[("b_profile.xml", head), ("c_profile.xml", tail)]);
+    assert!(
+        (e.contains("b_profile.xml") || e.contains("c_profile.xml")) && e.contains("UTF-8"),
+        "{e}"
+    );
+}
