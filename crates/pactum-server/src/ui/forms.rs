@@ -21,9 +21,10 @@ use pactum_workspace::model::{
 };
 use pactum_workspace::redline::PointRef;
 use std::collections::HashMap;
+use std::future::Future;
 
 /// Parses the form and checks its CSRF token before anything else is read.
-async fn begin(
+pub(super) async fn begin(
     state: &AppState,
     caller: &Caller,
     room: &str,
@@ -35,14 +36,26 @@ async fn begin(
     Ok((form, access))
 }
 
-/// Errors that re-show the form; a missing record or a server failure gets
-/// its own page instead.
-fn reshow(e: &ApiError) -> bool {
-    e.status != StatusCode::NOT_FOUND && !e.status.is_server_error()
-}
-
-fn see_other(path: String) -> UiResult {
-    Ok(Redirect::to(&path).into_response())
+/// How every form post ends. Success redirects (303) to the room page
+/// `done` names, so that reloading it does not post again; a refusal the
+/// user can fix re-shows the page through `again`; a missing record or a
+/// server failure gets the error page instead.
+pub(super) async fn finish<T, Fut>(
+    room: &str,
+    result: Result<T, ApiError>,
+    done: impl FnOnce(T) -> String,
+    again: impl FnOnce(ApiError) -> Fut,
+) -> UiResult
+where
+    Fut: Future<Output = UiResult>,
+{
+    match result {
+        Ok(v) => Ok(Redirect::to(&room_path(room, &done(v))).into_response()),
+        Err(e) if e.status != StatusCode::NOT_FOUND && !e.status.is_server_error() => {
+            again(e).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 // --------------------------------------------------------------- stances
@@ -118,26 +131,26 @@ pub(super) async fn add_stance(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let text_id = form.get("text_id").to_string();
-    let result = match stance_input(&a, &form) {
-        Ok(input) => ops::add_stance(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) if text_id.is_empty() => see_other(room_path(&room, "/stances")),
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=stance#matrix", urlpart(text_id)),
-        )),
-        Err(e) if reshow(&e) && !text_id.is_empty() => {
+    let result = async { ops::add_stance(&state, &a, stance_input(&a, &form)?).await }.await;
+    if text_id.is_empty() {
+        // Not posted from a text page, so there is no form to re-show.
+        result?;
+        return Ok(Redirect::to(&room_path(&room, "/stances")).into_response());
+    }
+    finish(
+        &room,
+        result,
+        |_| format!("/texts/{}?done=stance#matrix", urlpart(text_id.clone())),
+        |error| {
             let fail = Fail {
                 form: "stance",
-                error: e,
+                error,
                 values: form,
             };
-            pages::text_view(&state, &caller, &a, &text_id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::text_view(&state, &caller, &a, &text_id, Some(fail), None)
+        },
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- drafts
@@ -197,25 +210,21 @@ pub(super) async fn new_draft(
     }
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
-    let result = match draft_input(&form, base) {
-        Ok(input) => ops::add_draft(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=draft", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
+    let result = async { ops::add_draft(&state, &a, draft_input(&form, base)?).await }.await;
+    finish(
+        &room,
+        result,
+        |r| format!("/texts/{}?done=draft", urlpart(r.id)),
+        |error| {
             let fail = Fail {
                 form: "draft",
-                error: e,
+                error,
                 values: form,
             };
-            pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail))
+        },
+    )
+    .await
 }
 
 pub(super) async fn edit_draft(
@@ -229,25 +238,22 @@ pub(super) async fn edit_draft(
         .room
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
-    let result = match draft_input(&form, Some(base)) {
-        Ok(input) => ops::edit_draft(&state, &a, &id, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=draft", urlpart(id)),
-        )),
-        Err(e) if reshow(&e) => {
+    let result =
+        async { ops::edit_draft(&state, &a, &id, draft_input(&form, Some(base))?).await }.await;
+    finish(
+        &room,
+        result,
+        |_| format!("/texts/{}?done=draft", urlpart(id.clone())),
+        |error| {
             let fail = Fail {
                 form: "draft",
-                error: e,
+                error,
                 values: form,
             };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::text_view(&state, &caller, &a, &id, Some(fail), None)
+        },
+    )
+    .await
 }
 
 pub(super) async fn publish(
@@ -260,21 +266,20 @@ pub(super) async fn publish(
     let input = PublishInput {
         parties: form.all("parties"),
     };
-    match ops::publish(&state, &a, &id, input).await {
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=published", urlpart(id)),
-        )),
-        Err(e) if reshow(&e) => {
+    finish(
+        &room,
+        ops::publish(&state, &a, &id, input).await,
+        |_| format!("/texts/{}?done=published", urlpart(id.clone())),
+        |error| {
             let fail = Fail {
                 form: "publish",
-                error: e,
+                error,
                 values: form,
             };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::text_view(&state, &caller, &a, &id, Some(fail), None)
+        },
+    )
+    .await
 }
 
 // -------------------------------------------------------------- meetings
@@ -296,21 +301,20 @@ pub(super) async fn add_meeting(
         confidentiality: form.get("confidentiality").to_string(),
         outcome: form.opt("outcome"),
     };
-    match ops::add_meeting(&state, &a, input).await {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/meetings?done=meeting#meeting-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
+    finish(
+        &room,
+        ops::add_meeting(&state, &a, input).await,
+        |r| format!("/meetings?done=meeting#meeting-{}", urlpart(r.id)),
+        |error| {
             let fail = Fail {
                 form: "meeting",
-                error: e,
+                error,
                 values: form,
             };
-            pages::meetings_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::meetings_view(&state, &caller, &a, Some(fail), None)
+        },
+    )
+    .await
 }
 
 // ------------------------------------------------------ documents, notes
@@ -345,25 +349,21 @@ pub(super) async fn add_document(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    let result = match document_input(&form) {
-        Ok(input) => ops::add_document(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/documents?done=document#doc-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
+    let result = async { ops::add_document(&state, &a, document_input(&form)?).await }.await;
+    finish(
+        &room,
+        result,
+        |r| format!("/documents?done=document#doc-{}", urlpart(r.id)),
+        |error| {
             let fail = Fail {
                 form: "document",
-                error: e,
+                error,
                 values: form,
             };
-            pages::documents_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::documents_view(&state, &caller, &a, Some(fail), None)
+        },
+    )
+    .await
 }
 
 pub(super) async fn add_note(
@@ -373,31 +373,28 @@ pub(super) async fn add_note(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    let result = match view::parse_audience(form.get("visibility")) {
-        Ok(visibility) => {
-            let input = NoteInput {
-                text: form.get("text").to_string(),
-                visibility,
-            };
-            ops::add_note(&state, &a, input).await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/documents?done=note#note-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
+    let result = async {
+        let input = NoteInput {
+            text: form.get("text").to_string(),
+            visibility: view::parse_audience(form.get("visibility"))?,
+        };
+        ops::add_note(&state, &a, input).await
+    }
+    .await;
+    finish(
+        &room,
+        result,
+        |r| format!("/documents?done=note#note-{}", urlpart(r.id)),
+        |error| {
             let fail = Fail {
                 form: "note",
-                error: e,
+                error,
                 values: form,
             };
-            pages::documents_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+            pages::documents_view(&state, &caller, &a, Some(fail), None)
+        },
+    )
+    .await
 }
 
 #[cfg(test)]

@@ -60,10 +60,11 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// The confirmation a form's redirect carries (see `done_message`).
 #[derive(Deserialize, Default)]
 pub(super) struct DoneQuery {
     #[serde(default)]
-    done: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// Form defaults with what the user typed laid over them after an error.
