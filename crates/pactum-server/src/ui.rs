@@ -35,6 +35,7 @@ use std::sync::OnceLock;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("page.html", include_str!("../templates/page.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("rooms.html", include_str!("../templates/rooms.html")),
@@ -376,6 +377,7 @@ pub(crate) async fn chrome(
         json!({"name": caller.user, "display": display}),
     );
     if let Some(a) = access {
+        ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
         let names = a.room.party_names();
         let latest = view::latest_text(&a.room).map(|t| t.id.clone());
         ctx.insert(
