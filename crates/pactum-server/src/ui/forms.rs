@@ -58,6 +58,29 @@ where
     }
 }
 
+/// [`finish`] for a form its page re-shows through a [`Fail`]: the form's
+/// name and what the user typed go back with the error.
+async fn finish_form<T, Fut>(
+    room: &str,
+    result: Result<T, ApiError>,
+    done: impl FnOnce(T) -> String,
+    name: &'static str,
+    form: FormData,
+    again: impl FnOnce(Fail) -> Fut,
+) -> UiResult
+where
+    Fut: Future<Output = UiResult>,
+{
+    finish(room, result, done, |error| {
+        again(Fail {
+            form: name,
+            error,
+            values: form,
+        })
+    })
+    .await
+}
+
 // --------------------------------------------------------------- stances
 
 fn stance_input(a: &RoomAccess, f: &FormData) -> Result<StanceInput, ApiError> {
@@ -137,18 +160,13 @@ pub(super) async fn add_stance(
         result?;
         return Ok(Redirect::to(&room_path(&room, "/stances")).into_response());
     }
-    finish(
+    finish_form(
         &room,
         result,
         |_| format!("/texts/{}?done=stance#matrix", urlpart(text_id.clone())),
-        |error| {
-            let fail = Fail {
-                form: "stance",
-                error,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &text_id, Some(fail), None)
-        },
+        "stance",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &text_id, Some(fail), None),
     )
     .await
 }
@@ -211,18 +229,13 @@ pub(super) async fn new_draft(
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
     let result = async { ops::add_draft(&state, &a, draft_input(&form, base)?).await }.await;
-    finish(
+    finish_form(
         &room,
         result,
         |r| format!("/texts/{}?done=draft", urlpart(r.id)),
-        |error| {
-            let fail = Fail {
-                form: "draft",
-                error,
-                values: form,
-            };
-            pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail))
-        },
+        "draft",
+        form,
+        |fail| pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail)),
     )
     .await
 }
@@ -240,18 +253,13 @@ pub(super) async fn edit_draft(
         .ok_or_else(ApiError::not_found)?;
     let result =
         async { ops::edit_draft(&state, &a, &id, draft_input(&form, Some(base))?).await }.await;
-    finish(
+    finish_form(
         &room,
         result,
         |_| format!("/texts/{}?done=draft", urlpart(id.clone())),
-        |error| {
-            let fail = Fail {
-                form: "draft",
-                error,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None)
-        },
+        "draft",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &id, Some(fail), None),
     )
     .await
 }
@@ -266,18 +274,13 @@ pub(super) async fn publish(
     let input = PublishInput {
         parties: form.all("parties"),
     };
-    finish(
+    finish_form(
         &room,
         ops::publish(&state, &a, &id, input).await,
         |_| format!("/texts/{}?done=published", urlpart(id.clone())),
-        |error| {
-            let fail = Fail {
-                form: "publish",
-                error,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None)
-        },
+        "publish",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &id, Some(fail), None),
     )
     .await
 }
@@ -301,18 +304,13 @@ pub(super) async fn add_meeting(
         confidentiality: form.get("confidentiality").to_string(),
         outcome: form.opt("outcome"),
     };
-    finish(
+    finish_form(
         &room,
         ops::add_meeting(&state, &a, input).await,
         |r| format!("/meetings?done=meeting#meeting-{}", urlpart(r.id)),
-        |error| {
-            let fail = Fail {
-                form: "meeting",
-                error,
-                values: form,
-            };
-            pages::meetings_view(&state, &caller, &a, Some(fail), None)
-        },
+        "meeting",
+        form,
+        |fail| pages::meetings_view(&state, &caller, &a, Some(fail), None),
     )
     .await
 }
@@ -350,18 +348,13 @@ pub(super) async fn add_document(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let result = async { ops::add_document(&state, &a, document_input(&form)?).await }.await;
-    finish(
+    finish_form(
         &room,
         result,
         |r| format!("/documents?done=document#doc-{}", urlpart(r.id)),
-        |error| {
-            let fail = Fail {
-                form: "document",
-                error,
-                values: form,
-            };
-            pages::documents_view(&state, &caller, &a, Some(fail), None)
-        },
+        "document",
+        form,
+        |fail| pages::documents_view(&state, &caller, &a, Some(fail), None),
     )
     .await
 }
@@ -381,18 +374,13 @@ pub(super) async fn add_note(
         ops::add_note(&state, &a, input).await
     }
     .await;
-    finish(
+    finish_form(
         &room,
         result,
         |r| format!("/documents?done=note#note-{}", urlpart(r.id)),
-        |error| {
-            let fail = Fail {
-                form: "note",
-                error,
-                values: form,
-            };
-            pages::documents_view(&state, &caller, &a, Some(fail), None)
-        },
+        "note",
+        form,
+        |fail| pages::documents_view(&state, &caller, &a, Some(fail), None),
     )
     .await
 }
