@@ -35,6 +35,7 @@ use std::sync::OnceLock;
 const TEMPLATES: &[(&str, &str)] = &[
     ("base.html", include_str!("../templates/base.html")),
     ("macros.html", include_str!("../templates/macros.html")),
+    ("page.html", include_str!("../templates/page.html")),
     ("login.html", include_str!("../templates/login.html")),
     ("error.html", include_str!("../templates/error.html")),
     ("rooms.html", include_str!("../templates/rooms.html")),
@@ -120,29 +121,36 @@ fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
 /// run only the workspace's own script.
 fn html(status: StatusCode, body: String) -> Response {
     let mut res = (status, body).into_response();
+    private_headers(
+        &mut res,
+        "text/html; charset=utf-8",
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+         form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    );
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/html; charset=utf-8"),
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
-             form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
-        ),
-    );
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
     h.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
+}
+
+/// What every answer holding room material says, pages and downloads
+/// alike: its type, which a browser must not second-guess; that no cache
+/// may keep it; and the content policy it may run under.
+fn private_headers(res: &mut Response, content_type: &'static str, csp: &'static str) {
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(csp),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
 }
 
 /// Renders a page; a template failure becomes the error page.
@@ -369,6 +377,7 @@ pub(crate) async fn chrome(
         json!({"name": caller.user, "display": display}),
     );
     if let Some(a) = access {
+        ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
         let names = a.room.party_names();
         let latest = view::latest_text(&a.room).map(|t| t.id.clone());
         ctx.insert(
@@ -515,11 +524,8 @@ async fn login_form(
     login_page(StatusCode::OK, "", &next, None)
 }
 
-async fn login(State(state): State<AppState>, body: Bytes) -> Response {
-    let form = match FormData::parse(&body) {
-        Ok(f) => f,
-        Err(e) => return UiError(e).into_response(),
-    };
+async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
+    let form = FormData::parse(&body)?;
     let (user, password) = (
         form.get("user").to_string(),
         form.0
@@ -533,23 +539,25 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
     let row = match auth::check_login(&state, &user, &password).await {
         Ok(u) => u,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return login_page(e.status, &user, &next, Some("Wrong user name or password."))
+            return Ok(login_page(
+                e.status,
+                &user,
+                &next,
+                Some("Wrong user name or password."),
+            ))
         }
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            return login_page(
+            return Ok(login_page(
                 e.status,
                 &user,
                 &next,
                 Some("Too many failed sign-ins for this user. Wait a minute and try again."),
-            )
+            ))
         }
-        Err(e) => return UiError(e).into_response(),
+        Err(e) => return Err(e.into()),
     };
-    let cookie = match auth::start_session(&state, &row.name).await {
-        Ok(c) => c,
-        Err(e) => return UiError(e).into_response(),
-    };
-    let logged = state
+    let cookie = auth::start_session(&state, &row.name).await?;
+    state
         .store
         .append_audit(&[NewAudit {
             actor: row.name.clone(),
@@ -559,18 +567,8 @@ async fn login(State(state): State<AppState>, body: Bytes) -> Response {
             record_id: None,
             detail: "web sign-in".into(),
         }])
-        .await;
-    if let Err(e) = logged {
-        return UiError(e.into()).into_response();
-    }
-    let mut res = Redirect::to(&next).into_response();
-    match HeaderValue::from_str(&cookie) {
-        Ok(v) => {
-            res.headers_mut().insert(header::SET_COOKIE, v);
-            res
-        }
-        Err(e) => UiError(ApiError::internal(e)).into_response(),
-    }
+        .await?;
+    redirect_setting_cookie(&next, &cookie)
 }
 
 async fn logout(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
@@ -579,14 +577,22 @@ async fn logout(State(state): State<AppState>, Session(caller): Session, body: B
     if let Via::Session { token_hash, .. } = &caller.via {
         state.store.delete_session(token_hash).await?;
     }
-    let mut res = Redirect::to("/login").into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(&format!(
+    redirect_setting_cookie(
+        "/login",
+        &format!(
             "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
             auth::COOKIE
-        ))
-        .map_err(ApiError::internal)?,
+        ),
+    )
+}
+
+/// Signing in and out both end on another page with the session cookie set
+/// (or cleared) in the same answer.
+fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
+    let mut res = Redirect::to(to).into_response();
+    res.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(cookie).map_err(ApiError::internal)?,
     );
     Ok(res)
 }

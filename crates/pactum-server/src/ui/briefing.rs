@@ -2,7 +2,7 @@
 //! and the same briefing as a Markdown or self-contained HTML download.
 
 use super::pages::load;
-use super::{chrome, page, Session, UiResult};
+use super::{chrome, page, private_headers, Session, UiResult};
 use crate::ops;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
@@ -34,18 +34,13 @@ pub(super) async fn briefing(
         .await?;
     let download = |body: String, mime: &'static str, ext: &str| {
         let mut res = (StatusCode::OK, body).into_response();
-        let h = res.headers_mut();
-        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(mime));
-        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        h.insert(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        );
         // Opened in a browser anyway, the document may style itself and nothing else.
-        h.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'"),
+        private_headers(
+            &mut res,
+            mime,
+            "default-src 'none'; style-src 'unsafe-inline'",
         );
+        let h = res.headers_mut();
         if let Ok(v) = HeaderValue::from_str(&format!(
             "attachment; filename=\"briefing-{}.{ext}\"",
             room.chars()

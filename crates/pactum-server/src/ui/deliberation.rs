@@ -2,7 +2,8 @@
 //! sessions. Pages read through [`RoomAccess`] like every other page, and
 //! writes go through [`crate::deliberation`], like the API's.
 
-use super::pages::{load, room_path};
+use super::forms::{begin, finish};
+use super::pages::{load, room_path, DoneQuery};
 use super::view;
 use super::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::access::{Role, RoomAccess};
@@ -13,7 +14,6 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use pactum_workspace::model::{Kind, Record};
 use pactum_workspace::preference::{
     self, IssueModelInput, MediatorAnalysis, OptionValueInput, PreferenceInput,
@@ -21,15 +21,7 @@ use pactum_workspace::preference::{
 use pactum_workspace::session::{
     self, Ballot, Package, ProposalInput, SessionInput, SessionView, VoteInput,
 };
-use serde::Deserialize;
 use serde_json::{json, Value};
-
-/// A confirmation carried in the redirect's query.
-#[derive(Deserialize, Default)]
-pub(super) struct DoneQuery {
-    #[serde(default)]
-    done: Option<String>,
-}
 
 fn done_message(done: Option<&str>) -> Option<&'static str> {
     Some(match done? {
@@ -45,29 +37,8 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
-fn see_other(path: String) -> UiResult {
-    Ok(Redirect::to(&path).into_response())
-}
-
-/// Errors that re-show the page with the message; others get the error page.
-fn reshow(e: &ApiError) -> bool {
-    e.status != StatusCode::NOT_FOUND && !e.status.is_server_error()
-}
-
 fn error_json(e: &ApiError) -> Value {
     json!({"field": e.field, "message": e.message})
-}
-
-async fn begin(
-    state: &AppState,
-    caller: &Caller,
-    room: &str,
-    body: &[u8],
-) -> Result<(FormData, RoomAccess), UiError> {
-    let form = FormData::parse(body)?;
-    form.check_csrf(caller)?;
-    let access = load(state, caller, room).await?;
-    Ok((form, access))
 }
 
 fn issues_json(a: &RoomAccess) -> Vec<Value> {
@@ -107,9 +78,10 @@ async fn model_view(
     state: &AppState,
     caller: &Caller,
     a: &RoomAccess,
-    error: Option<(&ApiError, &FormData)>,
+    error: Option<(ApiError, &FormData)>,
     done: Option<&str>,
 ) -> UiResult {
+    let error = error.as_ref().map(|(e, f)| (e, *f));
     if a.role == Role::Observer {
         return Err(UiError(ApiError::not_found()));
     }
@@ -236,18 +208,20 @@ pub(super) async fn save_model(
                 .await
                 .map(|_| "model")
         }
-        _ => match model_input(&a, &form) {
-            Ok(input) => deliberation::put_preference(&state, &a, input)
-                .await
-                .map(|_| "model"),
-            Err(e) => Err(e),
-        },
+        _ => async {
+            let input = model_input(&a, &form)?;
+            deliberation::put_preference(&state, &a, input).await
+        }
+        .await
+        .map(|_| "model"),
     };
-    match result {
-        Ok(done) => see_other(room_path(&room, &format!("/model?done={done}"))),
-        Err(e) if reshow(&e) => model_view(&state, &caller, &a, Some((&e, &form)), None).await,
-        Err(e) => Err(e.into()),
-    }
+    finish(
+        &room,
+        result,
+        |done| format!("/model?done={done}"),
+        |e| model_view(&state, &caller, &a, Some((e, &form)), None),
+    )
+    .await
 }
 
 // -------------------------------------------------------------- analysis
@@ -266,7 +240,7 @@ async fn analysis_view(
     state: &AppState,
     caller: &Caller,
     a: &RoomAccess,
-    error: Option<&ApiError>,
+    error: Option<ApiError>,
     done: Option<&str>,
 ) -> UiResult {
     if !a.is_mediator() {
@@ -281,9 +255,9 @@ async fn analysis_view(
     );
     ctx.insert("issues".into(), Value::Array(issues_json(a)));
     ctx.insert("sessions".into(), Value::Array(sessions));
-    ctx.insert("error".into(), error.map(error_json).into());
+    ctx.insert("error".into(), error.as_ref().map(error_json).into());
     ctx.insert("done".into(), json!(done_message(done)));
-    let status = error.map_or(StatusCode::OK, |e| e.status);
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     Ok(page(status, "analysis.html", &Value::Object(ctx)))
 }
 
@@ -297,11 +271,13 @@ pub(super) async fn settings(
     let input = SettingsInput {
         mediator_counts: form.get("mediator_counts") == "on",
     };
-    match deliberation::put_settings(&state, &a, input).await {
-        Ok(_) => see_other(room_path(&room, "/analysis?done=settings")),
-        Err(e) if reshow(&e) => analysis_view(&state, &caller, &a, Some(&e), None).await,
-        Err(e) => Err(e.into()),
-    }
+    finish(
+        &room,
+        deliberation::put_settings(&state, &a, input).await,
+        |_| "/analysis?done=settings".to_string(),
+        |e| analysis_view(&state, &caller, &a, Some(e), None),
+    )
+    .await
 }
 
 /// A package from a form: `o:<issue id>` = option id.
@@ -362,14 +338,13 @@ pub(super) async fn open_session(
         title: form.get("title").to_string(),
         package: package_of(&form, &a),
     };
-    match deliberation::open_session(&state, &a, input).await {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/sessions/{}?done=session", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => analysis_view(&state, &caller, &a, Some(&e), None).await,
-        Err(e) => Err(e.into()),
-    }
+    finish(
+        &room,
+        deliberation::open_session(&state, &a, input).await,
+        |r| format!("/sessions/{}?done=session", urlpart(r.id)),
+        |e| analysis_view(&state, &caller, &a, Some(e), None),
+    )
+    .await
 }
 
 pub(super) async fn session_page(
@@ -406,7 +381,7 @@ async fn session_view(
     caller: &Caller,
     a: &RoomAccess,
     id: &str,
-    error: Option<&ApiError>,
+    error: Option<ApiError>,
     done: Option<&str>,
 ) -> UiResult {
     let s = a
@@ -493,9 +468,9 @@ async fn session_view(
             "action": room_path(&a.room_id, &format!("/sessions/{}", urlpart(s.id.clone()))),
         }),
     );
-    ctx.insert("error".into(), error.map(error_json).into());
+    ctx.insert("error".into(), error.as_ref().map(error_json).into());
     ctx.insert("done".into(), json!(done_message(done)));
-    let status = error.map_or(StatusCode::OK, |e| e.status);
+    let status = error.as_ref().map_or(StatusCode::OK, |e| e.status);
     Ok(page(status, "session.html", &Value::Object(ctx)))
 }
 
@@ -518,35 +493,33 @@ pub(super) async fn session_action(
                 .await
                 .map(|_| "proposal")
         }
-        "vote" => {
+        "vote" => async {
             let ballot = match form.get("ballot") {
-                "accept" => Ok(Ballot::Accept),
-                "reject" => Ok(Ballot::Reject),
-                "model" => Ok(Ballot::Model),
-                _ => Err(ApiError::field(
-                    "ballot",
-                    "choose accept, reject or let your model vote",
-                )),
+                "accept" => Ballot::Accept,
+                "reject" => Ballot::Reject,
+                "model" => Ballot::Model,
+                _ => {
+                    return Err(ApiError::field(
+                        "ballot",
+                        "choose accept, reject or let your model vote",
+                    ))
+                }
             };
-            match ballot {
-                Ok(ballot) => deliberation::vote(&state, &a, &id, VoteInput { ballot })
-                    .await
-                    .map(|_| "vote"),
-                Err(e) => Err(e),
-            }
+            deliberation::vote(&state, &a, &id, VoteInput { ballot }).await
         }
+        .await
+        .map(|_| "vote"),
         "decide" => deliberation::decide(&state, &a, &id)
             .await
             .map(|_| "decided"),
         "close" => deliberation::close(&state, &a, &id).await.map(|_| "closed"),
         _ => Err(ApiError::not_found()),
     };
-    match result {
-        Ok(done) => see_other(room_path(
-            &room,
-            &format!("/sessions/{}?done={done}", urlpart(id)),
-        )),
-        Err(e) if reshow(&e) => session_view(&state, &caller, &a, &id, Some(&e), None).await,
-        Err(e) => Err(e.into()),
-    }
+    finish(
+        &room,
+        result,
+        |done| format!("/sessions/{}?done={done}", urlpart(id.clone())),
+        |e| session_view(&state, &caller, &a, &id, Some(e), None),
+    )
+    .await
 }

@@ -21,9 +21,10 @@ use pactum_workspace::model::{
 };
 use pactum_workspace::redline::PointRef;
 use std::collections::HashMap;
+use std::future::Future;
 
 /// Parses the form and checks its CSRF token before anything else is read.
-async fn begin(
+pub(super) async fn begin(
     state: &AppState,
     caller: &Caller,
     room: &str,
@@ -35,14 +36,49 @@ async fn begin(
     Ok((form, access))
 }
 
-/// Errors that re-show the form; a missing record or a server failure gets
-/// its own page instead.
-fn reshow(e: &ApiError) -> bool {
-    e.status != StatusCode::NOT_FOUND && !e.status.is_server_error()
+/// How every form post ends. Success redirects (303) to the room page
+/// `done` names, so that reloading it does not post again; a refusal the
+/// user can fix re-shows the page through `again`; a missing record or a
+/// server failure gets the error page instead.
+pub(super) async fn finish<T, Fut>(
+    room: &str,
+    result: Result<T, ApiError>,
+    done: impl FnOnce(T) -> String,
+    again: impl FnOnce(ApiError) -> Fut,
+) -> UiResult
+where
+    Fut: Future<Output = UiResult>,
+{
+    match result {
+        Ok(v) => Ok(Redirect::to(&room_path(room, &done(v))).into_response()),
+        Err(e) if e.status != StatusCode::NOT_FOUND && !e.status.is_server_error() => {
+            again(e).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
-fn see_other(path: String) -> UiResult {
-    Ok(Redirect::to(&path).into_response())
+/// [`finish`] for a form its page re-shows through a [`Fail`]: the form's
+/// name and what the user typed go back with the error.
+async fn finish_form<T, Fut>(
+    room: &str,
+    result: Result<T, ApiError>,
+    done: impl FnOnce(T) -> String,
+    name: &'static str,
+    form: FormData,
+    again: impl FnOnce(Fail) -> Fut,
+) -> UiResult
+where
+    Fut: Future<Output = UiResult>,
+{
+    finish(room, result, done, |error| {
+        again(Fail {
+            form: name,
+            error,
+            values: form,
+        })
+    })
+    .await
 }
 
 // --------------------------------------------------------------- stances
@@ -118,26 +154,21 @@ pub(super) async fn add_stance(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let text_id = form.get("text_id").to_string();
-    let result = match stance_input(&a, &form) {
-        Ok(input) => ops::add_stance(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) if text_id.is_empty() => see_other(room_path(&room, "/stances")),
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=stance#matrix", urlpart(text_id)),
-        )),
-        Err(e) if reshow(&e) && !text_id.is_empty() => {
-            let fail = Fail {
-                form: "stance",
-                error: e,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &text_id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
+    let result = async { ops::add_stance(&state, &a, stance_input(&a, &form)?).await }.await;
+    if text_id.is_empty() {
+        // Not posted from a text page, so there is no form to re-show.
+        result?;
+        return Ok(Redirect::to(&room_path(&room, "/stances")).into_response());
     }
+    finish_form(
+        &room,
+        result,
+        |_| format!("/texts/{}?done=stance#matrix", urlpart(text_id.clone())),
+        "stance",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &text_id, Some(fail), None),
+    )
+    .await
 }
 
 // ---------------------------------------------------------------- drafts
@@ -197,25 +228,16 @@ pub(super) async fn new_draft(
     }
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
-    let result = match draft_input(&form, base) {
-        Ok(input) => ops::add_draft(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=draft", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "draft",
-                error: e,
-                values: form,
-            };
-            pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = async { ops::add_draft(&state, &a, draft_input(&form, base)?).await }.await;
+    finish_form(
+        &room,
+        result,
+        |r| format!("/texts/{}?done=draft", urlpart(r.id)),
+        "draft",
+        form,
+        |fail| pages::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail)),
+    )
+    .await
 }
 
 pub(super) async fn edit_draft(
@@ -229,25 +251,17 @@ pub(super) async fn edit_draft(
         .room
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
-    let result = match draft_input(&form, Some(base)) {
-        Ok(input) => ops::edit_draft(&state, &a, &id, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=draft", urlpart(id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "draft",
-                error: e,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result =
+        async { ops::edit_draft(&state, &a, &id, draft_input(&form, Some(base))?).await }.await;
+    finish_form(
+        &room,
+        result,
+        |_| format!("/texts/{}?done=draft", urlpart(id.clone())),
+        "draft",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &id, Some(fail), None),
+    )
+    .await
 }
 
 pub(super) async fn publish(
@@ -260,21 +274,15 @@ pub(super) async fn publish(
     let input = PublishInput {
         parties: form.all("parties"),
     };
-    match ops::publish(&state, &a, &id, input).await {
-        Ok(_) => see_other(room_path(
-            &room,
-            &format!("/texts/{}?done=published", urlpart(id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "publish",
-                error: e,
-                values: form,
-            };
-            pages::text_view(&state, &caller, &a, &id, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    finish_form(
+        &room,
+        ops::publish(&state, &a, &id, input).await,
+        |_| format!("/texts/{}?done=published", urlpart(id.clone())),
+        "publish",
+        form,
+        |fail| pages::text_view(&state, &caller, &a, &id, Some(fail), None),
+    )
+    .await
 }
 
 // -------------------------------------------------------------- meetings
@@ -296,21 +304,15 @@ pub(super) async fn add_meeting(
         confidentiality: form.get("confidentiality").to_string(),
         outcome: form.opt("outcome"),
     };
-    match ops::add_meeting(&state, &a, input).await {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/meetings?done=meeting#meeting-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "meeting",
-                error: e,
-                values: form,
-            };
-            pages::meetings_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    finish_form(
+        &room,
+        ops::add_meeting(&state, &a, input).await,
+        |r| format!("/meetings?done=meeting#meeting-{}", urlpart(r.id)),
+        "meeting",
+        form,
+        |fail| pages::meetings_view(&state, &caller, &a, Some(fail), None),
+    )
+    .await
 }
 
 // ------------------------------------------------------ documents, notes
@@ -345,25 +347,16 @@ pub(super) async fn add_document(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    let result = match document_input(&form) {
-        Ok(input) => ops::add_document(&state, &a, input).await,
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/documents?done=document#doc-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "document",
-                error: e,
-                values: form,
-            };
-            pages::documents_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let result = async { ops::add_document(&state, &a, document_input(&form)?).await }.await;
+    finish_form(
+        &room,
+        result,
+        |r| format!("/documents?done=document#doc-{}", urlpart(r.id)),
+        "document",
+        form,
+        |fail| pages::documents_view(&state, &caller, &a, Some(fail), None),
+    )
+    .await
 }
 
 pub(super) async fn add_note(
@@ -373,31 +366,23 @@ pub(super) async fn add_note(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    let result = match view::parse_audience(form.get("visibility")) {
-        Ok(visibility) => {
-            let input = NoteInput {
-                text: form.get("text").to_string(),
-                visibility,
-            };
-            ops::add_note(&state, &a, input).await
-        }
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok(r) => see_other(room_path(
-            &room,
-            &format!("/documents?done=note#note-{}", urlpart(r.id)),
-        )),
-        Err(e) if reshow(&e) => {
-            let fail = Fail {
-                form: "note",
-                error: e,
-                values: form,
-            };
-            pages::documents_view(&state, &caller, &a, Some(fail), None).await
-        }
-        Err(e) => Err(e.into()),
+    let result = async {
+        let input = NoteInput {
+            text: form.get("text").to_string(),
+            visibility: view::parse_audience(form.get("visibility"))?,
+        };
+        ops::add_note(&state, &a, input).await
     }
+    .await;
+    finish_form(
+        &room,
+        result,
+        |r| format!("/documents?done=note#note-{}", urlpart(r.id)),
+        "note",
+        form,
+        |fail| pages::documents_view(&state, &caller, &a, Some(fail), None),
+    )
+    .await
 }
 
 #[cfg(test)]

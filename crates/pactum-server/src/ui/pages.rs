@@ -60,10 +60,11 @@ fn done_message(done: Option<&str>) -> Option<&'static str> {
     })
 }
 
+/// The confirmation a form's redirect carries (see `done_message`).
 #[derive(Deserialize, Default)]
 pub(super) struct DoneQuery {
     #[serde(default)]
-    done: Option<String>,
+    pub(super) done: Option<String>,
 }
 
 /// Form defaults with what the user typed laid over them after an error.
@@ -95,6 +96,25 @@ fn today() -> String {
 /// The values a form submitted under a checkbox group.
 fn submitted_list(fail: Option<&Fail>, form: &str, name: &str) -> Option<Vec<String>> {
     fail.filter(|f| f.form == form).map(|f| f.values.all(name))
+}
+
+/// Every version as the version selectors list them; a selector shows
+/// each, so each goes into `shown` to be logged.
+fn text_options<'r>(room: &'r Room, names: &Names<'_>, shown: &mut Vec<&'r Record>) -> Vec<Value> {
+    room.texts()
+        .into_iter()
+        .map(|t| {
+            shown.push(t);
+            view::text_option(t, names)
+        })
+        .collect()
+}
+
+/// The parties as a party picker lists them.
+fn party_choices(room: &Room) -> Vec<Value> {
+    room.of(Kind::Party)
+        .map(|p| json!({"id": p.id, "name": p.str("name").unwrap_or(&p.id)}))
+        .collect()
 }
 
 // ---------------------------------------------------------------- rooms
@@ -453,11 +473,7 @@ pub(super) async fn text_view(
     });
 
     // The forms.
-    let mut texts_for_select = Vec::new();
-    for x in a.room.texts() {
-        shown.push(x);
-        texts_for_select.push(view::text_option(x, &names));
-    }
+    let texts_for_select = text_options(&a.room, &names, &mut shown);
     let can_record = a.role != Role::Observer;
     let stance_form = if can_record {
         let mut targets = vec![json!({"value": "text", "label": "Whole text", "group": "text"})];
@@ -467,11 +483,7 @@ pub(super) async fn text_view(
         for i in a.room.of(Kind::Issue) {
             targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
         }
-        let parties: Vec<Value> = a
-            .room
-            .of(Kind::Party)
-            .map(|p| json!({"id": p.id, "name": p.str("name").unwrap_or(&p.id)}))
-            .collect();
+        let parties = party_choices(&a.room);
         let meetings: Vec<Value> = a
             .room
             .of(Kind::Meeting)
@@ -612,15 +624,7 @@ pub(super) async fn new_text_view(
         None => view::latest_text(&a.room),
     };
     let mut shown: Vec<&Record> = Vec::new();
-    let texts: Vec<Value> = a
-        .room
-        .texts()
-        .into_iter()
-        .map(|x| {
-            shown.push(x);
-            view::text_option(x, &names)
-        })
-        .collect();
+    let texts = text_options(&a.room, &names, &mut shown);
     let defaults = json!({
         "label": base.map(|b| format!("Revision of: {}", b.str("label").unwrap_or(&b.id))).unwrap_or_else(|| "Draft".into()),
         "points": base.map(point_lines).unwrap_or_default(),
@@ -753,20 +757,8 @@ pub(super) async fn stances(
         .map(|s| view::stance(&a.room, s, &names, &room))
         .collect();
     let mut shown = hits.clone();
-    let texts: Vec<Value> = a
-        .room
-        .texts()
-        .into_iter()
-        .map(|t| {
-            shown.push(t);
-            view::text_option(t, &names)
-        })
-        .collect();
-    let parties: Vec<Value> = a
-        .room
-        .of(Kind::Party)
-        .map(|p| json!({"id": p.id, "name": p.str("name").unwrap_or(&p.id)}))
-        .collect();
+    let texts = text_options(&a.room, &names, &mut shown);
+    let parties = party_choices(&a.room);
     audit_shown(&state, &a, shown).await?;
     let mut ctx = chrome(&state, &caller, Some(&a), "stances", "Stance ledger").await?;
     ctx.insert("rows".into(), Value::Array(rows));
