@@ -1,4 +1,4 @@
-//! The storage tests, each an async fn over a [`Fixture`]; `main.rs` runs
+//! The storage tests, each an async fn over a [`TestDb`]; `main.rs` runs
 //! every one on both backends.
 
 use std::collections::BTreeSet;
@@ -9,7 +9,7 @@ use pactum_store::{
     Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
 };
 
-use crate::fixture::Fixture;
+use pactum_testkit::db::TestDb;
 
 fn audit(actor: &str, action: &str) -> NewAudit {
     NewAudit::new(actor, action)
@@ -192,7 +192,7 @@ async fn populate(s: &dyn Store) {
     s.append_audit(&[read]).await.unwrap();
 }
 
-pub async fn rooms_and_record_revisions(fx: &Fixture) {
+pub async fn rooms_and_record_revisions(fx: &TestDb) {
     let s = &*fx.store;
     assert!(s.rooms().await.unwrap().is_empty());
     s.create_room(&room("r1"), audit("alice", "room.create"))
@@ -322,7 +322,7 @@ pub async fn rooms_and_record_revisions(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn insertion_order_is_stable(fx: &Fixture) {
+pub async fn insertion_order_is_stable(fx: &TestDb) {
     let s = &*fx.store;
     for r in ["b", "a", "c"] {
         s.create_room(&room(r), audit("alice", "room.create"))
@@ -377,7 +377,7 @@ pub async fn insertion_order_is_stable(fx: &Fixture) {
     assert_eq!(ids(&s.records("c", None).await.unwrap()), want);
 }
 
-pub async fn failed_audit_append_undoes_the_write(fx: &Fixture) {
+pub async fn failed_audit_append_undoes_the_write(fx: &TestDb) {
     let s = &*fx.store;
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -405,7 +405,7 @@ pub async fn failed_audit_append_undoes_the_write(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
+pub async fn bulk_put_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -500,7 +500,7 @@ pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
 }
 
 /// A case import creates its room and records together or not at all.
-pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
+pub async fn import_room_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     let log_before = whole_log(s).await;
     // The second record breaks a schema rule (empty id) after the room and
@@ -565,7 +565,7 @@ pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
 
 /// A set of checked writes goes in whole or not at all: a stale revision
 /// on the last write undoes the insert before it, audit rows included.
-pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
+pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -650,7 +650,7 @@ pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn users_members_sessions_tokens(fx: &Fixture) {
+pub async fn users_members_sessions_tokens(fx: &TestDb) {
     let s = &*fx.store;
     for name in ["bob", "alice", "Zed", "adam"] {
         s.create_user(&user(name), audit("admin", "user.create"))
@@ -801,7 +801,7 @@ pub async fn users_members_sessions_tokens(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &Fixture) {
+pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &TestDb) {
     let s = fx.store.clone();
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -901,7 +901,7 @@ where
     out
 }
 
-pub async fn group_commit_acknowledges_only_durable_writes(fx: &Fixture) {
+pub async fn group_commit_acknowledges_only_durable_writes(fx: &TestDb) {
     let s = fx.store.clone();
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -959,7 +959,7 @@ pub async fn group_commit_acknowledges_only_durable_writes(fx: &Fixture) {
     assert_eq!(other.records("r1", None).await.unwrap().len(), 256);
 }
 
-pub async fn conflict_in_a_group_fails_alone(fx: &Fixture) {
+pub async fn conflict_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -1031,7 +1031,7 @@ pub async fn conflict_in_a_group_fails_alone(fx: &Fixture) {
     assert_eq!(checked_log(&*s).await.len(), before + 25);
 }
 
-pub async fn missing_room_in_a_group_fails_alone(fx: &Fixture) {
+pub async fn missing_room_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
     s.create_room(&room("r1"), audit("alice", "room.create"))
         .await
@@ -1088,7 +1088,7 @@ pub async fn missing_room_in_a_group_fails_alone(fx: &Fixture) {
     assert!(log.iter().all(|e| !e.actor.is_empty()));
 }
 
-pub async fn audit_paging_and_room_filter(fx: &Fixture) {
+pub async fn audit_paging_and_room_filter(fx: &TestDb) {
     let s = &*fx.store;
     assert!(s.verify_audit().await.unwrap().ok());
     assert_eq!(s.verify_audit().await.unwrap().entries, 0);
@@ -1139,7 +1139,7 @@ async fn ten_entries(s: &dyn Store) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn audit_detects_an_edited_row(fx: &Fixture) {
+pub async fn audit_detects_an_edited_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     fx.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5")
         .await;
@@ -1159,7 +1159,7 @@ pub async fn audit_detects_an_edited_row(fx: &Fixture) {
     assert!(target.store.dump().await.unwrap().audit.is_empty());
 }
 
-pub async fn audit_detects_a_deleted_row(fx: &Fixture) {
+pub async fn audit_detects_a_deleted_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     fx.exec("DELETE FROM audit_log WHERE seq = 5").await;
     let report = fx.store.verify_audit().await.unwrap();
@@ -1168,7 +1168,7 @@ pub async fn audit_detects_a_deleted_row(fx: &Fixture) {
     assert!(report.reason.unwrap().contains("deleted"));
 }
 
-pub async fn audit_detects_a_rehashed_row(fx: &Fixture) {
+pub async fn audit_detects_a_rehashed_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     // The tamperer edits entry 5 and gives it a correct hash, but does not
     // rewrite the entries after it.
@@ -1198,7 +1198,7 @@ const AWKWARD: &[&str] = &[
     "quotes ' \" \\ and SQL '); DROP TABLE rooms; --",
 ];
 
-pub async fn unicode_round_trips_byte_for_byte(fx: &Fixture) {
+pub async fn unicode_round_trips_byte_for_byte(fx: &TestDb) {
     let s = &*fx.store;
     assert_ne!("\u{212B}".as_bytes(), "\u{C5}".as_bytes());
     s.create_user(
@@ -1295,7 +1295,7 @@ async fn assert_same(a: &dyn Store, b: &dyn Store) {
     assert_eq!(b.dump().await.unwrap(), a.dump().await.unwrap());
 }
 
-pub async fn dump_restore_gives_an_identical_database(fx: &Fixture) {
+pub async fn dump_restore_gives_an_identical_database(fx: &TestDb) {
     let s = &*fx.store;
     populate(s).await;
     let dump = s.dump().await.unwrap();
@@ -1356,7 +1356,7 @@ pub async fn dump_restore_gives_an_identical_database(fx: &Fixture) {
     );
 }
 
-pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &Fixture) {
+pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &TestDb) {
     let s = &*fx.store;
     populate(s).await;
     let dump = s.dump().await.unwrap();
@@ -1419,7 +1419,7 @@ pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &Fixture)
     assert_same(s, &*empty.store).await;
 }
 
-pub async fn reopening_keeps_data_and_schema(fx: &Fixture) {
+pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
     populate(&*fx.store).await;
     let again = pactum_store::open(&fx.spec()).await.unwrap();
     assert_eq!(again.backend(), fx.store.backend());
@@ -1430,7 +1430,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &Fixture) {
     assert_eq!(versions, "1", "migrations ran once");
 }
 
-pub async fn restore_across_backends(lite: &Fixture, pg: &Fixture) {
+pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
     assert_eq!(
         (lite.store.backend(), pg.store.backend()),
         ("sqlite", "postgres")
