@@ -117,6 +117,29 @@ fn assert_not_found<T: std::fmt::Debug>(r: pactum_store::Result<T>, needle: &str
     }
 }
 
+/// Creates a room as alice.
+async fn new_room(s: &dyn Store, id: &str) {
+    s.create_room(&room(id), audit("alice", "room.create"))
+        .await
+        .unwrap();
+}
+
+/// Each audit entry after the first `before`, as (action, record id).
+fn added_since(log: &[AuditEntry], before: usize) -> Vec<(&str, Option<&str>)> {
+    log[before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
+        .collect()
+}
+
+#[track_caller]
+fn assert_corrupt<T: std::fmt::Debug>(r: pactum_store::Result<T>, needle: &str) {
+    match r {
+        Err(StoreError::Corrupt { what }) => assert!(what.contains(needle), "{what}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
 /// A database with something in every table.
 async fn populate(s: &dyn Store) {
     s.create_user(&user("alice"), audit("admin", "user.create"))
@@ -129,9 +152,7 @@ async fn populate(s: &dyn Store) {
         .await
         .unwrap();
     for r in ["lease", "merger"] {
-        s.create_room(&room(r), audit("alice", "room.create"))
-            .await
-            .unwrap();
+        new_room(s, r).await;
     }
     s.add_member(
         &member("lease", "alice", "landlord"),
@@ -195,9 +216,7 @@ async fn populate(s: &dyn Store) {
 pub async fn rooms_and_record_revisions(fx: &TestDb) {
     let s = &*fx.store;
     assert!(s.rooms().await.unwrap().is_empty());
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     assert_conflict(
         s.create_room(&room("r1"), audit("alice", "room.create"))
             .await,
@@ -325,9 +344,7 @@ pub async fn rooms_and_record_revisions(fx: &TestDb) {
 pub async fn insertion_order_is_stable(fx: &TestDb) {
     let s = &*fx.store;
     for r in ["b", "a", "c"] {
-        s.create_room(&room(r), audit("alice", "room.create"))
-            .await
-            .unwrap();
+        new_room(s, r).await;
     }
     let rooms: Vec<_> = s.rooms().await.unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(rooms, ["b", "a", "c"]);
@@ -379,9 +396,7 @@ pub async fn insertion_order_is_stable(fx: &TestDb) {
 
 pub async fn failed_audit_append_undoes_the_write(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     // The schema refuses an audit entry without an actor; the record
     // written just before it in the same transaction must go too.
     let err = s
@@ -407,9 +422,7 @@ pub async fn failed_audit_append_undoes_the_write(fx: &TestDb) {
 
 pub async fn bulk_put_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     let keep = s
         .put_record(
             "r1",
@@ -535,12 +548,8 @@ pub async fn import_room_is_all_or_nothing(fx: &TestDb) {
         ["text/a", "stance/b"]
     );
     let log = whole_log(s).await;
-    let added: Vec<_> = log[log_before.len()..]
-        .iter()
-        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
-        .collect();
     assert_eq!(
-        added,
+        added_since(&log, log_before.len()),
         [
             ("room.create", None),
             ("case.import", Some("a")),
@@ -567,9 +576,7 @@ pub async fn import_room_is_all_or_nothing(fx: &TestDb) {
 /// on the last write undoes the insert before it, audit rows included.
 pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     let session = s
         .put_record(
             "r1",
@@ -639,12 +646,8 @@ pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
         ["session/s1", "text/draft"]
     );
     let log = whole_log(s).await;
-    let added: Vec<_> = log[log_before.len()..]
-        .iter()
-        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
-        .collect();
     assert_eq!(
-        added,
+        added_since(&log, log_before.len()),
         [("text.draft", Some("draft")), ("session.close", Some("s1"))]
     );
     assert!(s.verify_audit().await.unwrap().ok());
@@ -697,12 +700,8 @@ pub async fn users_members_sessions_tokens(fx: &TestDb) {
         "\"carol\"",
     );
 
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    s.create_room(&room("r2"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
     s.add_member(&member("r1", "bob", "p2"), audit("alice", "member.add"))
         .await
         .unwrap();
@@ -803,9 +802,7 @@ pub async fn users_members_sessions_tokens(fx: &TestDb) {
 
 pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // Two stores on one database stand for two server processes.
     let other = fx.reopen().await;
     let mut tasks = Vec::new();
@@ -845,15 +842,11 @@ pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &TestDb) {
     assert_eq!(report.entries, expected);
     assert_eq!(other.verify_audit().await.unwrap(), report);
 
-    let log = whole_log(&*s).await;
+    let log = checked_log(&*s).await;
     assert_eq!(log.len() as i64, expected);
-    let mut prev = GENESIS_HASH.to_owned();
-    for (i, e) in log.iter().enumerate() {
-        assert_eq!(e.seq, i as i64 + 1);
-        assert_eq!(e.prev_hash, prev);
+    for e in &log {
         assert_eq!(audit_hash(e), e.hash);
         assert!(is_timestamp(&e.at));
-        prev.clone_from(&e.hash);
     }
     assert_eq!(s.records("r1", None).await.unwrap().len(), 48);
 }
@@ -903,9 +896,7 @@ where
 
 pub async fn group_commit_acknowledges_only_durable_writes(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // 32 tasks, 16 writes each: 256 record inserts, 256 audit appends.
     let acked = all_at_once(&s, 32, |s, task| async move {
         let mut rows = Vec::new();
@@ -961,9 +952,7 @@ pub async fn group_commit_acknowledges_only_durable_writes(fx: &TestDb) {
 
 pub async fn conflict_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     for i in 0..32 {
         s.put_record(
             "r1",
@@ -1033,9 +1022,7 @@ pub async fn conflict_in_a_group_fails_alone(fx: &TestDb) {
 
 pub async fn missing_room_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // Every eighth task writes into a room that does not exist, every
     // eighth (offset 4) an audit entry the schema refuses; the others
     // insert a record or append a read.
@@ -1093,12 +1080,8 @@ pub async fn audit_paging_and_room_filter(fx: &TestDb) {
     assert!(s.verify_audit().await.unwrap().ok());
     assert_eq!(s.verify_audit().await.unwrap().entries, 0);
     s.append_audit(&[]).await.unwrap();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    s.create_room(&room("r2"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
     let batch: Vec<_> = (0..20)
         .map(|i| {
             let mut a = audit("bob", "record.read");
@@ -1152,10 +1135,7 @@ pub async fn audit_detects_an_edited_row(fx: &TestDb) {
     // A dump of the tampered log is refused by restore.
     let dump = fx.store.dump().await.unwrap();
     let target = fx.fresh().await;
-    match target.store.restore(&dump).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 5"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(target.store.restore(&dump).await, "entry 5");
     assert!(target.store.dump().await.unwrap().audit.is_empty());
 }
 
@@ -1384,16 +1364,10 @@ pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &TestDb) 
     let empty = fx.fresh().await;
     let mut edited = dump.clone();
     edited.audit[3].detail = "altered".into();
-    match empty.store.restore(&edited).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 4"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(empty.store.restore(&edited).await, "entry 4");
     let mut gap = dump.clone();
     gap.audit.remove(6);
-    match empty.store.restore(&gap).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 7"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(empty.store.restore(&gap).await, "entry 7");
     let mut newer = dump.clone();
     newer.format += 1;
     assert!(matches!(
