@@ -298,7 +298,11 @@ macro_rules! store_impl {
         // Each table's INSERT, for its write and for restore (which passes
         // the dumped `created_at` where a write passes the clock's).
 
-        async fn insert_room(conn: &mut $conn, room: &RoomRow, created_at: &str) -> sqlx::Result<()> {
+        async fn insert_room(
+            conn: &mut $conn,
+            room: &RoomRow,
+            created_at: &str,
+        ) -> sqlx::Result<()> {
             sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
                 .bind(&room.id)
                 .bind(&room.title)
@@ -346,7 +350,11 @@ macro_rules! store_impl {
             Ok(())
         }
 
-        async fn insert_token(conn: &mut $conn, t: &TokenRow, created_at: &str) -> sqlx::Result<()> {
+        async fn insert_token(
+            conn: &mut $conn,
+            t: &TokenRow,
+            created_at: &str,
+        ) -> sqlx::Result<()> {
             sqlx::query(
                 "INSERT INTO tokens (token_hash, user_name, label, created_at) \
                  VALUES ($1, $2, $3, $4)",
