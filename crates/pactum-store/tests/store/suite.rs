@@ -5,8 +5,8 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pactum_store::{
-    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordWrite, RoomRow, SessionRow,
-    Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
+    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordRow, RecordWrite, RoomRow,
+    SessionRow, Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
 };
 
 use pactum_testkit::db::TestDb;
@@ -85,7 +85,7 @@ async fn whole_log(s: &dyn Store) -> Vec<AuditEntry> {
     s.audit(None, 0, i64::MAX).await.unwrap()
 }
 
-fn ids(recs: &[pactum_store::RecordRow]) -> Vec<String> {
+fn ids(recs: &[RecordRow]) -> Vec<String> {
     recs.iter()
         .map(|r| format!("{}/{}", r.kind, r.id))
         .collect()
@@ -115,6 +115,11 @@ fn assert_not_found<T: std::fmt::Debug>(r: pactum_store::Result<T>, needle: &str
         }
         other => panic!("expected NotFound ({needle}), got {other:?}"),
     }
+}
+
+/// Inserts a record (no expected revision), which must succeed.
+async fn insert(s: &dyn Store, room: &str, r: NewRecord, a: NewAudit) -> RecordRow {
+    s.put_record(room, &r, None, a).await.unwrap()
 }
 
 /// Creates a room as alice.
@@ -172,15 +177,13 @@ async fn populate(s: &dyn Store) {
     )
     .await
     .unwrap();
-    let r1 = s
-        .put_record(
-            "lease",
-            &rec("text", "clause-1", r#"{"v":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    let r1 = insert(
+        s,
+        "lease",
+        rec("text", "clause-1", r#"{"v":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     s.put_record(
         "lease",
         &rec("text", "clause-1", r#"{"v":2}"#),
@@ -227,15 +230,13 @@ pub async fn rooms_and_record_revisions(fx: &TestDb) {
     assert!(is_timestamp(&r.created_at), "{}", r.created_at);
     assert!(s.room("r2").await.unwrap().is_none());
 
-    let v1 = s
-        .put_record(
-            "r1",
-            &rec("text", "t1", r#"{"v":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    let v1 = insert(
+        s,
+        "r1",
+        rec("text", "t1", r#"{"v":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     assert_eq!(
         (v1.room.as_str(), v1.kind.as_str(), v1.id.as_str()),
         ("r1", "text", "t1")
@@ -350,13 +351,9 @@ pub async fn insertion_order_is_stable(fx: &TestDb) {
     assert_eq!(rooms, ["b", "a", "c"]);
 
     for (kind, id) in [("text", "z"), ("stance", "a"), ("text", "m"), ("text", "a")] {
-        s.put_record("b", &rec(kind, id, "{}"), None, audit("alice", "put"))
-            .await
-            .unwrap();
+        insert(s, "b", rec(kind, id, "{}"), audit("alice", "put")).await;
     }
-    s.put_record("a", &rec("text", "x", "{}"), None, audit("alice", "put"))
-        .await
-        .unwrap();
+    insert(s, "a", rec("text", "x", "{}"), audit("alice", "put")).await;
     // An update does not move a record.
     s.put_record(
         "b",
@@ -423,15 +420,13 @@ pub async fn failed_audit_append_undoes_the_write(fx: &TestDb) {
 pub async fn bulk_put_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     new_room(s, "r1").await;
-    let keep = s
-        .put_record(
-            "r1",
-            &rec("text", "keep", r#"{"old":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    let keep = insert(
+        s,
+        "r1",
+        rec("text", "keep", r#"{"old":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     let log_before = whole_log(s).await;
 
     assert_not_found(
@@ -577,15 +572,13 @@ pub async fn import_room_is_all_or_nothing(fx: &TestDb) {
 pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     new_room(s, "r1").await;
-    let session = s
-        .put_record(
-            "r1",
-            &rec("session", "s1", r#"{"open":true}"#),
-            None,
-            audit("med", "session.open"),
-        )
-        .await
-        .unwrap();
+    let session = insert(
+        s,
+        "r1",
+        rec("session", "s1", r#"{"open":true}"#),
+        audit("med", "session.open"),
+    )
+    .await;
     let log_before = whole_log(s).await;
     let write =
         |kind: &str, id: &str, body: &str, expected: Option<i64>, action: &str| RecordWrite {
@@ -815,10 +808,7 @@ pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &TestDb) {
         tasks.push(tokio::spawn(async move {
             for i in 0..8 {
                 let id = format!("w{worker}-{i}");
-                let r = s
-                    .put_record("r1", &rec("text", &id, "{}"), None, audit("w", "put"))
-                    .await
-                    .unwrap();
+                let r = insert(&*s, "r1", rec("text", &id, "{}"), audit("w", "put")).await;
                 s.put_record(
                     "r1",
                     &rec("text", &id, "{\"u\":1}"),
@@ -902,10 +892,7 @@ pub async fn group_commit_acknowledges_only_durable_writes(fx: &TestDb) {
         let mut rows = Vec::new();
         for i in 0..8 {
             let id = format!("t{task}-{i}");
-            let row = s
-                .put_record("r1", &rec("stance", &id, "{}"), None, audit("w", "put"))
-                .await
-                .unwrap();
+            let row = insert(&*s, "r1", rec("stance", &id, "{}"), audit("w", "put")).await;
             rows.push(row);
             let mut read = audit("w", "record.read");
             read.detail = id;
@@ -954,18 +941,15 @@ pub async fn conflict_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
     new_room(&*s, "r1").await;
     for i in 0..32 {
-        s.put_record(
+        insert(
+            &*s,
             "r1",
-            &rec("text", &format!("t{i}"), "{}"),
-            None,
+            rec("text", &format!("t{i}"), "{}"),
             audit("a", "put"),
         )
-        .await
-        .unwrap();
+        .await;
     }
-    s.put_record("r1", &rec("text", "shared", "{}"), None, audit("a", "put"))
-        .await
-        .unwrap();
+    insert(&*s, "r1", rec("text", "shared", "{}"), audit("a", "put")).await;
     let before = whole_log(&*s).await.len();
     // Tasks 0..32 update their own record, every fourth with a stale
     // revision; tasks 32..40 all update one record from revision 1.
@@ -1321,15 +1305,13 @@ pub async fn dump_restore_gives_an_identical_database(fx: &TestDb) {
     );
     assert!(copy.store.verify_audit().await.unwrap().ok());
     // And new records come after the restored ones.
-    copy.store
-        .put_record(
-            "lease",
-            &rec("text", "clause-0", "{}"),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    insert(
+        &*copy.store,
+        "lease",
+        rec("text", "clause-0", "{}"),
+        audit("alice", "put"),
+    )
+    .await;
     assert_eq!(
         ids(&copy.store.records("lease", None).await.unwrap()),
         ["text/clause-1", "text/clause-0"]
