@@ -7,9 +7,9 @@
 //! the code; expanded once per backend, it is ordinary, concretely typed
 //! code. A backend module supplies the store type, with fields `core` and
 //! `writer` (a [`crate::group::Writer`]), and the core type: what the
-//! store shares with its group writer task (spawned on
-//! `group_writer(core, queue)`, which the macro defines), cheap to clone,
-//! with a `pool` field and two methods:
+//! store shares with its group writer task (which `start(core,
+//! migrations)`, defined by the macro, spawns once the schema is up to
+//! date), cheap to clone, with a `pool` field and two methods:
 //!
 //! - `begin_write(&self)`, a transaction (field `tx`) during which no other
 //!   writer — in this process or another — can append to the audit log;
@@ -62,7 +62,7 @@ macro_rules! from_row {
 from_row!(RoomRow {
     id: String,
     title: String,
-    created_at: String
+    created_at: String,
 });
 from_row!(RecordRow {
     room: String,
@@ -78,24 +78,24 @@ from_row!(UserRow {
     name: String,
     display_name: String,
     password_hash: String,
-    created_at: String
+    created_at: String,
 });
 from_row!(MemberRow {
     room: String,
     user: String,
-    party_id: String
+    party_id: String,
 });
 from_row!(SessionRow {
     token_hash: String,
     user: String,
     csrf: String,
-    expires_at: i64
+    expires_at: i64,
 });
 from_row!(TokenRow {
     token_hash: String,
     user: String,
     label: String,
-    created_at: String
+    created_at: String,
 });
 from_row!(AuditEntry {
     seq: i64,
