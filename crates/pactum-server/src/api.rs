@@ -11,7 +11,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, MethodRouter};
 use axum::{Json, Router};
 use pactum_workspace::model::{
     DocumentInput, DraftInput, Kind, MeetingInput, NoteInput, Record, StanceInput,
@@ -114,6 +114,13 @@ pub fn out(r: &Record) -> RecordOut<'_> {
     }
 }
 
+/// A computed view (timeline, diff, matrix, analysis) as the answer.
+fn view(v: impl Serialize) -> ApiResult<Json<Value>> {
+    serde_json::to_value(v)
+        .map(Json)
+        .map_err(ApiError::internal)
+}
+
 /// The API's routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -127,22 +134,31 @@ pub fn routes() -> Router<AppState> {
         .route("/api/rooms/{room}/audit", get(audit))
         .route("/api/rooms/{room}/diff", get(diff))
         .route("/api/rooms/{room}/stances", get(stances).post(add_stance))
-        .route("/api/rooms/{room}/texts", get(texts).post(add_draft))
-        .route("/api/rooms/{room}/texts/{id}", get(text).put(edit_draft))
+        .route(
+            "/api/rooms/{room}/texts",
+            list_of(Kind::Text).post(add_draft),
+        )
+        .route(
+            "/api/rooms/{room}/texts/{id}",
+            one_by_id(Kind::Text).put(edit_draft),
+        )
         .route("/api/rooms/{room}/texts/{id}/publish", post(publish))
         .route("/api/rooms/{room}/texts/{id}/matrix", get(matrix))
         .route(
             "/api/rooms/{room}/meetings",
-            get(meetings).post(add_meeting),
+            list_of(Kind::Meeting).post(add_meeting),
         )
         .route(
             "/api/rooms/{room}/documents",
-            get(documents).post(add_document),
+            list_of(Kind::Document).post(add_document),
         )
-        .route("/api/rooms/{room}/notes", get(notes).post(add_note))
+        .route(
+            "/api/rooms/{room}/notes",
+            list_of(Kind::Note).post(add_note),
+        )
         .route(
             "/api/rooms/{room}/preferences/{party}",
-            get(preference)
+            one_by_id(Kind::Preference)
                 .put(put_preference)
                 .delete(delete_preference),
         )
@@ -157,7 +173,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/rooms/{room}/sessions",
-            get(sessions).post(open_session),
+            list_of(Kind::Session).post(open_session),
         )
         .route("/api/rooms/{room}/sessions/{id}", get(session))
         .route("/api/rooms/{room}/sessions/{id}/proposals", post(propose))
@@ -166,10 +182,6 @@ pub fn routes() -> Router<AppState> {
         .route("/api/rooms/{room}/sessions/{id}/close", post(close))
         .route("/api/rooms/{room}/{collection}", get(list))
         .route("/api/rooms/{room}/{collection}/{id}", get(one))
-        .route(
-            "/api/{*rest}",
-            axum::routing::any(|| async { ApiError::not_found() }),
-        )
 }
 
 async fn openapi() -> Response {
@@ -263,9 +275,7 @@ async fn timeline(
     let items = a.room.timeline();
     let shown = items.iter().filter_map(|i| a.room.get(i.kind, &i.id));
     a.audit_reads(&state, "read", shown).await?;
-    Ok(Json(
-        serde_json::to_value(items).map_err(ApiError::internal)?,
-    ))
+    view(items)
 }
 
 async fn export(
@@ -342,7 +352,7 @@ async fn diff(
         .into_iter()
         .filter_map(|id| a.room.get(Kind::Text, id));
     a.audit_reads(&state, "read", shown).await?;
-    Ok(Json(serde_json::to_value(d).map_err(ApiError::internal)?))
+    view(d)
 }
 
 fn kind_of(collection: &str) -> ApiResult<Kind> {
@@ -401,6 +411,27 @@ async fn one(
     one_of(&state, &caller, &room, kind_of(&collection)?, &id).await
 }
 
+/// The GET of a route that names its collection (`…/texts`, for the
+/// write it also takes): [`list`] for that one kind.
+fn list_of(kind: Kind) -> MethodRouter<AppState> {
+    get(
+        move |State(state): State<AppState>, caller: Caller, P(room): P<String>| async move {
+            list_kind(&state, &caller, &room, kind).await
+        },
+    )
+}
+
+/// The GET of a route that names its collection (`…/texts/{id}`): [`one`]
+/// for that one kind.
+fn one_by_id(kind: Kind) -> MethodRouter<AppState> {
+    get(
+        move |state: State<AppState>, caller: Caller, path: P<(String, String)>| async move {
+            let (State(state), P((room, id))) = (state, path);
+            one_of(&state, &caller, &room, kind, &id).await
+        },
+    )
+}
+
 async fn stances(
     State(state): State<AppState>,
     caller: Caller,
@@ -417,46 +448,6 @@ async fn stances(
     Ok(Json(json!(items.into_iter().map(out).collect::<Vec<_>>())))
 }
 
-async fn texts(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    list_kind(&state, &caller, &room, Kind::Text).await
-}
-
-async fn text(
-    State(state): State<AppState>,
-    caller: Caller,
-    P((room, id)): P<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    one_of(&state, &caller, &room, Kind::Text, &id).await
-}
-
-async fn meetings(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    list_kind(&state, &caller, &room, Kind::Meeting).await
-}
-
-async fn documents(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    list_kind(&state, &caller, &room, Kind::Document).await
-}
-
-async fn notes(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    list_kind(&state, &caller, &room, Kind::Note).await
-}
-
 async fn matrix(
     State(state): State<AppState>,
     caller: Caller,
@@ -471,7 +462,7 @@ async fn matrix(
         .filter_map(|c| a.room.get(Kind::Stance, &c.stance_id))
         .collect();
     a.audit_reads(&state, "read", shown).await?;
-    Ok(Json(serde_json::to_value(m).map_err(ApiError::internal)?))
+    view(m)
 }
 
 fn created(r: &Record) -> Response {
@@ -562,16 +553,12 @@ async fn add_note(
 
 // ------------------------------------------- models, analysis, sessions
 
-async fn preference(
-    State(state): State<AppState>,
-    caller: Caller,
-    P((room, party)): P<(String, String)>,
-) -> ApiResult<Json<Value>> {
-    one_of(&state, &caller, &room, Kind::Preference, &party).await
-}
-
 /// Model writes validate against parties, issues and the party's own model.
 const MODEL_CONTEXT: &[Kind] = &[Kind::Issue, Kind::Preference];
+
+async fn access_for_model(state: &AppState, caller: &Caller, room: &str) -> ApiResult<RoomAccess> {
+    RoomAccess::load_kinds(state, &caller.user, room, Some(MODEL_CONTEXT)).await
+}
 
 async fn put_preference(
     State(state): State<AppState>,
@@ -585,7 +572,7 @@ async fn put_preference(
             "must be the party named in the path",
         ));
     }
-    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    let a = access_for_model(&state, &caller, &room).await?;
     let r = deliberation::put_preference(&state, &a, input).await?;
     Ok(Json(json!(out(&r))))
 }
@@ -596,7 +583,7 @@ async fn put_genius(
     P((room, party)): P<(String, String)>,
     JsonBody(input): JsonBody<deliberation::GeniusInput>,
 ) -> ApiResult<Json<Value>> {
-    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    let a = access_for_model(&state, &caller, &room).await?;
     let r = deliberation::put_genius(&state, &a, &party, input).await?;
     Ok(Json(json!(out(&r))))
 }
@@ -606,7 +593,7 @@ async fn delete_preference(
     caller: Caller,
     P((room, party)): P<(String, String)>,
 ) -> ApiResult<StatusCode> {
-    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(MODEL_CONTEXT)).await?;
+    let a = access_for_model(&state, &caller, &room).await?;
     deliberation::delete_preference(&state, &a, &party).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -617,10 +604,7 @@ async fn analysis(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    let view = deliberation::analysis(&state, &a).await?;
-    Ok(Json(
-        serde_json::to_value(view).map_err(ApiError::internal)?,
-    ))
+    view(deliberation::analysis(&state, &a).await?)
 }
 
 async fn put_settings(
@@ -632,14 +616,6 @@ async fn put_settings(
     let a = access(&state, &caller, &room).await?;
     let r = deliberation::put_settings(&state, &a, input).await?;
     Ok(Json(json!(out(&r))))
-}
-
-async fn sessions(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    list_kind(&state, &caller, &room, Kind::Session).await
 }
 
 async fn session(
@@ -729,11 +705,13 @@ mod tests {
         let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
         let paths = doc["paths"].as_object().expect("paths");
         let source = include_str!("api.rs");
+        // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = source
-            .lines()
-            .filter_map(|l| l.trim().strip_prefix(".route(\""))
+            .split(".route(")
+            .skip(1)
+            .filter_map(|rest| rest.trim_start().strip_prefix('"'))
             .filter_map(|l| l.split('"').next())
-            .filter(|p| !p.contains('*'))
+            .filter(|p| p.starts_with("/api/") && !p.contains('*'))
             .collect();
         assert!(routes.len() >= 15, "found {} routes", routes.len());
         for r in routes {
@@ -741,6 +719,63 @@ mod tests {
                 paths.contains_key(r),
                 "route {r} is missing from openapi.json"
             );
+        }
+    }
+
+    /// A path the API does not have answers the API's JSON 404 (the
+    /// router's fallback tells API paths from the UI's), whatever the
+    /// method, and however deep or near a real route the path is.
+    #[tokio::test]
+    async fn unknown_api_paths_answer_the_json_404() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = pactum_store::open_sqlite(&dir.path().join("ws.db"))
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(crate::serve(AppState::new(store), listener));
+        let http = reqwest::Client::new();
+        for path in [
+            "/api/",
+            "/api/nope",
+            "/api/rooms/r1/texts/v1/nope",
+            "/api/rooms/r1/texts/v1/matrix/more",
+            "/api/rooms/r1/a/b/c/d",
+        ] {
+            for method in [
+                reqwest::Method::GET,
+                reqwest::Method::HEAD,
+                reqwest::Method::POST,
+                reqwest::Method::PUT,
+                reqwest::Method::DELETE,
+            ] {
+                let res = http
+                    .request(method.clone(), format!("{base}{path}"))
+                    .send()
+                    .await
+                    .unwrap();
+                let head = format!("{method} {path}");
+                assert_eq!(res.status(), StatusCode::NOT_FOUND, "{head}");
+                let mut headers: Vec<_> = res
+                    .headers()
+                    .iter()
+                    .filter(|(name, _)| *name != "date")
+                    .map(|(name, value)| format!("{name}: {}", value.to_str().unwrap()))
+                    .collect();
+                headers.sort();
+                assert_eq!(
+                    headers,
+                    ["content-length: 21", "content-type: application/json"],
+                    "{head}"
+                );
+                let body = res.text().await.unwrap();
+                let want = if method == reqwest::Method::HEAD {
+                    ""
+                } else {
+                    r#"{"error":"not found"}"#
+                };
+                assert_eq!(body, want, "{head}");
+            }
         }
     }
 

@@ -28,16 +28,13 @@ pub const SESSION_SECONDS: i64 = 12 * 3600;
 pub fn random_hex(bytes: usize) -> String {
     let mut buf = vec![0u8; bytes];
     getrandom::fill(&mut buf).expect("the operating system's random source is available");
-    hex(&buf)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    buf.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Tokens are stored hashed, so a leaked database does not hand out sessions.
 pub fn token_hash(token: &str) -> String {
-    hex(&Sha256::digest(token.as_bytes()))
+    // The digest's own lower-case hex, as `pactum_store::audit_hash` writes it.
+    format!("{:x}", Sha256::digest(token.as_bytes()))
 }
 
 /// Hashes a password with argon2id (blocking; call from `spawn_blocking`).

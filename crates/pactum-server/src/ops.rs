@@ -59,10 +59,7 @@ pub async fn edit_draft(
     input: DraftInput,
 ) -> ApiResult<Record> {
     access.require_mediator()?;
-    let old = access
-        .room
-        .get(Kind::Text, text_id)
-        .ok_or_else(ApiError::not_found)?;
+    let old = text(access, text_id)?;
     if !model::is_draft(old) {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
@@ -75,6 +72,15 @@ pub async fn edit_draft(
     }
     access.write(state, &record, "text.edit").await?;
     Ok(record)
+}
+
+/// A text version the user may see; one they may not answers as a missing
+/// one does.
+fn text<'a>(access: &'a RoomAccess, id: &str) -> ApiResult<&'a Record> {
+    access
+        .room
+        .get(Kind::Text, id)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// Who a version is published to.
@@ -93,11 +99,7 @@ pub async fn publish(
     input: PublishInput,
 ) -> ApiResult<Record> {
     access.require_mediator()?;
-    let mut record = access
-        .room
-        .get(Kind::Text, text_id)
-        .ok_or_else(ApiError::not_found)?
-        .clone();
+    let mut record = text(access, text_id)?.clone();
     model::publish(&mut record, &input.parties, &crate::now(), &access.room)?;
     access.write(state, &record, "text.publish").await?;
     Ok(record)
@@ -168,15 +170,10 @@ pub async fn add_note(
 
 /// The diff between two visible versions.
 pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
-    let a = access
-        .room
-        .get(Kind::Text, from)
-        .ok_or_else(ApiError::not_found)?;
-    let b = access
-        .room
-        .get(Kind::Text, to)
-        .ok_or_else(ApiError::not_found)?;
-    let (pa, pb) = (model::points(a), model::points(b));
+    let (pa, pb) = (
+        model::points(text(access, from)?),
+        model::points(text(access, to)?),
+    );
     fn refs(ps: &[model::PointView]) -> Vec<PointRef<'_>> {
         ps.iter()
             .map(|p| PointRef {

@@ -138,17 +138,7 @@ pub fn audit_hash(entry: &AuditEntry) -> String {
         }
         hasher.update(field.as_bytes());
     }
-    hex(&hasher.finalize())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    out
+    format!("{:x}", hasher.finalize())
 }
 
 /// Checks a chain entry by entry, in `seq` order, without holding it.

@@ -38,13 +38,7 @@ impl PgStore {
             .max_connections(10)
             .connect(url)
             .await?;
-        let core = PgCore { pool };
-        let mut w = core.begin_write().await?;
-        migrate(&mut w.tx, MIGRATIONS).await?;
-        w.tx.commit().await?;
-        let (writer, queue) = crate::group::Writer::channel();
-        tokio::spawn(group_writer(core.clone(), queue));
-        Ok(PgStore { core, writer })
+        start(PgCore { pool }, MIGRATIONS).await
     }
 }
 

@@ -7,34 +7,18 @@
 //! the code; expanded once per backend, it is ordinary, concretely typed
 //! code. A backend module supplies the store type, with fields `core` and
 //! `writer` (a [`crate::group::Writer`]), and the core type: what the
-//! store shares with its group writer task (spawned on
-//! `group_writer(core, queue)`, which the macro defines), cheap to clone,
-//! with a `pool` field and two methods:
+//! store shares with its group writer task (which `start(core,
+//! migrations)`, defined by the macro, spawns once the schema is up to
+//! date), cheap to clone, with a `pool` field and two methods:
 //!
 //! - `begin_write(&self)`, a transaction (field `tx`) during which no other
 //!   writer — in this process or another — can append to the audit log;
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
-use crate::{AuditEntry, MemberRow, RecordRow, RoomRow, SessionRow, TokenRow, UserRow};
-
-pub(crate) type RoomTuple = (String, String, String);
-pub(crate) type RecordTuple = (String, String, String, String, String, i64, String, String);
-pub(crate) type UserTuple = (String, String, String, String);
-pub(crate) type MemberTuple = (String, String, String);
-pub(crate) type SessionTuple = (String, String, String, i64);
-pub(crate) type TokenTuple = (String, String, String, String);
-pub(crate) type AuditTuple = (
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    Option<String>,
-    Option<String>,
-    String,
-    String,
-    String,
-);
+use crate::{
+    AuditEntry, AuditReport, MemberRow, RecordRow, Result, RoomRow, SessionRow, StoreError,
+    TokenRow, UserRow,
+};
 
 /// How many audit rows `verify_audit` holds at once.
 pub(crate) const VERIFY_PAGE: i64 = 1000;
@@ -58,89 +42,96 @@ pub(crate) fn sql(select: &str, rest: &str) -> String {
     format!("{select} {rest}")
 }
 
-pub(crate) fn room_row(t: RoomTuple) -> RoomRow {
-    RoomRow {
-        id: t.0,
-        title: t.1,
-        created_at: t.2,
+/// Lets `sqlx::query_as` return a row type itself. The columns are decoded
+/// by position, as a tuple in the order its `*_COLS` selects them, on
+/// either backend (sqlx's `FromRow` derive would need its macros crate).
+macro_rules! from_row {
+    ($row:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for $row
+        where
+            ($($ty,)*): sqlx::FromRow<'r, R>,
+        {
+            fn from_row(row: &'r R) -> sqlx::Result<Self> {
+                let ($($field,)*) = <($($ty,)*)>::from_row(row)?;
+                Ok($row { $($field),* })
+            }
+        }
+    };
+}
+
+from_row!(RoomRow {
+    id: String,
+    title: String,
+    created_at: String,
+});
+from_row!(RecordRow {
+    room: String,
+    kind: String,
+    id: String,
+    visibility: String,
+    body: String,
+    revision: i64,
+    created_at: String,
+    updated_at: String,
+});
+from_row!(UserRow {
+    name: String,
+    display_name: String,
+    password_hash: String,
+    created_at: String,
+});
+from_row!(MemberRow {
+    room: String,
+    user: String,
+    party_id: String,
+});
+from_row!(SessionRow {
+    token_hash: String,
+    user: String,
+    csrf: String,
+    expires_at: i64,
+});
+from_row!(TokenRow {
+    token_hash: String,
+    user: String,
+    label: String,
+    created_at: String,
+});
+from_row!(AuditEntry {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    room: Option<String>,
+    kind: Option<String>,
+    record_id: Option<String>,
+    detail: String,
+    prev_hash: String,
+    hash: String,
+});
+
+/// [`StoreError::Corrupt`] for the first break `report` found in `whose`
+/// chain ("the dump's", "the restored"); `Ok` if it found none.
+pub(crate) fn intact(report: AuditReport, whose: &str) -> Result<()> {
+    match (report.first_bad, report.reason) {
+        (Some(seq), Some(reason)) => Err(StoreError::Corrupt {
+            what: format!("{whose} audit chain is broken at entry {seq}: {reason}"),
+        }),
+        _ => Ok(()),
     }
 }
 
-pub(crate) fn record_row(t: RecordTuple) -> RecordRow {
-    RecordRow {
-        room: t.0,
-        kind: t.1,
-        id: t.2,
-        visibility: t.3,
-        body: t.4,
-        revision: t.5,
-        created_at: t.6,
-        updated_at: t.7,
-    }
-}
-
-pub(crate) fn user_row(t: UserTuple) -> UserRow {
-    UserRow {
-        name: t.0,
-        display_name: t.1,
-        password_hash: t.2,
-        created_at: t.3,
-    }
-}
-
-pub(crate) fn member_row(t: MemberTuple) -> MemberRow {
-    MemberRow {
-        room: t.0,
-        user: t.1,
-        party_id: t.2,
-    }
-}
-
-pub(crate) fn session_row(t: SessionTuple) -> SessionRow {
-    SessionRow {
-        token_hash: t.0,
-        user: t.1,
-        csrf: t.2,
-        expires_at: t.3,
-    }
-}
-
-pub(crate) fn token_row(t: TokenTuple) -> TokenRow {
-    TokenRow {
-        token_hash: t.0,
-        user: t.1,
-        label: t.2,
-        created_at: t.3,
-    }
-}
-
-pub(crate) fn audit_entry(t: AuditTuple) -> AuditEntry {
-    AuditEntry {
-        seq: t.0,
-        at: t.1,
-        actor: t.2,
-        action: t.3,
-        room: t.4,
-        kind: t.5,
-        record_id: t.6,
-        detail: t.7,
-        prev_hash: t.8,
-        hash: t.9,
-    }
-}
-
-/// Expands to the backend's private query helpers, `migrate`, the group
-/// writer and its `impl Store`. `$store` is the backend's store type,
-/// `$core` its core type and `$conn` its connection type.
+/// Expands to the backend's private query helpers, `start` (which ends
+/// opening a store), the group writer and its `impl Store`. `$store` is the
+/// backend's store type, `$core` its core type and `$conn` its connection
+/// type.
 macro_rules! store_impl {
-    ($store:ty, $core:ty, $conn:ty, $backend:literal) => {
+    ($store:ident, $core:ty, $conn:ty, $backend:literal) => {
         use crate::error::conflict_on_unique;
         use crate::group::{copy_error, fail_all, next_group, Job, Pending};
         use crate::shared::{
-            audit_entry, member_row, record_row, room_row, session_row, sql, token_row,
-            user_row, AuditTuple, MemberTuple, RecordTuple, RoomTuple, SessionTuple,
-            TokenTuple, UserTuple, AUDIT_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD,
-            ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
+            intact, sql, AUDIT_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD, ROOM_COLS,
+            SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
         };
         use crate::{
             audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, MemberRow,
@@ -148,10 +139,23 @@ macro_rules! store_impl {
             TokenRow, UserRow, DUMP_FORMAT, GENESIS_HASH,
         };
 
+        /// Brings the schema up to date and starts the group writer: the
+        /// end of opening a store, whichever the backend.
+        async fn start(core: $core, migrations: &[(i64, &str)]) -> Result<$store> {
+            {
+                let mut w = core.begin_write().await?;
+                migrate(&mut w.tx, migrations).await?;
+                w.tx.commit().await?;
+            }
+            let (writer, queue) = crate::group::Writer::channel();
+            tokio::spawn(group_writer(core.clone(), queue));
+            Ok($store { core, writer })
+        }
+
         /// Applies the migrations newer than the database's schema version.
         /// Run inside a write transaction so that concurrent starters apply
         /// each migration once.
-        pub(crate) async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<()> {
+        async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<()> {
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS pactum_schema \
                  (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -238,7 +242,7 @@ macro_rules! store_impl {
             let mut verifier = AuditVerifier::new();
             let mut after = i64::MIN;
             loop {
-                let page: Vec<AuditTuple> =
+                let page: Vec<AuditEntry> =
                     sqlx::query_as(&sql(AUDIT_COLS, "WHERE seq > $1 ORDER BY seq LIMIT $2"))
                         .bind(after)
                         .bind(VERIFY_PAGE)
@@ -247,38 +251,121 @@ macro_rules! store_impl {
                 if page.is_empty() {
                     return Ok(verifier.finish());
                 }
-                for t in page {
-                    let entry = audit_entry(t);
-                    verifier.push(&entry);
+                for entry in &page {
+                    verifier.push(entry);
                     after = entry.seq;
                 }
             }
         }
 
         async fn require_room(conn: &mut $conn, room: &str) -> Result<()> {
-            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rooms WHERE id = $1")
-                .bind(room)
+            require(conn, "SELECT COUNT(*) FROM rooms WHERE id = $1", "room", room).await
+        }
+
+        async fn require_user(conn: &mut $conn, name: &str) -> Result<()> {
+            require(conn, "SELECT COUNT(*) FROM users WHERE name = $1", "user", name).await
+        }
+
+        /// [`StoreError::NotFound`] naming `what` and `key` unless `count`
+        /// counts a row for `key`.
+        async fn require(conn: &mut $conn, count: &str, what: &str, key: &str) -> Result<()> {
+            let found: i64 = sqlx::query_scalar(count)
+                .bind(key)
                 .fetch_one(&mut *conn)
                 .await?;
             match found {
                 0 => Err(StoreError::NotFound {
-                    what: format!("room {room:?}"),
+                    what: format!("{what} {key:?}"),
                 }),
                 _ => Ok(()),
             }
         }
 
-        async fn require_user(conn: &mut $conn, name: &str) -> Result<()> {
-            let found: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE name = $1")
-                .bind(name)
-                .fetch_one(&mut *conn)
+        /// Every row a `SELECT` of `cols` (a `*_COLS`) gives, in `order`.
+        async fn all<T>(conn: &mut $conn, cols: &str, order: &str) -> Result<Vec<T>>
+        where
+            T: for<'r> sqlx::FromRow<
+                    'r,
+                    <<$conn as sqlx::Connection>::Database as sqlx::Database>::Row,
+                > + Send
+                + Unpin,
+        {
+            Ok(sqlx::query_as(&sql(cols, order))
+                .fetch_all(&mut *conn)
+                .await?)
+        }
+
+        // Each table's INSERT, for its write and for restore (which passes
+        // the dumped `created_at` where a write passes the clock's).
+
+        async fn insert_room(
+            conn: &mut $conn,
+            room: &RoomRow,
+            created_at: &str,
+        ) -> sqlx::Result<()> {
+            sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
+                .bind(&room.id)
+                .bind(&room.title)
+                .bind(created_at)
+                .execute(&mut *conn)
                 .await?;
-            match found {
-                0 => Err(StoreError::NotFound {
-                    what: format!("user {name:?}"),
-                }),
-                _ => Ok(()),
-            }
+            Ok(())
+        }
+
+        async fn insert_user(conn: &mut $conn, u: &UserRow, created_at: &str) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO users (name, display_name, password_hash, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&u.name)
+            .bind(&u.display_name)
+            .bind(&u.password_hash)
+            .bind(created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_member(conn: &mut $conn, m: &MemberRow) -> sqlx::Result<()> {
+            sqlx::query("INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)")
+                .bind(&m.room)
+                .bind(&m.user)
+                .bind(&m.party_id)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
+        async fn insert_session(conn: &mut $conn, s: &SessionRow) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO sessions (token_hash, user_name, csrf, expires_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&s.token_hash)
+            .bind(&s.user)
+            .bind(&s.csrf)
+            .bind(s.expires_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        async fn insert_token(
+            conn: &mut $conn,
+            t: &TokenRow,
+            created_at: &str,
+        ) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO tokens (token_hash, user_name, label, created_at) \
+                 VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&t.token_hash)
+            .bind(&t.user)
+            .bind(&t.label)
+            .bind(created_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
         }
 
         async fn fetch_record(
@@ -287,14 +374,14 @@ macro_rules! store_impl {
             kind: &str,
             id: &str,
         ) -> Result<Option<RecordRow>> {
-            let row: Option<RecordTuple> =
+            Ok(
                 sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 AND kind = $2 AND id = $3"))
                     .bind(room)
                     .bind(kind)
                     .bind(id)
                     .fetch_optional(&mut *conn)
-                    .await?;
-            Ok(row.map(record_row))
+                    .await?,
+            )
         }
 
         /// Fills the audit entry's room and record key from the write when
@@ -310,11 +397,7 @@ macro_rules! store_impl {
 
         /// `create_room`'s work inside the caller's write transaction.
         async fn create_room_in(conn: &mut $conn, room: &RoomRow, audit: NewAudit) -> Result<()> {
-            sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
-                .bind(&room.id)
-                .bind(&room.title)
-                .bind(clock::now())
-                .execute(&mut *conn)
+            insert_room(conn, room, &clock::now())
                 .await
                 .map_err(|e| conflict_on_unique(e, || format!("room {:?} already exists", room.id)))?;
             append_audit(conn, &[about(audit, &room.id, None)]).await
@@ -373,7 +456,7 @@ macro_rules! store_impl {
             let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
             require_room(conn, room).await?;
             let now = clock::now();
-            let stored: RecordTuple = match expected_revision {
+            let stored: RecordRow = match expected_revision {
                 None => sqlx::query_as(&format!(
                     "INSERT INTO records (room, kind, id, visibility, body, revision, \
                      created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)\
@@ -389,7 +472,7 @@ macro_rules! store_impl {
                 .await
                 .map_err(|e| conflict_on_unique(e, || format!("{} already exists", key())))?,
                 Some(expected) => {
-                    let updated: Option<RecordTuple> = sqlx::query_as(&format!(
+                    let updated: Option<RecordRow> = sqlx::query_as(&format!(
                         "UPDATE records SET visibility = $1, body = $2, \
                          revision = revision + 1, updated_at = $3 \
                          WHERE room = $4 AND kind = $5 AND id = $6 AND revision = $7\
@@ -427,7 +510,7 @@ macro_rules! store_impl {
             };
             append_audit(conn, &[about(audit, room, Some((&rec.kind, &rec.id)))])
                 .await?;
-            Ok(record_row(stored))
+            Ok(stored)
         }
 
         /// The group writer task: runs each group of queued writes in one
@@ -496,26 +579,35 @@ macro_rules! store_impl {
                     reply,
                 } => {
                     let outcome = put_record_in(conn, &room, &rec, expected_revision, audit).await;
-                    match settle(conn, outcome).await {
-                        Ok(outcome) => pending.push(Pending::Record(reply, outcome)),
-                        Err(e) => {
-                            drop(reply.send(Err(copy_error(&e))));
-                            return Err(e);
-                        }
-                    }
+                    queue(conn, outcome, reply, pending, Pending::Record).await
                 }
                 Job::AppendAudit { entries, reply } => {
                     let outcome = append_audit(conn, &entries).await;
-                    match settle(conn, outcome).await {
-                        Ok(outcome) => pending.push(Pending::Audit(reply, outcome)),
-                        Err(e) => {
-                            drop(reply.send(Err(copy_error(&e))));
-                            return Err(e);
-                        }
-                    }
+                    queue(conn, outcome, reply, pending, Pending::Audit).await
                 }
             }
-            Ok(())
+        }
+
+        /// Ends a job's savepoint and puts the job's outcome in `pending`,
+        /// as `wait` wraps it. `Err` is the savepoint's own failure, of
+        /// which the job's caller has been told at once.
+        async fn queue<T>(
+            conn: &mut $conn,
+            outcome: Result<T>,
+            reply: tokio::sync::oneshot::Sender<Result<T>>,
+            pending: &mut Vec<Pending>,
+            wait: fn(tokio::sync::oneshot::Sender<Result<T>>, Result<T>) -> Pending,
+        ) -> Result<()> {
+            match settle(conn, outcome).await {
+                Ok(outcome) => {
+                    pending.push(wait(reply, outcome));
+                    Ok(())
+                }
+                Err(e) => {
+                    drop(reply.send(Err(copy_error(&e))));
+                    Err(e)
+                }
+            }
         }
 
         /// Ends a job's savepoint: kept if the job succeeded, undone if it
@@ -561,18 +653,15 @@ macro_rules! store_impl {
             }
 
             async fn rooms(&self) -> Result<Vec<RoomRow>> {
-                let rows: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
-                    .fetch_all(&self.core.pool)
-                    .await?;
-                Ok(rows.into_iter().map(room_row).collect())
+                let mut conn = self.core.pool.acquire().await?;
+                all(&mut conn, ROOM_COLS, "ORDER BY pos").await
             }
 
             async fn room(&self, id: &str) -> Result<Option<RoomRow>> {
-                let row: Option<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "WHERE id = $1"))
+                Ok(sqlx::query_as(&sql(ROOM_COLS, "WHERE id = $1"))
                     .bind(id)
                     .fetch_optional(&self.core.pool)
-                    .await?;
-                Ok(row.map(room_row))
+                    .await?)
             }
 
             async fn put_record(
@@ -638,32 +727,23 @@ macro_rules! store_impl {
             }
 
             async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>> {
-                let rows: Vec<RecordTuple> = sqlx::query_as(&sql(
+                Ok(sqlx::query_as(&sql(
                     RECORD_COLS,
                     "WHERE room = $1 AND ($2 IS NULL OR kind = $2) ORDER BY pos",
                 ))
                 .bind(room)
                 .bind(kind)
                 .fetch_all(&self.core.pool)
-                .await?;
-                Ok(rows.into_iter().map(record_row).collect())
+                .await?)
             }
 
             async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
-                sqlx::query(
-                    "INSERT INTO users (name, display_name, password_hash, created_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&user.name)
-                .bind(&user.display_name)
-                .bind(&user.password_hash)
-                .bind(clock::now())
-                .execute(&mut *w.tx)
-                .await
-                .map_err(|e| {
-                    conflict_on_unique(e, || format!("user {:?} already exists", user.name))
-                })?;
+                insert_user(&mut w.tx, user, &clock::now())
+                    .await
+                    .map_err(|e| {
+                        conflict_on_unique(e, || format!("user {:?} already exists", user.name))
+                    })?;
                 append_audit(&mut w.tx, &[audit]).await?;
                 w.tx.commit().await?;
                 Ok(())
@@ -692,29 +772,22 @@ macro_rules! store_impl {
             }
 
             async fn user(&self, name: &str) -> Result<Option<UserRow>> {
-                let row: Option<UserTuple> = sqlx::query_as(&sql(USER_COLS, "WHERE name = $1"))
+                Ok(sqlx::query_as(&sql(USER_COLS, "WHERE name = $1"))
                     .bind(name)
                     .fetch_optional(&self.core.pool)
-                    .await?;
-                Ok(row.map(user_row))
+                    .await?)
             }
 
             async fn users(&self) -> Result<Vec<UserRow>> {
-                let rows: Vec<UserTuple> = sqlx::query_as(&sql(USER_COLS, "ORDER BY name"))
-                    .fetch_all(&self.core.pool)
-                    .await?;
-                Ok(rows.into_iter().map(user_row).collect())
+                let mut conn = self.core.pool.acquire().await?;
+                all(&mut conn, USER_COLS, "ORDER BY name").await
             }
 
             async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 require_room(&mut w.tx, &m.room).await?;
                 require_user(&mut w.tx, &m.user).await?;
-                sqlx::query("INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)")
-                    .bind(&m.room)
-                    .bind(&m.user)
-                    .bind(&m.party_id)
-                    .execute(&mut *w.tx)
+                insert_member(&mut w.tx, m)
                     .await
                     .map_err(|e| {
                         conflict_on_unique(e, || {
@@ -727,44 +800,29 @@ macro_rules! store_impl {
             }
 
             async fn members(&self, room: &str) -> Result<Vec<MemberRow>> {
-                let rows: Vec<MemberTuple> =
-                    sqlx::query_as(&sql(MEMBER_COLS, "WHERE room = $1 ORDER BY pos"))
-                        .bind(room)
-                        .fetch_all(&self.core.pool)
-                        .await?;
-                Ok(rows.into_iter().map(member_row).collect())
+                Ok(sqlx::query_as(&sql(MEMBER_COLS, "WHERE room = $1 ORDER BY pos"))
+                    .bind(room)
+                    .fetch_all(&self.core.pool)
+                    .await?)
             }
 
             async fn memberships(&self, user: &str) -> Result<Vec<MemberRow>> {
-                let rows: Vec<MemberTuple> =
-                    sqlx::query_as(&sql(MEMBER_COLS, "WHERE user_name = $1 ORDER BY pos"))
-                        .bind(user)
-                        .fetch_all(&self.core.pool)
-                        .await?;
-                Ok(rows.into_iter().map(member_row).collect())
+                Ok(sqlx::query_as(&sql(MEMBER_COLS, "WHERE user_name = $1 ORDER BY pos"))
+                    .bind(user)
+                    .fetch_all(&self.core.pool)
+                    .await?)
             }
 
             async fn create_session(&self, s: &SessionRow) -> Result<()> {
-                sqlx::query(
-                    "INSERT INTO sessions (token_hash, user_name, csrf, expires_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&s.token_hash)
-                .bind(&s.user)
-                .bind(&s.csrf)
-                .bind(s.expires_at)
-                .execute(&self.core.pool)
-                .await?;
-                Ok(())
+                let mut conn = self.core.pool.acquire().await?;
+                Ok(insert_session(&mut conn, s).await?)
             }
 
             async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
-                let row: Option<SessionTuple> =
-                    sqlx::query_as(&sql(SESSION_COLS, "WHERE token_hash = $1"))
-                        .bind(token_hash)
-                        .fetch_optional(&self.core.pool)
-                        .await?;
-                Ok(row.map(session_row))
+                Ok(sqlx::query_as(&sql(SESSION_COLS, "WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.core.pool)
+                    .await?)
             }
 
             async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -786,29 +844,19 @@ macro_rules! store_impl {
             async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 require_user(&mut w.tx, &t.user).await?;
-                sqlx::query(
-                    "INSERT INTO tokens (token_hash, user_name, label, created_at) \
-                     VALUES ($1, $2, $3, $4)",
-                )
-                .bind(&t.token_hash)
-                .bind(&t.user)
-                .bind(&t.label)
-                .bind(clock::now())
-                .execute(&mut *w.tx)
-                .await
-                .map_err(|e| conflict_on_unique(e, || "the token already exists".to_owned()))?;
+                insert_token(&mut w.tx, t, &clock::now())
+                    .await
+                    .map_err(|e| conflict_on_unique(e, || "the token already exists".to_owned()))?;
                 append_audit(&mut w.tx, &[audit]).await?;
                 w.tx.commit().await?;
                 Ok(())
             }
 
             async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>> {
-                let row: Option<TokenTuple> =
-                    sqlx::query_as(&sql(TOKEN_COLS, "WHERE token_hash = $1"))
-                        .bind(token_hash)
-                        .fetch_optional(&self.core.pool)
-                        .await?;
-                Ok(row.map(token_row))
+                Ok(sqlx::query_as(&sql(TOKEN_COLS, "WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.core.pool)
+                    .await?)
             }
 
             async fn append_audit(&self, entries: &[NewAudit]) -> Result<()> {
@@ -829,7 +877,7 @@ macro_rules! store_impl {
                 after_seq: i64,
                 limit: i64,
             ) -> Result<Vec<AuditEntry>> {
-                let rows: Vec<AuditTuple> = sqlx::query_as(&sql(
+                Ok(sqlx::query_as(&sql(
                     AUDIT_COLS,
                     "WHERE seq > $1 AND ($2 IS NULL OR room = $2) ORDER BY seq LIMIT $3",
                 ))
@@ -837,8 +885,7 @@ macro_rules! store_impl {
                 .bind(room)
                 .bind(limit.max(0))
                 .fetch_all(&self.core.pool)
-                .await?;
-                Ok(rows.into_iter().map(audit_entry).collect())
+                .await?)
             }
 
             async fn verify_audit(&self) -> Result<AuditReport> {
@@ -850,42 +897,18 @@ macro_rules! store_impl {
 
             async fn dump(&self) -> Result<Dump> {
                 let mut tx = self.core.begin_snapshot().await?;
-                let rooms: Vec<RoomTuple> = sqlx::query_as(&sql(ROOM_COLS, "ORDER BY pos"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let records: Vec<RecordTuple> =
-                    sqlx::query_as(&sql(RECORD_COLS, "ORDER BY pos"))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let users: Vec<UserTuple> = sqlx::query_as(&sql(USER_COLS, "ORDER BY name"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                let members: Vec<MemberTuple> =
-                    sqlx::query_as(&sql(MEMBER_COLS, "ORDER BY pos"))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let sessions: Vec<SessionTuple> =
-                    sqlx::query_as(&sql(SESSION_COLS, "ORDER BY token_hash"))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let tokens: Vec<TokenTuple> =
-                    sqlx::query_as(&sql(TOKEN_COLS, "ORDER BY token_hash"))
-                        .fetch_all(&mut *tx)
-                        .await?;
-                let audit: Vec<AuditTuple> = sqlx::query_as(&sql(AUDIT_COLS, "ORDER BY seq"))
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                Ok(Dump {
+                let dump = Dump {
                     format: DUMP_FORMAT,
-                    rooms: rooms.into_iter().map(room_row).collect(),
-                    records: records.into_iter().map(record_row).collect(),
-                    users: users.into_iter().map(user_row).collect(),
-                    members: members.into_iter().map(member_row).collect(),
-                    sessions: sessions.into_iter().map(session_row).collect(),
-                    tokens: tokens.into_iter().map(token_row).collect(),
-                    audit: audit.into_iter().map(audit_entry).collect(),
-                })
+                    rooms: all(&mut tx, ROOM_COLS, "ORDER BY pos").await?,
+                    records: all(&mut tx, RECORD_COLS, "ORDER BY pos").await?,
+                    users: all(&mut tx, USER_COLS, "ORDER BY name").await?,
+                    members: all(&mut tx, MEMBER_COLS, "ORDER BY pos").await?,
+                    sessions: all(&mut tx, SESSION_COLS, "ORDER BY token_hash").await?,
+                    tokens: all(&mut tx, TOKEN_COLS, "ORDER BY token_hash").await?,
+                    audit: all(&mut tx, AUDIT_COLS, "ORDER BY seq").await?,
+                };
+                tx.commit().await?;
+                Ok(dump)
             }
 
             async fn restore(&self, dump: &Dump) -> Result<()> {
@@ -899,12 +922,7 @@ macro_rules! store_impl {
                 }
                 let mut verifier = AuditVerifier::new();
                 dump.audit.iter().for_each(|e| verifier.push(e));
-                let report = verifier.finish();
-                if let (Some(seq), Some(reason)) = (report.first_bad, report.reason) {
-                    return Err(StoreError::Corrupt {
-                        what: format!("the dump's audit chain is broken at entry {seq}: {reason}"),
-                    });
-                }
+                intact(verifier.finish(), "the dump's")?;
 
                 let mut w = self.core.begin_write().await?;
                 let rows: i64 = sqlx::query_scalar(
@@ -919,24 +937,10 @@ macro_rules! store_impl {
                     return Err(StoreError::NotEmpty);
                 }
                 for u in &dump.users {
-                    sqlx::query(
-                        "INSERT INTO users (name, display_name, password_hash, created_at) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&u.name)
-                    .bind(&u.display_name)
-                    .bind(&u.password_hash)
-                    .bind(&u.created_at)
-                    .execute(&mut *w.tx)
-                    .await?;
+                    insert_user(&mut w.tx, u, &u.created_at).await?;
                 }
                 for r in &dump.rooms {
-                    sqlx::query("INSERT INTO rooms (id, title, created_at) VALUES ($1, $2, $3)")
-                        .bind(&r.id)
-                        .bind(&r.title)
-                        .bind(&r.created_at)
-                        .execute(&mut *w.tx)
-                        .await?;
+                    insert_room(&mut w.tx, r, &r.created_at).await?;
                 }
                 for r in &dump.records {
                     sqlx::query(
@@ -955,52 +959,20 @@ macro_rules! store_impl {
                     .await?;
                 }
                 for m in &dump.members {
-                    sqlx::query(
-                        "INSERT INTO members (room, user_name, party_id) VALUES ($1, $2, $3)",
-                    )
-                    .bind(&m.room)
-                    .bind(&m.user)
-                    .bind(&m.party_id)
-                    .execute(&mut *w.tx)
-                    .await?;
+                    insert_member(&mut w.tx, m).await?;
                 }
                 for s in &dump.sessions {
-                    sqlx::query(
-                        "INSERT INTO sessions (token_hash, user_name, csrf, expires_at) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&s.token_hash)
-                    .bind(&s.user)
-                    .bind(&s.csrf)
-                    .bind(s.expires_at)
-                    .execute(&mut *w.tx)
-                    .await?;
+                    insert_session(&mut w.tx, s).await?;
                 }
                 for t in &dump.tokens {
-                    sqlx::query(
-                        "INSERT INTO tokens (token_hash, user_name, label, created_at) \
-                         VALUES ($1, $2, $3, $4)",
-                    )
-                    .bind(&t.token_hash)
-                    .bind(&t.user)
-                    .bind(&t.label)
-                    .bind(&t.created_at)
-                    .execute(&mut *w.tx)
-                    .await?;
+                    insert_token(&mut w.tx, t, &t.created_at).await?;
                 }
                 for e in &dump.audit {
                     insert_audit_row(&mut w.tx, e).await?;
                 }
                 // Check what the database now holds, not only what was sent:
                 // a text conversion on the way in would show up here.
-                let stored = verify_chain(&mut w.tx).await?;
-                if let (Some(seq), Some(reason)) = (stored.first_bad, stored.reason) {
-                    return Err(StoreError::Corrupt {
-                        what: format!(
-                            "the restored audit chain is broken at entry {seq}: {reason}"
-                        ),
-                    });
-                }
+                intact(verify_chain(&mut w.tx).await?, "the restored")?;
                 w.tx.commit().await?;
                 Ok(())
             }

@@ -69,14 +69,7 @@ impl SqliteStore {
             pool,
             write_lock: Arc::new(Mutex::new(())),
         };
-        {
-            let mut w = core.begin_write().await?;
-            migrate(&mut w.tx, MIGRATIONS).await?;
-            w.tx.commit().await?;
-        }
-        let (writer, queue) = crate::group::Writer::channel();
-        tokio::spawn(group_writer(core.clone(), queue));
-        Ok(SqliteStore { core, writer })
+        start(core, MIGRATIONS).await
     }
 }
 

@@ -5,8 +5,15 @@
 //! (the functions return `None` and say so on stderr); with `CI=true` it
 //! fails, so CI can never pass without running those tests. The scenario
 //! files themselves stay outside the project.
+//!
+//! With the feature `db`, [`db`] gives the store's and the server's suites
+//! their test databases under the same rule; the feature is off for the
+//! crates that need no store, so their tests do not build one.
 
 use std::path::PathBuf;
+
+#[cfg(feature = "db")]
+pub mod db;
 
 fn ci() -> bool {
     std::env::var("CI").as_deref() == Ok("true")

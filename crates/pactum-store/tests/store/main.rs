@@ -6,8 +6,9 @@
 //! Without that variable the PostgreSQL tests pass after saying they were
 //! skipped, except under `CI=true`, where they fail.
 
-mod fixture;
 mod suite;
+
+use pactum_testkit::db::TestDb;
 
 /// Declares each named `suite` test once per backend.
 macro_rules! on_both_backends {
@@ -16,7 +17,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    let fx = crate::fixture::Fixture::sqlite().await;
+                    let fx = crate::TestDb::sqlite().await;
                     crate::suite::$test(&fx).await;
                 }
             )*
@@ -25,7 +26,7 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $test() {
-                    let Some(fx) = crate::fixture::Fixture::postgres().await else {
+                    let Some(fx) = crate::TestDb::postgres().await else {
                         return;
                     };
                     crate::suite::$test(&fx).await;
@@ -60,17 +61,17 @@ on_both_backends!(
 /// Dumps move between backends without change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_restore_across_backends() {
-    let Some(pg) = fixture::Fixture::postgres().await else {
+    let Some(pg) = TestDb::postgres().await else {
         return;
     };
-    let lite = fixture::Fixture::sqlite().await;
+    let lite = TestDb::sqlite().await;
     suite::restore_across_backends(&lite, &pg).await;
 }
 
 /// The SQLite file is set up for durability as documented.
 #[tokio::test]
 async fn sqlite_file_settings() {
-    let fx = fixture::Fixture::sqlite().await;
+    let fx = TestDb::sqlite().await;
     assert_eq!(fx.store.backend(), "sqlite");
     let mode = fx.query_text("PRAGMA journal_mode").await;
     assert_eq!(mode, "wal");

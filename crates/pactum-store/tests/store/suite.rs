@@ -1,15 +1,15 @@
-//! The storage tests, each an async fn over a [`Fixture`]; `main.rs` runs
+//! The storage tests, each an async fn over a [`TestDb`]; `main.rs` runs
 //! every one on both backends.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pactum_store::{
-    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordWrite, RoomRow, SessionRow,
-    Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
+    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordRow, RecordWrite, RoomRow,
+    SessionRow, Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
 };
 
-use crate::fixture::Fixture;
+use pactum_testkit::db::TestDb;
 
 fn audit(actor: &str, action: &str) -> NewAudit {
     NewAudit::new(actor, action)
@@ -85,7 +85,7 @@ async fn whole_log(s: &dyn Store) -> Vec<AuditEntry> {
     s.audit(None, 0, i64::MAX).await.unwrap()
 }
 
-fn ids(recs: &[pactum_store::RecordRow]) -> Vec<String> {
+fn ids(recs: &[RecordRow]) -> Vec<String> {
     recs.iter()
         .map(|r| format!("{}/{}", r.kind, r.id))
         .collect()
@@ -117,6 +117,34 @@ fn assert_not_found<T: std::fmt::Debug>(r: pactum_store::Result<T>, needle: &str
     }
 }
 
+/// Inserts a record (no expected revision), which must succeed.
+async fn insert(s: &dyn Store, room: &str, r: NewRecord, a: NewAudit) -> RecordRow {
+    s.put_record(room, &r, None, a).await.unwrap()
+}
+
+/// Creates a room as alice.
+async fn new_room(s: &dyn Store, id: &str) {
+    s.create_room(&room(id), audit("alice", "room.create"))
+        .await
+        .unwrap();
+}
+
+/// Each audit entry after the first `before`, as (action, record id).
+fn added_since(log: &[AuditEntry], before: usize) -> Vec<(&str, Option<&str>)> {
+    log[before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
+        .collect()
+}
+
+#[track_caller]
+fn assert_corrupt<T: std::fmt::Debug>(r: pactum_store::Result<T>, needle: &str) {
+    match r {
+        Err(StoreError::Corrupt { what }) => assert!(what.contains(needle), "{what}"),
+        other => panic!("expected Corrupt, got {other:?}"),
+    }
+}
+
 /// A database with something in every table.
 async fn populate(s: &dyn Store) {
     s.create_user(&user("alice"), audit("admin", "user.create"))
@@ -129,9 +157,7 @@ async fn populate(s: &dyn Store) {
         .await
         .unwrap();
     for r in ["lease", "merger"] {
-        s.create_room(&room(r), audit("alice", "room.create"))
-            .await
-            .unwrap();
+        new_room(s, r).await;
     }
     s.add_member(
         &member("lease", "alice", "landlord"),
@@ -151,15 +177,13 @@ async fn populate(s: &dyn Store) {
     )
     .await
     .unwrap();
-    let r1 = s
-        .put_record(
-            "lease",
-            &rec("text", "clause-1", r#"{"v":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    let r1 = insert(
+        s,
+        "lease",
+        rec("text", "clause-1", r#"{"v":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     s.put_record(
         "lease",
         &rec("text", "clause-1", r#"{"v":2}"#),
@@ -192,12 +216,10 @@ async fn populate(s: &dyn Store) {
     s.append_audit(&[read]).await.unwrap();
 }
 
-pub async fn rooms_and_record_revisions(fx: &Fixture) {
+pub async fn rooms_and_record_revisions(fx: &TestDb) {
     let s = &*fx.store;
     assert!(s.rooms().await.unwrap().is_empty());
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     assert_conflict(
         s.create_room(&room("r1"), audit("alice", "room.create"))
             .await,
@@ -208,15 +230,13 @@ pub async fn rooms_and_record_revisions(fx: &Fixture) {
     assert!(is_timestamp(&r.created_at), "{}", r.created_at);
     assert!(s.room("r2").await.unwrap().is_none());
 
-    let v1 = s
-        .put_record(
-            "r1",
-            &rec("text", "t1", r#"{"v":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    let v1 = insert(
+        s,
+        "r1",
+        rec("text", "t1", r#"{"v":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     assert_eq!(
         (v1.room.as_str(), v1.kind.as_str(), v1.id.as_str()),
         ("r1", "text", "t1")
@@ -322,24 +342,18 @@ pub async fn rooms_and_record_revisions(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn insertion_order_is_stable(fx: &Fixture) {
+pub async fn insertion_order_is_stable(fx: &TestDb) {
     let s = &*fx.store;
     for r in ["b", "a", "c"] {
-        s.create_room(&room(r), audit("alice", "room.create"))
-            .await
-            .unwrap();
+        new_room(s, r).await;
     }
     let rooms: Vec<_> = s.rooms().await.unwrap().into_iter().map(|r| r.id).collect();
     assert_eq!(rooms, ["b", "a", "c"]);
 
     for (kind, id) in [("text", "z"), ("stance", "a"), ("text", "m"), ("text", "a")] {
-        s.put_record("b", &rec(kind, id, "{}"), None, audit("alice", "put"))
-            .await
-            .unwrap();
+        insert(s, "b", rec(kind, id, "{}"), audit("alice", "put")).await;
     }
-    s.put_record("a", &rec("text", "x", "{}"), None, audit("alice", "put"))
-        .await
-        .unwrap();
+    insert(s, "a", rec("text", "x", "{}"), audit("alice", "put")).await;
     // An update does not move a record.
     s.put_record(
         "b",
@@ -377,11 +391,9 @@ pub async fn insertion_order_is_stable(fx: &Fixture) {
     assert_eq!(ids(&s.records("c", None).await.unwrap()), want);
 }
 
-pub async fn failed_audit_append_undoes_the_write(fx: &Fixture) {
+pub async fn failed_audit_append_undoes_the_write(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
     // The schema refuses an audit entry without an actor; the record
     // written just before it in the same transaction must go too.
     let err = s
@@ -405,20 +417,16 @@ pub async fn failed_audit_append_undoes_the_write(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
+pub async fn bulk_put_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    let keep = s
-        .put_record(
-            "r1",
-            &rec("text", "keep", r#"{"old":1}"#),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    let keep = insert(
+        s,
+        "r1",
+        rec("text", "keep", r#"{"old":1}"#),
+        audit("alice", "put"),
+    )
+    .await;
     let log_before = whole_log(s).await;
 
     assert_not_found(
@@ -500,7 +508,7 @@ pub async fn bulk_put_is_all_or_nothing(fx: &Fixture) {
 }
 
 /// A case import creates its room and records together or not at all.
-pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
+pub async fn import_room_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
     let log_before = whole_log(s).await;
     // The second record breaks a schema rule (empty id) after the room and
@@ -535,12 +543,8 @@ pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
         ["text/a", "stance/b"]
     );
     let log = whole_log(s).await;
-    let added: Vec<_> = log[log_before.len()..]
-        .iter()
-        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
-        .collect();
     assert_eq!(
-        added,
+        added_since(&log, log_before.len()),
         [
             ("room.create", None),
             ("case.import", Some("a")),
@@ -565,20 +569,16 @@ pub async fn import_room_is_all_or_nothing(fx: &Fixture) {
 
 /// A set of checked writes goes in whole or not at all: a stale revision
 /// on the last write undoes the insert before it, audit rows included.
-pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
+pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
     let s = &*fx.store;
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    let session = s
-        .put_record(
-            "r1",
-            &rec("session", "s1", r#"{"open":true}"#),
-            None,
-            audit("med", "session.open"),
-        )
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    let session = insert(
+        s,
+        "r1",
+        rec("session", "s1", r#"{"open":true}"#),
+        audit("med", "session.open"),
+    )
+    .await;
     let log_before = whole_log(s).await;
     let write =
         |kind: &str, id: &str, body: &str, expected: Option<i64>, action: &str| RecordWrite {
@@ -639,18 +639,14 @@ pub async fn record_set_is_all_or_nothing(fx: &Fixture) {
         ["session/s1", "text/draft"]
     );
     let log = whole_log(s).await;
-    let added: Vec<_> = log[log_before.len()..]
-        .iter()
-        .map(|e| (e.action.as_str(), e.record_id.as_deref()))
-        .collect();
     assert_eq!(
-        added,
+        added_since(&log, log_before.len()),
         [("text.draft", Some("draft")), ("session.close", Some("s1"))]
     );
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn users_members_sessions_tokens(fx: &Fixture) {
+pub async fn users_members_sessions_tokens(fx: &TestDb) {
     let s = &*fx.store;
     for name in ["bob", "alice", "Zed", "adam"] {
         s.create_user(&user(name), audit("admin", "user.create"))
@@ -697,12 +693,8 @@ pub async fn users_members_sessions_tokens(fx: &Fixture) {
         "\"carol\"",
     );
 
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    s.create_room(&room("r2"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
     s.add_member(&member("r1", "bob", "p2"), audit("alice", "member.add"))
         .await
         .unwrap();
@@ -801,11 +793,9 @@ pub async fn users_members_sessions_tokens(fx: &Fixture) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &Fixture) {
+pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // Two stores on one database stand for two server processes.
     let other = fx.reopen().await;
     let mut tasks = Vec::new();
@@ -818,10 +808,7 @@ pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &Fixture) {
         tasks.push(tokio::spawn(async move {
             for i in 0..8 {
                 let id = format!("w{worker}-{i}");
-                let r = s
-                    .put_record("r1", &rec("text", &id, "{}"), None, audit("w", "put"))
-                    .await
-                    .unwrap();
+                let r = insert(&*s, "r1", rec("text", &id, "{}"), audit("w", "put")).await;
                 s.put_record(
                     "r1",
                     &rec("text", &id, "{\"u\":1}"),
@@ -845,15 +832,11 @@ pub async fn audit_chain_verifies_after_many_concurrent_writes(fx: &Fixture) {
     assert_eq!(report.entries, expected);
     assert_eq!(other.verify_audit().await.unwrap(), report);
 
-    let log = whole_log(&*s).await;
+    let log = checked_log(&*s).await;
     assert_eq!(log.len() as i64, expected);
-    let mut prev = GENESIS_HASH.to_owned();
-    for (i, e) in log.iter().enumerate() {
-        assert_eq!(e.seq, i as i64 + 1);
-        assert_eq!(e.prev_hash, prev);
+    for e in &log {
         assert_eq!(audit_hash(e), e.hash);
         assert!(is_timestamp(&e.at));
-        prev.clone_from(&e.hash);
     }
     assert_eq!(s.records("r1", None).await.unwrap().len(), 48);
 }
@@ -901,20 +884,15 @@ where
     out
 }
 
-pub async fn group_commit_acknowledges_only_durable_writes(fx: &Fixture) {
+pub async fn group_commit_acknowledges_only_durable_writes(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // 32 tasks, 16 writes each: 256 record inserts, 256 audit appends.
     let acked = all_at_once(&s, 32, |s, task| async move {
         let mut rows = Vec::new();
         for i in 0..8 {
             let id = format!("t{task}-{i}");
-            let row = s
-                .put_record("r1", &rec("stance", &id, "{}"), None, audit("w", "put"))
-                .await
-                .unwrap();
+            let row = insert(&*s, "r1", rec("stance", &id, "{}"), audit("w", "put")).await;
             rows.push(row);
             let mut read = audit("w", "record.read");
             read.detail = id;
@@ -959,24 +937,19 @@ pub async fn group_commit_acknowledges_only_durable_writes(fx: &Fixture) {
     assert_eq!(other.records("r1", None).await.unwrap().len(), 256);
 }
 
-pub async fn conflict_in_a_group_fails_alone(fx: &Fixture) {
+pub async fn conflict_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     for i in 0..32 {
-        s.put_record(
+        insert(
+            &*s,
             "r1",
-            &rec("text", &format!("t{i}"), "{}"),
-            None,
+            rec("text", &format!("t{i}"), "{}"),
             audit("a", "put"),
         )
-        .await
-        .unwrap();
+        .await;
     }
-    s.put_record("r1", &rec("text", "shared", "{}"), None, audit("a", "put"))
-        .await
-        .unwrap();
+    insert(&*s, "r1", rec("text", "shared", "{}"), audit("a", "put")).await;
     let before = whole_log(&*s).await.len();
     // Tasks 0..32 update their own record, every fourth with a stale
     // revision; tasks 32..40 all update one record from revision 1.
@@ -1031,11 +1004,9 @@ pub async fn conflict_in_a_group_fails_alone(fx: &Fixture) {
     assert_eq!(checked_log(&*s).await.len(), before + 25);
 }
 
-pub async fn missing_room_in_a_group_fails_alone(fx: &Fixture) {
+pub async fn missing_room_in_a_group_fails_alone(fx: &TestDb) {
     let s = fx.store.clone();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(&*s, "r1").await;
     // Every eighth task writes into a room that does not exist, every
     // eighth (offset 4) an audit entry the schema refuses; the others
     // insert a record or append a read.
@@ -1088,17 +1059,13 @@ pub async fn missing_room_in_a_group_fails_alone(fx: &Fixture) {
     assert!(log.iter().all(|e| !e.actor.is_empty()));
 }
 
-pub async fn audit_paging_and_room_filter(fx: &Fixture) {
+pub async fn audit_paging_and_room_filter(fx: &TestDb) {
     let s = &*fx.store;
     assert!(s.verify_audit().await.unwrap().ok());
     assert_eq!(s.verify_audit().await.unwrap().entries, 0);
     s.append_audit(&[]).await.unwrap();
-    s.create_room(&room("r1"), audit("alice", "room.create"))
-        .await
-        .unwrap();
-    s.create_room(&room("r2"), audit("alice", "room.create"))
-        .await
-        .unwrap();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
     let batch: Vec<_> = (0..20)
         .map(|i| {
             let mut a = audit("bob", "record.read");
@@ -1139,7 +1106,7 @@ async fn ten_entries(s: &dyn Store) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
-pub async fn audit_detects_an_edited_row(fx: &Fixture) {
+pub async fn audit_detects_an_edited_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     fx.exec("UPDATE audit_log SET actor = 'mallory' WHERE seq = 5")
         .await;
@@ -1152,14 +1119,11 @@ pub async fn audit_detects_an_edited_row(fx: &Fixture) {
     // A dump of the tampered log is refused by restore.
     let dump = fx.store.dump().await.unwrap();
     let target = fx.fresh().await;
-    match target.store.restore(&dump).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 5"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(target.store.restore(&dump).await, "entry 5");
     assert!(target.store.dump().await.unwrap().audit.is_empty());
 }
 
-pub async fn audit_detects_a_deleted_row(fx: &Fixture) {
+pub async fn audit_detects_a_deleted_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     fx.exec("DELETE FROM audit_log WHERE seq = 5").await;
     let report = fx.store.verify_audit().await.unwrap();
@@ -1168,7 +1132,7 @@ pub async fn audit_detects_a_deleted_row(fx: &Fixture) {
     assert!(report.reason.unwrap().contains("deleted"));
 }
 
-pub async fn audit_detects_a_rehashed_row(fx: &Fixture) {
+pub async fn audit_detects_a_rehashed_row(fx: &TestDb) {
     ten_entries(&*fx.store).await;
     // The tamperer edits entry 5 and gives it a correct hash, but does not
     // rewrite the entries after it.
@@ -1198,7 +1162,7 @@ const AWKWARD: &[&str] = &[
     "quotes ' \" \\ and SQL '); DROP TABLE rooms; --",
 ];
 
-pub async fn unicode_round_trips_byte_for_byte(fx: &Fixture) {
+pub async fn unicode_round_trips_byte_for_byte(fx: &TestDb) {
     let s = &*fx.store;
     assert_ne!("\u{212B}".as_bytes(), "\u{C5}".as_bytes());
     s.create_user(
@@ -1295,7 +1259,7 @@ async fn assert_same(a: &dyn Store, b: &dyn Store) {
     assert_eq!(b.dump().await.unwrap(), a.dump().await.unwrap());
 }
 
-pub async fn dump_restore_gives_an_identical_database(fx: &Fixture) {
+pub async fn dump_restore_gives_an_identical_database(fx: &TestDb) {
     let s = &*fx.store;
     populate(s).await;
     let dump = s.dump().await.unwrap();
@@ -1341,22 +1305,20 @@ pub async fn dump_restore_gives_an_identical_database(fx: &Fixture) {
     );
     assert!(copy.store.verify_audit().await.unwrap().ok());
     // And new records come after the restored ones.
-    copy.store
-        .put_record(
-            "lease",
-            &rec("text", "clause-0", "{}"),
-            None,
-            audit("alice", "put"),
-        )
-        .await
-        .unwrap();
+    insert(
+        &*copy.store,
+        "lease",
+        rec("text", "clause-0", "{}"),
+        audit("alice", "put"),
+    )
+    .await;
     assert_eq!(
         ids(&copy.store.records("lease", None).await.unwrap()),
         ["text/clause-1", "text/clause-0"]
     );
 }
 
-pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &Fixture) {
+pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &TestDb) {
     let s = &*fx.store;
     populate(s).await;
     let dump = s.dump().await.unwrap();
@@ -1384,16 +1346,10 @@ pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &Fixture)
     let empty = fx.fresh().await;
     let mut edited = dump.clone();
     edited.audit[3].detail = "altered".into();
-    match empty.store.restore(&edited).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 4"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(empty.store.restore(&edited).await, "entry 4");
     let mut gap = dump.clone();
     gap.audit.remove(6);
-    match empty.store.restore(&gap).await {
-        Err(StoreError::Corrupt { what }) => assert!(what.contains("entry 7"), "{what}"),
-        other => panic!("expected Corrupt, got {other:?}"),
-    }
+    assert_corrupt(empty.store.restore(&gap).await, "entry 7");
     let mut newer = dump.clone();
     newer.format += 1;
     assert!(matches!(
@@ -1419,7 +1375,7 @@ pub async fn restore_refuses_a_non_empty_database_or_a_broken_dump(fx: &Fixture)
     assert_same(s, &*empty.store).await;
 }
 
-pub async fn reopening_keeps_data_and_schema(fx: &Fixture) {
+pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
     populate(&*fx.store).await;
     let again = pactum_store::open(&fx.spec()).await.unwrap();
     assert_eq!(again.backend(), fx.store.backend());
@@ -1430,7 +1386,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &Fixture) {
     assert_eq!(versions, "1", "migrations ran once");
 }
 
-pub async fn restore_across_backends(lite: &Fixture, pg: &Fixture) {
+pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
     assert_eq!(
         (lite.store.backend(), pg.store.backend()),
         ("sqlite", "postgres")

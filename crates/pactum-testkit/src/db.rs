@@ -1,5 +1,10 @@
-//! Test databases: a temporary SQLite file, or a PostgreSQL database of its
-//! own per test, dropped afterwards.
+//! Test databases for the store's and the server's suites (feature `db`):
+//! a temporary SQLite file, or a PostgreSQL database created for one test
+//! and dropped after it.
+//!
+//! PostgreSQL follows the crate's rule for what may be missing: without
+//! [`URL_VAR`] the PostgreSQL tests are skipped (after saying so) outside
+//! CI, and fail under `CI=true`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -10,14 +15,17 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use pactum_store::Store;
 use sqlx::Connection;
 
-const URL_VAR: &str = "PACTUM_TEST_DATABASE_URL";
+/// The variable naming a PostgreSQL server the tests may create databases on.
+pub const URL_VAR: &str = "PACTUM_TEST_DATABASE_URL";
 
-pub struct Fixture {
+/// A database of one test.
+pub struct TestDb {
+    /// The store on it.
     pub store: Arc<dyn Store>,
-    db: Db,
+    place: Place,
 }
 
-enum Db {
+enum Place {
     Sqlite {
         path: PathBuf,
         _dir: tempfile::TempDir,
@@ -25,52 +33,49 @@ enum Db {
     Postgres(PgDatabase),
 }
 
-impl Fixture {
-    pub async fn sqlite() -> Fixture {
+impl TestDb {
+    /// A fresh SQLite file in a temporary directory.
+    pub async fn sqlite() -> TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("workspace.db");
         let store = pactum_store::open_sqlite(&path).await.expect("open sqlite");
-        Fixture {
+        TestDb {
             store,
-            db: Db::Sqlite { path, _dir: dir },
+            place: Place::Sqlite { path, _dir: dir },
         }
     }
 
-    /// `None` (after saying so) when no server is configured outside CI.
-    pub async fn postgres() -> Option<Fixture> {
-        let admin_url = admin_url()?;
+    /// A fresh PostgreSQL database, or `None` (after saying so) when
+    /// [`URL_VAR`] is not set outside CI; under `CI=true` a missing
+    /// variable fails the test.
+    pub async fn postgres() -> Option<TestDb> {
+        Some(TestDb::on_postgres(admin_url()?).await)
+    }
+
+    async fn on_postgres(admin_url: String) -> TestDb {
         let db = PgDatabase::create(admin_url).await;
         let store = pactum_store::connect_postgres(&db.url)
             .await
             .expect("connect postgres");
-        Some(Fixture {
+        TestDb {
             store,
-            db: Db::Postgres(db),
-        })
+            place: Place::Postgres(db),
+        }
     }
 
     /// Another, empty database of the same backend.
-    pub async fn fresh(&self) -> Fixture {
-        match &self.db {
-            Db::Sqlite { .. } => Fixture::sqlite().await,
-            Db::Postgres(db) => {
-                let db = PgDatabase::create(db.admin_url.clone()).await;
-                let store = pactum_store::connect_postgres(&db.url)
-                    .await
-                    .expect("connect postgres");
-                Fixture {
-                    store,
-                    db: Db::Postgres(db),
-                }
-            }
+    pub async fn fresh(&self) -> TestDb {
+        match &self.place {
+            Place::Sqlite { .. } => TestDb::sqlite().await,
+            Place::Postgres(db) => TestDb::on_postgres(db.admin_url.clone()).await,
         }
     }
 
     /// What `pactum_store::open` takes to reach this database.
     pub fn spec(&self) -> String {
-        match &self.db {
-            Db::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
-            Db::Postgres(db) => db.url.clone(),
+        match &self.place {
+            Place::Sqlite { path, .. } => format!("sqlite:{}", path.display()),
+            Place::Postgres(db) => db.url.clone(),
         }
     }
 
@@ -80,16 +85,17 @@ impl Fixture {
         pactum_store::open(&self.spec()).await.expect("reopen")
     }
 
-    /// Runs SQL behind the store's back, as a tamperer would.
+    /// Runs SQL behind the store's back, as a tamperer with access to the
+    /// database would.
     pub async fn exec(&self, sql: &str) {
-        match &self.db {
-            Db::Sqlite { path, .. } => {
+        match &self.place {
+            Place::Sqlite { path, .. } => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
                 let mut c = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
                 sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
                 c.close().await.unwrap();
             }
-            Db::Postgres(db) => {
+            Place::Postgres(db) => {
                 let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
                 sqlx::raw_sql(sql).execute(&mut c).await.expect(sql);
                 c.close().await.unwrap();
@@ -99,13 +105,13 @@ impl Fixture {
 
     /// The single text value a query returns.
     pub async fn query_text(&self, sql: &str) -> String {
-        match &self.db {
-            Db::Sqlite { path, .. } => {
+        match &self.place {
+            Place::Sqlite { path, .. } => {
                 let opts = sqlx::sqlite::SqliteConnectOptions::new().filename(path);
                 let mut c = sqlx::SqliteConnection::connect_with(&opts).await.unwrap();
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.expect(sql)
             }
-            Db::Postgres(db) => {
+            Place::Postgres(db) => {
                 let mut c = sqlx::PgConnection::connect(&db.url).await.unwrap();
                 sqlx::query_scalar(sql).fetch_one(&mut c).await.expect(sql)
             }
@@ -116,13 +122,13 @@ impl Fixture {
 fn admin_url() -> Option<String> {
     match std::env::var(URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var("CI").as_deref() == Ok("true") => {
+        _ if crate::ci() => {
             panic!("{URL_VAR} is not set, and CI=true: CI must run the PostgreSQL tests")
         }
         _ => {
             static SAID: Once = Once::new();
-            // Written past the test harness's capture so that it shows.
             SAID.call_once(|| {
+                // Past the harness's capture, so that it shows.
                 let _ = writeln!(
                     std::io::stderr(),
                     "postgres tests skipped: {URL_VAR} not set \
@@ -150,7 +156,7 @@ impl PgDatabase {
             .unwrap()
             .subsec_nanos();
         let name = format!(
-            "pactum_store_test_{}_{}_{nanos}",
+            "pactum_test_{}_{}_{nanos}",
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
@@ -214,18 +220,23 @@ fn with_database(url: &str, name: &str) -> String {
     format!("{}/{name}{query}", &base[..path])
 }
 
-#[test]
-fn with_database_replaces_only_the_name() {
-    assert_eq!(
-        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
-        "postgres://postgres@127.0.0.1:5432/x"
-    );
-    assert_eq!(
-        with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
-        "postgresql://u:p@h/x?sslmode=disable"
-    );
-    assert_eq!(
-        with_database("postgres://h:5432", "x"),
-        "postgres://h:5432/x"
-    );
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn with_database_replaces_only_the_name() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("postgresql://u:p@h/db?sslmode=disable", "x"),
+            "postgresql://u:p@h/x?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://h:5432", "x"),
+            "postgres://h:5432/x"
+        );
+    }
 }
