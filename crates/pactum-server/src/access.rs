@@ -189,6 +189,16 @@ impl RoomAccess {
         self.role == Role::Mediator
     }
 
+    /// For pages only the mediator has: anyone else gets the 404 of a
+    /// missing page, so that the page's existence tells them nothing.
+    pub fn mediator_only(&self) -> ApiResult<()> {
+        if self.is_mediator() {
+            Ok(())
+        } else {
+            Err(ApiError::not_found())
+        }
+    }
+
     /// Refuses anyone but the mediator.
     pub fn require_mediator(&self) -> ApiResult<()> {
         if self.is_mediator() {

@@ -243,9 +243,7 @@ async fn analysis_view(
     error: Option<ApiError>,
     done: Option<&str>,
 ) -> UiResult {
-    if !a.is_mediator() {
-        return Err(UiError(ApiError::not_found()));
-    }
+    a.mediator_only()?;
     let result: MediatorAnalysis = deliberation::analysis(state, a).await?;
     let sessions = sessions_json(a);
     let mut ctx = chrome(state, caller, Some(a), "analysis", "Analysis of the models").await?;

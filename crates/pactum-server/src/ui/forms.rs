@@ -223,9 +223,7 @@ pub(super) async fn new_draft(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    if !a.is_mediator() {
-        return Err(ApiError::not_found().into());
-    }
+    a.mediator_only()?;
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
     let result = async { ops::add_draft(&state, &a, draft_input(&form, base)?).await }.await;

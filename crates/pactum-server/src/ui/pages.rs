@@ -3,7 +3,7 @@
 //! does for its reads.
 
 use super::view::{self, Names};
-use super::{chrome, page, urlpart, Fail, Session, UiError, UiResult};
+use super::{chrome, page, urlpart, Fail, Session, UiResult};
 use crate::access::{Role, RoomAccess};
 use crate::error::ApiError;
 use crate::ops::{self, StanceFilter};
@@ -614,9 +614,7 @@ pub(super) async fn new_text_view(
     from: Option<&str>,
     fail: Option<Fail>,
 ) -> UiResult {
-    if !a.is_mediator() {
-        return Err(ApiError::not_found().into());
-    }
+    a.mediator_only()?;
     let fail = fail.as_ref();
     let names = a.room.party_names();
     let base = match from.filter(|f| !f.is_empty()) {
@@ -1050,9 +1048,7 @@ pub(super) async fn audit(
     Query(q): Query<AuditQuery>,
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
-    if !a.is_mediator() {
-        return Err(UiError(ApiError::not_found()));
-    }
+    a.mediator_only()?;
     let after = q.after.unwrap_or(0).max(0);
     let mut entries = state
         .store
