@@ -220,19 +220,7 @@ impl<'a> Kernel<'a> {
                 }
                 visit(base + u64::from(k), &digits, &u);
             }
-            // Advance the odometer over every issue but the last.
-            dirty = last;
-            let mut i = last;
-            while i > 0 {
-                i -= 1;
-                digits[i] += 1;
-                if digits[i] < self.radices[i] {
-                    dirty = i;
-                    break;
-                }
-                digits[i] = 0;
-                dirty = i;
-            }
+            dirty = self.next_row(&mut digits);
         }
     }
 
@@ -365,21 +353,43 @@ impl<'a> Kernel<'a> {
                     }
                 }
             }
-            // Advance the odometer over every issue but the last.
-            dirty = last;
-            let mut i = last;
-            while i > 0 {
-                i -= 1;
-                digits[i] += 1;
-                if digits[i] < self.radices[i] {
-                    dirty = i;
-                    break;
-                }
-                digits[i] = 0;
-                dirty = i;
-            }
+            dirty = self.next_row(&mut digits);
         }
         part
+    }
+
+    /// Advances the odometer `digits` to the next row (every issue but the
+    /// last) and returns the first issue whose digit changed: prefix sums
+    /// before it still hold, so only the rest are recomputed.
+    #[inline]
+    fn next_row(&self, digits: &mut [u32]) -> usize {
+        let mut i = digits.len() - 1;
+        while i > 0 {
+            i -= 1;
+            digits[i] += 1;
+            if digits[i] < self.radices[i] {
+                return i;
+            }
+            digits[i] = 0;
+        }
+        0
+    }
+
+    /// Scans every chunk with `scan_chunk` and returns the results in
+    /// enumeration order, so that merging them in order keeps the first of
+    /// tied outcomes whatever the thread count.
+    pub(crate) fn map_chunks<P: Send>(
+        &self,
+        scan_chunk: impl Fn(std::ops::Range<u64>) -> P + Sync + Send,
+    ) -> Vec<P> {
+        let chunks = self.chunks();
+        // Small spaces are scanned on the calling thread: waking a thread pool
+        // costs more than the whole scan.
+        if chunks.len() <= 1 {
+            chunks.into_iter().map(scan_chunk).collect()
+        } else {
+            chunks.into_par_iter().map(scan_chunk).collect()
+        }
     }
 
     /// Splits the rows into contiguous chunks for parallel scanning.
@@ -470,14 +480,7 @@ pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysi
         });
         part
     };
-    // Small spaces are scanned on the calling thread: waking a thread pool
-    // costs more than the whole scan.
-    let chunks = kernel.chunks();
-    let partials: Vec<Partial> = if chunks.len() <= 1 {
-        chunks.into_iter().map(scan_chunk).collect()
-    } else {
-        chunks.into_par_iter().map(scan_chunk).collect()
-    };
+    let partials = kernel.map_chunks(scan_chunk);
 
     let mut frontier = Frontier::new(n);
     let mut mins = vec![f64::INFINITY; n];
