@@ -185,15 +185,7 @@ impl<'a> Kernel<'a> {
         let mut dirty = 0;
         for row in rows {
             for (p, c) in self.ufuns.iter().enumerate() {
-                let mut acc = if dirty == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + dirty - 1]
-                };
-                for i in dirty..last {
-                    acc += c.tables[i][digits[i] as usize];
-                    prefix[p * l + i] = acc;
-                }
+                row_prefix(c, &digits, dirty, &mut prefix[p * l..(p + 1) * l]);
             }
             if self.any_rectangles {
                 for i in dirty..last {
@@ -300,20 +292,7 @@ impl<'a> Kernel<'a> {
             let mut all_rational = true;
             let mut none_rational = false;
             for (p, c) in self.ufuns.iter().enumerate() {
-                let mut acc = if dirty == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + dirty - 1]
-                };
-                for i in dirty..last {
-                    acc += c.tables[i][digits[i] as usize];
-                    prefix[p * l + i] = acc;
-                }
-                pre[p] = if last == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + last - 1]
-                };
+                pre[p] = row_prefix(c, &digits, dirty, &mut prefix[p * l..(p + 1) * l]);
                 let a = c.finish(pre[p] + extremes[p].0);
                 let b = c.finish(pre[p] + extremes[p].1);
                 let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
@@ -407,6 +386,26 @@ impl<'a> Kernel<'a> {
             .filter(|r| !r.is_empty())
             .collect()
     }
+}
+
+/// Brings one party's prefix sums (`prefix[i]`: bias plus the entries of
+/// issues `0..=i`) up to date from issue `dirty` on, and returns the row's
+/// sum before the last issue. Only the issues the odometer moved are summed
+/// again, always in issue order from the bias, so every sum is bit-identical
+/// to evaluating the outcome from scratch.
+#[inline]
+fn row_prefix(c: &CompiledUfun, digits: &[u32], dirty: usize, prefix: &mut [f64]) -> f64 {
+    let last = digits.len() - 1;
+    let mut acc = if dirty == 0 {
+        c.bias
+    } else {
+        prefix[dirty - 1]
+    };
+    for i in dirty..last {
+        acc += c.tables[i][digits[i] as usize];
+        prefix[i] = acc;
+    }
+    acc
 }
 
 /// What one chunk of the scan accumulates.
