@@ -85,6 +85,46 @@ enum NormalizeArg {
     Independent,
 }
 
+/// `--semantics` and `--normalize` as `negotiate`, `mediate` and
+/// `tournament` take them: unless given, normalisation follows the
+/// semantics, as NegMAS's harness does. (`analyze` and `zone` default to
+/// none: see [`ScenarioArgs`].) A command that words a flag's help in its
+/// own terms replaces it with `mut_arg`, so the flags' help stays as it was.
+#[derive(clap::Args)]
+struct RulesArgs {
+    /// Whose rules to follow.
+    #[arg(long, value_enum, default_value = "genius")]
+    semantics: SemanticsArg,
+    /// Rescale utilities (default: independent with negmas semantics, as the harness does).
+    #[arg(long, value_enum)]
+    normalize: Option<NormalizeArg>,
+}
+
+impl RulesArgs {
+    /// The library's rules for the flags (see [`rules`]).
+    fn rules(&self) -> Result<(Semantics, Normalize)> {
+        rules(self.semantics, self.normalize)
+    }
+}
+
+/// The library's semantics and normalisation for the flags, refusing
+/// meaningless combinations; NegMAS semantics default to independent
+/// normalisation, as the harness does.
+fn rules(s: SemanticsArg, n: Option<NormalizeArg>) -> Result<(Semantics, Normalize)> {
+    let semantics = match s {
+        SemanticsArg::Genius => Semantics::Genius,
+        SemanticsArg::Negmas => Semantics::Negmas,
+    };
+    let normalize = match (n, semantics) {
+        (Some(NormalizeArg::None), _) | (None, Semantics::Genius) => Normalize::None,
+        (Some(NormalizeArg::Independent), _) | (None, Semantics::Negmas) => Normalize::Independent,
+    };
+    if semantics == Semantics::Genius && normalize != Normalize::None {
+        bail!("--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]");
+    }
+    Ok((semantics, normalize))
+}
+
 /// The flags that choose a scenario and the rules to load it under, shared
 /// by `analyze` and `zone`.
 #[derive(clap::Args)]
@@ -123,19 +163,7 @@ struct LoadedScenario {
 impl ScenarioArgs {
     /// The library's rules for the flags, refusing meaningless combinations.
     fn rules(&self) -> Result<(Semantics, Normalize)> {
-        let semantics = match self.semantics {
-            SemanticsArg::Genius => Semantics::Genius,
-            SemanticsArg::Negmas => Semantics::Negmas,
-        };
-        let normalize = match self.normalize {
-            NormalizeArg::None => Normalize::None,
-            NormalizeArg::Independent => Normalize::Independent,
-        };
-        if semantics == Semantics::Genius && normalize != Normalize::None {
-            bail!(
-                "--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]"
-            );
-        }
+        let (semantics, normalize) = rules(self.semantics, Some(self.normalize))?;
         if self.real_steps < 2 {
             bail!("--real-steps must be at least 2 (both bounds of a real issue are grid points)");
         }

@@ -11,11 +11,17 @@ use pactum_mediation::{
 };
 use serde_json::json;
 
-use crate::negotiate::{rules, value_json};
-use crate::{NormalizeArg, SemanticsArg};
+use crate::negotiate::value_json;
+use crate::RulesArgs;
 
 /// Arguments of `pactum mediate`.
 #[derive(clap::Args)]
+#[command(mut_arg("semantics", |a| a.help(
+    "Whose rules to follow (reservation values; NegMAS: -inf for discounted ufuns)"
+)))]
+#[command(mut_arg("normalize", |a| a.help(
+    "Rescale utilities (default: independent with negmas semantics, as NegMAS does; none with genius)"
+)))]
 pub struct MediateArgs {
     /// The scenario folder.
     dir: PathBuf,
@@ -28,12 +34,8 @@ pub struct MediateArgs {
     /// Seeds the mediator's and every party's random stream.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Whose rules to follow (reservation values; NegMAS: -inf for discounted ufuns).
-    #[arg(long, value_enum, default_value = "genius")]
-    semantics: SemanticsArg,
-    /// Rescale utilities (default: independent with negmas semantics, as NegMAS does; none with genius).
-    #[arg(long, value_enum)]
-    normalize: Option<NormalizeArg>,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// Comma-separated profile file names, in party order (default: every profile, by file name).
     #[arg(long, value_delimiter = ',')]
     profiles: Option<Vec<String>>,
@@ -50,7 +52,7 @@ pub struct MediateArgs {
 
 /// Runs `pactum mediate`.
 pub fn mediate(args: MediateArgs) -> Result<()> {
-    let (semantics, normalize) = rules(args.semantics, args.normalize)?;
+    let (semantics, normalize) = args.rules.rules()?;
     if let Some(plot) = &args.plot {
         if !matches!(
             plot.extension().and_then(|e| e.to_str()),

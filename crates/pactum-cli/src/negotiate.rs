@@ -4,15 +4,18 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use pactum_core::{analyze, AnalysisOptions, Semantics, Value};
-use pactum_formats::{load_folder, LoadOptions, Normalize};
+use pactum_core::{analyze, AnalysisOptions, Value};
+use pactum_formats::{load_folder, LoadOptions};
 use pactum_negotiate::{ActionKind, PreparedScenario, Registry, SaoConfig, Seat, Session, Trace};
 use serde_json::json;
 
-use crate::{NormalizeArg, SemanticsArg};
+use crate::RulesArgs;
 
 /// Arguments of `pactum negotiate`.
 #[derive(clap::Args)]
+#[command(mut_arg("normalize", |a| a.help(
+    "Rescale utilities (default: independent with negmas semantics, as NegMAS's tournaments do; none with genius)"
+)))]
 pub struct NegotiateArgs {
     /// The scenario folder.
     dir: PathBuf,
@@ -28,12 +31,8 @@ pub struct NegotiateArgs {
     /// Seeds every random choice.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Whose rules to follow.
-    #[arg(long, value_enum, default_value = "genius")]
-    semantics: SemanticsArg,
-    /// Rescale utilities (default: independent with negmas semantics, as NegMAS's tournaments do; none with genius).
-    #[arg(long, value_enum)]
-    normalize: Option<NormalizeArg>,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// Comma-separated profile file names, in seat order (default: every profile, by file name).
     #[arg(long, value_delimiter = ',')]
     profiles: Option<Vec<String>>,
@@ -45,24 +44,8 @@ pub struct NegotiateArgs {
     plot: Option<PathBuf>,
 }
 
-/// The library's semantics and normalisation for the flags; NegMAS
-/// semantics default to independent normalisation, as the harness does.
-pub(crate) fn rules(s: SemanticsArg, n: Option<NormalizeArg>) -> Result<(Semantics, Normalize)> {
-    let semantics = match s {
-        SemanticsArg::Genius => Semantics::Genius,
-        SemanticsArg::Negmas => Semantics::Negmas,
-    };
-    let normalize = match (n, semantics) {
-        (Some(NormalizeArg::None), _) | (None, Semantics::Genius) => Normalize::None,
-        (Some(NormalizeArg::Independent), _) | (None, Semantics::Negmas) => Normalize::Independent,
-    };
-    if semantics == Semantics::Genius && normalize != Normalize::None {
-        bail!("--normalize applies to --semantics negmas; GENIUS utilities are already in [0, 1]");
-    }
-    Ok((semantics, normalize))
-}
-
-fn time_limit(s: Option<f64>) -> Result<Option<Duration>> {
+/// `--time-limit` as a duration, refusing what is not one.
+pub(crate) fn time_limit(s: Option<f64>) -> Result<Option<Duration>> {
     s.map(|t| {
         Duration::try_from_secs_f64(t)
             .map_err(|_| anyhow::anyhow!("--time-limit must be a non-negative number of seconds"))
@@ -80,7 +63,7 @@ pub(crate) fn value_json(v: &Value) -> serde_json::Value {
 
 /// Runs `pactum negotiate`.
 pub fn negotiate(args: NegotiateArgs) -> Result<()> {
-    let (semantics, normalize) = rules(args.semantics, args.normalize)?;
+    let (semantics, normalize) = args.rules.rules()?;
     if let Some(plot) = &args.plot {
         if !matches!(
             plot.extension().and_then(|e| e.to_str()),

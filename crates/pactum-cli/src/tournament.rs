@@ -13,8 +13,8 @@ use pactum_tournament::{
 };
 use serde_json::json;
 
-use crate::negotiate::rules;
-use crate::{NormalizeArg, SemanticsArg};
+use crate::negotiate::time_limit;
+use crate::RulesArgs;
 
 /// Arguments of `pactum tournament`.
 #[derive(clap::Args)]
@@ -67,12 +67,8 @@ struct RunArgs {
     /// Negotiation number `run` is seeded with SEED + run, as in NegMAS's harness.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Whose rules to follow.
-    #[arg(long, value_enum, default_value = "genius")]
-    semantics: SemanticsArg,
-    /// Rescale utilities (default: independent with negmas semantics, as the harness does).
-    #[arg(long, value_enum)]
-    normalize: Option<NormalizeArg>,
+    #[command(flatten)]
+    rules: RulesArgs,
     /// The results file (CSV); rerunning the same command resumes it.
     #[arg(long, required = true)]
     out: Option<PathBuf>,
@@ -129,17 +125,10 @@ pub fn tournament(args: TournamentArgs) -> Result<()> {
     }
     let start = Instant::now();
     let a = args.run;
-    let (semantics, normalize) = rules(a.semantics, a.normalize)?;
+    let (semantics, normalize) = a.rules.rules()?;
     let out = a.out.expect("clap requires --out");
     check_plot(a.summary_plot.as_deref())?;
-    let time_limit = a
-        .time_limit
-        .map(|t| {
-            std::time::Duration::try_from_secs_f64(t).map_err(|_| {
-                anyhow::anyhow!("--time-limit must be a non-negative number of seconds")
-            })
-        })
-        .transpose()?;
+    let time_limit = time_limit(a.time_limit)?;
     let plan = Plan {
         scenarios: a
             .scenarios

@@ -185,15 +185,7 @@ impl<'a> Kernel<'a> {
         let mut dirty = 0;
         for row in rows {
             for (p, c) in self.ufuns.iter().enumerate() {
-                let mut acc = if dirty == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + dirty - 1]
-                };
-                for i in dirty..last {
-                    acc += c.tables[i][digits[i] as usize];
-                    prefix[p * l + i] = acc;
-                }
+                row_prefix(c, &digits, dirty, &mut prefix[p * l..(p + 1) * l]);
             }
             if self.any_rectangles {
                 for i in dirty..last {
@@ -220,19 +212,7 @@ impl<'a> Kernel<'a> {
                 }
                 visit(base + u64::from(k), &digits, &u);
             }
-            // Advance the odometer over every issue but the last.
-            dirty = last;
-            let mut i = last;
-            while i > 0 {
-                i -= 1;
-                digits[i] += 1;
-                if digits[i] < self.radices[i] {
-                    dirty = i;
-                    break;
-                }
-                digits[i] = 0;
-                dirty = i;
-            }
+            dirty = self.next_row(&mut digits);
         }
     }
 
@@ -312,20 +292,7 @@ impl<'a> Kernel<'a> {
             let mut all_rational = true;
             let mut none_rational = false;
             for (p, c) in self.ufuns.iter().enumerate() {
-                let mut acc = if dirty == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + dirty - 1]
-                };
-                for i in dirty..last {
-                    acc += c.tables[i][digits[i] as usize];
-                    prefix[p * l + i] = acc;
-                }
-                pre[p] = if last == 0 {
-                    c.bias
-                } else {
-                    prefix[p * l + last - 1]
-                };
+                pre[p] = row_prefix(c, &digits, dirty, &mut prefix[p * l..(p + 1) * l]);
                 let a = c.finish(pre[p] + extremes[p].0);
                 let b = c.finish(pre[p] + extremes[p].1);
                 let (lo, hi) = if a <= b { (a, b) } else { (b, a) };
@@ -365,21 +332,43 @@ impl<'a> Kernel<'a> {
                     }
                 }
             }
-            // Advance the odometer over every issue but the last.
-            dirty = last;
-            let mut i = last;
-            while i > 0 {
-                i -= 1;
-                digits[i] += 1;
-                if digits[i] < self.radices[i] {
-                    dirty = i;
-                    break;
-                }
-                digits[i] = 0;
-                dirty = i;
-            }
+            dirty = self.next_row(&mut digits);
         }
         part
+    }
+
+    /// Advances the odometer `digits` to the next row (every issue but the
+    /// last) and returns the first issue whose digit changed: prefix sums
+    /// before it still hold, so only the rest are recomputed.
+    #[inline]
+    fn next_row(&self, digits: &mut [u32]) -> usize {
+        let mut i = digits.len() - 1;
+        while i > 0 {
+            i -= 1;
+            digits[i] += 1;
+            if digits[i] < self.radices[i] {
+                return i;
+            }
+            digits[i] = 0;
+        }
+        0
+    }
+
+    /// Scans every chunk with `scan_chunk` and returns the results in
+    /// enumeration order, so that merging them in order keeps the first of
+    /// tied outcomes whatever the thread count.
+    pub(crate) fn map_chunks<P: Send>(
+        &self,
+        scan_chunk: impl Fn(std::ops::Range<u64>) -> P + Sync + Send,
+    ) -> Vec<P> {
+        let chunks = self.chunks();
+        // Small spaces are scanned on the calling thread: waking a thread pool
+        // costs more than the whole scan.
+        if chunks.len() <= 1 {
+            chunks.into_iter().map(scan_chunk).collect()
+        } else {
+            chunks.into_par_iter().map(scan_chunk).collect()
+        }
     }
 
     /// Splits the rows into contiguous chunks for parallel scanning.
@@ -397,6 +386,26 @@ impl<'a> Kernel<'a> {
             .filter(|r| !r.is_empty())
             .collect()
     }
+}
+
+/// Brings one party's prefix sums (`prefix[i]`: bias plus the entries of
+/// issues `0..=i`) up to date from issue `dirty` on, and returns the row's
+/// sum before the last issue. Only the issues the odometer moved are summed
+/// again, always in issue order from the bias, so every sum is bit-identical
+/// to evaluating the outcome from scratch.
+#[inline]
+fn row_prefix(c: &CompiledUfun, digits: &[u32], dirty: usize, prefix: &mut [f64]) -> f64 {
+    let last = digits.len() - 1;
+    let mut acc = if dirty == 0 {
+        c.bias
+    } else {
+        prefix[dirty - 1]
+    };
+    for i in dirty..last {
+        acc += c.tables[i][digits[i] as usize];
+        prefix[i] = acc;
+    }
+    acc
 }
 
 /// What one chunk of the scan accumulates.
@@ -470,14 +479,7 @@ pub fn analyze(scenario: &Scenario, options: &AnalysisOptions) -> Result<Analysi
         });
         part
     };
-    // Small spaces are scanned on the calling thread: waking a thread pool
-    // costs more than the whole scan.
-    let chunks = kernel.chunks();
-    let partials: Vec<Partial> = if chunks.len() <= 1 {
-        chunks.into_iter().map(scan_chunk).collect()
-    } else {
-        chunks.into_par_iter().map(scan_chunk).collect()
-    };
+    let partials = kernel.map_chunks(scan_chunk);
 
     let mut frontier = Frontier::new(n);
     let mut mins = vec![f64::INFINITY; n];

@@ -65,8 +65,6 @@
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
-use rayon::prelude::*;
-
 use crate::analysis::{
     admit, disagreement_point, reservation_used, AnalysisError, Kernel, Semantics, Solutions,
     DEFAULT_MAX_OUTCOMES,
@@ -273,12 +271,7 @@ pub fn zone(scenario: &Scenario, options: &ZoneOptions) -> Result<Zone, Analysis
         });
         part
     };
-    let chunks = kernel.chunks();
-    let partials: Vec<Partial> = if chunks.len() <= 1 {
-        chunks.into_iter().map(scan_chunk).collect()
-    } else {
-        chunks.into_par_iter().map(scan_chunk).collect()
-    };
+    let partials = kernel.map_chunks(scan_chunk);
     let mut frontier = Frontier::new(n);
     let mut mins = vec![f64::INFINITY; n];
     let mut maxs = vec![f64::NEG_INFINITY; n];

@@ -297,112 +297,7 @@ impl Briefing {
 
     /// The briefing as Markdown.
     pub fn markdown(&self) -> String {
-        let e = md;
-        let mut s = String::new();
-        let _ = writeln!(s, "# Briefing: {}\n", e(&self.title));
-        let _ = writeln!(
-            s,
-            "Prepared for **{}** ({}) in room `{}`{}. It holds only what this reader may see.\n",
-            e(&self.user),
-            e(&self.reader),
-            self.room_id.replace('`', "'"),
-            self.prepared_at
-                .as_deref()
-                .map(|t| format!(", {}", e(t)))
-                .unwrap_or_default()
-        );
-        if let Some(d) = &self.disclaimer {
-            let _ = writeln!(s, "> {}\n", e(d));
-        }
-        let _ = writeln!(s, "## Timeline\n");
-        if self.timeline.is_empty() {
-            let _ = writeln!(s, "Nothing recorded yet.\n");
-        } else {
-            let _ = writeln!(s, "| When | What | Title | Detail | Audience |");
-            let _ = writeln!(s, "|---|---|---|---|---|");
-            for ev in &self.timeline {
-                let _ = writeln!(
-                    s,
-                    "| {} | {} | {} | {} | {} |",
-                    e(&when(&ev.item)),
-                    kind_label(ev.item.kind),
-                    e(&ev.item.title),
-                    e(&ev.item.detail),
-                    e(&ev.audience)
-                );
-            }
-            s.push('\n');
-        }
-        let _ = writeln!(s, "## Current text\n");
-        match &self.text {
-            None => {
-                let _ = writeln!(s, "No text yet.\n");
-            }
-            Some(t) => {
-                let _ = writeln!(s, "**{}** ({})\n", e(&t.label), e(&t.about()));
-                for (h, body) in &t.points {
-                    let _ = writeln!(s, "- **{}**{}", e(h), opt_suffix(&e(body)));
-                }
-                s.push('\n');
-            }
-        }
-        let _ = writeln!(s, "## Stance matrix\n");
-        match &self.matrix {
-            Some(m) if !m.points.is_empty() && !m.rows.is_empty() => {
-                let cols: Vec<String> = m
-                    .points
-                    .iter()
-                    .map(|p| match p.number {
-                        Some(n) => n.to_string(),
-                        None => e(&heading(p.number, &p.title, &p.id)),
-                    })
-                    .collect();
-                let _ = writeln!(s, "| Party | Whole text | {} |", cols.join(" | "));
-                let _ = writeln!(s, "|---|---|{}", "---|".repeat(cols.len()));
-                for row in &m.rows {
-                    let cells: Vec<String> = std::iter::once(&row.whole_text)
-                        .chain(&row.cells)
-                        .map(|cs| md_cell(cs))
-                        .collect();
-                    let _ = writeln!(s, "| {} | {} |", e(&row.name), cells.join(" | "));
-                }
-                let _ = writeln!(
-                    s,
-                    "\n✓ accepts, ✕ rejects, ◐ conditional, ✎ proposes amendment, ? not disclosed; (i) through an issue of the point.\n"
-                );
-            }
-            _ => {
-                let _ = writeln!(s, "No stances on the current text.\n");
-            }
-        }
-        let _ = writeln!(s, "## Agreement zone\n");
-        match &self.zone {
-            None => {
-                let _ = writeln!(s, "Zone status: not computed.\n");
-            }
-            Some(z) => {
-                let _ = writeln!(s, "{}\n", e(&zone_summary(z)));
-                if !z.package.is_empty() {
-                    let _ = writeln!(s, "Nash package:\n");
-                    for (i, o) in &z.package {
-                        let _ = writeln!(s, "- {}: {}", e(i), e(o));
-                    }
-                    s.push('\n');
-                }
-                if !z.blocking_sets.is_empty() {
-                    let _ = writeln!(s, "Blocking sets of issues:\n");
-                    for b in &z.blocking_sets {
-                        let names: Vec<String> = b.iter().map(|x| e(x)).collect();
-                        let _ = writeln!(s, "- {{{}}}", names.join(", "));
-                    }
-                    s.push('\n');
-                }
-                if let Some(n) = &z.note {
-                    let _ = writeln!(s, "_{}_\n", e(n));
-                }
-            }
-        }
-        s
+        self.render(Markup::Markdown)
     }
 
     /// The briefing as a self-contained HTML document (inline style sheet
@@ -419,9 +314,104 @@ impl Briefing {
     /// The briefing's body, for embedding in a page (no `<style>`, no
     /// `style` attributes: it renders under a strict content security policy).
     pub fn html_fragment(&self) -> String {
-        let h = html;
+        format!(
+            "<article class=\"briefing\">\n{}</article>\n",
+            self.render(Markup::Html)
+        )
+    }
+
+    /// The one walk over the briefing's sections, so that both formats show
+    /// the same sections in the same order with the same empty states; only
+    /// the header and the tables are written per format.
+    fn render(&self, f: Markup) -> String {
+        let e = |t: &str| f.escape(t);
         let mut s = String::new();
-        let _ = writeln!(s, "<article class=\"briefing\">");
+        match f {
+            Markup::Markdown => self.header_md(&mut s),
+            Markup::Html => self.header_html(&mut s),
+        }
+        f.section(&mut s, "Timeline");
+        if self.timeline.is_empty() {
+            f.para(&mut s, "Nothing recorded yet.");
+        } else {
+            match f {
+                Markup::Markdown => self.timeline_md(&mut s),
+                Markup::Html => self.timeline_html(&mut s),
+            }
+        }
+        f.section(&mut s, "Current text");
+        match &self.text {
+            None => f.para(&mut s, "No text yet."),
+            Some(t) => f.list(
+                &mut s,
+                &format!("{} ({})", f.strong(&e(&t.label)), e(&t.about())),
+                List::Points,
+                t.points
+                    .iter()
+                    .map(|(head, body)| format!("{}{}", f.strong(&e(head)), opt_suffix(&e(body)))),
+            ),
+        }
+        f.section(&mut s, "Stance matrix");
+        match &self.matrix {
+            Some(m) if !m.points.is_empty() && !m.rows.is_empty() => match f {
+                Markup::Markdown => matrix_md(&mut s, m),
+                Markup::Html => matrix_html(&mut s, m),
+            },
+            _ => f.para(&mut s, "No stances on the current text."),
+        }
+        f.section(&mut s, "Agreement zone");
+        match &self.zone {
+            None => f.para(&mut s, "Zone status: not computed."),
+            Some(z) => {
+                f.para(&mut s, &e(&zone_summary(z)));
+                if !z.package.is_empty() {
+                    f.list(
+                        &mut s,
+                        "Nash package:",
+                        List::Bullets,
+                        z.package.iter().map(|(i, o)| format!("{}: {}", e(i), e(o))),
+                    );
+                }
+                if !z.blocking_sets.is_empty() {
+                    f.list(
+                        &mut s,
+                        "Blocking sets of issues:",
+                        List::Bullets,
+                        z.blocking_sets.iter().map(|b| {
+                            let names: Vec<String> = b.iter().map(|x| e(x)).collect();
+                            format!("{{{}}}", names.join(", "))
+                        }),
+                    );
+                }
+                if let Some(n) = &z.note {
+                    f.para(&mut s, &f.em(&e(n)));
+                }
+            }
+        }
+        s
+    }
+
+    fn header_md(&self, s: &mut String) {
+        let e = md;
+        let _ = writeln!(s, "# Briefing: {}\n", e(&self.title));
+        let _ = writeln!(
+            s,
+            "Prepared for **{}** ({}) in room `{}`{}. It holds only what this reader may see.\n",
+            e(&self.user),
+            e(&self.reader),
+            self.room_id.replace('`', "'"),
+            self.prepared_at
+                .as_deref()
+                .map(|t| format!(", {}", e(t)))
+                .unwrap_or_default()
+        );
+        if let Some(d) = &self.disclaimer {
+            let _ = writeln!(s, "> {}\n", e(d));
+        }
+    }
+
+    fn header_html(&self, s: &mut String) {
+        let h = html;
         let _ = writeln!(s, "<h1>Briefing: {}</h1>", h(&self.title));
         let _ = writeln!(
             s,
@@ -437,108 +427,45 @@ impl Briefing {
         if let Some(d) = &self.disclaimer {
             let _ = writeln!(s, "<blockquote>{}</blockquote>", h(d));
         }
-        let _ = writeln!(s, "<h2>Timeline</h2>");
-        if self.timeline.is_empty() {
-            let _ = writeln!(s, "<p>Nothing recorded yet.</p>");
-        } else {
-            if let Some(svg) = self.timeline_svg() {
-                s.push_str(&svg);
-            }
-            let _ = writeln!(s, "<table>\n<thead><tr><th>#</th><th>When</th><th>What</th><th>Title</th><th>Detail</th><th>Audience</th></tr></thead>\n<tbody>");
-            for (i, ev) in self.timeline.iter().enumerate() {
-                let _ = writeln!(
-                    s,
-                    "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-                    i + 1,
-                    h(&when(&ev.item)),
-                    kind_label(ev.item.kind),
-                    h(&ev.item.title),
-                    h(&ev.item.detail),
-                    h(&ev.audience)
-                );
-            }
-            let _ = writeln!(s, "</tbody>\n</table>");
+    }
+
+    fn timeline_md(&self, s: &mut String) {
+        let e = md;
+        let _ = writeln!(s, "| When | What | Title | Detail | Audience |");
+        let _ = writeln!(s, "|---|---|---|---|---|");
+        for ev in &self.timeline {
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} | {} | {} |",
+                e(&when(&ev.item)),
+                kind_label(ev.item.kind),
+                e(&ev.item.title),
+                e(&ev.item.detail),
+                e(&ev.audience)
+            );
         }
-        let _ = writeln!(s, "<h2>Current text</h2>");
-        match &self.text {
-            None => {
-                let _ = writeln!(s, "<p>No text yet.</p>");
-            }
-            Some(t) => {
-                let _ = writeln!(
-                    s,
-                    "<p><strong>{}</strong> ({})</p>\n<ol class=\"points\">",
-                    h(&t.label),
-                    h(&t.about())
-                );
-                for (head, body) in &t.points {
-                    let _ = writeln!(
-                        s,
-                        "<li><strong>{}</strong>{}</li>",
-                        h(head),
-                        opt_suffix(&h(body))
-                    );
-                }
-                let _ = writeln!(s, "</ol>");
-            }
+        s.push('\n');
+    }
+
+    fn timeline_html(&self, s: &mut String) {
+        let h = html;
+        if let Some(svg) = self.timeline_svg() {
+            s.push_str(&svg);
         }
-        let _ = writeln!(s, "<h2>Stance matrix</h2>");
-        match &self.matrix {
-            Some(m) if !m.points.is_empty() && !m.rows.is_empty() => {
-                s.push_str(&matrix_svg(m));
-                let _ = writeln!(s, "<table>\n<thead><tr><th>Party</th><th>Whole text</th>");
-                for p in &m.points {
-                    let _ = write!(
-                        s,
-                        "<th title=\"{}\">{}</th>",
-                        h(&p.title),
-                        h(&p.number
-                            .map_or_else(|| heading(p.number, &p.title, &p.id), |n| n.to_string()))
-                    );
-                }
-                let _ = writeln!(s, "</tr></thead>\n<tbody>");
-                for row in &m.rows {
-                    let _ = write!(s, "<tr><th>{}</th>", h(&row.name));
-                    for cells in std::iter::once(&row.whole_text).chain(&row.cells) {
-                        let _ = write!(s, "<td>{}</td>", html_cell(cells));
-                    }
-                    let _ = writeln!(s, "</tr>");
-                }
-                let _ = writeln!(s, "</tbody>\n</table>");
-            }
-            _ => {
-                let _ = writeln!(s, "<p>No stances on the current text.</p>");
-            }
+        let _ = writeln!(s, "<table>\n<thead><tr><th>#</th><th>When</th><th>What</th><th>Title</th><th>Detail</th><th>Audience</th></tr></thead>\n<tbody>");
+        for (i, ev) in self.timeline.iter().enumerate() {
+            let _ = writeln!(
+                s,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                i + 1,
+                h(&when(&ev.item)),
+                kind_label(ev.item.kind),
+                h(&ev.item.title),
+                h(&ev.item.detail),
+                h(&ev.audience)
+            );
         }
-        let _ = writeln!(s, "<h2>Agreement zone</h2>");
-        match &self.zone {
-            None => {
-                let _ = writeln!(s, "<p>Zone status: not computed.</p>");
-            }
-            Some(z) => {
-                let _ = writeln!(s, "<p>{}</p>", h(&zone_summary(z)));
-                if !z.package.is_empty() {
-                    let _ = writeln!(s, "<p>Nash package:</p>\n<ul>");
-                    for (i, o) in &z.package {
-                        let _ = writeln!(s, "<li>{}: {}</li>", h(i), h(o));
-                    }
-                    let _ = writeln!(s, "</ul>");
-                }
-                if !z.blocking_sets.is_empty() {
-                    let _ = writeln!(s, "<p>Blocking sets of issues:</p>\n<ul>");
-                    for b in &z.blocking_sets {
-                        let names: Vec<String> = b.iter().map(|x| h(x)).collect();
-                        let _ = writeln!(s, "<li>{{{}}}</li>", names.join(", "));
-                    }
-                    let _ = writeln!(s, "</ul>");
-                }
-                if let Some(n) = &z.note {
-                    let _ = writeln!(s, "<p><em>{}</em></p>", h(n));
-                }
-            }
-        }
-        let _ = writeln!(s, "</article>");
-        s
+        let _ = writeln!(s, "</tbody>\n</table>");
     }
 
     /// The dated timeline items on a day axis (meetings as circles, texts as
@@ -620,6 +547,137 @@ impl Briefing {
         }
         let _ = writeln!(s, "</svg>");
         Some(s)
+    }
+}
+
+/// The stance matrix as a Markdown table with its legend.
+fn matrix_md(s: &mut String, m: &Matrix) {
+    let e = md;
+    let cols: Vec<String> = m
+        .points
+        .iter()
+        .map(|p| match p.number {
+            Some(n) => n.to_string(),
+            None => e(&heading(p.number, &p.title, &p.id)),
+        })
+        .collect();
+    let _ = writeln!(s, "| Party | Whole text | {} |", cols.join(" | "));
+    let _ = writeln!(s, "|---|---|{}", "---|".repeat(cols.len()));
+    for row in &m.rows {
+        let cells: Vec<String> = std::iter::once(&row.whole_text)
+            .chain(&row.cells)
+            .map(|cs| md_cell(cs))
+            .collect();
+        let _ = writeln!(s, "| {} | {} |", e(&row.name), cells.join(" | "));
+    }
+    let _ = writeln!(
+        s,
+        "\n✓ accepts, ✕ rejects, ◐ conditional, ✎ proposes amendment, ? not disclosed; (i) through an issue of the point.\n"
+    );
+}
+
+/// The stance matrix as a chart and an HTML table (the chart's legend
+/// stands for the Markdown one).
+fn matrix_html(s: &mut String, m: &Matrix) {
+    let h = html;
+    s.push_str(&matrix_svg(m));
+    let _ = writeln!(s, "<table>\n<thead><tr><th>Party</th><th>Whole text</th>");
+    for p in &m.points {
+        let _ = write!(
+            s,
+            "<th title=\"{}\">{}</th>",
+            h(&p.title),
+            h(&p.number
+                .map_or_else(|| heading(p.number, &p.title, &p.id), |n| n.to_string()))
+        );
+    }
+    let _ = writeln!(s, "</tr></thead>\n<tbody>");
+    for row in &m.rows {
+        let _ = write!(s, "<tr><th>{}</th>", h(&row.name));
+        for cells in std::iter::once(&row.whole_text).chain(&row.cells) {
+            let _ = write!(s, "<td>{}</td>", html_cell(cells));
+        }
+        let _ = writeln!(s, "</tr>");
+    }
+    let _ = writeln!(s, "</tbody>\n</table>");
+}
+
+/// The two formats a briefing is written in. The shared walk
+/// ([`Briefing::render`]) states the document once; these are its blocks.
+#[derive(Clone, Copy)]
+enum Markup {
+    Markdown,
+    Html,
+}
+
+/// How a list's items are marked.
+#[derive(Clone, Copy)]
+enum List {
+    Bullets,
+    /// A text's points: numbered in HTML (`<ol class="points">`); Markdown
+    /// keeps bullets, since the heads carry their own numbers.
+    Points,
+}
+
+impl Markup {
+    fn escape(self, t: &str) -> String {
+        match self {
+            Markup::Markdown => md(t),
+            Markup::Html => html(t),
+        }
+    }
+
+    fn section(self, s: &mut String, title: &str) {
+        let _ = match self {
+            Markup::Markdown => writeln!(s, "## {title}\n"),
+            Markup::Html => writeln!(s, "<h2>{title}</h2>"),
+        };
+    }
+
+    /// A paragraph of text already escaped for this format.
+    fn para(self, s: &mut String, text: &str) {
+        let _ = match self {
+            Markup::Markdown => writeln!(s, "{text}\n"),
+            Markup::Html => writeln!(s, "<p>{text}</p>"),
+        };
+    }
+
+    /// A paragraph `intro` and the list it introduces, all escaped already.
+    fn list(self, s: &mut String, intro: &str, kind: List, items: impl Iterator<Item = String>) {
+        let (open, close) = match kind {
+            List::Bullets => ("<ul>", "</ul>"),
+            List::Points => ("<ol class=\"points\">", "</ol>"),
+        };
+        match self {
+            Markup::Markdown => {
+                let _ = writeln!(s, "{intro}\n");
+                for item in items {
+                    let _ = writeln!(s, "- {item}");
+                }
+                s.push('\n');
+            }
+            Markup::Html => {
+                let _ = writeln!(s, "<p>{intro}</p>\n{open}");
+                for item in items {
+                    let _ = writeln!(s, "<li>{item}</li>");
+                }
+                let _ = writeln!(s, "{close}");
+            }
+        }
+    }
+
+    fn strong(self, text: &str) -> String {
+        match self {
+            Markup::Markdown => format!("**{text}**"),
+            Markup::Html => format!("<strong>{text}</strong>"),
+        }
+    }
+
+    fn em(self, text: &str) -> String {
+        match self {
+            Markup::Markdown => format!("_{text}_"),
+            Markup::Html => format!("<em>{text}</em>"),
+        }
     }
 }
 
@@ -763,24 +821,24 @@ fn opt_suffix(body: &str) -> String {
     }
 }
 
+/// One stance in a matrix cell: glyph, label and whether it came through an
+/// issue of the point; the same words in both formats.
+fn stance_text(c: &Cell) -> String {
+    format!(
+        "{} {}{}",
+        stance_glyph(&c.stance),
+        stance_label(&c.stance),
+        if c.via.starts_with("issue:") {
+            " (i)"
+        } else {
+            ""
+        }
+    )
+}
+
 /// One matrix cell in Markdown: every stance's glyph and label.
 fn md_cell(cells: &[Cell]) -> String {
-    cells
-        .iter()
-        .map(|c| {
-            format!(
-                "{} {}{}",
-                stance_glyph(&c.stance),
-                stance_label(&c.stance),
-                if c.via.starts_with("issue:") {
-                    " (i)"
-                } else {
-                    ""
-                }
-            )
-        })
-        .collect::<Vec<_>>()
-        .join("; ")
+    cells.iter().map(stance_text).collect::<Vec<_>>().join("; ")
 }
 
 fn html_cell(cells: &[Cell]) -> String {
@@ -788,15 +846,9 @@ fn html_cell(cells: &[Cell]) -> String {
         .iter()
         .map(|c| {
             format!(
-                "<span title=\"{}\">{} {}{}</span>",
+                "<span title=\"{}\">{}</span>",
                 html(&c.summary),
-                stance_glyph(&c.stance),
-                stance_label(&c.stance),
-                if c.via.starts_with("issue:") {
-                    " (i)"
-                } else {
-                    ""
-                }
+                stance_text(c)
             )
         })
         .collect::<Vec<_>>()
@@ -1081,6 +1133,37 @@ mod tests {
         assert!(
             html.contains("{Territory &lt;east&gt;, Security}"),
             "{html}"
+        );
+    }
+
+    #[test]
+    fn the_zone_section_is_written_exactly() {
+        let records = room();
+        let viewer = Viewer::Member { party: "a".into() };
+        let z = ZoneStatus {
+            empty: false,
+            size: 3,
+            outcomes: 12,
+            package: vec![("Issue".into(), "Opt <a>".into())],
+            blocking_sets: vec![vec!["Territory <east>".into(), "Security".into()]],
+            note: Some("Illustrative _models_".into()),
+        };
+        let (md, html) = render(&viewer, &records, Some(&z));
+        let md_zone = &md[md.find("## Agreement zone").unwrap()..];
+        assert_eq!(
+            md_zone,
+            "## Agreement zone\n\nThe agreement zone holds 3 of 12 packages.\n\n\
+             Nash package:\n\n- Issue: Opt \\<a\\>\n\n\
+             Blocking sets of issues:\n\n- {Territory \\<east\\>, Security}\n\n\
+             _Illustrative \\_models\\__\n\n"
+        );
+        let html_zone = &html[html.find("<h2>Agreement zone").unwrap()..];
+        assert_eq!(
+            html_zone,
+            "<h2>Agreement zone</h2>\n<p>The agreement zone holds 3 of 12 packages.</p>\n\
+             <p>Nash package:</p>\n<ul>\n<li>Issue: Opt &lt;a&gt;</li>\n</ul>\n\
+             <p>Blocking sets of issues:</p>\n<ul>\n<li>{Territory &lt;east&gt;, Security}</li>\n</ul>\n\
+             <p><em>Illustrative _models_</em></p>\n</article>\n</body>\n</html>\n"
         );
     }
 

@@ -75,17 +75,13 @@ fn collection(kind: Kind) -> Option<&'static str> {
     })
 }
 
-const LISTED: [Kind; 9] = [
-    Kind::Party,
-    Kind::Issue,
-    Kind::Text,
-    Kind::Meeting,
-    Kind::Stance,
-    Kind::Document,
-    Kind::Note,
-    Kind::Session,
-    Kind::Vote,
-];
+/// The kinds a case file lists in collections, with their collection, in
+/// the file's order (`Kind::ALL`'s), so import and export cannot disagree.
+fn collections() -> impl Iterator<Item = (Kind, &'static str)> {
+    Kind::ALL
+        .into_iter()
+        .filter_map(|kind| collection(kind).map(|key| (kind, key)))
+}
 
 /// Room ids appear in URLs and file names: lowercase letters, digits, `-`
 /// and `_`, starting with a letter or digit, at most 64 characters.
@@ -370,8 +366,7 @@ fn import_pactum(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             body,
         });
     }
-    for kind in LISTED {
-        let key = collection(kind).expect("listed kinds have a collection");
+    for (kind, key) in collections() {
         let Some(list) = root.remove(key) else {
             continue;
         };
@@ -608,7 +603,7 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
     if let Some(meta) = records.iter().find(|r| r.kind == Kind::Meta) {
         root.insert("meta".into(), with_visibility(meta));
     }
-    for kind in LISTED {
+    for (kind, key) in collections() {
         let list: Vec<Value> = records
             .iter()
             .filter(|r| r.kind == kind)
@@ -619,7 +614,7 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
         if list.is_empty() && matches!(kind, Kind::Session | Kind::Vote) {
             continue;
         }
-        root.insert(collection(kind).expect("listed").into(), Value::Array(list));
+        root.insert(key.into(), Value::Array(list));
     }
     let set = records.iter().find(|r| r.kind == Kind::PreferenceSet);
     let models: Vec<Value> = records
@@ -636,6 +631,16 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
         root.insert("illustrative_preferences".into(), Value::Object(prefs));
     }
     Value::Object(root)
+}
+
+/// The demo case's room, the fixture the crate's model and session tests share.
+#[cfg(test)]
+pub(crate) fn demo_room() -> crate::model::Room {
+    crate::model::Room {
+        records: import(include_str!("../../../examples/cases/peace-plan-2025.json"))
+            .unwrap()
+            .records,
+    }
 }
 
 #[cfg(test)]

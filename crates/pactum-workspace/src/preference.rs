@@ -821,15 +821,7 @@ fn zone_facts(scenario: &Scenario) -> Option<ZoneFacts> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::case;
-
-    const DEMO: &str = include_str!("../../../examples/cases/peace-plan-2025.json");
-
-    fn demo() -> Room {
-        Room {
-            records: case::import(DEMO).unwrap().records,
-        }
-    }
+    use crate::case::demo_room as demo;
 
     fn input(party: &str) -> PreferenceInput {
         PreferenceInput {

@@ -321,7 +321,9 @@ pub fn cast(
 }
 
 /// The model's vote: accept exactly when the proposal's utility is strictly
-/// higher than the current package's.
+/// higher than the current package's. This is `pactum_mediation::Truthful`
+/// at temperature 0, restated on a room's model (labels, not indices) so
+/// the workspace need not depend on the negotiation engine for one comparison.
 pub fn model_accepts(model: &Record, current: &Package, proposal: &Package) -> bool {
     let m = ModelView::parse(model);
     m.utility(proposal) > m.utility(current)
@@ -507,15 +509,8 @@ pub fn close(session: &mut Record, text_id: &str) -> Result<(), FieldError> {
 mod tests {
     use super::*;
     use crate::case;
+    use crate::case::demo_room as demo;
     use crate::preference::{IssueModelInput, OptionValueInput, PreferenceInput};
-
-    const DEMO: &str = include_str!("../../../examples/cases/peace-plan-2025.json");
-
-    fn demo() -> Room {
-        Room {
-            records: case::import(DEMO).unwrap().records,
-        }
-    }
 
     fn first_package(room: &Room) -> Package {
         issue_options(room)
