@@ -20,7 +20,9 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::model::{points, Cell, Kind, Matrix, PartyKind, Record, Room, TimelineItem};
+use crate::model::{
+    points, stance_glyph, Cell, Kind, Matrix, PartyKind, Record, Room, TimelineItem,
+};
 use crate::visibility::{Viewer, Visibility};
 
 /// The agreement zone as a briefing reports it, computed elsewhere (from the
@@ -159,16 +161,6 @@ fn stance_label(s: &str) -> &'static str {
 }
 
 /// A glyph per stance, so that the chart does not rely on colour alone.
-fn stance_glyph(s: &str) -> &'static str {
-    match s {
-        "accepts" => "✓",
-        "rejects" => "✕",
-        "conditional" => "◐",
-        "proposes_amendment" => "✎",
-        _ => "?",
-    }
-}
-
 fn stance_colour(s: &str) -> &'static str {
     match s {
         "accepts" => "#2e7d32",

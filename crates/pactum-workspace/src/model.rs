@@ -184,6 +184,25 @@ impl StanceKind {
     pub fn parse(s: &str) -> Option<StanceKind> {
         StanceKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
+
+    /// The mark a stance matrix cell shows beside its colour, so that the
+    /// matrix does not rely on colour; one table, so that the screen and the
+    /// printed briefing cannot disagree.
+    pub fn glyph(self) -> &'static str {
+        match self {
+            StanceKind::Accepts => "✓",
+            StanceKind::Rejects => "✕",
+            StanceKind::Conditional => "◐",
+            StanceKind::ProposesAmendment => "✎",
+            StanceKind::Unknown => "?",
+        }
+    }
+}
+
+/// [`StanceKind::glyph`] of a stance as spelled in a record; "?" for a
+/// spelling that is not a stance.
+pub fn stance_glyph(s: &str) -> &'static str {
+    StanceKind::parse(s).map_or("?", StanceKind::glyph)
 }
 
 /// How far a report can be trusted: the case schema's tags, plus what a

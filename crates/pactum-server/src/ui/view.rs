@@ -3,7 +3,9 @@
 //! free of logic and every page words things the same way.
 
 use crate::access::{Role, RoomAccess};
-use pactum_workspace::model::{self, Kind, PartyKind, PointView, Record, Reliability, Room};
+use pactum_workspace::model::{
+    self, stance_glyph, Kind, PartyKind, PointView, Record, Reliability, Room,
+};
 use pactum_workspace::redline::PointRef;
 use pactum_workspace::Visibility;
 use serde_json::{json, Value};
@@ -38,17 +40,6 @@ pub(crate) fn stance_label(s: &str) -> &'static str {
         "proposes_amendment" => "Proposes amendment",
         "unknown" => "Not disclosed",
         _ => "Other",
-    }
-}
-
-/// A glyph beside each stance colour, so the matrix does not rely on colour.
-pub(crate) fn stance_glyph(s: &str) -> &'static str {
-    match s {
-        "accepts" => "✓",
-        "rejects" => "✕",
-        "conditional" => "◐",
-        "proposes_amendment" => "✎",
-        _ => "?",
     }
 }
 
