@@ -6,7 +6,7 @@
 //! fails, so CI can never pass without running those tests. The scenario
 //! files themselves stay outside the project.
 //!
-//! With the feature `db`, [`db`] gives the store's and the server's suites
+//! With the feature `db`, the module `db` gives the store's and the server's suites
 //! their test databases under the same rule; the feature is off for the
 //! crates that need no store, so their tests do not build one.
 
