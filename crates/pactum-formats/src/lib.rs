@@ -149,19 +149,15 @@ pub fn read_folder(dir: &Path) -> Result<FolderFiles, FormatError> {
     }
     // One validation for the whole buffer. A file boundary inside a
     // multi-byte character means both files around it are invalid alone.
-    let bad = match std::str::from_utf8(&bytes) {
-        Err(e) => Some(e.valid_up_to()),
-        Ok(t) => files
-            .iter()
-            .find(|(_, r)| !t.is_char_boundary(r.start))
-            .map(|(_, r)| r.start),
-    };
-    if let Some(at) = bad {
+    let encoding = |at: usize| {
         let culprit = files.iter().find(|(_, r)| r.contains(&at));
         let path = culprit.map_or_else(|| dir.to_path_buf(), |(n, _)| dir.join(n));
-        return Err(FormatError::file(&path, ErrorKind::Encoding));
+        FormatError::file(&path, ErrorKind::Encoding)
+    };
+    let text = String::from_utf8(bytes).map_err(|e| encoding(e.utf8_error().valid_up_to()))?;
+    if let Some((_, r)) = files.iter().find(|(_, r)| !text.is_char_boundary(r.start)) {
+        return Err(encoding(r.start));
     }
-    let text = String::from_utf8(bytes).unwrap_or_default();
     Ok(FolderFiles {
         dir: dir.to_path_buf(),
         text,
