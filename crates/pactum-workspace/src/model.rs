@@ -929,6 +929,13 @@ pub struct PointInput {
     /// Related issues.
     #[serde(default)]
     pub issue_ids: Vec<String>,
+    /// Keys of the points of the revised version this point was made from,
+    /// when it is not simply the same point carried over: two or more keys
+    /// for a merge, the same single key on several points for a split. The
+    /// redline reads them to report merges and splits rather than a
+    /// deletion and an insertion.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub derived_from: Vec<String>,
 }
 
 /// A draft version of the text, as the mediator writes it.
@@ -995,6 +1002,12 @@ impl DraftInput {
                 "summary": p.title,
                 "issue_ids": p.issue_ids,
             }));
+            if !p.derived_from.is_empty() {
+                let point = pts.last_mut().and_then(Value::as_object_mut);
+                if let Some(point) = point {
+                    point.insert("derived_from".into(), serde_json::json!(p.derived_from));
+                }
+            }
         }
         let version = room
             .texts()
@@ -1010,6 +1023,10 @@ impl DraftInput {
             "version": version,
             "status": "draft",
             "derived_from_text_id": self.derived_from_text_id,
+            // Points drafted here keep their key across versions, so the
+            // redline matches them by identity; texts without this flag
+            // (imports) are aligned by content.
+            "point_identity": true,
             "point_count": pts.len(),
             "points": pts,
             "publications": [],

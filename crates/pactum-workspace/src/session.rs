@@ -469,6 +469,7 @@ pub fn draft_of(room: &Room, session: &Record, base: Option<&Record>) -> DraftIn
                 lines.join(" ")
             },
             issue_ids: p.issue_ids.clone(),
+            derived_from: Vec::new(),
         });
     }
     for (issue, option) in &s.current {
@@ -481,6 +482,7 @@ pub fn draft_of(room: &Room, session: &Record, base: Option<&Record>) -> DraftIn
                 title: title.clone(),
                 body: format!("{title}: {label}."),
                 issue_ids: vec![issue.clone()],
+                derived_from: Vec::new(),
             });
         }
     }

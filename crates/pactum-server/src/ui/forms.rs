@@ -204,6 +204,7 @@ fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiErr
             key,
             title: title.to_string(),
             body,
+            derived_from: Vec::new(),
         });
     }
     if points.is_empty() {
