@@ -12,6 +12,7 @@ pub mod auth;
 pub mod deliberation;
 pub mod error;
 pub mod ops;
+pub mod pagination;
 pub mod ui;
 
 use axum::Router;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Failed-login counts.
     pub throttle: Arc<auth::Throttle>,
+    /// How browsers reach the server (HTTPS, a reverse proxy).
+    pub transport: auth::Transport,
 }
 
 impl AppState {
@@ -35,13 +38,26 @@ impl AppState {
         AppState {
             store,
             throttle: Arc::new(auth::Throttle::default()),
+            transport: auth::Transport::default(),
         }
+    }
+
+    /// The same state, served as `transport` says.
+    pub fn with_transport(mut self, transport: auth::Transport) -> Self {
+        self.transport = transport;
+        self
     }
 }
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
-    api::routes().merge(ui::routes()).with_state(state)
+    api::routes()
+        .merge(ui::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::secure_cookies,
+        ))
+        .with_state(state)
 }
 
 /// Now, as RFC 3339 UTC.
@@ -189,7 +205,12 @@ pub async fn load_demo(
     Ok((room_id, logins))
 }
 
-/// Serves the app until the process ends.
+/// Serves the app until the process ends. Each request knows the address
+/// it came from (login throttling counts failures per client address).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }
