@@ -460,3 +460,33 @@ pub fn restore(file: PathBuf, db: DbArgs) -> Result<()> {
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn transport(flags: &[&str]) -> Result<auth::Transport> {
+        let mut argv = vec!["serve"];
+        argv.extend_from_slice(flags);
+        Serve::try_parse_from(argv)?.args.transport()
+    }
+
+    #[test]
+    fn public_url_and_trust_proxy_say_how_browsers_come() {
+        let t = transport(&[]).unwrap();
+        assert!(!t.https && !t.trust_proxy);
+        let t = transport(&["--public-url", "https://pactum.example.org"]).unwrap();
+        assert!(t.https && !t.trust_proxy);
+        let t = transport(&["--public-url", "http://10.0.0.5:8080", "--trust-proxy"]).unwrap();
+        assert!(!t.https && t.trust_proxy);
+        let e = transport(&["--public-url", "pactum.example.org"]).unwrap_err();
+        assert!(e.to_string().contains("--public-url"), "{e}");
+    }
+}

@@ -77,7 +77,7 @@ impl ReadList {
     /// see), or `None` when none is left.
     pub fn only(self, keep: impl Fn(&ReadItem) -> bool) -> Option<ReadList> {
         let records: Vec<ReadItem> = self.records.into_iter().filter(|r| keep(r)).collect();
-        (!records.is_empty()).then(|| ReadList {
+        (!records.is_empty()).then_some(ReadList {
             count: records.len(),
             records,
         })
@@ -309,7 +309,10 @@ impl RoomAccess {
         let mut out = Vec::new();
         let mut after = 0;
         loop {
-            let batch = state.store.audit(Some(&self.room_id), after, 10_000).await?;
+            let batch = state
+                .store
+                .audit(Some(&self.room_id), after, 10_000)
+                .await?;
             let Some(last) = batch.last() else { break };
             after = last.seq;
             out.extend(batch.into_iter().filter_map(|e| self.readable(e)));

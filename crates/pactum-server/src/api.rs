@@ -466,7 +466,12 @@ async fn stances(
     let page = window.of(&items);
     a.audit_reads(&state, "read", page.items.iter().copied())
         .await?;
-    Ok(page.answer(json!(page.items.iter().copied().map(out).collect::<Vec<_>>())))
+    Ok(page.answer(json!(page
+        .items
+        .iter()
+        .copied()
+        .map(out)
+        .collect::<Vec<_>>())))
 }
 
 async fn matrix(

@@ -237,8 +237,8 @@ pub async fn secure_cookies(
     req: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    let https = state.transport.https
-        || (state.transport.trust_proxy && forwarded_https(req.headers()));
+    let https =
+        state.transport.https || (state.transport.trust_proxy && forwarded_https(req.headers()));
     let mut res = next.run(req).await;
     if https {
         let headers = res.headers_mut();
@@ -250,7 +250,11 @@ pub async fn secure_cookies(
         headers.remove(axum::http::header::SET_COOKIE);
         for c in cookies {
             let secured = match c.to_str() {
-                Ok(v) if !v.split(';').any(|a| a.trim().eq_ignore_ascii_case("secure")) => {
+                Ok(v)
+                    if !v
+                        .split(';')
+                        .any(|a| a.trim().eq_ignore_ascii_case("secure")) =>
+                {
                     axum::http::HeaderValue::from_str(&format!("{v}; Secure")).unwrap_or(c)
                 }
                 _ => c,

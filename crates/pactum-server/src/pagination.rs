@@ -170,9 +170,12 @@ mod tests {
             let mut got = Vec::new();
             let mut after = None::<usize>;
             loop {
-                let w = q(Some(&limit.to_string()), after.map(|a| a.to_string()).as_deref())
-                    .window()
-                    .unwrap();
+                let w = q(
+                    Some(&limit.to_string()),
+                    after.map(|a| a.to_string()).as_deref(),
+                )
+                .window()
+                .unwrap();
                 let p = w.of(&all);
                 assert_eq!(p.total, 23);
                 got.extend_from_slice(p.items);
@@ -183,11 +186,19 @@ mod tests {
             }
             assert_eq!(got, all, "limit {limit}");
         }
-        let p = Window { after: 10, limit: 4 }.of(&all);
+        let p = Window {
+            after: 10,
+            limit: 4,
+        }
+        .of(&all);
         assert_eq!((p.prev, p.next), (Some(6), Some(14)));
         let p = Window { after: 2, limit: 4 }.of(&all);
         assert_eq!(p.prev, Some(0));
-        let p = Window { after: 99, limit: 4 }.of(&all);
+        let p = Window {
+            after: 99,
+            limit: 4,
+        }
+        .of(&all);
         assert!(p.items.is_empty() && p.next.is_none());
     }
 

@@ -1669,7 +1669,10 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
             // A read entry lists only what the mediator may see.
             if let Ok(d) = serde_json::from_str::<Value>(e["detail"].as_str().unwrap()) {
                 for r in d["records"].as_array().into_iter().flatten() {
-                    let key = (r["kind"].as_str().unwrap().into(), r["id"].as_str().unwrap().into());
+                    let key = (
+                        r["kind"].as_str().unwrap().into(),
+                        r["id"].as_str().unwrap().into(),
+                    );
                     assert!(
                         view.sees(&key),
                         "the mediator's audit view lists a read of {key:?}, which the mediator may not see"

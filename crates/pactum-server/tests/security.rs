@@ -129,18 +129,33 @@ impl App {
 
     /// The CSRF token of the forms on a page.
     async fn csrf(&self, c: &Client, path: &str) -> String {
-        let body = c.get(self.url(path)).send().await.unwrap().text().await.unwrap();
+        let body = c
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         let marker = r#"name="_csrf" value=""#;
         let at = body.find(marker).expect("a form with a CSRF token") + marker.len();
         body[at..].split('"').next().unwrap().to_string()
     }
 
-    async fn get_json(&self, token: &str, url: &str) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    async fn get_json(
+        &self,
+        token: &str,
+        url: &str,
+    ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
         let res = browser().get(url).bearer_auth(token).send().await.unwrap();
         let status = res.status();
         let headers = res.headers().clone();
         let text = res.text().await.unwrap();
-        (status, headers, serde_json::from_str(&text).unwrap_or(Value::Null))
+        (
+            status,
+            headers,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
     }
 
     async fn post_json(&self, token: &str, url: &str, body: &Value) -> Value {
@@ -226,7 +241,12 @@ async fn cookie_writes_need_the_csrf_token_whatever_the_content_type() {
         );
     }
     // JSON, still without the token: refused too.
-    let res = c.post(&notes).json(&json!({"text": "csrf-marker-2"})).send().await.unwrap();
+    let res = c
+        .post(&notes)
+        .json(&json!({"text": "csrf-marker-2"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(count().await, before, "a refused write stored a note");
 
@@ -258,12 +278,19 @@ async fn cookie_writes_need_the_csrf_token_whatever_the_content_type() {
         Some("text/plain"),
         None,
     ] {
-        let mut req = browser().post(&notes).bearer_auth(&bearer).body(marker.clone());
+        let mut req = browser()
+            .post(&notes)
+            .bearer_auth(&bearer)
+            .body(marker.clone());
         if let Some(ct) = content_type {
             req = req.header(CONTENT_TYPE, ct);
         }
         let res = req.send().await.unwrap();
-        assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE, "{content_type:?}");
+        assert_eq!(
+            res.status(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "{content_type:?}"
+        );
         let v: Value = res.json().await.unwrap();
         assert!(
             v["error"].as_str().unwrap().contains("application/json"),
@@ -360,7 +387,11 @@ async fn model_numbers_outside_zero_one_are_refused_over_http() {
     };
     for (body, field, got) in [
         (model(1.5, 0.5, 0.5), "issues[0].weight", "1.5"),
-        (model(0.5, -0.5, 0.5), "issues[0].option_values[0].value", "-0.5"),
+        (
+            model(0.5, -0.5, 0.5),
+            "issues[0].option_values[0].value",
+            "-0.5",
+        ),
         (model(0.5, 0.5, 1.25), "reservation_value", "1.25"),
     ] {
         let res = browser()
@@ -448,8 +479,14 @@ async fn a_page_view_writes_one_audit_entry_listing_its_restricted_records() {
     let (c, _) = app.sign_in(UA).await;
     // The stance page (UI), then the stance list (API): one entry each.
     for (path, action) in [
-        (format!("/rooms/{ROOM}/stances?party=ukraine&limit=100"), "view"),
-        (format!("/api/rooms/{ROOM}/stances?party=ukraine&limit=100"), "read"),
+        (
+            format!("/rooms/{ROOM}/stances?party=ukraine&limit=100"),
+            "view",
+        ),
+        (
+            format!("/api/rooms/{ROOM}/stances?party=ukraine&limit=100"),
+            "read",
+        ),
     ] {
         let before = app.audit_len().await;
         let mut req = c.get(app.url(&path));
@@ -507,7 +544,12 @@ fn demo_stances_visible_to(party: &str) -> usize {
 
 /// Walks a paginated API list with `limit`; returns the ids in order, the
 /// cursors and the totals each page gave.
-async fn walk(app: &App, token: &str, path: &str, limit: usize) -> (Vec<String>, Vec<String>, Vec<String>) {
+async fn walk(
+    app: &App,
+    token: &str,
+    path: &str,
+    limit: usize,
+) -> (Vec<String>, Vec<String>, Vec<String>) {
     let sep = if path.contains('?') { '&' } else { '?' };
     let mut all = Vec::new();
     let mut cursors = Vec::new();
@@ -528,12 +570,10 @@ async fn walk(app: &App, token: &str, path: &str, limit: usize) -> (Vec<String>,
                 .map(|t| t.to_str().unwrap().to_string())
                 .unwrap_or_default(),
         );
-        all.extend(page.iter().map(|r| {
-            r.get("id")
-                .or(r.get("n"))
-                .map(|x| x.to_string())
-                .unwrap()
-        }));
+        all.extend(
+            page.iter()
+                .map(|r| r.get("id").or(r.get("n")).map(|x| x.to_string()).unwrap()),
+        );
         match headers.get("x-next-cursor") {
             Some(c) => {
                 let c = c.to_str().unwrap().to_string();
@@ -555,8 +595,12 @@ async fn pages_concatenate_and_reveal_nothing_hidden() {
     let ru = app.token(RU).await;
     let med = app.token(MED).await;
     for i in 0..7 {
-        app.post_json(&ru, &app.room("/stances"), &stance("russia", &format!("ru {i}"), json!({"scope": "room"})))
-            .await;
+        app.post_json(
+            &ru,
+            &app.room("/stances"),
+            &stance("russia", &format!("ru {i}"), json!({"scope": "room"})),
+        )
+        .await;
     }
     let stances = format!("/api/rooms/{ROOM}/stances");
     let timeline = format!("/api/rooms/{ROOM}/timeline");
@@ -567,13 +611,32 @@ async fn pages_concatenate_and_reveal_nothing_hidden() {
     // Pages concatenate to the whole list, which the oracle counts.
     let expect_ru = demo_stances_visible_to("russia") + 7;
     assert_eq!(before_ru.0.len(), expect_ru);
-    assert!(before_ru.2.iter().all(|t| *t == expect_ru.to_string()), "{:?}", before_ru.2);
-    let (_, _, full) = app.get_json(&ru, &app.url(&format!("{stances}?limit=1000"))).await;
-    assert_eq!(ids(&full), before_ru.0.iter().map(|s| s.trim_matches('"').to_string()).collect::<Vec<_>>());
-    let (_, _, full) = app.get_json(&ru, &app.url(&format!("{timeline}?limit=1000"))).await;
+    assert!(
+        before_ru.2.iter().all(|t| *t == expect_ru.to_string()),
+        "{:?}",
+        before_ru.2
+    );
+    let (_, _, full) = app
+        .get_json(&ru, &app.url(&format!("{stances}?limit=1000")))
+        .await;
     assert_eq!(
         ids(&full),
-        before_ru_timeline.0.iter().map(|s| s.trim_matches('"').to_string()).collect::<Vec<_>>()
+        before_ru
+            .0
+            .iter()
+            .map(|s| s.trim_matches('"').to_string())
+            .collect::<Vec<_>>()
+    );
+    let (_, _, full) = app
+        .get_json(&ru, &app.url(&format!("{timeline}?limit=1000")))
+        .await;
+    assert_eq!(
+        ids(&full),
+        before_ru_timeline
+            .0
+            .iter()
+            .map(|s| s.trim_matches('"').to_string())
+            .collect::<Vec<_>>()
     );
     assert!(before_ru_timeline.1.len() >= 2, "the timeline spans pages");
     // Without a limit, the documented default (100) applies.
@@ -585,8 +648,12 @@ async fn pages_concatenate_and_reveal_nothing_hidden() {
     // Records Russia may not see: Ukraine's private stances, a mediator-only
     // draft, Ukraine's private note (audited, but not for the mediator).
     for i in 0..9 {
-        app.post_json(&ua, &app.room("/stances"), &stance("ukraine", &format!("ua {i}"), private("ukraine")))
-            .await;
+        app.post_json(
+            &ua,
+            &app.room("/stances"),
+            &stance("ukraine", &format!("ua {i}"), private("ukraine")),
+        )
+        .await;
     }
     app.post_json(
         &med,
@@ -595,14 +662,22 @@ async fn pages_concatenate_and_reveal_nothing_hidden() {
     )
     .await;
     for i in 0..5 {
-        app.post_json(&ua, &app.room("/notes"), &json!({"text": format!("note {i}")}))
-            .await;
+        app.post_json(
+            &ua,
+            &app.room("/notes"),
+            &json!({"text": format!("note {i}")}),
+        )
+        .await;
     }
     // The mediator's audit gained the draft's entry, not Ukraine's.
     let after_med_audit = walk(&app, &med, &audit, 3).await;
     assert_eq!(after_med_audit.0.len(), before_med_audit.0.len() + 1);
     assert_eq!(walk(&app, &ru, &stances, 4).await, before_ru, "stances");
-    assert_eq!(walk(&app, &ru, &timeline, 2).await, before_ru_timeline, "timeline");
+    assert_eq!(
+        walk(&app, &ru, &timeline, 2).await,
+        before_ru_timeline,
+        "timeline"
+    );
 
     // Ukraine sees its own stances on its pages.
     let ua_pages = walk(&app, &ua, &stances, 5).await;
@@ -622,22 +697,41 @@ async fn pages_concatenate_and_reveal_nothing_hidden() {
     let mut seen = Vec::new();
     let mut pages = 0;
     loop {
-        let body = c.get(app.url(&path)).send().await.unwrap().text().await.unwrap();
+        let body = c
+            .get(app.url(&path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
         pages += 1;
         for part in body.split("data-stance-id=\"").skip(1) {
             seen.push(part.split('"').next().unwrap().to_string());
         }
         if pages > 1 {
-            assert!(body.contains(r#"id="page-prev""#), "{path}: no previous link");
+            assert!(
+                body.contains(r#"id="page-prev""#),
+                "{path}: no previous link"
+            );
         } else {
             assert!(!body.contains(r#"id="page-prev""#), "{path}");
         }
-        let Some(at) = body.find(r#"id="page-next" href=""#) else { break };
+        let Some(at) = body.find(r#"id="page-next" href=""#) else {
+            break;
+        };
         let rest = &body[at + r#"id="page-next" href=""#.len()..];
         path = unescape(rest.split('"').next().unwrap());
         assert!(pages < 100);
     }
-    assert_eq!(seen, before_ru.0.iter().map(|s| s.trim_matches('"').to_string()).collect::<Vec<_>>());
+    assert_eq!(
+        seen,
+        before_ru
+            .0
+            .iter()
+            .map(|s| s.trim_matches('"').to_string())
+            .collect::<Vec<_>>()
+    );
     assert!(pages > 1);
 }
 
@@ -653,7 +747,13 @@ fn unescape(attr: &str) -> String {
 
 // ------------------------------------------------------------ throttling
 
-async fn api_login(c: &Client, app: &App, user: &str, password: &str, xff: Option<&str>) -> reqwest::Response {
+async fn api_login(
+    c: &Client,
+    app: &App,
+    user: &str,
+    password: &str,
+    xff: Option<&str>,
+) -> reqwest::Response {
     let mut req = c
         .post(app.url("/api/login"))
         .json(&json!({"user": user, "password": password}));

@@ -1120,8 +1120,16 @@ mod tests {
     fn model_numbers_outside_zero_one_are_refused() {
         let room = demo();
         let cases: Vec<(Change, &str, &str)> = vec![
-            (Box::new(|i| i.issues[0].weight = 1.5), "issues[0].weight", "1.5"),
-            (Box::new(|i| i.issues[0].weight = -0.25), "issues[0].weight", "-0.25"),
+            (
+                Box::new(|i| i.issues[0].weight = 1.5),
+                "issues[0].weight",
+                "1.5",
+            ),
+            (
+                Box::new(|i| i.issues[0].weight = -0.25),
+                "issues[0].weight",
+                "-0.25",
+            ),
             (
                 Box::new(|i| i.issues[0].option_values[0].value = 1.01),
                 "issues[0].option_values[0].value",
@@ -1132,8 +1140,16 @@ mod tests {
                 "issues[0].option_values[0].value",
                 "-3",
             ),
-            (Box::new(|i| i.reservation_value = 2.0), "reservation_value", "2"),
-            (Box::new(|i| i.reservation_value = -0.5), "reservation_value", "-0.5"),
+            (
+                Box::new(|i| i.reservation_value = 2.0),
+                "reservation_value",
+                "2",
+            ),
+            (
+                Box::new(|i| i.reservation_value = -0.5),
+                "reservation_value",
+                "-0.5",
+            ),
             (
                 Box::new(|i| i.reservation_value = f64::INFINITY),
                 "reservation_value",
@@ -1176,7 +1192,13 @@ mod tests {
           </objective>{reservation}</utility_space>"#
             )
         };
-        assert!(from_genius(&room, "ukraine", &xml("1", "0", r#"<reservation value="1"/>"#), false).is_ok());
+        assert!(from_genius(
+            &room,
+            "ukraine",
+            &xml("1", "0", r#"<reservation value="1"/>"#),
+            false
+        )
+        .is_ok());
         for (weight, evaluation, reservation, says) in [
             ("1.5", "3", "", "weight of issue \"Withdrawal from Donetsk region\": expected a number in [0, 1], got 1.5"),
             ("0.5", "-3", "", "evaluation of value \"full_withdrawal\""),

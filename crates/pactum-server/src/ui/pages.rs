@@ -5,9 +5,9 @@
 use super::view::{self, Names};
 use super::{chrome, page, urlpart, Fail, Session, UiResult};
 use crate::access::{ReadList, Role, RoomAccess};
-use crate::pagination::PageQuery;
 use crate::error::ApiError;
 use crate::ops::{self, StanceFilter};
+use crate::pagination::PageQuery;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
