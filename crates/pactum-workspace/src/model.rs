@@ -998,7 +998,7 @@ impl DraftInput {
                 "content_known": !p.body.is_empty(),
                 "topic_known": true,
                 "topic": p.title,
-                "text": if p.body.is_empty() { Value::Null } else { Value::String(p.body.clone()) },
+                "text": if p.body.is_empty() { Value::Null } else { Value::String(crate::drafting::normalize_breaks(&p.body)) },
                 "summary": p.title,
                 "issue_ids": p.issue_ids,
             }));
