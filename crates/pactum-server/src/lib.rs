@@ -10,8 +10,10 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod deliberation;
+pub mod drafting;
 pub mod error;
 pub mod ops;
+pub mod records;
 pub mod ui;
 
 use axum::Router;
@@ -41,7 +43,11 @@ impl AppState {
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
-    api::routes().merge(ui::routes()).with_state(state)
+    api::routes()
+        .merge(drafting::routes())
+        .merge(records::routes())
+        .merge(ui::routes())
+        .with_state(state)
 }
 
 /// Now, as RFC 3339 UTC.
