@@ -776,6 +776,14 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
         &s
     ));
 
+    // The pages and the briefing too (the summary is the test's marker).
+    let ua_browser = app.browser(UA).await;
+    let ui_views = [ui("/stances"), ui("/briefing?format=html")];
+    for v in &ui_views {
+        let p = app.page(&ua_browser, v).await;
+        assert!(p.text.contains("Seen by all"), "{v} before narrowing");
+    }
+
     // Only the mediator re-scopes.
     let narrow = json!({"visibility": {"scope": "party_and_mediator", "party": RU}});
     assert_eq!(
@@ -803,7 +811,11 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
             .await
             .text
             .contains(&s));
-        assert!(!app.get(party, &api("/briefing")).await.text.contains(&s));
+    }
+    for v in &ui_views {
+        let p = app.page(&ua_browser, v).await;
+        assert_eq!(p.status, StatusCode::OK);
+        assert!(!p.text.contains("Seen by all"), "{v} after narrowing");
     }
     assert_eq!(count(&app.get(UA, &api("")).await.json()), ua_count - 1);
     assert_eq!(app.get(RU, &path).await.status, StatusCode::OK);
