@@ -204,9 +204,14 @@ async fn api_merge(
     JsonBody(input): JsonBody<MergeInput>,
 ) -> ApiResult<Response> {
     let a = access(&state, &caller, &room).await?;
-    let (r, ()) = apply(&state, &a, &id, "text.point.merge", Some(&key), |ps, base| {
-        drafting::merge(ps, base, &key, &input.with)
-    })
+    let (r, ()) = apply(
+        &state,
+        &a,
+        &id,
+        "text.point.merge",
+        Some(&key),
+        |ps, base| drafting::merge(ps, base, &key, &input.with),
+    )
     .await?;
     Ok(answer(StatusCode::OK, &key, &r))
 }
@@ -431,9 +436,14 @@ async fn ui_action(
         }
         "merge" => {
             let with = form.get("with").to_string();
-            apply(&state, &a, &id, "text.point.merge", Some(&key), |ps, base| {
-                drafting::merge(ps, base, &key, &with)
-            })
+            apply(
+                &state,
+                &a,
+                &id,
+                "text.point.merge",
+                Some(&key),
+                |ps, base| drafting::merge(ps, base, &key, &with),
+            )
             .await?;
             key
         }

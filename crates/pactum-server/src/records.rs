@@ -29,8 +29,8 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use pactum_store::NewAudit;
 use pactum_workspace::model::{
-    self, check_reference, check_visibility, points, DocumentInput, Kind, MeetingInput,
-    NoteInput, PartyKind, Record, Room, StanceInput,
+    self, check_reference, check_visibility, points, DocumentInput, Kind, MeetingInput, NoteInput,
+    PartyKind, Record, Room, StanceInput,
 };
 use pactum_workspace::{Viewer, Visibility};
 use serde::Deserialize;
@@ -264,7 +264,8 @@ pub async fn withdraw(
     input: WithdrawInput,
 ) -> ApiResult<Record> {
     let mut record = writable(state, a, kind, id).await?.clone();
-    model::withdraw(&mut record, &crate::now(), &a.user, &input.reason)?;
+    // By party: a login appears nowhere else in what others see.
+    model::withdraw(&mut record, &crate::now(), &a.party_id, &input.reason)?;
     a.write(state, &record, &format!("{}.withdraw", kind.as_str()))
         .await?;
     Ok(record)
@@ -278,13 +279,31 @@ pub async fn history(state: &AppState, a: &RoomAccess, kind: Kind, id: &str) -> 
         .record_history(&a.room_id, kind.as_str(), id)
         .await?;
     a.audit_reads(state, "history.read", [r]).await?;
+    // Who wrote a revision is told by party; a login is shown only to the
+    // mediator and to the writer's own party, as logins appear nowhere
+    // else in what a party sees of another.
+    let seats: std::collections::HashMap<String, String> = state
+        .store
+        .members(&a.room_id)
+        .await?
+        .into_iter()
+        .map(|m| (m.user, m.party_id))
+        .collect();
     let revisions: Vec<Value> = rows
         .iter()
         .map(|h| {
+            let party = seats.get(&h.actor);
+            let actor = match party {
+                _ if a.is_mediator() => h.actor.clone(),
+                Some(p) if *p == a.party_id => h.actor.clone(),
+                Some(p) => p.clone(),
+                None => "operator".to_string(),
+            };
             json!({
                 "revision": h.revision,
                 "at": h.at,
-                "actor": h.actor,
+                "party": party,
+                "actor": actor,
                 "action": h.action,
                 "visibility": serde_json::from_str::<Value>(&h.visibility).unwrap_or(Value::Null),
                 "body": serde_json::from_str::<Value>(&h.body).unwrap_or(Value::Null),
@@ -405,11 +424,7 @@ pub async fn set_visibility(
                 room: Some(a.room_id.clone()),
                 kind: Some(kind.as_str().into()),
                 record_id: Some(id.into()),
-                detail: format!(
-                    "{} → {}",
-                    old.visibility.label(),
-                    record.visibility.label()
-                ),
+                detail: format!("{} → {}", old.visibility.label(), record.visibility.label()),
             },
         )
         .await?;
@@ -545,7 +560,8 @@ fn form_fields(kind: Kind) -> &'static [(&'static str, &'static str, bool)] {
 }
 
 fn path_get<'a>(v: &'a Value, path: &str) -> &'a Value {
-    path.split('.').fold(v, |v, k| v.get(k).unwrap_or(&Value::Null))
+    path.split('.')
+        .fold(v, |v, k| v.get(k).unwrap_or(&Value::Null))
 }
 
 fn path_set(v: &mut Value, path: &str, new: Value) {

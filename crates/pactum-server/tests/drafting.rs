@@ -230,13 +230,25 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| p["id"].as_str().unwrap().split_once('.').unwrap().1.to_string())
+        .map(|p| {
+            p["id"]
+                .as_str()
+                .unwrap()
+                .split_once('.')
+                .unwrap()
+                .1
+                .to_string()
+        })
         .collect();
     assert_eq!(v2_keys.len(), 4);
 
     // A new draft from v2 carries every point with its key.
     let r = app
-        .post(MED, &api(&format!("/texts/{V2}/revise")), json!({"label": "v3"}))
+        .post(
+            MED,
+            &api(&format!("/texts/{V2}/revise")),
+            json!({"label": "v3"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
     let draft = r.json();
@@ -304,7 +316,10 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let t = r.json()["text"].clone();
-    assert_eq!(wording(&t, &new_key), "First line of the point\nsecond line, same paragraph");
+    assert_eq!(
+        wording(&t, &new_key),
+        "First line of the point\nsecond line, same paragraph"
+    );
     let rest = &edited["First line of the point\nsecond line, same paragraph\n\n".len()..];
     assert_eq!(wording(&t, "second_half"), rest);
     // Split a carried point: both halves derived from its key.
@@ -366,11 +381,18 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
         (pts(""), json!({"title": " "}), "title"),
     ] {
         let r = app.post(MED, &path, body).await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{path}: {}", r.text);
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{path}: {}",
+            r.text
+        );
         assert_eq!(r.json()["field"], field, "{}", r.text);
     }
     assert_eq!(
-        app.post(MED, &pts("/nope/move"), json!({"to": 1})).await.status,
+        app.post(MED, &pts("/nope/move"), json!({"to": 1}))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
     assert_eq!(text(&app, &d).await, before);
@@ -379,7 +401,11 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
     for party in [RU, UA, EU] {
         for t in [d.as_str(), V2] {
             let r = app
-                .post(party, &api(&format!("/texts/{t}/points")), json!({"title": "x"}))
+                .post(
+                    party,
+                    &api(&format!("/texts/{t}/points")),
+                    json!({"title": "x"}),
+                )
                 .await;
             assert!(
                 matches!(r.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
@@ -392,7 +418,11 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
 
     // A published version never changes: 409 naming it.
     for (method, path, body) in [
-        (Method::POST, format!("/texts/{V2}/points"), json!({"title": "x"})),
+        (
+            Method::POST,
+            format!("/texts/{V2}/points"),
+            json!({"title": "x"}),
+        ),
         (
             Method::POST,
             format!("/texts/{V2}/points/{}/move", v2_keys[0]),
@@ -409,7 +439,11 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
         assert!(r.text.contains(V2), "{}", r.text);
     }
     let r = app
-        .post(MED, &api(&format!("/texts/{d}/publish")), json!({"parties": [RU]}))
+        .post(
+            MED,
+            &api(&format!("/texts/{d}/publish")),
+            json!({"parties": [RU]}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let r = app
@@ -461,7 +495,11 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
 async fn the_point_editor_form_round_trips_wording_byte_for_byte() {
     let app = start().await;
     let d = app
-        .post(MED, &api(&format!("/texts/{V2}/revise")), json!({"label": "v3"}))
+        .post(
+            MED,
+            &api(&format!("/texts/{V2}/revise")),
+            json!({"label": "v3"}),
+        )
         .await
         .json()["id"]
         .as_str()
@@ -483,15 +521,16 @@ async fn the_point_editor_form_round_trips_wording_byte_for_byte() {
     assert_eq!(page.status, StatusCode::OK);
     // The textarea holds the wording exactly (after the newline HTML drops).
     assert!(
-        page.text
-            .contains(&format!("class=\"point-wording\">\n{}</textarea>", escaped(WORDING))),
+        page.text.contains(&format!(
+            "class=\"point-wording\">\n{}</textarea>",
+            escaped(WORDING)
+        )),
         "textarea does not hold the wording"
     );
     // The wording is shown with its line breaks (pre-wrap), escaped.
-    assert!(page.text.contains(&format!(
-        "<p class=\"point-body\">{}</p>",
-        escaped(WORDING)
-    )));
+    assert!(page
+        .text
+        .contains(&format!("<p class=\"point-body\">{}</p>", escaped(WORDING))));
     let token = csrf_of(&page.text);
     // A browser submits line breaks as CRLF; the stored wording is the typed one.
     let typed = WORDING.replace('\n', "\r\n");
@@ -634,17 +673,27 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
 
     // v2's matrix shows the stance (through the point on its issue) until
     // it is withdrawn.
-    let m = app.get(RU, &api(&format!("/texts/{V2}/matrix"))).await.json();
+    let m = app
+        .get(RU, &api(&format!("/texts/{V2}/matrix")))
+        .await
+        .json();
     assert!(matrix_has(&m, &s));
     let r = app
-        .post(RU, &format!("{path}/withdraw"), json!({"reason": "misreported"}))
+        .post(
+            RU,
+            &format!("{path}/withdraw"),
+            json!({"reason": "misreported"}),
+        )
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
     let body = &r.json()["body"];
     assert_eq!(body["withdrawn"]["reason"], "misreported");
     assert_eq!(body["withdrawn"]["by"], "russia");
     assert_eq!(body["summary"], "No NATO, ever", "withdrawn, not erased");
-    let m = app.get(RU, &api(&format!("/texts/{V2}/matrix"))).await.json();
+    let m = app
+        .get(RU, &api(&format!("/texts/{V2}/matrix")))
+        .await
+        .json();
     assert!(!matrix_has(&m, &s), "a withdrawn stance left the matrix");
     let listed = app.get(RU, &api("/stances")).await.json();
     let item = listed
@@ -654,6 +703,14 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
         .find(|x| x["id"] == s.as_str())
         .expect("still listed");
     assert!(item["body"]["withdrawn"].is_object());
+    let rb = app.browser(RU).await;
+    let page = app.page(&rb, &ui("/stances")).await;
+    let row = &page.text[page
+        .text
+        .find(&format!("id=\"stance-{s}\""))
+        .expect("listed on the page")..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(row.contains("status-withdrawn"), "{row}");
     // A withdrawn record stays as it was.
     assert_eq!(
         app.put(RU, &path, stance(RU, "again", None)).await.status,
@@ -744,7 +801,9 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
     // Russia cannot see Ukraine's note, nor its page.
     let rb = app.browser(RU).await;
     assert_eq!(
-        app.page(&rb, &ui(&format!("/records/notes/{n}"))).await.status,
+        app.page(&rb, &ui(&format!("/records/notes/{n}")))
+            .await
+            .status,
         StatusCode::NOT_FOUND
     );
 }
@@ -772,7 +831,9 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
     assert!(ids(&app.get(UA, &api("/stances")).await.json()).contains(&s));
     assert!(app.get(UA, &api("/export")).await.text.contains(&s));
     assert!(matrix_has(
-        &app.get(UA, &api(&format!("/texts/{V2}/matrix"))).await.json(),
+        &app.get(UA, &api(&format!("/texts/{V2}/matrix")))
+            .await
+            .json(),
         &s
     ));
 
@@ -792,9 +853,7 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
             .status,
         StatusCode::FORBIDDEN
     );
-    let r = app
-        .post(MED, &format!("{path}/visibility"), narrow)
-        .await;
+    let r = app.post(MED, &format!("{path}/visibility"), narrow).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.text);
 
     // Ukraine and the observer lose it at once, everywhere.
@@ -826,7 +885,11 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
         .post(MED, &format!("{path}/visibility"), widen.clone())
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
-    assert!(r.text.contains("Ukraine") && r.text.contains("confirm"), "{}", r.text);
+    assert!(
+        r.text.contains("Ukraine") && r.text.contains("confirm"),
+        "{}",
+        r.text
+    );
     assert_eq!(app.get(UA, &path).await.status, StatusCode::NOT_FOUND);
     // A scope naming another party's private space is refused.
     let r = app
@@ -895,7 +958,11 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
         .form(
             &b,
             &vis,
-            &[("_csrf", &token), ("visibility", "room"), ("confirm", "yes")],
+            &[
+                ("_csrf", &token),
+                ("visibility", "room"),
+                ("confirm", "yes"),
+            ],
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);

@@ -13,7 +13,10 @@ use sqlx::{Postgres, Transaction};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
-    (3, include_str!("../migrations/postgres/0003_record_history.sql")),
+    (
+        3,
+        include_str!("../migrations/postgres/0003_record_history.sql"),
+    ),
 ];
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).

@@ -16,8 +16,8 @@
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
 use crate::{
-    AuditEntry, AuditReport, HistoryRow, MemberRow, RecordRow, Result, RoomRow, SessionRow, StoreError,
-    TokenRow, UserRow,
+    AuditEntry, AuditReport, HistoryRow, MemberRow, RecordRow, Result, RoomRow, SessionRow,
+    StoreError, TokenRow, UserRow,
 };
 
 /// How many audit rows `verify_audit` holds at once.

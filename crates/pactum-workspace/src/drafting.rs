@@ -296,7 +296,10 @@ pub fn merge(
     let i = position(points, key, "key")?;
     let j = position(points, with, "with")?;
     if i == j {
-        return Err(FieldError::new("with", "a point cannot be merged with itself"));
+        return Err(FieldError::new(
+            "with",
+            "a point cannot be merged with itself",
+        ));
     }
     let mut from = behind(&points[i], base);
     for k in behind(&points[j], base) {
@@ -504,21 +507,94 @@ mod tests {
     fn bad_operations_name_the_field_and_change_nothing() {
         let b = base(&["a", "b"]);
         let orig = vec![pt("a", "héllo"), pt("b", "")];
-        let cases: Vec<(&str, Box<dyn Fn(&mut Vec<PointInput>) -> Result<(), FieldError>>)> = vec![
+        type Attempt<'a> = Box<dyn Fn(&mut Vec<PointInput>) -> Result<(), FieldError> + 'a>;
+        let cases: Vec<(&str, Attempt)> = vec![
             ("with", Box::new(|ps| merge(ps, &b, "a", "zz"))),
             ("with", Box::new(|ps| merge(ps, &b, "a", "a"))),
             ("key", Box::new(|ps| merge(ps, &b, "zz", "a"))),
             ("to", Box::new(|ps| move_to(ps, "a", 3))),
             ("to", Box::new(|ps| move_to(ps, "a", 0))),
-            ("at.offset", Box::new(|ps| split(ps, &b, "a", SplitAt::Offset(2), None, None).map(drop))),
-            ("at.offset", Box::new(|ps| split(ps, &b, "a", SplitAt::Offset(0), None, None).map(drop))),
-            ("at.paragraph", Box::new(|ps| split(ps, &b, "a", SplitAt::Paragraph(1), None, None).map(drop))),
-            ("new_key", Box::new(|ps| split(ps, &b, "a", SplitAt::Offset(1), Some("b".into()), None).map(drop))),
-            ("key", Box::new(|ps| add(ps, &b, NewPoint { key: Some("a".into()), title: "t".into(), ..NewPoint::default() }).map(drop))),
-            ("key", Box::new(|ps| add(ps, &b, NewPoint { key: Some("Bad Key".into()), title: "t".into(), ..NewPoint::default() }).map(drop))),
-            ("title", Box::new(|ps| add(ps, &b, NewPoint { title: " ".into(), ..NewPoint::default() }).map(drop))),
-            ("position", Box::new(|ps| add(ps, &b, NewPoint { title: "t".into(), position: Some(4), ..NewPoint::default() }).map(drop))),
-            ("title", Box::new(|ps| edit(ps, "a", PointContent::default()))),
+            (
+                "at.offset",
+                Box::new(|ps| split(ps, &b, "a", SplitAt::Offset(2), None, None).map(drop)),
+            ),
+            (
+                "at.offset",
+                Box::new(|ps| split(ps, &b, "a", SplitAt::Offset(0), None, None).map(drop)),
+            ),
+            (
+                "at.paragraph",
+                Box::new(|ps| split(ps, &b, "a", SplitAt::Paragraph(1), None, None).map(drop)),
+            ),
+            (
+                "new_key",
+                Box::new(|ps| {
+                    split(ps, &b, "a", SplitAt::Offset(1), Some("b".into()), None).map(drop)
+                }),
+            ),
+            (
+                "key",
+                Box::new(|ps| {
+                    add(
+                        ps,
+                        &b,
+                        NewPoint {
+                            key: Some("a".into()),
+                            title: "t".into(),
+                            ..NewPoint::default()
+                        },
+                    )
+                    .map(drop)
+                }),
+            ),
+            (
+                "key",
+                Box::new(|ps| {
+                    add(
+                        ps,
+                        &b,
+                        NewPoint {
+                            key: Some("Bad Key".into()),
+                            title: "t".into(),
+                            ..NewPoint::default()
+                        },
+                    )
+                    .map(drop)
+                }),
+            ),
+            (
+                "title",
+                Box::new(|ps| {
+                    add(
+                        ps,
+                        &b,
+                        NewPoint {
+                            title: " ".into(),
+                            ..NewPoint::default()
+                        },
+                    )
+                    .map(drop)
+                }),
+            ),
+            (
+                "position",
+                Box::new(|ps| {
+                    add(
+                        ps,
+                        &b,
+                        NewPoint {
+                            title: "t".into(),
+                            position: Some(4),
+                            ..NewPoint::default()
+                        },
+                    )
+                    .map(drop)
+                }),
+            ),
+            (
+                "title",
+                Box::new(|ps| edit(ps, "a", PointContent::default())),
+            ),
             ("key", Box::new(|ps| delete(ps, "zz"))),
         ];
         for (field, op) in cases {

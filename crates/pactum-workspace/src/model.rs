@@ -1094,7 +1094,10 @@ pub fn is_withdrawn(r: &Record) -> bool {
 pub fn withdraw(r: &mut Record, at: &str, by: &str, reason: &str) -> Result<(), FieldError> {
     non_empty("reason", reason)?;
     if is_withdrawn(r) {
-        return Err(FieldError::new("withdrawn", "the record is already withdrawn"));
+        return Err(FieldError::new(
+            "withdrawn",
+            "the record is already withdrawn",
+        ));
     }
     r.body.insert(
         "withdrawn".into(),

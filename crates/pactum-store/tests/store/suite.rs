@@ -1480,7 +1480,10 @@ pub async fn record_history_keeps_every_revision(fx: &TestDb) {
         .await
         .unwrap();
     let h = s.record_history("lease", "stance", "st1").await.unwrap();
-    assert_eq!((h.len(), h[2].revision, h[2].actor.as_str()), (3, 3, "carol"));
+    assert_eq!(
+        (h.len(), h[2].revision, h[2].actor.as_str()),
+        (3, 3, "carol")
+    );
 
     let dump = s.dump().await.unwrap();
     assert_eq!(dump.history.len(), 3);
