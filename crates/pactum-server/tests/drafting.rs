@@ -765,6 +765,35 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
         .collect();
     assert!(actions.contains(&"stance.edit") && actions.contains(&"stance.withdraw"));
 
+    // Meetings: the mediator corrects them; a closed meeting's scope holds.
+    let meeting = json!({
+        "title": "Consultation", "place": "Geneva", "participants": [RU],
+        "confidentiality": "closed",
+    });
+    let r = app.post(MED, &api("/meetings"), meeting.clone()).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text);
+    let mt = r.json()["id"].as_str().unwrap().to_string();
+    let mut corrected = meeting;
+    corrected["title"] = json!("Consultation (corrected)");
+    let mpath = api(&format!("/meetings/{mt}"));
+    assert_eq!(
+        app.put(RU, &mpath, corrected.clone()).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = app.put(MED, &mpath, corrected).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.text);
+    assert_eq!(r.json()["body"]["title"], "Consultation (corrected)");
+    assert_eq!(app.get(UA, &mpath).await.status, StatusCode::NOT_FOUND);
+    let h = app.get(RU, &format!("{mpath}/history")).await.json();
+    let actors: Vec<&str> = h["revisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["actor"].as_str().unwrap())
+        .collect();
+    // Russia is told the writer's party, not the mediator's login.
+    assert_eq!(actors, [MED, MED]);
+
     // Notes: the author's party corrects and withdraws them; the UI too.
     let n = app
         .post(UA, &api("/notes"), json!({"text": "line one\nline two"}))
