@@ -359,6 +359,32 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
     for named in referenced(&a.room, r) {
         check_reference(&a.room, "visibility", to, named)?;
     }
+    // Nor may a record that names this one reach anyone it would leave out:
+    // the reference would carry its id to them.
+    let rescoped = Record {
+        visibility: to.clone(),
+        ..r.clone()
+    };
+    for referrer in &a.room.records {
+        let names_it = referenced(&a.room, referrer)
+            .iter()
+            .any(|n| n.kind == r.kind && n.id == r.id);
+        if names_it {
+            check_reference(&a.room, "visibility", &referrer.visibility, &rescoped).map_err(
+                |e| {
+                    ApiError::field(
+                        "visibility",
+                        format!(
+                            "the {} {:?} names this record: {}",
+                            referrer.kind.as_str(),
+                            referrer.id,
+                            e.message
+                        ),
+                    )
+                },
+            )?;
+        }
+    }
     let (mut gain, mut lose) = (Vec::new(), Vec::new());
     for (party, v) in viewers(&a.room) {
         match (v.can_see(&r.visibility), v.can_see(to)) {

@@ -855,7 +855,6 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
     let count = |room: &Value| room["counts"]["stance"].as_u64().unwrap();
 
     // Every view Ukraine has shows it now.
-    let ua_count = count(&app.get(UA, &api("")).await.json());
     assert_eq!(app.get(UA, &path).await.status, StatusCode::OK);
     assert!(ids(&app.get(UA, &api("/stances")).await.json()).contains(&s));
     assert!(app.get(UA, &api("/export")).await.text.contains(&s));
@@ -873,6 +872,41 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
         let p = app.page(&ua_browser, v).await;
         assert!(p.text.contains("Seen by all"), "{v} before narrowing");
     }
+
+    // A meeting a room-wide stance names cannot be narrowed under it (the
+    // stance would carry its id to those it leaves out).
+    let mt = app
+        .post(
+            MED,
+            &api("/meetings"),
+            json!({"title": "Open talks", "place": "Doha", "participants": [RU, UA],
+                   "confidentiality": "open"}),
+        )
+        .await
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut at_meeting = stance(RU, "Said at the talks", Some(json!({"scope": "room"})));
+    at_meeting["meeting_id"] = json!(mt);
+    assert_eq!(
+        app.post(RU, &api("/stances"), at_meeting).await.status,
+        StatusCode::CREATED
+    );
+    let r = app
+        .post(
+            MED,
+            &api(&format!("/meetings/{mt}/visibility")),
+            json!({"visibility": {"scope": "parties", "parties": [RU]}}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.text);
+    assert_eq!(r.json()["field"], "visibility");
+    assert_eq!(
+        app.get(UA, &api(&format!("/meetings/{mt}"))).await.status,
+        StatusCode::OK
+    );
+    let ua_count = count(&app.get(UA, &api("")).await.json());
 
     // Only the mediator re-scopes.
     let narrow = json!({"visibility": {"scope": "party_and_mediator", "party": RU}});
