@@ -10,9 +10,11 @@ pub mod access;
 pub mod api;
 pub mod auth;
 pub mod deliberation;
+pub mod drafting;
 pub mod error;
 pub mod ops;
 pub mod pagination;
+pub mod records;
 pub mod ui;
 
 use axum::Router;
@@ -52,6 +54,8 @@ impl AppState {
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
     api::routes()
+        .merge(drafting::routes())
+        .merge(records::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

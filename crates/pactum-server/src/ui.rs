@@ -55,6 +55,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
+    ("record.html", include_str!("../templates/record.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -79,7 +80,7 @@ fn env() -> &'static Environment<'static> {
 
 /// Percent-encodes a path segment or query value, because record ids come
 /// from case files and may hold characters that mean something in a URL.
-fn urlpart(value: String) -> String {
+pub(crate) fn urlpart(value: String) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -108,7 +109,7 @@ fn asset_version() -> &'static str {
 }
 
 /// Renders a template with a JSON context.
-fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
+pub(crate) fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
     let tmpl = env()
         .get_template(name)
         .map_err(|e| ApiError::internal(format!("template {name}: {e:#}")))?;
@@ -154,7 +155,7 @@ fn private_headers(res: &mut Response, content_type: &'static str, csp: &'static
 }
 
 /// Renders a page; a template failure becomes the error page.
-fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
+pub(crate) fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
     match render(name, ctx) {
         Ok(body) => html(status, body),
         Err(e) => UiError(e).into_response(),
@@ -259,6 +260,17 @@ impl FormData {
             .rev()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
+            .unwrap_or("")
+    }
+
+    /// The last value given for a name exactly as submitted ("" when
+    /// absent): wording is kept byte for byte, where `get` trims.
+    pub(crate) fn raw(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
             .unwrap_or("")
     }
 

@@ -1417,7 +1417,7 @@ async fn get(
     for e in &entries {
         assert_eq!(e.actor, view.user, "GET {path}: {e:?}");
         assert_eq!(e.room.as_deref(), Some(w.room.as_str()), "{e:?}");
-        assert!(matches!(e.action.as_str(), "read" | "export"), "{e:?}");
+        assert!(matches!(e.action.as_str(), "read" | "export" | "history.read"), "{e:?}");
         for key in read_list(e) {
             assert!(
                 view.restricted.contains(&key),
@@ -1757,6 +1757,27 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
                 (StatusCode::NOT_FOUND, nf.as_str()),
                 "{party} reads hidden {key:?}"
             );
+        }
+        // Its history: to whoever sees the record now, and to no one else.
+        if matches!(coll, "stances" | "meetings" | "notes" | "documents") {
+            let a = get(
+                w,
+                &view,
+                &mut t,
+                &rp(&room, &format!("/{coll}/{}/history", r.id)),
+                Some(view.restricted_of([key.clone()])),
+            )
+            .await;
+            if visible {
+                assert_eq!(a.status, StatusCode::OK, "{party} history of {key:?}");
+                assert!(!a.json()["revisions"].as_array().unwrap().is_empty());
+            } else {
+                assert_eq!(
+                    (a.status, a.text.as_str()),
+                    (StatusCode::NOT_FOUND, nf.as_str()),
+                    "{party} history of hidden {key:?}"
+                );
+            }
         }
         // The same id in another collection does not exist either.
         let other = if r.kind == "note" {

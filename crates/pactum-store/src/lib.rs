@@ -162,6 +162,33 @@ pub struct TokenRow {
     pub created_at: String,
 }
 
+/// One revision of a record, as [`Store::record_history`] gives it: what
+/// the record said and who could see it after one write, and who wrote it.
+///
+/// Every write of a record adds one (in the write's own transaction), so
+/// corrections and withdrawals never erase what was recorded before.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    /// The room.
+    pub room: String,
+    /// See [`RecordRow::kind`].
+    pub kind: String,
+    /// See [`RecordRow::id`].
+    pub id: String,
+    /// The revision this write produced (1 for the first).
+    pub revision: i64,
+    /// The visibility as of this revision.
+    pub visibility: String,
+    /// The body as of this revision.
+    pub body: String,
+    /// Who wrote it (the write's audit actor).
+    pub actor: String,
+    /// The write's audit action (`stance.edit`, `case.import`, ...).
+    pub action: String,
+    /// When (RFC 3339 UTC with milliseconds).
+    pub at: String,
+}
+
 /// The version of the [`Dump`] layout written by this build.
 pub const DUMP_FORMAT: u32 = 1;
 
@@ -189,6 +216,10 @@ pub struct Dump {
     pub tokens: Vec<TokenRow>,
     /// The whole audit chain.
     pub audit: Vec<AuditEntry>,
+    /// Every revision of every record, in write order (absent from dumps
+    /// written before record history existed).
+    #[serde(default)]
+    pub history: Vec<HistoryRow>,
 }
 
 /// The workspace's storage. Implemented for SQLite and PostgreSQL; obtain
@@ -261,6 +292,10 @@ pub trait Store: Send + Sync {
     ///
     /// Updates do not move a record: the order is that of first insertion.
     async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>>;
+
+    /// Every stored revision of one record, oldest first; empty for a record
+    /// that does not exist. Who may read it is the server's decision.
+    async fn record_history(&self, room: &str, kind: &str, id: &str) -> Result<Vec<HistoryRow>>;
 
     /// Creates a user; [`StoreError::Conflict`] if the name is taken.
     async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()>;

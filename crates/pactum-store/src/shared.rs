@@ -16,8 +16,8 @@
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
 use crate::{
-    AuditEntry, AuditReport, MemberRow, RecordRow, Result, RoomRow, SessionRow, StoreError,
-    TokenRow, UserRow,
+    AuditEntry, AuditReport, HistoryRow, MemberRow, RecordRow, Result, RoomRow, SessionRow,
+    StoreError, TokenRow, UserRow,
 };
 
 /// How many audit rows `verify_audit` holds at once.
@@ -34,6 +34,8 @@ pub(crate) const SESSION_COLS: &str =
 pub(crate) const TOKEN_COLS: &str = "SELECT token_hash, user_name, label, created_at FROM tokens";
 pub(crate) const AUDIT_COLS: &str = "SELECT seq, at, actor, action, room, kind, record_id, \
                                      detail, prev_hash, hash FROM audit_log";
+pub(crate) const HISTORY_COLS: &str = "SELECT room, kind, id, revision, visibility, body, \
+                                       actor, action, at FROM record_history";
 pub(crate) const RETURNING_RECORD: &str =
     " RETURNING room, kind, id, visibility, body, revision, created_at, updated_at";
 
@@ -73,6 +75,17 @@ from_row!(RecordRow {
     revision: i64,
     created_at: String,
     updated_at: String,
+});
+from_row!(HistoryRow {
+    room: String,
+    kind: String,
+    id: String,
+    revision: i64,
+    visibility: String,
+    body: String,
+    actor: String,
+    action: String,
+    at: String,
 });
 from_row!(UserRow {
     name: String,
@@ -130,11 +143,11 @@ macro_rules! store_impl {
         use crate::error::conflict_on_unique;
         use crate::group::{copy_error, fail_all, next_group, Job, Pending};
         use crate::shared::{
-            intact, sql, AUDIT_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD, ROOM_COLS,
+            intact, sql, AUDIT_COLS, HISTORY_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD, ROOM_COLS,
             SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
         };
         use crate::{
-            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, MemberRow,
+            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow, MemberRow,
             NewAudit, NewRecord, RecordRow, RecordWrite, Result, RoomRow, SessionRow, StoreError,
             TokenRow, UserRow, DUMP_FORMAT, GENESIS_HASH,
         };
@@ -368,6 +381,49 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        /// Keeps one revision in the record's history; called by every
+        /// record write inside its own transaction (see migration 3).
+        async fn insert_history(conn: &mut $conn, h: &HistoryRow) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO record_history (room, kind, id, revision, visibility, body, \
+                 actor, action, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            )
+            .bind(&h.room)
+            .bind(&h.kind)
+            .bind(&h.id)
+            .bind(h.revision)
+            .bind(&h.visibility)
+            .bind(&h.body)
+            .bind(&h.actor)
+            .bind(&h.action)
+            .bind(&h.at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
+        /// The history row of a write that produced `revision` of `rec`.
+        fn history_of(
+            room: &str,
+            rec: &NewRecord,
+            revision: i64,
+            actor: &str,
+            action: &str,
+            at: &str,
+        ) -> HistoryRow {
+            HistoryRow {
+                room: room.to_owned(),
+                kind: rec.kind.clone(),
+                id: rec.id.clone(),
+                revision,
+                visibility: rec.visibility.clone(),
+                body: rec.body.clone(),
+                actor: actor.to_owned(),
+                action: action.to_owned(),
+                at: at.to_owned(),
+            }
+        }
+
         async fn fetch_record(
             conn: &mut $conn,
             room: &str,
@@ -431,6 +487,7 @@ macro_rules! store_impl {
                 .bind(&now)
                 .fetch_one(&mut *conn)
                 .await?;
+                insert_history(conn, &history_of(room, rec, revision, actor, action, &now)).await?;
                 audits.push(NewAudit {
                     actor: actor.to_owned(),
                     action: action.to_owned(),
@@ -508,6 +565,11 @@ macro_rules! store_impl {
                     }
                 }
             };
+            insert_history(
+                conn,
+                &history_of(room, rec, stored.revision, &audit.actor, &audit.action, &now),
+            )
+            .await?;
             append_audit(conn, &[about(audit, room, Some((&rec.kind, &rec.id)))])
                 .await?;
             Ok(stored)
@@ -737,6 +799,23 @@ macro_rules! store_impl {
                 .await?)
             }
 
+            async fn record_history(
+                &self,
+                room: &str,
+                kind: &str,
+                id: &str,
+            ) -> Result<Vec<HistoryRow>> {
+                Ok(sqlx::query_as(&sql(
+                    HISTORY_COLS,
+                    "WHERE room = $1 AND kind = $2 AND id = $3 ORDER BY revision",
+                ))
+                .bind(room)
+                .bind(kind)
+                .bind(id)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
             async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 insert_user(&mut w.tx, user, &clock::now())
@@ -906,6 +985,7 @@ macro_rules! store_impl {
                     sessions: all(&mut tx, SESSION_COLS, "ORDER BY token_hash").await?,
                     tokens: all(&mut tx, TOKEN_COLS, "ORDER BY token_hash").await?,
                     audit: all(&mut tx, AUDIT_COLS, "ORDER BY seq").await?,
+                    history: all(&mut tx, HISTORY_COLS, "ORDER BY pos").await?,
                 };
                 tx.commit().await?;
                 Ok(dump)
@@ -929,7 +1009,8 @@ macro_rules! store_impl {
                     "SELECT (SELECT COUNT(*) FROM rooms) + (SELECT COUNT(*) FROM users) \
                      + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \
                      + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM tokens) \
-                     + (SELECT COUNT(*) FROM audit_log)",
+                     + (SELECT COUNT(*) FROM audit_log) \
+                     + (SELECT COUNT(*) FROM record_history)",
                 )
                 .fetch_one(&mut *w.tx)
                 .await?;
@@ -969,6 +1050,20 @@ macro_rules! store_impl {
                 }
                 for e in &dump.audit {
                     insert_audit_row(&mut w.tx, e).await?;
+                }
+                for h in &dump.history {
+                    insert_history(&mut w.tx, h).await?;
+                }
+                if dump.history.is_empty() {
+                    // A dump from before record history: start each record's
+                    // history at its current revision, as migration 3 does.
+                    sqlx::query(
+                        "INSERT INTO record_history (room, kind, id, revision, visibility, \
+                         body, actor, action, at) SELECT room, kind, id, revision, visibility, \
+                         body, 'pactum', 'history.start', updated_at FROM records ORDER BY pos",
+                    )
+                    .execute(&mut *w.tx)
+                    .await?;
                 }
                 // Check what the database now holds, not only what was sent:
                 // a text conversion on the way in would show up here.

@@ -12,6 +12,7 @@
 
 pub mod briefing;
 pub mod case;
+pub mod drafting;
 pub mod model;
 pub mod preference;
 pub mod redline;

@@ -331,7 +331,9 @@ impl Room {
             .collect();
         let mut cells: BTreeMap<(usize, usize), Vec<Cell>> = BTreeMap::new();
         let mut text_level: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
-        for stance in self.of(Kind::Stance) {
+        // A withdrawn stance stays in the ledger, marked, but no longer
+        // speaks for its party.
+        for stance in self.of(Kind::Stance).filter(|s| !is_withdrawn(s)) {
             let Some(row) = parties
                 .iter()
                 .position(|(id, _)| Some(id.as_str()) == stance.str("party_id"))
@@ -998,7 +1000,7 @@ impl DraftInput {
                 "content_known": !p.body.is_empty(),
                 "topic_known": true,
                 "topic": p.title,
-                "text": if p.body.is_empty() { Value::Null } else { Value::String(p.body.clone()) },
+                "text": if p.body.is_empty() { Value::Null } else { Value::String(crate::drafting::normalize_breaks(&p.body)) },
                 "summary": p.title,
                 "issue_ids": p.issue_ids,
             }));
@@ -1078,6 +1080,29 @@ pub fn publish(text: &mut Record, to: &[String], at: &str, room: &Room) -> Resul
     text.body
         .insert("status".into(), Value::String("published".into()));
     text.visibility = Visibility::Parties { parties: audience };
+    Ok(())
+}
+
+/// True for a record its author has withdrawn: kept, with its history,
+/// and marked, never erased.
+pub fn is_withdrawn(r: &Record) -> bool {
+    r.body.get("withdrawn").is_some_and(|w| !w.is_null())
+}
+
+/// Marks a record withdrawn (`"withdrawn": {"at", "by", "reason"}` in its
+/// body); everything else it says stays as it was.
+pub fn withdraw(r: &mut Record, at: &str, by: &str, reason: &str) -> Result<(), FieldError> {
+    non_empty("reason", reason)?;
+    if is_withdrawn(r) {
+        return Err(FieldError::new(
+            "withdrawn",
+            "the record is already withdrawn",
+        ));
+    }
+    r.body.insert(
+        "withdrawn".into(),
+        serde_json::json!({"at": at, "by": by, "reason": reason}),
+    );
     Ok(())
 }
 

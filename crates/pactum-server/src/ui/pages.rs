@@ -519,7 +519,10 @@ pub(super) async fn text_view(
     } else {
         Value::Null
     };
-    let draft_form = (a.is_mediator() && model::is_draft(t)).then(|| {
+    // The one-line-per-point form cannot hold a line break: drafts with
+    // multi-line wording are edited point by point only.
+    let one_line = model::points(t).iter().all(|p| !p.body.contains('\n'));
+    let draft_form = (a.is_mediator() && model::is_draft(t) && one_line).then(|| {
         json!({
             "values": form_values(json!({
                 "label": t.str("label").unwrap_or_default(),
@@ -567,6 +570,7 @@ pub(super) async fn text_view(
     ctx.insert("reliabilities".into(), view::reliabilities());
     ctx.insert("stance_form".into(), stance_form);
     ctx.insert("draft_form".into(), json!(draft_form));
+    ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
     ctx.insert("publish_form".into(), json!(publish_form));
     ctx.insert("error".into(), error_of(fail));
     ctx.insert("done".into(), json!(done_message(done)));

@@ -348,6 +348,7 @@ pub(crate) fn stance(room: &Room, s: &Record, names: &Names<'_>, room_id: &str) 
         "provenance": provenance(s.body.get("provenance")),
         "audience": audience(&s.visibility, names),
         "target": target(room, s, room_id),
+        "withdrawn": model::is_withdrawn(s),
     })
 }
 

@@ -56,6 +56,7 @@ on_both_backends!(
     dump_restore_gives_an_identical_database,
     restore_refuses_a_non_empty_database_or_a_broken_dump,
     reopening_keeps_data_and_schema,
+    record_history_keeps_every_revision,
 );
 
 /// Dumps move between backends without change.
