@@ -55,6 +55,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
+    ("import.html", include_str!("../templates/import.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -154,7 +155,7 @@ fn private_headers(res: &mut Response, content_type: &'static str, csp: &'static
 }
 
 /// Renders a page; a template failure becomes the error page.
-fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
+pub(crate) fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
     match render(name, ctx) {
         Ok(body) => html(status, body),
         Err(e) => UiError(e).into_response(),
@@ -260,6 +261,17 @@ impl FormData {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.trim())
             .unwrap_or("")
+    }
+
+    /// The last value given for a name, untrimmed ("" when absent): for
+    /// fields whose every byte matters.
+    pub(crate) fn raw(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     }
 
     /// The value, or `None` when absent or blank.
