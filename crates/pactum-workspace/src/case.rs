@@ -1384,6 +1384,171 @@ mod tests {
         );
     }
 
+    /// A bridging text handed to `a` only at closed meeting m1, with a point
+    /// and stances about it recorded without a meeting.
+    const BRIDGE: &str = r#"{
+      "meta": {"case_id": "t", "title": "T"},
+      "parties": [
+        {"id": "med", "name": "Mediator", "kind": "mediator"},
+        {"id": "a", "name": "A", "kind": "party"},
+        {"id": "b", "name": "B", "kind": "party"}],
+      "issues": [{"id": "i", "title": "I", "options": [{"id": "i.x"}]}],
+      "texts": [
+        {"id": "v1", "label": "v1", "author_party_ids": ["med"], "points": []},
+        {"id": "br", "label": "bridge", "author_party_ids": ["med"], "points": [{"id": "br.p1", "number": 1, "topic": "P"}]}],
+      "meetings": [
+        {"id": "m1", "confidentiality": "closed_with_nondisclosure", "participants": [{"party_id": "med"}, {"party_id": "a"}], "texts_discussed": ["br"]}],
+      "stances": [
+        {"id": "s1", "party_id": "a", "target": {"issue_id": null, "text_id": "br", "point_id": null},
+         "stance": "rejects", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}},
+        {"id": "s2", "party_id": "b", "target": {"issue_id": null, "text_id": null, "point_id": "br.p1"},
+         "stance": "accepts", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}},
+        {"id": "s3", "party_id": "b", "target": {"issue_id": "i", "text_id": "v1", "point_id": null},
+         "stance": "accepts", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}}],
+      "illustrative_preferences": {"models": []}
+    }"#;
+
+    fn line<'a>(p: &'a Preview, kind: &str, id: &str) -> &'a PreviewRecord {
+        p.records
+            .iter()
+            .find(|r| r.kind == kind && r.id == id)
+            .unwrap()
+    }
+
+    fn set(kind: &str, id: &str, v: Visibility) -> Override {
+        Override {
+            kind: kind.into(),
+            id: id.into(),
+            visibility: v,
+        }
+    }
+
+    #[test]
+    fn overriding_a_text_carries_to_its_points_and_stances() {
+        let p = preview(BRIDGE).unwrap();
+        let m1 = Visibility::Parties {
+            parties: vec!["med".into(), "a".into()],
+        };
+        assert_eq!(line(&p, "text", "br").visibility, m1);
+        assert_eq!(line(&p, "point", "br.p1").visibility, m1);
+        // b's stance about a point of a text b never saw: the text's audience.
+        assert_eq!(line(&p, "stance", "s2").visibility, m1);
+        assert_eq!(line(&p, "stance", "s3").visibility, Visibility::Room);
+
+        // Narrowing v1 to the mediator narrows b's stance about it too.
+        let q = p
+            .with_overrides(&[set("text", "v1", Visibility::Mediator)])
+            .unwrap();
+        assert_eq!(line(&q, "stance", "s3").visibility, Visibility::Mediator);
+        assert_eq!(
+            line(&q, "stance", "s3").rule.sentence(),
+            "stance about restricted text v1: never wider than that text"
+        );
+        assert_eq!(line(&q, "text", "v1").rule, Rule::Overridden);
+        // Widening the bridge to the room widens its point and the stances.
+        let q = p
+            .with_overrides(&[set("text", "br", Visibility::Room)])
+            .unwrap();
+        assert_eq!(line(&q, "point", "br.p1").visibility, Visibility::Room);
+        assert_eq!(line(&q, "stance", "s2").visibility, Visibility::Room);
+        // The stored case is what the preview shows.
+        let case = q.into_case();
+        let stored = case.records.iter().find(|r| r.id == "s2").unwrap();
+        assert_eq!(stored.visibility, Visibility::Room);
+        // A stance set wider than its text is refused, naming it.
+        let err = p
+            .with_overrides(&[set("stance", "s1", Visibility::Room)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/stances/0/visibility: stance \"s1\" would reach whole room"),
+            "{err}"
+        );
+        // A text narrowed to one party takes the stances about it along.
+        let a_only = Visibility::Party { party: "a".into() };
+        let q = p
+            .with_overrides(&[set("text", "br", a_only.clone())])
+            .unwrap();
+        assert_eq!(line(&q, "stance", "s2").visibility, a_only);
+        // A stance set to an audience that shares no one with its text's
+        // is refused, not guessed.
+        let err = p
+            .with_overrides(&[
+                set("text", "br", a_only),
+                set("stance", "s2", Visibility::Party { party: "b".into() }),
+            ])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stance \"s2\": no one is in both"), "{err}");
+    }
+
+    #[test]
+    fn bad_overrides_name_what_is_wrong() {
+        let p = preview(BRIDGE).unwrap();
+        let msg = |o: Override| p.with_overrides(&[o]).unwrap_err().to_string();
+        assert_eq!(
+            msg(set("stance", "s9", Visibility::Room)),
+            "/overrides/0/id: the case has no stance \"s9\""
+        );
+        assert_eq!(
+            msg(set("spell", "s1", Visibility::Room)),
+            "/overrides/0/kind: unknown record kind \"spell\""
+        );
+        assert_eq!(
+            msg(set(
+                "text",
+                "v1",
+                Visibility::PartyAndMediator { party: "zz".into() }
+            )),
+            "/overrides/0/visibility: unknown party \"zz\""
+        );
+        assert!(msg(set("point", "br.p1", Visibility::Room)).contains("override the text instead"));
+        let twice = p.with_overrides(&[
+            set("text", "v1", Visibility::Room),
+            set("text", "v1", Visibility::Mediator),
+        ]);
+        assert!(twice
+            .unwrap_err()
+            .to_string()
+            .starts_with("/overrides/1/id"));
+    }
+
+    #[test]
+    fn pactum_format_keeps_what_it_states() {
+        let p = preview(include_str!("../../../examples/cases/peace-plan-2025.json")).unwrap();
+        assert_eq!(p.format, CaseFormat::Pactum);
+        assert!(p
+            .records
+            .iter()
+            .filter(|r| r.kind != "point")
+            .all(|r| r.rule == Rule::Stated));
+    }
+
+    /// The issue's speed goal: a 5,000-record case previews well under a second.
+    #[test]
+    fn a_large_case_previews_quickly() {
+        let mut v: Value = serde_json::from_str(BRIDGE).unwrap();
+        let stances = v["stances"].as_array_mut().unwrap();
+        let template = stances[1].clone();
+        for n in 0..5000 {
+            let mut s = template.clone();
+            s["id"] = format!("x{n}").into();
+            stances.push(s);
+        }
+        let text = v.to_string();
+        let start = std::time::Instant::now();
+        let p = preview(&text).unwrap();
+        let took = start.elapsed();
+        assert_eq!(
+            line(&p, "stance", "x4999").rule.sentence(),
+            "stance about point br.p1 of restricted text br: never wider than that text"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "{took:?} (debug build)"
+        );
+    }
+
     #[test]
     fn pactum_export_round_trips() {
         let case = import(SMALL).unwrap();
