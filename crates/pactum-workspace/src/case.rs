@@ -659,7 +659,7 @@ impl Rule {
                 format!("recorded at closed meeting {meeting}: its participants and the mediator")
             }
             Rule::TextAtClosedMeetings { meetings } => format!(
-                "text discussed/handed over only at closed meetings {}: their participants, its authors and the mediator",
+                "text discussed or handed over only at closed meetings {}: their participants, its authors and the mediator",
                 id_list(meetings)
             ),
             Rule::TabledAtClosedMeetings { party, meetings } => format!(
@@ -747,7 +747,7 @@ impl Preview {
     fn build(
         mut case: Case,
         derivation: Derivation,
-        overrides: &HashMap<usize, Visibility>,
+        overrides: &HashMap<usize, (usize, Visibility)>,
     ) -> Result<Preview, CaseError> {
         let resolved = derivation.resolve(overrides)?;
         let mut records = Vec::with_capacity(case.records.len() + derivation.points.len());
@@ -838,7 +838,7 @@ impl Preview {
                     ));
                 }
             }
-            if by_index.insert(index, o.visibility.clone()).is_some() {
+            if by_index.insert(index, (i, o.visibility.clone())).is_some() {
                 return Err(field(
                     format!("{path}/id"),
                     format!("{} {:?} is overridden twice", kind.as_str(), o.id),
@@ -1076,11 +1076,11 @@ impl Derivation {
     /// and its point's text where those are narrower.
     fn resolve(
         &self,
-        overrides: &HashMap<usize, Visibility>,
+        overrides: &HashMap<usize, (usize, Visibility)>,
     ) -> Result<Vec<(Visibility, Rule)>, CaseError> {
         let schema = self.format == CaseFormat::Schema;
         let own = |i: usize| match overrides.get(&i) {
-            Some(v) => (v.clone(), Rule::Overridden),
+            Some((_, v)) => (v.clone(), Rule::Overridden),
             None => self.base[i].clone(),
         };
         let mut out = Vec::with_capacity(self.base.len());
@@ -1112,13 +1112,23 @@ impl Derivation {
                     continue;
                 }
                 let tv = own(t).0;
-                let narrowed = self.narrow(i, &v, &tv)?;
+                let narrowed = self
+                    .narrow(i, &v, &tv)
+                    .map_err(|e| match overrides.get(&i) {
+                        Some((k, _)) => match e {
+                            CaseError::Field { message, .. } => {
+                                field(format!("/overrides/{k}/visibility"), message)
+                            }
+                            e => e,
+                        },
+                        None => e,
+                    })?;
                 if narrowed == v {
                     continue;
                 }
-                if overridden {
+                if let Some((k, _)) = overrides.get(&i) {
                     return Err(field(
-                        format!("{}/visibility", self.paths[i]),
+                        format!("/overrides/{k}/visibility"),
                         format!(
                             "{} {:?} would reach {} but its text {:?} reaches only {}: a {} is never wider than its text",
                             self.kinds[i].as_str(),
@@ -1461,7 +1471,7 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            err.starts_with("/stances/0/visibility: stance \"s1\" would reach whole room"),
+            err.starts_with("/overrides/0/visibility: stance \"s1\" would reach whole room"),
             "{err}"
         );
         // A text narrowed to one party takes the stances about it along.
