@@ -1268,6 +1268,21 @@ async fn refused_writes(w: &mut World, made: &Made) {
         assert_eq!(a.status, want, "{party} {method} {path}: {}", a.text);
     }
 
+    // Importing is the operators' alone: the preview and the import answer
+    // every other user 403, echo nothing of the case, and store nothing
+    // (checked by the snapshot and audit below).
+    let case: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    for party in [RU, UA, EU] {
+        for (path, body) in [
+            ("/api/import/preview", case.clone()),
+            ("/api/import", json!({"case": case.clone(), "room": "leak"})),
+        ] {
+            let a = w.call(party, Method::POST, path, Some(&body)).await;
+            assert_eq!(a.status, StatusCode::FORBIDDEN, "{party} {path}: {}", a.text);
+            assert!(!a.text.contains("Kremlin"), "{party} {path}: {}", a.text);
+        }
+    }
+
     assert_eq!(
         w.snapshot().await,
         before,
