@@ -282,7 +282,7 @@ fn preview_page_response(
             .collect(),
     );
     ctx.insert("case_text".into(), text.into());
-    ctx.insert("room".into(), room.into());
+    ctx.insert("room_id".into(), room.into());
     ctx.insert("error".into(), error.into());
     ui::page(status, "import.html", &Value::Object(ctx))
 }

@@ -293,6 +293,12 @@ async fn the_browser_previews_then_imports_on_confirmation_only() {
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.unwrap();
     assert!(html.contains("Bridging text"), "{html}");
+    // The page belongs to no room yet: no room navigation.
+    assert!(!html.contains("nav-overview"), "{html}");
+    assert!(
+        html.contains(r#"name="room" value="bridge-talks""#),
+        "{html}"
+    );
     assert!(
         html.contains("text discussed or handed over only at closed meetings m1"),
         "{html}"
