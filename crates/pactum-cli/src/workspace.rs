@@ -166,9 +166,14 @@ pub(crate) fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
             std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
             Ok(())
         }
+        // A reader that stops early (`| head`) is not an error.
         None => {
-            println!("{text}");
-            Ok(())
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{text}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("writing to standard output"),
+            }
         }
     }
 }
@@ -340,10 +345,11 @@ fn preview_table(preview: &case::Preview, room: &str) -> String {
         .collect();
     let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
     let (wk, wi, wv) = (width(0).max(4), width(1).max(2), width(2).max(10));
+    let points = preview.records.iter().filter(|r| r.kind == "point").count();
     let mut out = format!(
-        "dry run: room {room} ({}), {} records; nothing written\n{:<wk$}  {:<wi$}  {:<wv$}  rule\n",
+        "dry run: room {room} ({}), {} records and {points} points; nothing written\n{:<wk$}  {:<wi$}  {:<wv$}  rule\n",
         preview.title(),
-        preview.records.len(),
+        preview.records.len() - points,
         "kind",
         "id",
         "visibility",
