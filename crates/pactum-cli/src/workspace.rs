@@ -110,6 +110,13 @@ pub enum CaseCommand {
         /// Room id (default: the file's room or case id).
         #[arg(long)]
         room: Option<String>,
+        /// Show every record with the visibility it would get and the rule
+        /// that derived it, and write nothing (no database is opened).
+        #[arg(long)]
+        dry_run: bool,
+        /// With --dry-run: print the preview as JSON.
+        #[arg(long, requires = "dry_run")]
+        json: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -186,9 +193,14 @@ pub(crate) fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
             std::fs::rename(&tmp, path).with_context(|| format!("writing {}", path.display()))?;
             Ok(())
         }
+        // A reader that stops early (`| head`) is not an error.
         None => {
-            println!("{text}");
-            Ok(())
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            match writeln!(out, "{text}").and_then(|()| out.flush()) {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+                r => r.context("writing to standard output"),
+            }
         }
     }
 }
@@ -231,12 +243,28 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
             let value = case::export(&parsed.room_id, &parsed.title, &parsed.records);
             write_out(out.as_deref(), &pretty(&value)?)
         }
-        CaseCommand::Import { file, room, db } => {
-            let parsed = read_case(&file)?;
-            let room = room.unwrap_or_else(|| parsed.room_id.clone());
+        CaseCommand::Import {
+            file,
+            room,
+            dry_run,
+            json,
+            db,
+        } => {
+            let preview = read_preview(&file)?;
+            let room = room.unwrap_or_else(|| preview.room_id().to_string());
             if !case::valid_room_id(&room) {
                 bail!("--room {room:?}: expected lowercase letters, digits, - and _");
             }
+            if dry_run {
+                // Nothing is opened, so nothing can be written.
+                let text = if json {
+                    pretty(&preview_json(&preview, &room)?)?
+                } else {
+                    preview_table(&preview, &room)
+                };
+                return write_out(None, &text);
+            }
+            let parsed = preview.into_case();
             runtime()?.block_on(async {
                 let store = db.open().await?;
                 pactum_server::import_case(store.as_ref(), &parsed, &room, "operator").await?;
@@ -295,9 +323,13 @@ fn pretty(v: &serde_json::Value) -> Result<String> {
 }
 
 fn read_case(file: &Path) -> Result<case::Case> {
+    Ok(read_preview(file)?.into_case())
+}
+
+fn read_preview(file: &Path) -> Result<case::Preview> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    case::import(&text).map_err(|e| match e {
+    case::preview(&text).map_err(|e| match e {
         case::CaseError::Json {
             line,
             column,
@@ -312,6 +344,49 @@ fn read_case(file: &Path) -> Result<case::Case> {
             anyhow!("{}: {path}: {message}", file.display())
         }
     })
+}
+
+/// The `--dry-run --json` answer: the same shape as the server's
+/// `POST /api/import/preview`.
+fn preview_json(preview: &case::Preview, room: &str) -> Result<serde_json::Value> {
+    Ok(serde_json::json!({
+        "room": room,
+        "title": preview.title(),
+        "format": preview.format,
+        "records": serde_json::to_value(&preview.records)?,
+    }))
+}
+
+/// The `--dry-run` table: one line per record, grouped as the file lists them.
+fn preview_table(preview: &case::Preview, room: &str) -> String {
+    let rows: Vec<[String; 4]> = preview
+        .records
+        .iter()
+        .map(|r| {
+            [
+                r.kind.to_string(),
+                r.id.clone(),
+                r.visibility.label(),
+                r.reason.clone(),
+            ]
+        })
+        .collect();
+    let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
+    let (wk, wi, wv) = (width(0).max(4), width(1).max(2), width(2).max(10));
+    let points = preview.records.iter().filter(|r| r.kind == "point").count();
+    let mut out = format!(
+        "dry run: room {room} ({}), {} records and {points} points; nothing written\n{:<wk$}  {:<wi$}  {:<wv$}  rule\n",
+        preview.title(),
+        preview.records.len() - points,
+        "kind",
+        "id",
+        "visibility",
+    );
+    for [k, i, v, r] in rows {
+        out.push_str(&format!("{k:<wk$}  {i:<wi$}  {v:<wv$}  {r}\n"));
+    }
+    out.pop();
+    out
 }
 
 /// `pactum user ...`.

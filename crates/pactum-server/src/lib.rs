@@ -12,9 +12,11 @@ pub mod auth;
 pub mod deliberation;
 pub mod drafting;
 pub mod error;
+pub mod import;
 pub mod ops;
 pub mod pagination;
 pub mod records;
+pub mod people;
 pub mod ui;
 
 use axum::Router;
@@ -61,6 +63,8 @@ pub fn app(state: AppState) -> Router {
             state.clone(),
             auth::secure_cookies,
         ))
+        .merge(import::routes())
+        .merge(ui::routes())
         .with_state(state)
 }
 

@@ -56,6 +56,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("record.html", include_str!("../templates/record.html")),
+    ("import.html", include_str!("../templates/import.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");

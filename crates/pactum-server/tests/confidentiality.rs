@@ -147,6 +147,43 @@ fn demo_records() -> Vec<Rec> {
         Some(&set(&[MED, RU])),
         "the demo's Kremlin meeting is closed to all but the U.S. and Russia"
     );
+    // A text discussed or handed over only at closed meetings reaches their
+    // participants, its authors and the mediator (the demo's four
+    // additional documents, handed over in the Kremlin); a stance about it
+    // or one of its points reaches no further.
+    let mut at: BTreeMap<String, Vec<Option<BTreeSet<String>>>> = BTreeMap::new();
+    for m in demo["meetings"].as_array().unwrap() {
+        for t in m["texts_discussed"].as_array().into_iter().flatten() {
+            at.entry(t.as_str().unwrap().into())
+                .or_default()
+                .push(closed.get(m["id"].as_str().unwrap()).cloned());
+        }
+    }
+    let mut text_audience: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut point_text: BTreeMap<String, String> = BTreeMap::new();
+    for t in demo["texts"].as_array().unwrap() {
+        let id = t["id"].as_str().unwrap().to_string();
+        for p in t["points"].as_array().into_iter().flatten() {
+            point_text.insert(p["id"].as_str().unwrap().into(), id.clone());
+        }
+        let audience = match at.get(&id) {
+            Some(list) if list.iter().all(Option::is_some) => {
+                let mut a: BTreeSet<String> = list.iter().flatten().flatten().cloned().collect();
+                for author in t["author_party_ids"].as_array().into_iter().flatten() {
+                    a.insert(author.as_str().unwrap().into());
+                }
+                a.insert(MED.into());
+                a
+            }
+            _ => everyone(),
+        };
+        text_audience.insert(id, audience);
+    }
+    assert_eq!(
+        text_audience.get("supplementary_documents"),
+        Some(&set(&[MED, RU])),
+        "the documents handed over in the Kremlin stay with its participants"
+    );
     let mut out = vec![rec("meta", "meta", everyone(), strip(&demo["meta"]))];
     for (coll, kind) in [
         ("parties", "party"),
@@ -161,11 +198,24 @@ fn demo_records() -> Vec<Rec> {
             let id = r["id"].as_str().unwrap();
             let audience = match kind {
                 "meeting" => closed.get(id).cloned().unwrap_or_else(everyone),
-                "stance" => r["meeting_id"]
-                    .as_str()
-                    .and_then(|m| closed.get(m))
-                    .cloned()
-                    .unwrap_or_else(everyone),
+                "stance" => {
+                    let mut a = r["meeting_id"]
+                        .as_str()
+                        .and_then(|m| closed.get(m))
+                        .cloned()
+                        .unwrap_or_else(everyone);
+                    let texts = [
+                        r["target"]["text_id"].as_str().map(str::to_string),
+                        r["target"]["point_id"]
+                            .as_str()
+                            .and_then(|p| point_text.get(p).cloned()),
+                    ];
+                    for t in texts.into_iter().flatten() {
+                        a = a.intersection(&text_audience[&t]).cloned().collect();
+                    }
+                    a
+                }
+                "text" => text_audience[id].clone(),
                 _ => everyone(),
             };
             out.push(rec(kind, id, audience, strip(r)));
@@ -1272,6 +1322,26 @@ async fn refused_writes(w: &mut World, made: &Made) {
             .call(party, method.clone(), &w.room_path(&path), body.as_ref())
             .await;
         assert_eq!(a.status, want, "{party} {method} {path}: {}", a.text);
+    }
+
+    // Importing is the operators' alone: the preview and the import answer
+    // every other user 403, echo nothing of the case, and store nothing
+    // (checked by the snapshot and audit below).
+    let case: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    for party in [RU, UA, EU] {
+        for (path, body) in [
+            ("/api/import/preview", case.clone()),
+            ("/api/import", json!({"case": case.clone(), "room": "leak"})),
+        ] {
+            let a = w.call(party, Method::POST, path, Some(&body)).await;
+            assert_eq!(
+                a.status,
+                StatusCode::FORBIDDEN,
+                "{party} {path}: {}",
+                a.text
+            );
+            assert!(!a.text.contains("Kremlin"), "{party} {path}: {}", a.text);
+        }
     }
 
     assert_eq!(

@@ -8,8 +8,9 @@
 //! record, so an export carries the room's confidentiality with it and a
 //! mediator's export imports back to the same room, text byte for byte.
 
-use crate::model::{meeting_visibility, Body, Kind, Record};
-use crate::visibility::Visibility;
+use crate::model::{meeting_visibility, Body, Kind, PartyKind, Record};
+use crate::visibility::{Viewer, Visibility};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{HashMap, HashSet};
 
@@ -105,8 +106,14 @@ fn room_id(id: Option<&str>, path: &str) -> Result<String, CaseError> {
     }
 }
 
-/// Reads a case file in either format.
+/// Reads a case file in either format, with every record's visibility
+/// derived (shared schema) or as stated (pactum's format).
 pub fn import(text: &str) -> Result<Case, CaseError> {
+    Ok(preview(text)?.into_case())
+}
+
+/// Reads a case file without deriving anything yet.
+fn parse(text: &str) -> Result<(Case, CaseFormat), CaseError> {
     let value: Value = serde_json::from_str(text).map_err(|e| CaseError::Json {
         line: e.line(),
         column: e.column(),
@@ -115,18 +122,18 @@ pub fn import(text: &str) -> Result<Case, CaseError> {
     let Value::Object(root) = value else {
         return Err(field("", "expected a JSON object (a case file)"));
     };
-    let case = match root.get("format") {
-        Some(Value::String(f)) if f == FORMAT => import_pactum(root)?,
+    let (case, format) = match root.get("format") {
+        Some(Value::String(f)) if f == FORMAT => (import_pactum(root)?, CaseFormat::Pactum),
         Some(other) => {
             return Err(field(
                 "/format",
                 format!("expected \"{FORMAT}\", found {other}"),
             ))
         }
-        None => import_schema(root)?,
+        None => (import_schema(root)?, CaseFormat::Schema),
     };
     check_references(&case)?;
-    Ok(case)
+    Ok((case, format))
 }
 
 fn object<'a>(v: &'a Value, path: &str) -> Result<&'a Map<String, Value>, CaseError> {
@@ -203,40 +210,6 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
         body: meta,
     }];
 
-    let mut closed: HashMap<String, Visibility> = HashMap::new();
-    for (i, m) in array(&root, "meetings", "")?.iter().enumerate() {
-        let path = format!("/meetings/{i}");
-        let body = object(m, &path)?;
-        let conf = body
-            .get("confidentiality")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                field(
-                    format!("{path}/confidentiality"),
-                    "missing (expected a string)",
-                )
-            })?;
-        let participants = array(body, "participants", &path)?
-            .iter()
-            .enumerate()
-            .map(|(j, p)| {
-                p.get("party_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .ok_or_else(|| {
-                        field(
-                            format!("{path}/participants/{j}/party_id"),
-                            "missing (expected a party id)",
-                        )
-                    })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        let v = meeting_visibility(conf, &participants);
-        if !v.is_room_wide() {
-            closed.insert(id_of(body, &path)?, v);
-        }
-    }
-
     for kind in [
         Kind::Party,
         Kind::Issue,
@@ -250,19 +223,11 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             let body = object(v, &path)?.clone();
             let id = id_of(&body, &path)?;
             no_visibility(&body, &path)?;
-            let visibility = match kind {
-                Kind::Meeting => closed.get(&id).cloned().unwrap_or(Visibility::Room),
-                Kind::Stance => body
-                    .get("meeting_id")
-                    .and_then(Value::as_str)
-                    .and_then(|m| closed.get(m).cloned())
-                    .unwrap_or(Visibility::Room),
-                _ => Visibility::Room,
-            };
+            // Derived later, from the whole case (see `Derivation`).
             records.push(Record {
                 kind,
                 id,
-                visibility,
+                visibility: Visibility::Room,
                 body,
             });
         }
@@ -304,8 +269,8 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             .to_string();
         records.push(Record {
             kind: Kind::Preference,
-            id: party.clone(),
-            visibility: Visibility::Party { party },
+            id: party,
+            visibility: Visibility::Room,
             body,
         });
     }
@@ -437,28 +402,37 @@ fn import_pactum(mut root: Map<String, Value>) -> Result<Case, CaseError> {
     })
 }
 
+/// Each record's JSON pointer in its case file, for errors.
+fn record_paths(records: &[Record]) -> Vec<String> {
+    let mut index: HashMap<Kind, usize> = HashMap::new();
+    records
+        .iter()
+        .map(|r| {
+            let n = index.entry(r.kind).or_insert(0);
+            let path = match (r.kind, collection(r.kind)) {
+                (_, Some(c)) => format!("/{c}/{n}"),
+                (Kind::Preference, _) => format!("/illustrative_preferences/models/{n}"),
+                (Kind::PreferenceSet, _) => "/illustrative_preferences".to_string(),
+                _ => "/meta".to_string(),
+            };
+            *n += 1;
+            path
+        })
+        .collect()
+}
+
 /// Cross-references the workspace relies on: unique ids, and parties, issues,
 /// texts, points and meetings that exist where a record names them.
 fn check_references(case: &Case) -> Result<(), CaseError> {
     let mut seen: HashSet<(Kind, &str)> = HashSet::new();
-    let mut index: HashMap<Kind, usize> = HashMap::new();
-    let mut paths: Vec<String> = Vec::new();
-    for r in &case.records {
-        let n = index.entry(r.kind).or_insert(0);
-        let path = match (r.kind, collection(r.kind)) {
-            (_, Some(c)) => format!("/{c}/{n}"),
-            (Kind::Preference, _) => format!("/illustrative_preferences/models/{n}"),
-            (Kind::PreferenceSet, _) => "/illustrative_preferences".to_string(),
-            _ => "/meta".to_string(),
-        };
-        *n += 1;
+    let paths = record_paths(&case.records);
+    for (r, path) in case.records.iter().zip(&paths) {
         if !seen.insert((r.kind, r.id.as_str())) {
             return Err(field(
                 format!("{path}/id"),
                 format!("duplicate id {:?}", r.id),
             ));
         }
-        paths.push(path);
     }
     let has = |kind: Kind, id: &str| seen.contains(&(kind, id));
     let points: HashSet<&str> = case
@@ -503,6 +477,14 @@ fn check_references(case: &Case) -> Result<(), CaseError> {
                 }
             }
             Kind::Meeting => {
+                for (j, t) in r.strs("texts_discussed").into_iter().enumerate() {
+                    if !has(Kind::Text, t) {
+                        return Err(field(
+                            format!("{path}/texts_discussed/{j}"),
+                            format!("unknown text {t:?}"),
+                        ));
+                    }
+                }
                 if let Some(ps) = r.body.get("participants").and_then(Value::as_array) {
                     for (j, p) in ps.iter().enumerate() {
                         if let Some(id) = p.get("party_id").and_then(Value::as_str) {
@@ -580,6 +562,727 @@ fn check_references(case: &Case) -> Result<(), CaseError> {
         }
     }
     Ok(())
+}
+
+/// Which of the two case formats a file was in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseFormat {
+    /// The shared case schema (`case.schema.json`): visibility is derived.
+    Schema,
+    /// pactum's own format: every record states its visibility.
+    Pactum,
+}
+
+/// Why a record gets the visibility it gets on import, so whoever imports
+/// can check each derivation before anything is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "rule", rename_all = "snake_case")]
+pub enum Rule {
+    /// pactum's own format says so.
+    Stated,
+    /// A closed meeting reaches its participants and the mediator.
+    ClosedMeeting {
+        /// The meeting.
+        meeting: String,
+    },
+    /// A meeting that is not closed, with no other fact to narrow it.
+    MeetingNotClosed {
+        /// Its `confidentiality` as the file gives it.
+        confidentiality: String,
+    },
+    /// Recorded at a closed meeting: what was said there stays there.
+    AtClosedMeeting {
+        /// The meeting.
+        meeting: String,
+    },
+    /// A text discussed or handed over only at closed meetings.
+    TextAtClosedMeetings {
+        /// Those meetings.
+        meetings: Vec<String>,
+    },
+    /// A counter-proposal by one party, tabled only at closed meetings.
+    TabledAtClosedMeetings {
+        /// Its author.
+        party: String,
+        /// Those meetings.
+        meetings: Vec<String>,
+    },
+    /// A text also discussed at a meeting that is not closed.
+    DiscussedAtOpenMeeting {
+        /// That meeting.
+        meeting: String,
+    },
+    /// A point is part of its text and reaches whoever the text reaches.
+    PointOfText {
+        /// The text.
+        text: String,
+    },
+    /// A stance or document about a restricted text is never wider than it.
+    NeverWiderThanText {
+        /// The record's kind (`stance`, `document`).
+        of: String,
+        /// The text.
+        text: String,
+        /// The point, when the record is about one.
+        point: Option<String>,
+        /// The closed meeting that narrowed it too, if any.
+        meeting: Option<String>,
+    },
+    /// A preference model is its own party's alone.
+    PreferenceModel {
+        /// The party.
+        party: String,
+    },
+    /// Nothing in the file says who may see it.
+    RoomWide,
+    /// Set by whoever imports, in the preview.
+    Overridden,
+}
+
+fn id_list(ids: &[String]) -> String {
+    ids.join(", ")
+}
+
+impl Rule {
+    /// The rule as a sentence for people.
+    pub fn sentence(&self) -> String {
+        match self {
+            Rule::Stated => "stated in the file".into(),
+            Rule::ClosedMeeting { meeting } => {
+                format!("closed meeting {meeting}'s participants and the mediator")
+            }
+            Rule::MeetingNotClosed { confidentiality } => format!(
+                "meeting's confidentiality is {confidentiality:?}, not closed: room-wide (narrow it if needed)"
+            ),
+            Rule::AtClosedMeeting { meeting } => {
+                format!("recorded at closed meeting {meeting}: its participants and the mediator")
+            }
+            Rule::TextAtClosedMeetings { meetings } => format!(
+                "text discussed or handed over only at closed meetings {}: their participants, its authors and the mediator",
+                id_list(meetings)
+            ),
+            Rule::TabledAtClosedMeetings { party, meetings } => format!(
+                "counter-proposal by party {party} tabled only at closed meetings {}: their participants and the mediator",
+                id_list(meetings)
+            ),
+            Rule::DiscussedAtOpenMeeting { meeting } => format!(
+                "text also discussed at meeting {meeting}, which is not closed: room-wide (narrow it if needed)"
+            ),
+            Rule::PointOfText { text } => format!("point inherits its text {text}'s visibility"),
+            Rule::NeverWiderThanText {
+                of,
+                text,
+                point,
+                meeting,
+            } => {
+                let about = match point {
+                    Some(p) => format!("point {p} of restricted text {text}"),
+                    None => format!("restricted text {text}"),
+                };
+                let at = match meeting {
+                    Some(m) => format!(", recorded at closed meeting {m}"),
+                    None => String::new(),
+                };
+                format!("{of} about {about}{at}: never wider than that text")
+            }
+            Rule::PreferenceModel { party } => format!("preference model: its own party {party}"),
+            Rule::RoomWide => "no structured fact: room-wide (narrow it if needed)".into(),
+            Rule::Overridden => "set in the import preview".into(),
+        }
+    }
+}
+
+/// One line of an import preview: a record (or a point of a text) with the
+/// visibility it will be stored with and the rule that gave it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PreviewRecord {
+    /// The record's kind (`text`, `stance`, ...), or `point` for a point of a text.
+    pub kind: &'static str,
+    /// Its id.
+    pub id: String,
+    /// A short title (label, title, name or summary).
+    pub title: String,
+    /// Who will see it.
+    pub visibility: Visibility,
+    /// Why.
+    pub rule: Rule,
+    /// The rule as a sentence.
+    pub reason: String,
+    /// Whether an override may name it (a point follows its text).
+    pub overridable: bool,
+}
+
+/// A change of one record's visibility, made in the preview before import.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Override {
+    /// The record's kind (`text`, `stance`, ...).
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+    /// Who shall see it.
+    pub visibility: Visibility,
+}
+
+/// A case read and derived but not stored: what an import would write.
+#[derive(Debug, Clone)]
+pub struct Preview {
+    /// The case's format.
+    pub format: CaseFormat,
+    /// Every record, then every point of every text, with its visibility and rule.
+    pub records: Vec<PreviewRecord>,
+    case: Case,
+    derivation: Derivation,
+}
+
+/// Reads a case file and derives every record's visibility, writing nothing.
+pub fn preview(text: &str) -> Result<Preview, CaseError> {
+    let (case, format) = parse(text)?;
+    let derivation = Derivation::new(&case, format);
+    Preview::build(case, derivation, &HashMap::new())
+}
+
+impl Preview {
+    fn build(
+        mut case: Case,
+        derivation: Derivation,
+        overrides: &HashMap<usize, (usize, Visibility)>,
+    ) -> Result<Preview, CaseError> {
+        let resolved = derivation.resolve(overrides)?;
+        let mut records = Vec::with_capacity(case.records.len() + derivation.points.len());
+        for (r, (visibility, rule)) in case.records.iter_mut().zip(resolved) {
+            r.visibility = visibility;
+            records.push(PreviewRecord {
+                kind: r.kind.as_str(),
+                id: r.id.clone(),
+                title: short_title(&r.body, r.kind, &r.id),
+                visibility: r.visibility.clone(),
+                reason: rule.sentence(),
+                rule,
+                overridable: true,
+            });
+        }
+        for p in &derivation.points {
+            let text = &case.records[p.text];
+            let rule = Rule::PointOfText {
+                text: text.id.clone(),
+            };
+            records.push(PreviewRecord {
+                kind: "point",
+                id: p.id.clone(),
+                title: p.title.clone(),
+                visibility: text.visibility.clone(),
+                reason: rule.sentence(),
+                rule,
+                overridable: false,
+            });
+        }
+        Ok(Preview {
+            format: derivation.format,
+            records,
+            case,
+            derivation,
+        })
+    }
+
+    /// The room id the file names.
+    pub fn room_id(&self) -> &str {
+        &self.case.room_id
+    }
+
+    /// The room's title.
+    pub fn title(&self) -> &str {
+        &self.case.title
+    }
+
+    /// The preview again with these visibilities set by hand. A text's new
+    /// visibility carries to its points, and to the stances and documents
+    /// about it, which are never wider than it. Refuses an unknown record, a
+    /// point (it follows its text), a party the case does not have, and a
+    /// stance or document set wider than its text, naming the override.
+    pub fn with_overrides(&self, overrides: &[Override]) -> Result<Preview, CaseError> {
+        let mut by_index = HashMap::new();
+        for (i, o) in overrides.iter().enumerate() {
+            let path = format!("/overrides/{i}");
+            if o.kind == "point" {
+                return Err(field(
+                    format!("{path}/kind"),
+                    format!(
+                        "point {:?} follows its text's visibility; override the text instead",
+                        o.id
+                    ),
+                ));
+            }
+            let kind = Kind::parse(&o.kind).ok_or_else(|| {
+                field(
+                    format!("{path}/kind"),
+                    format!("unknown record kind {:?}", o.kind),
+                )
+            })?;
+            let index = *self
+                .derivation
+                .index
+                .get(&(kind, o.id.clone()))
+                .ok_or_else(|| {
+                    field(
+                        format!("{path}/id"),
+                        format!("the case has no {} {:?}", kind.as_str(), o.id),
+                    )
+                })?;
+            for p in o.visibility.named_parties() {
+                if !self.derivation.audience.has_party(p) {
+                    return Err(field(
+                        format!("{path}/visibility"),
+                        format!("unknown party {p:?}"),
+                    ));
+                }
+            }
+            if by_index.insert(index, (i, o.visibility.clone())).is_some() {
+                return Err(field(
+                    format!("{path}/id"),
+                    format!("{} {:?} is overridden twice", kind.as_str(), o.id),
+                ));
+            }
+        }
+        Preview::build(self.case.clone(), self.derivation.clone(), &by_index)
+    }
+
+    /// The case as it would be stored.
+    pub fn into_case(self) -> Case {
+        self.case
+    }
+
+    /// The case as it would be stored.
+    pub fn case(&self) -> &Case {
+        &self.case
+    }
+}
+
+/// A short title for a preview line.
+fn short_title(body: &Body, kind: Kind, id: &str) -> String {
+    let found = ["title", "label", "name", "summary", "topic"]
+        .iter()
+        .find_map(|f| body.get(*f).and_then(Value::as_str));
+    let text = match (found, kind) {
+        (Some(t), _) => t.to_string(),
+        (None, Kind::Preference) => format!("preference model of {id}"),
+        (None, _) => id.to_string(),
+    };
+    const MAX: usize = 90;
+    if text.chars().count() > MAX {
+        let cut: String = text.chars().take(MAX - 1).collect();
+        format!("{cut}…")
+    } else {
+        text
+    }
+}
+
+/// Who can see what, over the room's parties, decided by
+/// [`Viewer::can_see`] itself so that narrowing here can never disagree with
+/// what the server enforces.
+#[derive(Debug, Clone)]
+struct Audience {
+    parties: Vec<String>,
+    viewers: Vec<Viewer>,
+    mediators: Vec<usize>,
+}
+
+impl Audience {
+    fn new(records: &[Record]) -> Audience {
+        let mut parties = Vec::new();
+        let mut viewers = Vec::new();
+        let mut mediators = Vec::new();
+        for p in records.iter().filter(|r| r.kind == Kind::Party) {
+            let party = p.id.clone();
+            if PartyKind::of(p) == PartyKind::Mediator {
+                mediators.push(parties.len());
+                viewers.push(Viewer::Mediator {
+                    party: party.clone(),
+                });
+            } else {
+                viewers.push(Viewer::Member {
+                    party: party.clone(),
+                });
+            }
+            parties.push(party);
+        }
+        Audience {
+            parties,
+            viewers,
+            mediators,
+        }
+    }
+
+    fn has_party(&self, id: &str) -> bool {
+        self.parties.iter().any(|p| p == id)
+    }
+
+    fn of(&self, v: &Visibility) -> Vec<bool> {
+        self.viewers.iter().map(|w| w.can_see(v)).collect()
+    }
+
+    /// The widest scope no wider than both; `None` when no one is left.
+    fn intersect(&self, a: &Visibility, b: &Visibility) -> Option<Visibility> {
+        let (sa, sb) = (self.of(a), self.of(b));
+        let both: Vec<bool> = sa.iter().zip(&sb).map(|(x, y)| *x && *y).collect();
+        if both == sa {
+            return Some(a.clone());
+        }
+        if both == sb {
+            return Some(b.clone());
+        }
+        let candidate = if self.mediators.iter().all(|&m| both[m]) {
+            let others: Vec<String> = (0..both.len())
+                .filter(|&i| both[i] && !self.mediators.contains(&i))
+                .map(|i| self.parties[i].clone())
+                .collect();
+            match others.len() {
+                0 => Visibility::Mediator,
+                1 => Visibility::PartyAndMediator {
+                    party: others[0].clone(),
+                },
+                _ => Visibility::Parties { parties: others },
+            }
+        } else {
+            let only: Vec<usize> = (0..both.len()).filter(|&i| both[i]).collect();
+            match only[..] {
+                [one] => Visibility::Party {
+                    party: self.parties[one].clone(),
+                },
+                _ => return None,
+            }
+        };
+        // Only a scope whose audience is exactly the intersection will do.
+        (self.of(&candidate) == both).then_some(candidate)
+    }
+}
+
+/// What a stance or document refers to, by record index.
+#[derive(Debug, Clone, Default)]
+struct Refs {
+    meeting: Option<usize>,
+    text: Option<usize>,
+    point: Option<(String, usize)>,
+}
+
+#[derive(Debug, Clone)]
+struct PointLine {
+    text: usize,
+    id: String,
+    title: String,
+}
+
+/// The facts of a case that visibility follows, kept so that overrides can
+/// be applied and everything that depends on them derived again.
+#[derive(Debug, Clone)]
+struct Derivation {
+    format: CaseFormat,
+    paths: Vec<String>,
+    kinds: Vec<Kind>,
+    ids: Vec<String>,
+    base: Vec<(Visibility, Rule)>,
+    refs: Vec<Refs>,
+    points: Vec<PointLine>,
+    index: HashMap<(Kind, String), usize>,
+    audience: Audience,
+}
+
+impl Derivation {
+    fn new(case: &Case, format: CaseFormat) -> Derivation {
+        let records = &case.records;
+        let index: HashMap<(Kind, String), usize> = records
+            .iter()
+            .enumerate()
+            .map(|(i, r)| ((r.kind, r.id.clone()), i))
+            .collect();
+        let audience = Audience::new(records);
+        let mut points = Vec::new();
+        let mut point_text: HashMap<&str, usize> = HashMap::new();
+        for (i, t) in records.iter().enumerate() {
+            if t.kind != Kind::Text {
+                continue;
+            }
+            for p in t
+                .body
+                .get("points")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let Some(body) = p.as_object() else { continue };
+                let Some(id) = body.get("id").and_then(Value::as_str) else {
+                    continue;
+                };
+                point_text.entry(id).or_insert(i);
+                let title = match body.get("number").and_then(Value::as_u64) {
+                    Some(n) => format!("{n}. {}", short_title(body, Kind::Text, id)),
+                    None => short_title(body, Kind::Text, id),
+                };
+                points.push(PointLine {
+                    text: i,
+                    id: id.to_string(),
+                    title,
+                });
+            }
+        }
+        let lookup = |kind: Kind, id: Option<&str>| {
+            id.and_then(|id| index.get(&(kind, id.to_string())).copied())
+        };
+        let refs: Vec<Refs> = records
+            .iter()
+            .map(|r| match r.kind {
+                Kind::Stance => {
+                    let target = r.body.get("target").and_then(Value::as_object);
+                    let t = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
+                    Refs {
+                        meeting: lookup(Kind::Meeting, r.str("meeting_id")),
+                        text: lookup(Kind::Text, t("text_id")),
+                        point: t("point_id")
+                            .and_then(|p| point_text.get(p).map(|&i| (p.to_string(), i))),
+                    }
+                }
+                Kind::Document => Refs {
+                    meeting: lookup(Kind::Meeting, r.str("meeting_id")),
+                    text: lookup(Kind::Text, r.str("text_id")),
+                    point: None,
+                },
+                _ => Refs::default(),
+            })
+            .collect();
+        let base = match format {
+            CaseFormat::Pactum => records
+                .iter()
+                .map(|r| (r.visibility.clone(), Rule::Stated))
+                .collect(),
+            CaseFormat::Schema => schema_base(records, &index),
+        };
+        Derivation {
+            format,
+            paths: record_paths(records),
+            kinds: records.iter().map(|r| r.kind).collect(),
+            ids: records.iter().map(|r| r.id.clone()).collect(),
+            base,
+            refs,
+            points,
+            index,
+            audience,
+        }
+    }
+
+    /// Every record's visibility and rule, overrides applied. A stance or
+    /// document is narrowed to its meeting where the meeting decides (the
+    /// shared schema, or a meeting overridden here) and always to its text
+    /// and its point's text where those are narrower.
+    fn resolve(
+        &self,
+        overrides: &HashMap<usize, (usize, Visibility)>,
+    ) -> Result<Vec<(Visibility, Rule)>, CaseError> {
+        let schema = self.format == CaseFormat::Schema;
+        let own = |i: usize| match overrides.get(&i) {
+            Some((_, v)) => (v.clone(), Rule::Overridden),
+            None => self.base[i].clone(),
+        };
+        let mut out = Vec::with_capacity(self.base.len());
+        for i in 0..self.base.len() {
+            let refs = &self.refs[i];
+            let (mut v, mut rule) = own(i);
+            let overridden = overrides.contains_key(&i);
+            let mut at_meeting = None;
+            if let Some(m) = refs.meeting {
+                if !overridden && (schema || overrides.contains_key(&m)) {
+                    let mv = own(m).0;
+                    let narrowed = self.narrow(i, &v, &mv)?;
+                    if narrowed != v {
+                        v = narrowed;
+                        let meeting = self.id(m);
+                        rule = Rule::AtClosedMeeting {
+                            meeting: meeting.clone(),
+                        };
+                        at_meeting = Some(meeting);
+                    }
+                }
+            }
+            let texts = [
+                refs.text.map(|t| (t, None)),
+                refs.point.as_ref().map(|(p, t)| (*t, Some(p.clone()))),
+            ];
+            for (t, point) in texts.into_iter().flatten() {
+                if !(schema || overrides.contains_key(&t)) {
+                    continue;
+                }
+                let tv = own(t).0;
+                let narrowed = self
+                    .narrow(i, &v, &tv)
+                    .map_err(|e| match overrides.get(&i) {
+                        Some((k, _)) => match e {
+                            CaseError::Field { message, .. } => {
+                                field(format!("/overrides/{k}/visibility"), message)
+                            }
+                            e => e,
+                        },
+                        None => e,
+                    })?;
+                if narrowed == v {
+                    continue;
+                }
+                if let Some((k, _)) = overrides.get(&i) {
+                    return Err(field(
+                        format!("/overrides/{k}/visibility"),
+                        format!(
+                            "{} {:?} would reach {} but its text {:?} reaches only {}: a {} is never wider than its text",
+                            self.kinds[i].as_str(),
+                            self.id(i),
+                            v.label(),
+                            self.id(t),
+                            tv.label(),
+                            self.kinds[i].as_str(),
+                        ),
+                    ));
+                }
+                v = narrowed;
+                rule = Rule::NeverWiderThanText {
+                    of: self.kinds[i].as_str().to_string(),
+                    text: self.id(t),
+                    point: point.clone(),
+                    meeting: at_meeting.clone(),
+                };
+            }
+            out.push((v, rule));
+        }
+        Ok(out)
+    }
+
+    fn narrow(&self, i: usize, v: &Visibility, by: &Visibility) -> Result<Visibility, CaseError> {
+        self.audience.intersect(v, by).ok_or_else(|| {
+            field(
+                format!("{}/visibility", self.paths[i]),
+                format!(
+                    "{} {:?}: no one is in both {} and {}; choose its visibility by hand",
+                    self.kinds[i].as_str(),
+                    self.id(i),
+                    v.label(),
+                    by.label()
+                ),
+            )
+        })
+    }
+
+    fn id(&self, i: usize) -> String {
+        self.ids[i].clone()
+    }
+}
+
+/// What the shared schema's facts say of each record on its own (a
+/// stance's meeting and text are applied in [`Derivation::resolve`]).
+fn schema_base(
+    records: &[Record],
+    index: &HashMap<(Kind, String), usize>,
+) -> Vec<(Visibility, Rule)> {
+    // Each meeting's own scope, and the meetings each text was discussed at.
+    let mut meeting_scope: HashMap<usize, Visibility> = HashMap::new();
+    let mut discussed: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (i, m) in records
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.kind == Kind::Meeting)
+    {
+        let participants: Vec<String> = m
+            .body
+            .get("participants")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|p| {
+                p.get("party_id")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+            })
+            .collect();
+        meeting_scope.insert(
+            i,
+            meeting_visibility(m.str("confidentiality").unwrap_or_default(), &participants),
+        );
+        for t in m.strs("texts_discussed") {
+            if let Some(&ti) = index.get(&(Kind::Text, t.to_string())) {
+                let list = discussed.entry(ti).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+    }
+    records
+        .iter()
+        .enumerate()
+        .map(|(i, r)| match r.kind {
+            Kind::Meeting => match &meeting_scope[&i] {
+                Visibility::Room => (
+                    Visibility::Room,
+                    Rule::MeetingNotClosed {
+                        confidentiality: r.str("confidentiality").unwrap_or_default().to_string(),
+                    },
+                ),
+                v => (
+                    v.clone(),
+                    Rule::ClosedMeeting {
+                        meeting: r.id.clone(),
+                    },
+                ),
+            },
+            Kind::Text => {
+                let meetings = discussed.get(&i).map(Vec::as_slice).unwrap_or_default();
+                if let Some(&open) = meetings.iter().find(|m| meeting_scope[m].is_room_wide()) {
+                    return (
+                        Visibility::Room,
+                        Rule::DiscussedAtOpenMeeting {
+                            meeting: records[open].id.clone(),
+                        },
+                    );
+                }
+                if meetings.is_empty() {
+                    return (Visibility::Room, Rule::RoomWide);
+                }
+                // Everyone who was at one of those meetings, and its
+                // authors, who know their own text.
+                let mut parties: Vec<String> = Vec::new();
+                let authors = r.strs("author_party_ids");
+                for p in meetings
+                    .iter()
+                    .flat_map(|m| meeting_scope[m].named_parties())
+                    .chain(authors.iter().copied())
+                {
+                    if !parties.iter().any(|q| q == p) {
+                        parties.push(p.to_string());
+                    }
+                }
+                let first = &meeting_scope[&meetings[0]];
+                let visibility = if first.named_parties().len() == parties.len() {
+                    first.clone()
+                } else {
+                    Visibility::Parties { parties }
+                };
+                let ids: Vec<String> = meetings.iter().map(|&m| records[m].id.clone()).collect();
+                let rule = match (r.str("kind"), &authors[..]) {
+                    (Some("counter_proposal"), [author]) => Rule::TabledAtClosedMeetings {
+                        party: author.to_string(),
+                        meetings: ids,
+                    },
+                    _ => Rule::TextAtClosedMeetings { meetings: ids },
+                };
+                (visibility, rule)
+            }
+            Kind::Preference => (
+                Visibility::Party {
+                    party: r.id.clone(),
+                },
+                Rule::PreferenceModel {
+                    party: r.id.clone(),
+                },
+            ),
+            _ => (Visibility::Room, Rule::RoomWide),
+        })
+        .collect()
 }
 
 /// Writes records (already filtered to what the reader may see) as a case
@@ -688,6 +1391,171 @@ mod tests {
         assert_eq!(
             vis(Kind::Preference, "a"),
             Visibility::Party { party: "a".into() }
+        );
+    }
+
+    /// A bridging text handed to `a` only at closed meeting m1, with a point
+    /// and stances about it recorded without a meeting.
+    const BRIDGE: &str = r#"{
+      "meta": {"case_id": "t", "title": "T"},
+      "parties": [
+        {"id": "med", "name": "Mediator", "kind": "mediator"},
+        {"id": "a", "name": "A", "kind": "party"},
+        {"id": "b", "name": "B", "kind": "party"}],
+      "issues": [{"id": "i", "title": "I", "options": [{"id": "i.x"}]}],
+      "texts": [
+        {"id": "v1", "label": "v1", "author_party_ids": ["med"], "points": []},
+        {"id": "br", "label": "bridge", "author_party_ids": ["med"], "points": [{"id": "br.p1", "number": 1, "topic": "P"}]}],
+      "meetings": [
+        {"id": "m1", "confidentiality": "closed_with_nondisclosure", "participants": [{"party_id": "med"}, {"party_id": "a"}], "texts_discussed": ["br"]}],
+      "stances": [
+        {"id": "s1", "party_id": "a", "target": {"issue_id": null, "text_id": "br", "point_id": null},
+         "stance": "rejects", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}},
+        {"id": "s2", "party_id": "b", "target": {"issue_id": null, "text_id": null, "point_id": "br.p1"},
+         "stance": "accepts", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}},
+        {"id": "s3", "party_id": "b", "target": {"issue_id": "i", "text_id": "v1", "point_id": null},
+         "stance": "accepts", "meeting_id": null, "provenance": {"reliability": "unnamed_source"}}],
+      "illustrative_preferences": {"models": []}
+    }"#;
+
+    fn line<'a>(p: &'a Preview, kind: &str, id: &str) -> &'a PreviewRecord {
+        p.records
+            .iter()
+            .find(|r| r.kind == kind && r.id == id)
+            .unwrap()
+    }
+
+    fn set(kind: &str, id: &str, v: Visibility) -> Override {
+        Override {
+            kind: kind.into(),
+            id: id.into(),
+            visibility: v,
+        }
+    }
+
+    #[test]
+    fn overriding_a_text_carries_to_its_points_and_stances() {
+        let p = preview(BRIDGE).unwrap();
+        let m1 = Visibility::Parties {
+            parties: vec!["med".into(), "a".into()],
+        };
+        assert_eq!(line(&p, "text", "br").visibility, m1);
+        assert_eq!(line(&p, "point", "br.p1").visibility, m1);
+        // b's stance about a point of a text b never saw: the text's audience.
+        assert_eq!(line(&p, "stance", "s2").visibility, m1);
+        assert_eq!(line(&p, "stance", "s3").visibility, Visibility::Room);
+
+        // Narrowing v1 to the mediator narrows b's stance about it too.
+        let q = p
+            .with_overrides(&[set("text", "v1", Visibility::Mediator)])
+            .unwrap();
+        assert_eq!(line(&q, "stance", "s3").visibility, Visibility::Mediator);
+        assert_eq!(
+            line(&q, "stance", "s3").rule.sentence(),
+            "stance about restricted text v1: never wider than that text"
+        );
+        assert_eq!(line(&q, "text", "v1").rule, Rule::Overridden);
+        // Widening the bridge to the room widens its point and the stances.
+        let q = p
+            .with_overrides(&[set("text", "br", Visibility::Room)])
+            .unwrap();
+        assert_eq!(line(&q, "point", "br.p1").visibility, Visibility::Room);
+        assert_eq!(line(&q, "stance", "s2").visibility, Visibility::Room);
+        // The stored case is what the preview shows.
+        let case = q.into_case();
+        let stored = case.records.iter().find(|r| r.id == "s2").unwrap();
+        assert_eq!(stored.visibility, Visibility::Room);
+        // A stance set wider than its text is refused, naming it.
+        let err = p
+            .with_overrides(&[set("stance", "s1", Visibility::Room)])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("/overrides/0/visibility: stance \"s1\" would reach whole room"),
+            "{err}"
+        );
+        // A text narrowed to one party takes the stances about it along.
+        let a_only = Visibility::Party { party: "a".into() };
+        let q = p
+            .with_overrides(&[set("text", "br", a_only.clone())])
+            .unwrap();
+        assert_eq!(line(&q, "stance", "s2").visibility, a_only);
+        // A stance set to an audience that shares no one with its text's
+        // is refused, not guessed.
+        let err = p
+            .with_overrides(&[
+                set("text", "br", a_only),
+                set("stance", "s2", Visibility::Party { party: "b".into() }),
+            ])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("stance \"s2\": no one is in both"), "{err}");
+    }
+
+    #[test]
+    fn bad_overrides_name_what_is_wrong() {
+        let p = preview(BRIDGE).unwrap();
+        let msg = |o: Override| p.with_overrides(&[o]).unwrap_err().to_string();
+        assert_eq!(
+            msg(set("stance", "s9", Visibility::Room)),
+            "/overrides/0/id: the case has no stance \"s9\""
+        );
+        assert_eq!(
+            msg(set("spell", "s1", Visibility::Room)),
+            "/overrides/0/kind: unknown record kind \"spell\""
+        );
+        assert_eq!(
+            msg(set(
+                "text",
+                "v1",
+                Visibility::PartyAndMediator { party: "zz".into() }
+            )),
+            "/overrides/0/visibility: unknown party \"zz\""
+        );
+        assert!(msg(set("point", "br.p1", Visibility::Room)).contains("override the text instead"));
+        let twice = p.with_overrides(&[
+            set("text", "v1", Visibility::Room),
+            set("text", "v1", Visibility::Mediator),
+        ]);
+        assert!(twice
+            .unwrap_err()
+            .to_string()
+            .starts_with("/overrides/1/id"));
+    }
+
+    #[test]
+    fn pactum_format_keeps_what_it_states() {
+        let p = preview(include_str!("../../../examples/cases/peace-plan-2025.json")).unwrap();
+        assert_eq!(p.format, CaseFormat::Pactum);
+        assert!(p
+            .records
+            .iter()
+            .filter(|r| r.kind != "point")
+            .all(|r| r.rule == Rule::Stated));
+    }
+
+    /// The issue's speed goal: a 5,000-record case previews well under a second.
+    #[test]
+    fn a_large_case_previews_quickly() {
+        let mut v: Value = serde_json::from_str(BRIDGE).unwrap();
+        let stances = v["stances"].as_array_mut().unwrap();
+        let template = stances[1].clone();
+        for n in 0..5000 {
+            let mut s = template.clone();
+            s["id"] = format!("x{n}").into();
+            stances.push(s);
+        }
+        let text = v.to_string();
+        let start = std::time::Instant::now();
+        let p = preview(&text).unwrap();
+        let took = start.elapsed();
+        assert_eq!(
+            line(&p, "stance", "x4999").rule.sentence(),
+            "stance about point br.p1 of restricted text br: never wider than that text"
+        );
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "{took:?} (debug build)"
         );
     }
 
