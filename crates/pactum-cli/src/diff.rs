@@ -103,7 +103,7 @@ const TITLE_WIDTH: usize = 60;
 fn table(from: &str, to: &str, d: &TextDiff) -> String {
     let paired = match d.alignment {
         Alignment::Identity => "points paired by identity",
-        Alignment::Content => "points paired by wording (no point identities)",
+        Alignment::Content => "points paired by wording: no point identities",
     };
     let mut out = format!("{from} -> {to} ({paired})\n");
     let rows: Vec<[String; 4]> = d
@@ -128,10 +128,7 @@ fn table(from: &str, to: &str, d: &TextDiff) -> String {
     };
     let (w0, w1, w2) = (width(0), width(1), width(2));
     for r in [&header].into_iter().chain(&rows) {
-        let line = format!(
-            "{:w0$}  {:w1$}  {:w2$}  {}",
-            r[0], r[1], r[2], r[3]
-        );
+        let line = format!("{:w0$}  {:w1$}  {:w2$}  {}", r[0], r[1], r[2], r[3]);
         out.push_str(line.trim_end());
         out.push('\n');
     }

@@ -94,7 +94,15 @@ fn case_with_restricted_draft(dir: &Path) -> PathBuf {
 fn add_user(db: &Path, name: &str, party: &str) {
     let mut child = bin()
         .args([
-            "user", "add", name, "--room", ROOM, "--party", party, "--password-stdin", "--db",
+            "user",
+            "add",
+            name,
+            "--room",
+            ROOM,
+            "--party",
+            party,
+            "--password-stdin",
+            "--db",
             s(db),
         ])
         .stdin(Stdio::piped())
@@ -169,11 +177,22 @@ fn diff_prints_the_redline_and_hides_what_a_user_may_not_see() {
         lines[0],
         "v2_post_geneva -> v3_draft (points paired by identity)"
     );
-    let cells = |line: &str| line.split("  ").map(str::trim).filter(|c| !c.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+    let cells = |line: &str| {
+        line.split("  ")
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
     assert_eq!(cells(lines[1]), ["change", "from", "to", "point"]);
     assert_eq!(
         cells(lines[2]),
-        ["unchanged", "1", "1", "Limit on the size of Ukraine's armed forces"]
+        [
+            "unchanged",
+            "1",
+            "1",
+            "Limit on the size of Ukraine's armed forces"
+        ]
     );
     assert_eq!(
         cells(lines[3]),
@@ -181,15 +200,26 @@ fn diff_prints_the_redline_and_hides_what_a_user_may_not_see() {
     );
     assert_eq!(
         cells(lines[4]),
-        ["split", "4", "3 / 4", "Withdrawal from Donetsk region / Demilitarised zone"]
+        [
+            "split",
+            "4",
+            "3 / 4",
+            "Withdrawal from Donetsk region / Demilitarised zone"
+        ]
     );
-    assert_eq!(cells(lines[5]), ["inserted", "-", "5", "Ceasefire monitoring"]);
+    assert_eq!(
+        cells(lines[5]),
+        ["inserted", "-", "5", "Ceasefire monitoring"]
+    );
     assert_eq!(lines[6], "1 unchanged, 1 merged, 1 split, 1 inserted");
     assert_eq!(lines.len(), 7);
 
     // Ukraine may not see v3: the answer is the one for a missing text, in
     // either position, as a table or as JSON.
-    for (from, to) in [("v2_post_geneva", "v3_draft"), ("v3_draft", "v2_post_geneva")] {
+    for (from, to) in [
+        ("v2_post_geneva", "v3_draft"),
+        ("v3_draft", "v2_post_geneva"),
+    ] {
         for json in [false, true] {
             let mut args = vec!["diff", ROOM, from, to, "--as", "ua", "--db", s(&db)];
             if json {
@@ -202,13 +232,23 @@ fn diff_prints_the_redline_and_hides_what_a_user_may_not_see() {
                 .collect();
             let missing = fails(&missing_args);
             assert_eq!(hidden.replace("v3_draft", "no_such_text"), missing);
-            assert!(missing.contains(r#"no text "no_such_text" in room "peace-plan-2025""#), "{missing}");
+            assert!(
+                missing.contains(r#"no text "no_such_text" in room "peace-plan-2025""#),
+                "{missing}"
+            );
             assert!(!hidden.contains("Draft v3"));
         }
     }
     // What Ukraine may see it can compare: imported versions without point
     // identities are paired by wording (v1's points have none: all deleted).
-    let mut args = vec!["diff", ROOM, "v1_28_point_plan", "v2_post_geneva", "--as", "ua"];
+    let mut args = vec![
+        "diff",
+        ROOM,
+        "v1_28_point_plan",
+        "v2_post_geneva",
+        "--as",
+        "ua",
+    ];
     args.extend(["--db", s(&db), "--json"]);
     let got = shape(&ok(&args));
     assert_eq!(got.len(), 32);
@@ -217,7 +257,10 @@ fn diff_prints_the_redline_and_hides_what_a_user_may_not_see() {
 
     // A user who is not in the room, and a room that does not exist.
     let err = fails(&["diff", "other-room", "a", "b", "--as", "ua", "--db", s(&db)]);
-    assert!(err.contains(r#"user "ua" has no room "other-room""#), "{err}");
+    assert!(
+        err.contains(r#"user "ua" has no room "other-room""#),
+        "{err}"
+    );
     let err = fails(&["diff", "other-room", "a", "b", "--db", s(&db)]);
     assert!(err.contains(r#"no room "other-room""#), "{err}");
 }

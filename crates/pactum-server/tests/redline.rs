@@ -148,26 +148,41 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
         merged["from_keys"],
         json!(["nato_membership", "territorial_concessions"])
     );
-    assert_eq!((d["merged"].as_u64(), d["split"].as_u64()), (Some(1), Some(1)));
-    assert_eq!(d["points"][3]["body"], json!([{"kind": "added", "text": "A monitoring mission verifies the ceasefire."}]));
+    assert_eq!(
+        (d["merged"].as_u64(), d["split"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert_eq!(
+        d["points"][3]["body"],
+        json!([{"kind": "added", "text": "A monitoring mission verifies the ceasefire."}])
+    );
 
     // The draft is the mediator's alone: for Russia it does not exist, in
     // either direction, with the same answer as a missing text.
     let (missing_status, missing) = app
-        .get(&ru, &format!("/api/rooms/{ROOM}/diff?from=v2_post_geneva&to=no_such_text"))
+        .get(
+            &ru,
+            &format!("/api/rooms/{ROOM}/diff?from=v2_post_geneva&to=no_such_text"),
+        )
         .await;
     assert_eq!(missing_status, StatusCode::NOT_FOUND);
     for path in [
         path.clone(),
         format!("/api/rooms/{ROOM}/diff?from={id}&to=v2_post_geneva"),
     ] {
-        assert_eq!(app.get(&ru, &path).await, (StatusCode::NOT_FOUND, missing.clone()));
+        assert_eq!(
+            app.get(&ru, &path).await,
+            (StatusCode::NOT_FOUND, missing.clone())
+        );
     }
 
     // The redline page shows the badges and the word-level redline.
     let c = app.browser("united-states").await;
     let (status, page) = app
-        .page(&c, &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"))
+        .page(
+            &c,
+            &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     for needle in [
@@ -187,7 +202,10 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     }
     let rc = app.browser("russia").await;
     let (status, page) = app
-        .page(&rc, &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"))
+        .page(
+            &rc,
+            &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"),
+        )
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!page.contains("Draft v3") && !page.contains("Demilitarised"));

@@ -278,11 +278,19 @@ impl SpanBuilder {
 pub enum Alignment {
     /// By point identity: the key of each point, and `derived_from` for
     /// merges and splits. Right for versions drafted in pactum, whose keys
-    /// are kept across versions on purpose.
+    /// are kept across versions on purpose. A new point comes from the old
+    /// points its `derived_from` names, or else from the old point with its
+    /// own key; several new points from one old point are a split, one new
+    /// point from several old points a merge (of those that do not survive
+    /// on their own).
     Identity,
     /// By wording: for versions that arrive without identities (imports),
     /// whose keys are often just their numbers ("v1.p12", "v2.p12") and say
-    /// nothing about which point became which.
+    /// nothing about which point became which. Identical wording (up to
+    /// whitespace) is carried over; a new point made of several old ones is
+    /// a merge ([`CONTAIN_PCT`], [`COVER_PCT`], [`MARGINAL_PCT`]), the
+    /// reverse a split; a similar point ([`CHANGED_PCT`]) is changed; points
+    /// with no wording at all are never paired.
     Content,
 }
 
@@ -444,8 +452,7 @@ struct Group {
 
 /// Compares two versions of a text point by point.
 ///
-/// Points are paired as `alignment` says (see [`align_by_identity`] and
-/// [`align_by_content`]). Among the points carried over one to one, those on
+/// Points are paired as `alignment` says (see [`Alignment`]). Among the points carried over one to one, those on
 /// the longest run that kept its relative order (the most points, and among
 /// equally long runs the most points with unchanged wording) are reported
 /// in place, as unchanged, renumbered or changed; the others as moved.

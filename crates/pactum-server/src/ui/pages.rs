@@ -705,12 +705,7 @@ pub(super) async fn redline(
 /// reader cites ("Merged from 3 + 4", "Split into 5 / 6"), the numbers say
 /// where the point was and is.
 fn redline_entry(p: &redline::PointDiff) -> Value {
-    let list = |ns: &[u32], sep: &str| {
-        ns.iter()
-            .map(u32::to_string)
-            .collect::<Vec<_>>()
-            .join(sep)
-    };
+    let list = |ns: &[u32], sep: &str| ns.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
     let label = match p.change {
         Change::Unchanged => "Unchanged".to_string(),
         Change::Renumbered => "Renumbered".to_string(),
