@@ -287,7 +287,9 @@ pub enum Alignment {
     /// By wording: for versions that arrive without identities (imports),
     /// whose keys are often just their numbers ("v1.p12", "v2.p12") and say
     /// nothing about which point became which. Identical wording (up to
-    /// whitespace) is carried over; a new point made of several old ones is
+    /// whitespace) is carried over; the rest are compared by their words,
+    /// each weighted by its rarity within the versions; a new point made of
+    /// several old ones is
     /// a merge ([`CONTAIN_PCT`], [`COVER_PCT`], [`MARGINAL_PCT`]), the
     /// reverse a split; a similar point ([`CHANGED_PCT`]) is changed; points
     /// with no wording at all are never paired.
@@ -563,9 +565,10 @@ fn align_by_identity(old_keys: &[String], new: &[PointRef<'_>], new_keys: &[Stri
     groups
 }
 
-/// Share (in percent) of a part's words that must occur in the whole for
-/// the part to count as contained in it: an old point in the point it was
-/// merged into, a new point in the point it was split from.
+/// Share (in percent, by word weight; see [`Alignment::Content`]) of a
+/// part's words that must occur in the whole for the part to count as
+/// contained in it: an old point in the point it was merged into, a new
+/// point in the point it was split from.
 pub const CONTAIN_PCT: usize = 80;
 
 /// Share (in percent) of a merged or split point's words that its parts must
@@ -578,8 +581,8 @@ pub const COVER_PCT: usize = 75;
 /// and is not part of the merge or split.
 pub const MARGINAL_PCT: usize = 50;
 
-/// Least word similarity (Dice coefficient over word multisets, in percent)
-/// for an edited point to count as the same point changed rather than a
+/// Least word similarity (Dice coefficient over weighted word multisets, in
+/// percent) for an edited point to count as the same point changed rather than a
 /// deletion and an insertion.
 pub const CHANGED_PCT: usize = 50;
 
@@ -600,7 +603,12 @@ pub const MAX_SIMILARITY_PAIRS: usize = 4_000_000;
 /// have no known wording and are never paired. The rest are compared by
 /// their word multisets (body words, or title words for a point without a
 /// body; lowercased, with leading and trailing punctuation dropped; the
-/// first [`MAX_BAG_WORDS`]), and three kinds of candidate are formed:
+/// first [`MAX_BAG_WORDS`]). Words are weighted by how rare they are within
+/// a version, `ln((N + 1) / df)` with N the larger version's point count and
+/// df the larger of the word's point counts in either version, so that the
+/// words every point shares ("the", "parties", "shall") cannot make two
+/// unrelated points look alike; all thresholds are shares of weight. Three
+/// kinds of candidate are formed:
 /// - a merge into a new point N: the old points at least [`CONTAIN_PCT`]
 ///   contained in N, taken by decreasing overlap while each adds at least
 ///   [`MARGINAL_PCT`] of its words not yet accounted for; at least two of
@@ -609,7 +617,7 @@ pub const MAX_SIMILARITY_PAIRS: usize = 4_000_000;
 /// - a changed point: a pair with Dice similarity of at least
 ///   [`CHANGED_PCT`].
 ///
-/// Candidates are taken greedily by the number of words they account for
+/// Candidates are taken greedily by the weight of the words they account for
 /// (merges and splits before pairs on ties, then earlier points first); a
 /// merge or split whose parts were taken by a better candidate is formed
 /// again from the parts left. The cost is one word-multiset intersection per
@@ -683,16 +691,32 @@ enum Candidate {
     Split(usize),
 }
 
+/// The words of a point as the similarity sees them.
+#[derive(Debug, Clone, Default)]
+struct Bag {
+    /// Sorted word ids, a multiset.
+    words: Vec<u32>,
+    /// Total weight of the words.
+    mass: usize,
+}
+
 /// The similarity pass of [`align_by_content`] over the points left unpaired
 /// by identical wording.
 struct Similarity {
     rest_old: Vec<usize>,
     rest_new: Vec<usize>,
-    /// Sorted word ids (a multiset) of each unpaired old point.
-    old_bags: Vec<Vec<u32>>,
-    new_bags: Vec<Vec<u32>>,
-    /// `common[x * rest_new.len() + y]`: size of the multiset intersection.
-    common: Vec<u32>,
+    old_bags: Vec<Bag>,
+    new_bags: Vec<Bag>,
+    /// Weight of each word id (see [`align_by_content`]).
+    weight: Vec<usize>,
+    /// `common[x * rest_new.len() + y]`: weight of the multiset intersection.
+    common: Vec<usize>,
+    /// For each new point, the old points contained in it (see
+    /// [`CONTAIN_PCT`]) as (overlap, x): the only possible parts of a merge
+    /// into it, so forming the merge again costs only these.
+    merge_parts: Vec<Vec<(usize, usize)>>,
+    /// For each old point, the new points contained in it, as (overlap, y).
+    split_parts: Vec<Vec<(usize, usize)>>,
     old_free: Vec<bool>,
     new_free: Vec<bool>,
 }
@@ -705,7 +729,7 @@ impl Similarity {
         rest_new: Vec<usize>,
     ) -> Similarity {
         let mut dict: HashMap<String, u32> = HashMap::new();
-        let mut bag = |p: &PointRef<'_>| {
+        let mut words_of = |p: &PointRef<'_>| {
             let mut words: Vec<u32> = Vec::new();
             for text in [p.body, p.title] {
                 for w in text.split_whitespace().filter_map(normalize_word) {
@@ -722,12 +746,48 @@ impl Similarity {
             words.sort_unstable();
             words
         };
-        let old_bags: Vec<Vec<u32>> = rest_old.iter().map(|&o| bag(&old[o])).collect();
-        let new_bags: Vec<Vec<u32>> = rest_new.iter().map(|&n| bag(&new[n])).collect();
+        let old_words: Vec<Vec<u32>> = old.iter().map(&mut words_of).collect();
+        let new_words: Vec<Vec<u32>> = new.iter().map(&mut words_of).collect();
+        let frequency = |all: &[Vec<u32>]| {
+            let mut df = vec![0usize; dict.len()];
+            for words in all {
+                let mut distinct = words.clone();
+                distinct.dedup();
+                for w in distinct {
+                    df[w as usize] += 1;
+                }
+            }
+            df
+        };
+        let (df_old, df_new) = (frequency(&old_words), frequency(&new_words));
+        let points = old.len().max(new.len()) as f64 + 1.0;
+        let weight: Vec<usize> = df_old
+            .iter()
+            .zip(&df_new)
+            .map(|(&a, &b)| {
+                let df = a.max(b).max(1) as f64;
+                ((100.0 * (points / df).ln()).round() as usize).max(1)
+            })
+            .collect();
+        let bag = |words: &[u32]| Bag {
+            mass: words.iter().map(|&w| weight[w as usize]).sum(),
+            words: words.to_vec(),
+        };
+        let old_bags: Vec<Bag> = rest_old.iter().map(|&o| bag(&old_words[o])).collect();
+        let new_bags: Vec<Bag> = rest_new.iter().map(|&n| bag(&new_words[n])).collect();
         let mut common = Vec::with_capacity(old_bags.len() * new_bags.len());
-        for a in &old_bags {
-            for b in &new_bags {
-                common.push(u32::try_from(intersection(a, b)).unwrap_or(u32::MAX));
+        let mut merge_parts = vec![Vec::new(); new_bags.len()];
+        let mut split_parts = vec![Vec::new(); old_bags.len()];
+        for (x, a) in old_bags.iter().enumerate() {
+            for (y, b) in new_bags.iter().enumerate() {
+                let c = intersection(&a.words, &b.words, &weight);
+                common.push(c);
+                if contained(c, a.mass) {
+                    merge_parts[y].push((c, x));
+                }
+                if contained(c, b.mass) {
+                    split_parts[x].push((c, y));
+                }
             }
         }
         Similarity {
@@ -737,12 +797,15 @@ impl Similarity {
             rest_new,
             old_bags,
             new_bags,
+            weight,
             common,
+            merge_parts,
+            split_parts,
         }
     }
 
     fn common(&self, x: usize, y: usize) -> usize {
-        self.common[x * self.rest_new.len() + y] as usize
+        self.common[x * self.rest_new.len() + y]
     }
 
     fn align(mut self) -> Vec<Group> {
@@ -752,7 +815,7 @@ impl Similarity {
         for x in 0..self.rest_old.len() {
             for y in 0..self.rest_new.len() {
                 let c = self.common(x, y);
-                let total = self.old_bags[x].len() + self.new_bags[y].len();
+                let total = self.old_bags[x].mass + self.new_bags[y].mass;
                 if c > 0 && 100 * 2 * c >= CHANGED_PCT * total {
                     heap.push((c, false, Reverse((y, x)), Candidate::Pair(x, y)));
                 }
@@ -820,42 +883,45 @@ impl Similarity {
     }
 
     /// The free old points that together make new point `y`, with the
-    /// number of its words they account for (see [`align_by_content`]).
+    /// weight of its words they account for (see [`align_by_content`]).
     fn merge_parts(&self, y: usize) -> Option<(Vec<usize>, usize)> {
-        let parts: Vec<(usize, usize)> = (0..self.rest_old.len())
-            .filter(|&x| self.old_free[x])
-            .map(|x| (self.common(x, y), x))
+        let parts = self.merge_parts[y]
+            .iter()
+            .copied()
+            .filter(|&(_, x)| self.old_free[x])
             .collect();
-        covering(&self.new_bags[y], parts, &self.old_bags)
+        covering(&self.new_bags[y], parts, &self.old_bags, &self.weight)
     }
 
     /// The free new points that old point `x` was split into, with the
-    /// number of its words they account for.
+    /// weight of its words they account for.
     fn split_parts(&self, x: usize) -> Option<(Vec<usize>, usize)> {
-        let parts: Vec<(usize, usize)> = (0..self.rest_new.len())
-            .filter(|&y| self.new_free[y])
-            .map(|y| (self.common(x, y), y))
+        let parts = self.split_parts[x]
+            .iter()
+            .copied()
+            .filter(|&(_, y)| self.new_free[y])
             .collect();
-        covering(&self.old_bags[x], parts, &self.new_bags)
+        covering(&self.old_bags[x], parts, &self.new_bags, &self.weight)
     }
 }
 
-/// The parts that together make `whole`, and how many of its words they
+/// The parts that together make `whole`, and the weight of its words they
 /// account for; `None` unless at least two parts qualify and they cover
 /// [`COVER_PCT`] of it. `parts` holds (overlap with the whole, index into
 /// `bags`) for each available part.
 fn covering(
-    whole: &[u32],
+    whole: &Bag,
     mut parts: Vec<(usize, usize)>,
-    bags: &[Vec<u32>],
+    bags: &[Bag],
+    weight: &[usize],
 ) -> Option<(Vec<usize>, usize)> {
-    parts.retain(|&(c, i)| c > 0 && 100 * c >= CONTAIN_PCT * bags[i].len());
-    if parts.len() < 2 || whole.is_empty() {
+    parts.retain(|&(c, i)| contained(c, bags[i].mass));
+    if parts.len() < 2 || whole.mass == 0 {
         return None;
     }
     parts.sort_by_key(|&(c, i)| (Reverse(c), i));
     let mut left: HashMap<u32, usize> = HashMap::new();
-    for &w in whole {
+    for &w in &whole.words {
         *left.entry(w).or_default() += 1;
     }
     let mut chosen = Vec::new();
@@ -863,14 +929,14 @@ fn covering(
     for (_, i) in parts {
         let bag = &bags[i];
         let mut need: HashMap<u32, usize> = HashMap::new();
-        for &w in bag {
+        for &w in &bag.words {
             *need.entry(w).or_default() += 1;
         }
         let marginal: usize = need
             .iter()
-            .map(|(w, &k)| k.min(left.get(w).copied().unwrap_or(0)))
+            .map(|(&w, &k)| k.min(left.get(&w).copied().unwrap_or(0)) * weight[w as usize])
             .sum();
-        if marginal > 0 && 100 * marginal >= MARGINAL_PCT * bag.len() {
+        if marginal > 0 && 100 * marginal >= MARGINAL_PCT * bag.mass {
             for (w, k) in need {
                 if let Some(l) = left.get_mut(&w) {
                     *l -= k.min(*l);
@@ -880,18 +946,24 @@ fn covering(
             chosen.push(i);
         }
     }
-    (chosen.len() >= 2 && 100 * covered >= COVER_PCT * whole.len()).then_some((chosen, covered))
+    (chosen.len() >= 2 && 100 * covered >= COVER_PCT * whole.mass).then_some((chosen, covered))
 }
 
-/// Size of the intersection of two sorted multisets.
-fn intersection(a: &[u32], b: &[u32]) -> usize {
+/// Whether a part of weight `mass` sharing `common` with a whole is
+/// contained in it (see [`CONTAIN_PCT`]).
+fn contained(common: usize, mass: usize) -> bool {
+    common > 0 && 100 * common >= CONTAIN_PCT * mass
+}
+
+/// Weight of the intersection of two sorted multisets of word ids.
+fn intersection(a: &[u32], b: &[u32], weight: &[usize]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
             std::cmp::Ordering::Less => i += 1,
             std::cmp::Ordering::Greater => j += 1,
             std::cmp::Ordering::Equal => {
-                n += 1;
+                n += weight[a[i] as usize];
                 i += 1;
                 j += 1;
             }
@@ -1809,30 +1881,86 @@ mod tests {
 
     #[test]
     fn covering_applies_the_documented_thresholds() {
+        // Every word weighs 1 except word 9, which weighs 10.
+        let mut weight = vec![1; 100];
+        weight[9] = 10;
         let bag = |v: &[u32]| {
-            let mut v = v.to_vec();
-            v.sort_unstable();
-            v
+            let mut words = v.to_vec();
+            words.sort_unstable();
+            Bag {
+                mass: words.iter().map(|&w| weight[w as usize]).sum(),
+                words,
+            }
         };
         let whole = bag(&[1, 2, 3, 4, 5, 6, 7, 8]);
         // Two halves: each fully contained, together all of it.
         let parts = [bag(&[1, 2, 3, 4]), bag(&[5, 6, 7, 8])];
         assert_eq!(
-            covering(&whole, vec![(4, 0), (4, 1)], &parts),
+            covering(&whole, vec![(4, 0), (4, 1)], &parts, &weight),
             Some((vec![0, 1], 8))
         );
         // A part with 3 of its 4 words in the whole is 75% < 80% contained.
         let parts = [bag(&[1, 2, 3, 4]), bag(&[5, 6, 7, 99])];
-        assert_eq!(covering(&whole, vec![(4, 0), (3, 1)], &parts), None);
+        assert_eq!(
+            covering(&whole, vec![(4, 0), (3, 1)], &parts, &weight),
+            None
+        );
         // Parts covering 6 of 8 words: exactly 75% is enough.
         let parts = [bag(&[1, 2, 3]), bag(&[4, 5, 6])];
         assert_eq!(
-            covering(&whole, vec![(3, 0), (3, 1)], &parts),
+            covering(&whole, vec![(3, 0), (3, 1)], &parts, &weight),
             Some((vec![0, 1], 6))
         );
         // 5 of 8 is not.
         let parts = [bag(&[1, 2, 3]), bag(&[4, 5])];
-        assert_eq!(covering(&whole, vec![(3, 0), (2, 1)], &parts), None);
+        assert_eq!(
+            covering(&whole, vec![(3, 0), (2, 1)], &parts, &weight),
+            None
+        );
+        // Shares are by weight: 4 of 5 words, but the missing word weighs
+        // 10 of 14, so the part is not contained.
+        let parts = [bag(&[1, 2, 3, 4]), bag(&[5, 6, 7, 8, 9])];
+        assert_eq!(
+            covering(&whole, vec![(4, 0), (4, 1)], &parts, &weight),
+            None
+        );
+        // A part that adds nothing beyond the others is left out.
+        let parts = [bag(&[1, 2, 3, 4]), bag(&[5, 6, 7, 8]), bag(&[1, 2])];
+        assert_eq!(
+            covering(&whole, vec![(4, 0), (4, 1), (2, 2)], &parts, &weight),
+            Some((vec![0, 1], 8))
+        );
+    }
+
+    #[test]
+    fn rare_words_weigh_more_than_common_ones() {
+        // Four unrelated points sharing only their boilerplate: after the
+        // rewrite of the last one, none of the others may pair with it.
+        let old = [
+            pt("a", 1, "", "the parties shall open the crossing points"),
+            pt("b", 2, "", "the parties shall exchange all prisoners"),
+            pt("c", 3, "", "the parties shall hold elections"),
+            pt("d", 4, "", "the parties shall protect the heritage sites"),
+        ];
+        let new = [
+            pt("a", 1, "", "the parties shall open the crossing points"),
+            pt("b", 2, "", "the parties shall exchange all prisoners"),
+            pt("c", 3, "", "the parties shall hold elections"),
+            pt("d", 4, "", "the parties shall fund the reconstruction"),
+        ];
+        // Unweighted, "the parties shall ... the" would make the last pair
+        // 10/14 alike (Dice); weighted, they are not.
+        let d = diff_points(&old, &new, Alignment::Content);
+        assert_eq!(
+            shape(&d),
+            [
+                (Change::Unchanged, vec![1], vec![1]),
+                (Change::Unchanged, vec![2], vec![2]),
+                (Change::Unchanged, vec![3], vec![3]),
+                (Change::Deleted, vec![4], vec![]),
+                (Change::Inserted, vec![], vec![4]),
+            ]
+        );
     }
 
     #[test]
