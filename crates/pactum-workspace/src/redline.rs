@@ -470,6 +470,17 @@ pub fn diff_points(old: &[PointRef<'_>], new: &[PointRef<'_>], alignment: Alignm
     let old_keys = unique_keys(old);
     let new_keys = unique_keys(new);
     let groups = match alignment {
+        Alignment::Identity if provenance_points_back(old, &new_keys, new, &old_keys) => {
+            // Comparing a version with an earlier one: the provenance is on
+            // the old side, so align the other way round and swap.
+            align_by_identity(&new_keys, old, &old_keys)
+                .into_iter()
+                .map(|g| Group {
+                    olds: g.news,
+                    news: g.olds,
+                })
+                .collect()
+        }
         Alignment::Identity => align_by_identity(&old_keys, new, &new_keys),
         Alignment::Content => align_by_content(old, new),
     };
@@ -482,6 +493,27 @@ pub fn diff_points(old: &[PointRef<'_>], new: &[PointRef<'_>], alignment: Alignm
         new_keys,
     }
     .run(groups, alignment)
+}
+
+/// Whether the old version's `derived_from` names more points of the new
+/// version than the new version's names of the old: the comparison then
+/// runs from a later version back to an earlier one, and a merge there is
+/// a split here.
+fn provenance_points_back(
+    old: &[PointRef<'_>],
+    new_keys: &[String],
+    new: &[PointRef<'_>],
+    old_keys: &[String],
+) -> bool {
+    let named = |points: &[PointRef<'_>], keys: &[String]| {
+        let keys: HashSet<&str> = keys.iter().map(String::as_str).collect();
+        points
+            .iter()
+            .flat_map(|p| p.derived_from)
+            .filter(|k| keys.contains(k.as_str()))
+            .count()
+    };
+    named(old, new_keys) > named(new, old_keys)
 }
 
 /// The number of each point, or its 1-based position when it has none.
@@ -1702,6 +1734,43 @@ mod tests {
                 (Change::Unchanged, vec![2], vec![2]),
                 (Change::Renumbered, vec![4], vec![3]),
                 (Change::Inserted, vec![], vec![4]),
+            ]
+        );
+    }
+
+    #[test]
+    fn identity_backwards_reads_a_merge_as_a_split_and_a_split_as_a_merge() {
+        let (merge, split) = (["a".to_owned(), "b".to_owned()], ["c".to_owned()]);
+        let earlier = [
+            pt("a", 1, "A", "a"),
+            pt("b", 2, "B", "b"),
+            pt("c", 3, "C", "c1 c2"),
+        ];
+        let later = [
+            PointRef {
+                derived_from: &merge,
+                ..pt("a", 1, "AB", "a b")
+            },
+            pt("c", 2, "C", "c1"),
+            PointRef {
+                derived_from: &split,
+                ..pt("c2", 3, "C2", "c2")
+            },
+        ];
+        let forward = diff_points(&earlier, &later, Alignment::Identity);
+        assert_eq!(
+            shape(&forward),
+            [
+                (Change::Merged, vec![1, 2], vec![1]),
+                (Change::Split, vec![3], vec![2, 3]),
+            ]
+        );
+        let back = diff_points(&later, &earlier, Alignment::Identity);
+        assert_eq!(
+            shape(&back),
+            [
+                (Change::Split, vec![1], vec![1, 2]),
+                (Change::Merged, vec![2, 3], vec![3]),
             ]
         );
     }

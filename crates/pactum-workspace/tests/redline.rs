@@ -524,6 +524,36 @@ proptest! {
     }
 
     #[test]
+    fn identity_diff_backwards_reports_the_reverse_script(seed in any::<u64>()) {
+        // From the later version back to the earlier one, the provenance is
+        // on the old side: merges read as splits and the reverse.
+        let b = build(seed, true);
+        let reverse = |f: Fate| match f {
+            Fate::Merged => Fate::Split,
+            Fate::Split => Fate::Merged,
+            Fate::Inserted => Fate::Deleted,
+            Fate::Deleted => Fate::Inserted,
+            Fate::Carried => Fate::Carried,
+        };
+        let back = Built {
+            old: b.new.clone(),
+            new: b.old.clone(),
+            expected: b
+                .expected
+                .iter()
+                .map(|(f, o, n)| (reverse(*f), n.clone(), o.clone()))
+                .collect(),
+            edited: b
+                .expected
+                .iter()
+                .filter(|(f, _, n)| *f == Fate::Carried && b.edited.contains(&n[0]))
+                .map(|(_, o, _)| o[0])
+                .collect(),
+        };
+        check(&back, Alignment::Identity)?;
+    }
+
+    #[test]
     fn content_diff_reports_the_edit_script(seed in any::<u64>()) {
         check(&build(seed, false), Alignment::Content)?;
     }
