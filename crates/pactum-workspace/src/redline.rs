@@ -288,11 +288,11 @@ pub enum Alignment {
     /// whose keys are often just their numbers ("v1.p12", "v2.p12") and say
     /// nothing about which point became which. Identical wording (up to
     /// whitespace) is carried over; the rest are compared by their words,
-    /// each weighted by its rarity within the versions; a new point made of
-    /// several old ones is
-    /// a merge ([`CONTAIN_PCT`], [`COVER_PCT`], [`MARGINAL_PCT`]), the
-    /// reverse a split; a similar point ([`CHANGED_PCT`]) is changed; points
-    /// with no wording at all are never paired.
+    /// each weighted by its rarity within the versions: a new point made of
+    /// several old ones is a merge ([`CONTAIN_PCT`], [`COVER_PCT`],
+    /// [`MARGINAL_PCT`]), the reverse a split, a similar point
+    /// ([`CHANGED_PCT`]) is changed. Points with no wording at all are never
+    /// paired.
     Content,
 }
 
@@ -454,8 +454,9 @@ struct Group {
 
 /// Compares two versions of a text point by point.
 ///
-/// Points are paired as `alignment` says (see [`Alignment`]). Among the points carried over one to one, those on
-/// the longest run that kept its relative order (the most points, and among
+/// Points are paired as `alignment` says (see [`Alignment`]). Among the
+/// points carried over one to one, those on the longest run that kept its
+/// relative order (the most points, and among
 /// equally long runs the most points with unchanged wording) are reported
 /// in place, as unchanged, renumbered or changed; the others as moved.
 /// Wording counts as unchanged when it is equal up to whitespace (the
