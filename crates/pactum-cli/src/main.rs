@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 mod briefing;
+mod diff;
 mod mediate;
 mod negotiate;
 mod tournament;
@@ -48,6 +49,8 @@ enum Command {
     /// Manage workspace users.
     #[command(subcommand)]
     User(workspace::UserCommand),
+    /// The redline between two versions of a room's text, point by point (unchanged, renumbered, changed, moved, merged, split, inserted, deleted).
+    Diff(diff::DiffArgs),
     /// Check the workspace's hash-chained audit log.
     #[command(subcommand)]
     Audit(workspace::AuditCommand),
@@ -225,6 +228,7 @@ fn main() {
         Command::Case(cmd) => workspace::case(cmd),
         Command::User(cmd) => workspace::user(cmd),
         Command::Audit(cmd) => workspace::audit(cmd),
+        Command::Diff(args) => diff::diff(args),
         Command::Report(args) => briefing::report(args),
         Command::Backup { out, db } => workspace::backup(out, db),
         Command::Restore { file, db } => workspace::restore(file, db),

@@ -8,7 +8,7 @@ use pactum_workspace::case;
 use pactum_workspace::model::{
     self, DocumentInput, DraftInput, Kind, MeetingInput, NoteInput, Record, StanceInput,
 };
-use pactum_workspace::redline::{diff_points, PointRef, TextDiff};
+use pactum_workspace::redline::{diff_texts, TextDiff};
 use pactum_workspace::Visibility;
 use serde::Deserialize;
 
@@ -168,24 +168,12 @@ pub async fn add_note(
     Ok(record)
 }
 
-/// The diff between two visible versions.
+/// The diff between two visible versions; a version the user may not see
+/// answers as a missing one, and provenance is followed only through
+/// versions the user may see.
 pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
-    let (pa, pb) = (
-        model::points(text(access, from)?),
-        model::points(text(access, to)?),
-    );
-    fn refs(ps: &[model::PointView]) -> Vec<PointRef<'_>> {
-        ps.iter()
-            .map(|p| PointRef {
-                key: PointRef::key_of(&p.id),
-                number: p.number,
-                title: &p.title,
-                body: &p.body,
-            })
-            .collect()
-    }
-    let (ra, rb) = (refs(&pa), refs(&pb));
-    Ok(diff_points(&ra, &rb))
+    let (old, new) = (text(access, from)?, text(access, to)?);
+    Ok(diff_texts(&access.room, old, new))
 }
 
 /// The room as a case file, holding only what the user may see.

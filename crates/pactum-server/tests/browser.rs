@@ -763,11 +763,11 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
         )
         .await;
     b.ensure(
-        b.attr(&added, "data-change").await == "added",
-        "the new point is not marked added",
+        b.attr(&added, "data-change").await == "inserted",
+        "the new point is not marked inserted",
     )
     .await;
-    b.wait_text("#redline-summary", "1 added").await;
+    b.wait_text("#redline-summary", "1 inserted").await;
     b.shot("3-mediator-redline").await;
     step("3. the mediator saw the matrix, the wording and the redline");
     b.logout().await;

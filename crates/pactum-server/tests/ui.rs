@@ -235,7 +235,7 @@ async fn every_page_renders_its_key_content() {
         ),
         (
             room("/redline?from=v1_28_point_plan&to=v2_post_geneva"),
-            &["28 removed", "4 added", r#"data-change="added""#],
+            &["28 deleted", "4 inserted", r#"data-change="inserted""#],
         ),
         (
             room("/stances?reliability=official_on_record"),
@@ -390,7 +390,7 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
         "{}",
         p.body
     );
-    assert!(p.body.contains("1 removed") && p.body.contains("1 changed"));
+    assert!(p.body.contains("1 deleted") && p.body.contains("1 changed"));
 
     // Ukraine sees neither the stance nor its wording anywhere.
     for path in ["/stances", "", "/texts/v2_post_geneva"] {

@@ -459,6 +459,10 @@ pub struct PointView {
     pub summary: String,
     /// Issues the point bears on.
     pub issue_ids: Vec<String>,
+    /// Keys of the points of the revised version this point was made from
+    /// (see [`PointInput::derived_from`]); empty for a point carried over as
+    /// itself and for imported texts.
+    pub derived_from: Vec<String>,
 }
 
 /// The points of a text record.
@@ -495,6 +499,10 @@ pub fn points(text: &Record) -> Vec<PointView> {
                         .unwrap_or_default()
                         .to_string(),
                     issue_ids: strs(p, "issue_ids")
+                        .into_iter()
+                        .map(str::to_string)
+                        .collect(),
+                    derived_from: strs(p, "derived_from")
                         .into_iter()
                         .map(str::to_string)
                         .collect(),

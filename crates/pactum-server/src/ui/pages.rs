@@ -13,7 +13,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use pactum_workspace::model::{self, Kind, PartyKind, Record, Room};
-use pactum_workspace::redline::{self, Change, PointRef};
+use pactum_workspace::redline::{self, Alignment, Change, PointRef};
 use pactum_workspace::Visibility;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -684,36 +684,21 @@ pub(super) async fn redline(
     let diff = match (&from, &to) {
         (Some(f), Some(t)) => {
             let d = ops::diff(&a, f, t)?;
-            let points: Vec<Value> = d
-                .points
-                .iter()
-                .map(|p| {
-                    let empty_body = p.body.iter().all(|s| s.text.is_empty());
-                    json!({
-                        "key": p.key,
-                        "change": change_name(p.change),
-                        "change_label": change_label(p.change),
-                        "old_number": p.old_number,
-                        "new_number": p.new_number,
-                        "title_html": redline::to_html(&p.title),
-                        "body_html": redline::to_html(&p.body),
-                        "empty_body": empty_body,
-                        "empty_title": p.title.iter().all(|s| s.text.is_empty()),
-                    })
-                })
-                .collect();
+            let points: Vec<Value> = d.points.iter().map(redline_entry).collect();
             let from_rec = a.room.get(Kind::Text, f);
             let to_rec = a.room.get(Kind::Text, t);
             shown.extend(from_rec);
             shown.extend(to_rec);
+            let summary: Vec<Value> = Change::ALL
+                .iter()
+                .map(|&c| json!({"change": c.name(), "count": d.count(c)}))
+                .collect();
             json!({
                 "from": from_rec.map(|r| view::text_option(r, &names)),
                 "to": to_rec.map(|r| view::text_option(r, &names)),
                 "points": points,
-                "added": d.added,
-                "removed": d.removed,
-                "renumbered": d.renumbered,
-                "changed": d.changed,
+                "summary": summary,
+                "by_content": d.alignment == Alignment::Content,
                 "unchanged": d.unchanged,
             })
         }
@@ -728,26 +713,33 @@ pub(super) async fn redline(
     Ok(page(StatusCode::OK, "redline.html", &Value::Object(ctx)))
 }
 
-fn change_name(c: Change) -> &'static str {
-    match c {
-        Change::Added => "added",
-        Change::Removed => "removed",
-        Change::Renumbered => "renumbered",
-        Change::Changed => "changed",
-        Change::RenumberedAndChanged => "renumbered_and_changed",
-        Change::Unchanged => "unchanged",
-    }
-}
-
-fn change_label(c: Change) -> &'static str {
-    match c {
-        Change::Added => "Added",
-        Change::Removed => "Removed",
-        Change::Renumbered => "Renumbered",
-        Change::Changed => "Changed",
-        Change::RenumberedAndChanged => "Renumbered and changed",
-        Change::Unchanged => "Unchanged",
-    }
+/// One entry of the redline page: the badge says what happened in words a
+/// reader cites ("Merged from 3 + 4", "Split into 5 / 6"), the numbers say
+/// where the point was and is.
+fn redline_entry(p: &redline::PointDiff) -> Value {
+    let list = |ns: &[u32], sep: &str| ns.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
+    let label = match p.change {
+        Change::Unchanged => "Unchanged".to_string(),
+        Change::Renumbered => "Renumbered".to_string(),
+        Change::Changed => "Changed".to_string(),
+        Change::Moved => "Moved".to_string(),
+        Change::Merged => format!("Merged from {}", list(&p.from, " + ")),
+        Change::Split => format!("Split into {}", list(&p.to, " / ")),
+        Change::Inserted => "Inserted".to_string(),
+        Change::Deleted => "Deleted".to_string(),
+    };
+    let key = p.to_keys.first().or(p.from_keys.first());
+    json!({
+        "key": key,
+        "change": p.change.name(),
+        "change_label": label,
+        "from": if p.from.is_empty() { "–".to_string() } else { list(&p.from, " + ") },
+        "to": if p.to.is_empty() { "–".to_string() } else { list(&p.to, " / ") },
+        "title_html": redline::to_html(&p.title),
+        "body_html": redline::to_html(&p.body),
+        "empty_body": p.body.iter().all(|s| s.text.is_empty()),
+        "empty_title": p.title.iter().all(|s| s.text.is_empty()),
+    })
 }
 
 // --------------------------------------------------------------- stances
