@@ -9,7 +9,11 @@ PostgreSQL URL given with --database-url), then:
           Kremlin meeting's records are audited, so reads also write): the
           latency percentiles at that rate;
   writes  POST /api/rooms/<room>/stances as fast as --connections clients
-          can, as a party delegate: acknowledged (201) writes per second.
+          can, as a party delegate: acknowledged (201) writes per second;
+  import  POST /api/import/preview of the shared case grown to --records
+          records (its stances repeated under new ids), as the demo
+          operator: wall time per preview, best and median of
+          --preview-runs (the whole request, client side).
 
 Prints a table and writes the raw oha summaries as JSON (--json FILE).
 Needs `oha` (cargo install oha) on PATH. Loopback only.
@@ -44,6 +48,40 @@ def post(url, body, headers=None):
         return json.load(r)
 
 
+def big_case(records):
+    """The shared case (../shared/cases/peace-plan-2025/case.json, read at
+    run time, never copied into the project) grown to about `records`
+    records by repeating its stances under new ids: every derivation rule
+    runs on each of them (closed meetings, restricted texts, points)."""
+    path = os.path.join(REPO, "..", "shared", "cases", "peace-plan-2025", "case.json")
+    with open(path) as f:
+        case = json.load(f)
+    base = case["stances"]
+    fixed = sum(len(v) for v in case.values() if isinstance(v, list)) - len(base)
+    grown = []
+    k = 0
+    while fixed + len(grown) < records:
+        s = dict(base[k % len(base)])
+        s["id"] = f"{s['id']}_x{k}"
+        grown.append(s)
+        k += 1
+    case["stances"] = grown
+    return case
+
+
+def time_previews(base, token, case, runs):
+    body = json.dumps(case).encode()
+    times = []
+    for _ in range(runs):
+        req = urllib.request.Request(base + "/api/import/preview", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"})
+        t0 = time.perf_counter()
+        with urllib.request.urlopen(req) as r:
+            preview = json.load(r)
+        times.append(time.perf_counter() - t0)
+    return sorted(times), preview
+
+
 def oha(args):
     out = subprocess.run(["oha", "--no-tui", "--output-format", "json", *args],
                          check=True, capture_output=True, text=True).stdout
@@ -57,6 +95,8 @@ def main():
     ap.add_argument("--write-seconds", type=int, default=10, help="duration of the write run (default 10)")
     ap.add_argument("--connections", type=int, default=16, help="concurrent writers (default 16)")
     ap.add_argument("--database-url", help="PostgreSQL instead of a fresh SQLite file")
+    ap.add_argument("--records", type=int, default=5000, help="records in the previewed case (default 5000)")
+    ap.add_argument("--preview-runs", type=int, default=5, help="import previews timed (default 5)")
     ap.add_argument("--json", help="write the oha summaries here")
     args = ap.parse_args()
     if not shutil.which("oha"):
@@ -104,6 +144,9 @@ def main():
         results["stance writes"] = w
         created = w.get("statusCodeDistribution", {}).get("201", 0)
         wp = w["latencyPercentiles"]
+        operator = post(base + "/api/login", {"user": "operator", "password": "operator-demo"})["token"]
+        previews, preview = time_previews(base, operator, big_case(args.records), args.preview_runs)
+        results["import preview"] = {"seconds": previews, "records": len(preview.get("records", []))}
     finally:
         server.terminate()
         server.wait()
@@ -117,6 +160,8 @@ def main():
     print(f"stance writes: {created} acknowledged (201) in {args.write_seconds} s with {args.connections} clients"
           f" = {created / args.write_seconds:.0f}/s; p50 {wp['p50'] * 1e3:.1f} ms, p99 {wp['p99'] * 1e3:.1f} ms;"
           f" status codes {w.get('statusCodeDistribution')}")
+    print(f"import preview of a {args.records}-record case ({results['import preview']['records']} rows previewed):"
+          f" best {previews[0]:.3f} s, median {previews[len(previews) // 2]:.3f} s over {len(previews)} runs")
     print(verify.stdout.strip() or verify.stderr.strip())
     if args.json:
         with open(args.json, "w") as f:
