@@ -11,7 +11,10 @@
 use sqlx::postgres::{PgPool, PgPoolOptions};
 use sqlx::{Postgres, Transaction};
 
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_people.sql")),
+];
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).
 const WRITE_LOCK_KEY: i64 = 0x7061_6374_756d_0001;
