@@ -12,6 +12,7 @@ pub mod auth;
 pub mod deliberation;
 pub mod error;
 pub mod ops;
+pub mod people;
 pub mod ui;
 
 use axum::Router;
@@ -27,6 +28,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Failed-login counts.
     pub throttle: Arc<auth::Throttle>,
+    /// The hash of the first-start set-up token while one is offered (see
+    /// [`people::setup_link`]).
+    pub setup: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl AppState {
@@ -35,13 +39,17 @@ impl AppState {
         AppState {
             store,
             throttle: Arc::new(auth::Throttle::default()),
+            setup: Arc::default(),
         }
     }
 }
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
-    api::routes().merge(ui::routes()).with_state(state)
+    api::routes()
+        .merge(people::routes())
+        .merge(ui::routes())
+        .with_state(state)
 }
 
 /// Now, as RFC 3339 UTC.
@@ -107,15 +115,16 @@ pub struct DemoLogin {
     pub user: String,
     /// Password.
     pub password: String,
-    /// Party id in the demo room.
+    /// Party id in the demo room (empty for the operator, who has no seat).
     pub party_id: String,
     /// What the user is.
     pub role: &'static str,
 }
 
 /// Loads the demo case and creates one login per party (the mediator, each
-/// party's delegate, the observer), unless the room exists already; returns
-/// the logins either way so they can be printed.
+/// party's delegate, the observer), unless the room exists already, and an
+/// operator login (`operator`, no seat in the room); returns the logins
+/// either way so they can be printed.
 pub async fn load_demo(
     store: &dyn Store,
 ) -> Result<(String, Vec<DemoLogin>), Box<dyn std::error::Error + Send + Sync>> {
@@ -140,11 +149,31 @@ pub async fn load_demo(
             }
         })
         .collect();
+    let operator = DemoLogin {
+        user: "operator".into(),
+        password: "operator-demo".into(),
+        party_id: String::new(),
+        role: "operator",
+    };
+    if store.user(&operator.user).await?.is_none() {
+        let password = operator.password.clone();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+        let mut audit = NewAudit::new("demo", "operator.create");
+        audit.detail = operator.user.clone();
+        let row = UserRow {
+            name: operator.user.clone(),
+            display_name: "Server operator".into(),
+            password_hash: hash,
+            created_at: now(),
+        };
+        store.create_operator(&row, false, audit).await?;
+    }
+    let logins: Vec<DemoLogin> = logins.into_iter().chain([operator]).collect();
     if store.room(&room_id).await?.is_some() {
         return Ok((room_id, logins));
     }
     import_case(store, &case, &room_id, "demo").await?;
-    for l in &logins {
+    for l in logins.iter().filter(|l| !l.party_id.is_empty()) {
         if store.user(&l.user).await?.is_none() {
             let password = l.password.clone();
             let hash =

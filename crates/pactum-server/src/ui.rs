@@ -55,6 +55,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
+    ("invite.html", include_str!("../templates/invite.html")),
+    ("people.html", include_str!("../templates/people.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("operator.html", include_str!("../templates/operator.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -79,7 +84,7 @@ fn env() -> &'static Environment<'static> {
 
 /// Percent-encodes a path segment or query value, because record ids come
 /// from case files and may hold characters that mean something in a URL.
-fn urlpart(value: String) -> String {
+pub(crate) fn urlpart(value: String) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -93,7 +98,7 @@ fn urlpart(value: String) -> String {
 
 /// A short fingerprint of the static files, appended to their URLs so that
 /// browsers may cache them for long yet pick up a new build at once.
-fn asset_version() -> &'static str {
+pub(crate) fn asset_version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         use sha2::{Digest, Sha256};
@@ -108,7 +113,7 @@ fn asset_version() -> &'static str {
 }
 
 /// Renders a template with a JSON context.
-fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
+pub(crate) fn render(name: &str, ctx: &Value) -> Result<String, ApiError> {
     let tmpl = env()
         .get_template(name)
         .map_err(|e| ApiError::internal(format!("template {name}: {e:#}")))?;
@@ -154,7 +159,7 @@ fn private_headers(res: &mut Response, content_type: &'static str, csp: &'static
 }
 
 /// Renders a page; a template failure becomes the error page.
-fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
+pub(crate) fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
     match render(name, ctx) {
         Ok(body) => html(status, body),
         Err(e) => UiError(e).into_response(),
@@ -262,6 +267,17 @@ impl FormData {
             .unwrap_or("")
     }
 
+    /// The last value given for a name exactly as typed, untrimmed ("" when
+    /// absent): for passwords, whose spaces count.
+    pub(crate) fn raw(&self, name: &str) -> String {
+        self.0
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
     /// The value, or `None` when absent or blank.
     pub(crate) fn opt(&self, name: &str) -> Option<String> {
         Some(self.get(name))
@@ -293,7 +309,7 @@ impl FormData {
     pub(crate) fn values(&self) -> Map<String, Value> {
         let mut out = Map::new();
         for (k, v) in &self.0 {
-            if k == "_csrf" || k == "password" {
+            if k == "_csrf" || k.contains("password") {
                 continue;
             }
             match out.get_mut(k) {
@@ -372,9 +388,10 @@ pub(crate) async fn chrome(
     ctx.insert("csrf".into(), caller.csrf().into());
     ctx.insert("active".into(), active.into());
     ctx.insert("page_title".into(), title.into());
+    let operator = state.store.is_operator(&caller.user).await?;
     ctx.insert(
         "user".into(),
-        json!({"name": caller.user, "display": display}),
+        json!({"name": caller.user, "display": display, "operator": operator}),
     );
     if let Some(a) = access {
         ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
@@ -528,12 +545,7 @@ async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body)?;
     let (user, password) = (
         form.get("user").to_string(),
-        form.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "password")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default(),
+        form.raw("password"),
     );
     let next = safe_next(Some(form.get("next")));
     let row = match auth::check_login(&state, &user, &password).await {
@@ -588,7 +600,7 @@ async fn logout(State(state): State<AppState>, Session(caller): Session, body: B
 
 /// Signing in and out both end on another page with the session cookie set
 /// (or cleared) in the same answer.
-fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
+pub(crate) fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,
