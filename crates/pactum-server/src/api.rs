@@ -209,8 +209,7 @@ async fn login(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<LoginInput>,
 ) -> ApiResult<Json<Value>> {
-    let seconds =
-        crate::people::token_lifetime(input.expires_in_days, input.expires_in_seconds)?;
+    let seconds = crate::people::token_lifetime(input.expires_in_days, input.expires_in_seconds)?;
     let user = auth::check_login(&state, &input.user, &input.password).await?;
     let (token, row) = auth::issue_token_for(
         &state,

@@ -57,7 +57,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/tokens", get(api_tokens))
         .route("/api/tokens/{id}", delete(api_revoke_token))
         .route("/api/account/password", post(api_change_password))
-        .route("/api/account/logout-everywhere", post(api_logout_everywhere))
+        .route(
+            "/api/account/logout-everywhere",
+            post(api_logout_everywhere),
+        )
         .route("/api/operator/rooms", get(api_operator_rooms))
         .route(
             "/api/rooms/{room}/invitations",
@@ -68,7 +71,10 @@ pub fn routes() -> Router<AppState> {
             delete(api_revoke_invitation),
         )
         .route("/api/rooms/{room}/members", get(api_members))
-        .route("/api/rooms/{room}/members/{user}", delete(api_remove_member))
+        .route(
+            "/api/rooms/{room}/members/{user}",
+            delete(api_remove_member),
+        )
         .route("/api/invitations/{token}", post(api_accept))
         // UI
         .route("/setup/{token}", get(setup_page).post(setup_form))
@@ -337,7 +343,12 @@ async fn api_setup(
         .into_response())
 }
 
-fn setup_view(status: StatusCode, token: &str, values: &FormData, error: Option<&ApiError>) -> Response {
+fn setup_view(
+    status: StatusCode,
+    token: &str,
+    values: &FormData,
+    error: Option<&ApiError>,
+) -> Response {
     let ctx = json!({
         "asset_v": ui::asset_version(),
         "page_title": "Set up pactum",
@@ -352,7 +363,12 @@ fn setup_view(status: StatusCode, token: &str, values: &FormData, error: Option<
 
 async fn setup_page(State(state): State<AppState>, P(token): P<String>) -> UiResult {
     check_setup(&state, &token).await?;
-    Ok(setup_view(StatusCode::OK, &token, &FormData::default(), None))
+    Ok(setup_view(
+        StatusCode::OK,
+        &token,
+        &FormData::default(),
+        None,
+    ))
 }
 
 async fn setup_form(State(state): State<AppState>, P(token): P<String>, body: Bytes) -> UiResult {
@@ -363,7 +379,15 @@ async fn setup_form(State(state): State<AppState>, P(token): P<String>, body: By
         let e = ApiError::field("password_again", "the two passwords differ");
         return Ok(setup_view(e.status, &token, &form, Some(&e)));
     }
-    match first_operator(&state, &token, &user, form.opt("display_name").as_deref(), &password).await {
+    match first_operator(
+        &state,
+        &token,
+        &user,
+        form.opt("display_name").as_deref(),
+        &password,
+    )
+    .await
+    {
         Ok(()) => {}
         Err(e) if e.field.is_some() => return Ok(setup_view(e.status, &token, &form, Some(&e))),
         Err(e) => return Err(e.into()),
@@ -572,7 +596,13 @@ async fn invitation_list(state: &AppState, room: &str, inv: &Inviter) -> ApiResu
 }
 
 /// Revokes an invitation the inviter manages; others' are not found.
-async fn revoke(state: &AppState, caller: &Caller, room: &str, inv: &Inviter, id: &str) -> ApiResult<()> {
+async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    room: &str,
+    inv: &Inviter,
+    id: &str,
+) -> ApiResult<()> {
     let known = state
         .store
         .invitations(room)
@@ -590,7 +620,12 @@ async fn revoke(state: &AppState, caller: &Caller, room: &str, inv: &Inviter, id
 
 /// Removes a delegate from the room (mediator only): their seat goes, and
 /// every session and bearer token of theirs with it.
-async fn remove_member(state: &AppState, caller: &Caller, inv: &Inviter, user: &str) -> ApiResult<()> {
+async fn remove_member(
+    state: &AppState,
+    caller: &Caller,
+    inv: &Inviter,
+    user: &str,
+) -> ApiResult<()> {
     let a = inv.mediator()?;
     if user == caller.user {
         return Err(ApiError::field(
@@ -632,7 +667,9 @@ async fn api_invitations(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let inv = Inviter::of(&state, &caller, &room).await?;
-    Ok(Json(Value::Array(invitation_list(&state, &room, &inv).await?)))
+    Ok(Json(Value::Array(
+        invitation_list(&state, &room, &inv).await?,
+    )))
 }
 
 async fn api_invite(
@@ -674,7 +711,9 @@ async fn api_members(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let inv = Inviter::of(&state, &caller, &room).await?;
-    Ok(Json(Value::Array(member_list(&state, inv.mediator()?).await?)))
+    Ok(Json(Value::Array(
+        member_list(&state, inv.mediator()?).await?,
+    )))
 }
 
 async fn api_remove_member(
@@ -701,7 +740,9 @@ async fn open_invitation(state: &AppState, token: &str) -> ApiResult<InvitationR
         .ok_or_else(ApiError::not_found)?;
     let why = match inv.state {
         InvitationState::Used => Some("this invitation has been used already; sign in instead"),
-        InvitationState::Revoked => Some("this invitation was revoked; ask the mediator for a new one"),
+        InvitationState::Revoked => {
+            Some("this invitation was revoked; ask the mediator for a new one")
+        }
         InvitationState::Open if inv.expires_at <= auth::unix_now() => {
             Some("this invitation has expired; ask the mediator for a new one")
         }
@@ -806,7 +847,15 @@ async fn invite_view(
 
 async fn invite_page(State(state): State<AppState>, P(token): P<String>) -> UiResult {
     let inv = open_invitation(&state, &token).await?;
-    invite_view(&state, StatusCode::OK, &token, &inv, &FormData::default(), None).await
+    invite_view(
+        &state,
+        StatusCode::OK,
+        &token,
+        &inv,
+        &FormData::default(),
+        None,
+    )
+    .await
 }
 
 async fn invite_form(State(state): State<AppState>, P(token): P<String>, body: Bytes) -> UiResult {
@@ -818,7 +867,15 @@ async fn invite_form(State(state): State<AppState>, P(token): P<String>, body: B
         let e = ApiError::field("password_again", "the two passwords differ");
         return invite_view(&state, e.status, &token, &inv, &form, Some(&e)).await;
     }
-    match accept(&state, &token, &user, form.opt("display_name").as_deref(), &password).await {
+    match accept(
+        &state,
+        &token,
+        &user,
+        form.opt("display_name").as_deref(),
+        &password,
+    )
+    .await
+    {
         Ok(used) => sign_in(&state, &user, &format!("/rooms/{}", ui::urlpart(used.room))).await,
         Err(e) if e.field.is_some() => {
             invite_view(&state, e.status, &token, &inv, &form, Some(&e)).await
@@ -849,8 +906,16 @@ async fn people_view(
     outcome: Outcome,
 ) -> UiResult {
     let (access, base, active) = match inv {
-        Inviter::Mediator(a) => (Some(&**a), format!("/rooms/{}/people", ui::urlpart(room.to_string())), "people"),
-        Inviter::Operator { .. } => (None, format!("/operator/rooms/{}", ui::urlpart(room.to_string())), "operator"),
+        Inviter::Mediator(a) => (
+            Some(&**a),
+            format!("/rooms/{}/people", ui::urlpart(room.to_string())),
+            "people",
+        ),
+        Inviter::Operator { .. } => (
+            None,
+            format!("/operator/rooms/{}", ui::urlpart(room.to_string())),
+            "operator",
+        ),
     };
     let mut ctx = ui::chrome(state, caller, access, active, "People").await?;
     let names: Map<String, Value> = inv
@@ -899,7 +964,10 @@ async fn people_view(
         .collect();
     ctx.insert("room_title".into(), inv.title().into());
     ctx.insert("base".into(), base.into());
-    ctx.insert("operator_mode".into(), matches!(inv, Inviter::Operator { .. }).into());
+    ctx.insert(
+        "operator_mode".into(),
+        matches!(inv, Inviter::Operator { .. }).into(),
+    );
     ctx.insert("parties".into(), parties.into());
     ctx.insert("invitations".into(), invitations.into());
     ctx.insert("invitable".into(), invitable.into());
@@ -1011,7 +1079,10 @@ async fn invite_form_for(
         },
         Err(e) if e.status.is_client_error() => {
             let e = if e.field.as_deref() == Some("expires_in_seconds") {
-                ApiError::field("expires_in_days", "expected a whole number of days from 1 to 30")
+                ApiError::field(
+                    "expires_in_days",
+                    "expected a whole number of days from 1 to 30",
+                )
             } else {
                 e
             };
@@ -1078,7 +1149,11 @@ async fn operator_revoke_form(
     operator_page_only(&state, &caller).await?;
     let inv = operator_inviter(&state, &caller, &room).await?;
     revoke(&state, &caller, &room, &inv, form.get("id")).await?;
-    Ok(Redirect::to(&format!("/operator/rooms/{}?done=revoked", ui::urlpart(room))).into_response())
+    Ok(Redirect::to(&format!(
+        "/operator/rooms/{}?done=revoked",
+        ui::urlpart(room)
+    ))
+    .into_response())
 }
 
 async fn people_remove_form(
@@ -1093,7 +1168,10 @@ async fn people_remove_form(
     let inv = Inviter::of(&state, &caller, &room).await?;
     inv.mediator()?;
     match remove_member(&state, &caller, &inv, form.get("user")).await {
-        Ok(()) => Ok(Redirect::to(&format!("/rooms/{}/people?done=removed", ui::urlpart(room))).into_response()),
+        Ok(()) => Ok(
+            Redirect::to(&format!("/rooms/{}/people?done=removed", ui::urlpart(room)))
+                .into_response(),
+        ),
         Err(e) if e.field.is_some() => {
             let outcome = Outcome {
                 error: Some(e),
@@ -1109,7 +1187,10 @@ async fn people_remove_form(
 // The operator's home
 // ---------------------------------------------------------------------------
 
-async fn api_operator_rooms(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+async fn api_operator_rooms(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     require_operator(&state, &caller).await?;
     let rooms: Vec<Value> = state
         .store
@@ -1141,7 +1222,11 @@ async fn operator_page(State(state): State<AppState>, Session(caller): Session) 
     }
     let mut ctx = ui::chrome(&state, &caller, None, "operator", "Operator").await?;
     ctx.insert("rooms".into(), rooms.into());
-    Ok(ui::page(StatusCode::OK, "operator.html", &Value::Object(ctx)))
+    Ok(ui::page(
+        StatusCode::OK,
+        "operator.html",
+        &Value::Object(ctx),
+    ))
 }
 
 // ---------------------------------------------------------------------------
@@ -1150,11 +1235,19 @@ async fn operator_page(State(state): State<AppState>, Session(caller): Session) 
 
 /// Changes the caller's password after checking the current one (throttled
 /// like a login, so a stolen session cannot guess it).
-async fn change_password(state: &AppState, caller: &Caller, current: &str, new: &str) -> ApiResult<()> {
+async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    current: &str,
+    new: &str,
+) -> ApiResult<()> {
     match auth::check_login(state, &caller.user, current).await {
         Ok(_) => {}
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return Err(ApiError::field("current_password", "is not your current password"))
+            return Err(ApiError::field(
+                "current_password",
+                "is not your current password",
+            ))
         }
         Err(e) => return Err(e),
     }
@@ -1250,7 +1343,13 @@ async fn api_change_password(
     Writer(caller): Writer,
     JsonBody(input): JsonBody<PasswordInput>,
 ) -> ApiResult<StatusCode> {
-    change_password(&state, &caller, &input.current_password, &input.new_password).await?;
+    change_password(
+        &state,
+        &caller,
+        &input.current_password,
+        &input.new_password,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -1262,7 +1361,12 @@ async fn api_logout_everywhere(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn account_view(state: &AppState, caller: &Caller, done: Option<&str>, error: Option<&ApiError>) -> UiResult {
+async fn account_view(
+    state: &AppState,
+    caller: &Caller,
+    done: Option<&str>,
+    error: Option<&ApiError>,
+) -> UiResult {
     let mut ctx = ui::chrome(state, caller, None, "account", "Your account").await?;
     ctx.insert("tokens".into(), token_list(state, caller).await?.into());
     ctx.insert("min_password".into(), MIN_PASSWORD.into());
@@ -1293,12 +1397,19 @@ async fn account_page(
     account_view(&state, &caller, q.done.as_deref(), None).await
 }
 
-async fn password_form(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
+async fn password_form(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    body: Bytes,
+) -> UiResult {
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     let (current, new) = (raw(&form, "current_password"), raw(&form, "new_password"));
     let outcome = if new != raw(&form, "new_password_again") {
-        Err(ApiError::field("new_password_again", "the two new passwords differ"))
+        Err(ApiError::field(
+            "new_password_again",
+            "the two new passwords differ",
+        ))
     } else {
         change_password(&state, &caller, &current, &new).await
     };
@@ -1309,17 +1420,28 @@ async fn password_form(State(state): State<AppState>, Session(caller): Session, 
     }
 }
 
-async fn everywhere_form(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
+async fn everywhere_form(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    body: Bytes,
+) -> UiResult {
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     logout_everywhere(&state, &caller).await?;
     ui::redirect_setting_cookie(
         "/login",
-        &format!("{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0", auth::COOKIE),
+        &format!(
+            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
+            auth::COOKIE
+        ),
     )
 }
 
-async fn revoke_token_form(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
+async fn revoke_token_form(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    body: Bytes,
+) -> UiResult {
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     revoke_token(&state, &caller, form.get("id")).await?;
@@ -1334,7 +1456,11 @@ mod tests {
     fn passwords_shorter_than_ten_are_refused_saying_so() {
         let e = check_password("password", "123456789").unwrap_err();
         assert_eq!(e.field.as_deref(), Some("password"));
-        assert!(e.message.contains("at least 10 characters"), "{}", e.message);
+        assert!(
+            e.message.contains("at least 10 characters"),
+            "{}",
+            e.message
+        );
         check_password("password", "1234567890").unwrap();
         // Characters, not bytes: ten accented letters are ten.
         check_password("password", "éééééééééé").unwrap();

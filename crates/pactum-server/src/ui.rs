@@ -543,10 +543,7 @@ async fn login_form(
 
 async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
     let form = FormData::parse(&body)?;
-    let (user, password) = (
-        form.get("user").to_string(),
-        form.raw("password"),
-    );
+    let (user, password) = (form.get("user").to_string(), form.raw("password"));
     let next = safe_next(Some(form.get("next")));
     let row = match auth::check_login(&state, &user, &password).await {
         Ok(u) => u,
