@@ -48,6 +48,9 @@ enum Command {
     /// Manage workspace users.
     #[command(subcommand)]
     User(workspace::UserCommand),
+    /// Manage the workspace's operators (who create rooms and invite their mediators).
+    #[command(subcommand)]
+    Operator(workspace::OperatorCommand),
     /// Check the workspace's hash-chained audit log.
     #[command(subcommand)]
     Audit(workspace::AuditCommand),
@@ -224,6 +227,7 @@ fn main() {
         Command::Serve(args) => workspace::serve(args),
         Command::Case(cmd) => workspace::case(cmd),
         Command::User(cmd) => workspace::user(cmd),
+        Command::Operator(cmd) => workspace::operator(cmd),
         Command::Audit(cmd) => workspace::audit(cmd),
         Command::Report(args) => briefing::report(args),
         Command::Backup { out, db } => workspace::backup(out, db),

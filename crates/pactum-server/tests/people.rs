@@ -178,7 +178,9 @@ impl App {
 
 /// HTML text as the browser reads it (the templates escape `/`).
 fn unescape(html: &str) -> String {
-    html.replace("&#x2f;", "/").replace("&#x27;", "'").replace("&quot;", "\"")
+    html.replace("&#x2f;", "/")
+        .replace("&#x27;", "'")
+        .replace("&quot;", "\"")
 }
 
 fn csrf_of(html: &str) -> String {
@@ -374,7 +376,10 @@ async fn operator_pages_are_for_operators_only() {
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    assert!(unescape(&a.text).contains("/invite/pi_"), "the link is shown once");
+    assert!(
+        unescape(&a.text).contains("/invite/pi_"),
+        "the link is shown once"
+    );
 }
 
 #[tokio::test]
