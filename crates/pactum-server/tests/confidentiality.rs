@@ -286,6 +286,16 @@ impl World {
             let v: Value = res.json().await.unwrap();
             tokens.insert(party.to_string(), v["token"].as_str().unwrap().to_string());
         }
+        // An open invitation, so that the invitation lists have something
+        // to show (and to hide).
+        let res = http
+            .post(format!("{base}/api/rooms/{room}/invitations"))
+            .bearer_auth(&tokens[MED])
+            .json(&json!({"party": RU}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
         let seen_seq = last_seq(store.as_ref()).await;
         World {
             base,
@@ -1513,6 +1523,20 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         let a = get(w, &view, &mut t, path, none.clone()).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
     }
+    // Everyone lists their own tokens; only the mediator a room's
+    // invitations and members (others get the answer of nothing there).
+    let a = get(w, &view, &mut t, "/api/tokens", none.clone()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.json().as_array().unwrap().len(), 1, "{party}: own token");
+    for rest in ["/invitations", "/members"] {
+        let a = get(w, &view, &mut t, &rp(&room, rest), none.clone()).await;
+        if party == MED {
+            assert_eq!(a.status, StatusCode::OK, "{rest}");
+            assert!(!a.json().as_array().unwrap().is_empty(), "{rest}");
+        } else {
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{party} {rest}");
+        }
+    }
     let rooms = get(w, &view, &mut t, "/api/rooms", none.clone())
         .await
         .json();
@@ -1530,6 +1554,8 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
             "/texts/v1_28_point_plan",
             "/audit",
             "/timeline",
+            "/invitations",
+            "/members",
         ] {
             let a = get(w, &view, &mut t, &rp(OTHER_ROOM, rest), none.clone()).await;
             let b = get(w, &view, &mut t, &rp("no-such-room", rest), none.clone()).await;
@@ -1938,6 +1964,9 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         format!("/rooms/{room}/briefing"),
         format!("/rooms/{room}/briefing?format=md"),
         format!("/rooms/{room}/briefing?format=html"),
+        format!("/rooms/{room}/people"),
+        "/account".to_string(),
+        "/operator".to_string(),
     ];
     pages.extend(
         all_sessions
@@ -1974,7 +2003,8 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         }
         let hidden_page = match path.rsplit('/').next().unwrap().split('?').next().unwrap() {
             "model" => party == EU,
-            "analysis" => party != MED,
+            "analysis" | "people" => party != MED,
+            "operator" => true,
             _ => {
                 path.contains("/sessions/")
                     && !view.sees(&("session".into(), path.rsplit('/').next().unwrap().into()))
