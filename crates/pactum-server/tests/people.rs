@@ -29,7 +29,11 @@ struct App {
 /// The app over a fresh database, with the demo loaded or empty, and the
 /// set-up link `setup_link` offered on it.
 async fn start(demo: bool) -> (App, Option<String>) {
-    let db = TestDb::sqlite().await;
+    start_on(TestDb::sqlite().await, demo).await
+}
+
+/// [`start`] on a given test database.
+async fn start_on(db: TestDb, demo: bool) -> (App, Option<String>) {
     let store = db.store.clone();
     if demo {
         pactum_server::load_demo(store.as_ref()).await.unwrap();
@@ -384,7 +388,19 @@ async fn operator_pages_are_for_operators_only() {
 
 #[tokio::test]
 async fn invitations_seat_once_expire_and_are_revoked() {
-    let (app, _) = start(true).await;
+    invitation_life(start(true).await.0).await;
+}
+
+/// The same on PostgreSQL (when `PACTUM_TEST_DATABASE_URL` is set).
+#[tokio::test]
+async fn postgres_invitations_seat_once_expire_and_are_revoked() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    invitation_life(start_on(db, true).await.0).await;
+}
+
+async fn invitation_life(app: App) {
     let med = app.demo_token(MED).await;
 
     let a = app.invite(&med, ROOM, json!({"party": "ukraine"})).await;
@@ -679,7 +695,19 @@ async fn an_invitation_seats_into_its_own_room_only() {
 
 #[tokio::test]
 async fn the_people_page_invites_and_removes_a_delegate_at_once() {
-    let (app, _) = start(true).await;
+    people_page(start(true).await.0).await;
+}
+
+/// The same on PostgreSQL (when `PACTUM_TEST_DATABASE_URL` is set).
+#[tokio::test]
+async fn postgres_the_people_page_invites_and_removes_a_delegate_at_once() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    people_page(start_on(db, true).await.0).await;
+}
+
+async fn people_page(app: App) {
     let med = app.browser_login(MED, "united-states-demo").await;
     let page = format!("/rooms/{ROOM}/people");
     let a = app.get(&med, &page).await;
