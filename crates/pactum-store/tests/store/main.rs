@@ -62,6 +62,7 @@ on_both_backends!(
     removing_a_member_ends_their_sessions_and_tokens,
     tokens_are_listed_and_revoked_by_id,
     a_format_1_dump_still_restores,
+    schema_1_tokens_get_an_id_and_an_expiry,
 );
 
 /// Dumps move between backends without change.

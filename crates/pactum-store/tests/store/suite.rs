@@ -1919,3 +1919,61 @@ pub async fn a_format_1_dump_still_restores(fx: &TestDb) {
         pactum_store::DUMP_FORMAT
     );
 }
+
+pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
+    let s = &*fx.store;
+    for name in ["ann", "bob"] {
+        s.create_user(&user(name), audit("cli", "user.create"))
+            .await
+            .unwrap();
+    }
+    // Back to schema 1 with two tokens, as a database written before
+    // schema 2 would be.
+    fx.exec(
+        "DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
+         DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
+         ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
+         DELETE FROM pactum_schema WHERE version = 2; \
+         INSERT INTO tokens (token_hash, user_name, label, created_at) VALUES \
+         ('old-1', 'ann', 'laptop', '2026-01-01T00:00:00.000Z'), \
+         ('old-2', 'bob', 'ci', '2026-01-01T00:00:00.000Z');",
+    )
+    .await;
+    let again = fx.reopen().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (t1, t2) = (
+        again.token("old-1").await.unwrap().unwrap(),
+        again.token("old-2").await.unwrap().unwrap(),
+    );
+    for t in [&t1, &t2] {
+        assert!(t.id.starts_with("tok_") && t.id.len() > 8, "{}", t.id);
+        assert!(!t.id.contains("old"), "{}", t.id);
+        assert!((now + 29 * 86_400..now + 31 * 86_400).contains(&t.expires_at));
+    }
+    assert_ne!(t1.id, t2.id);
+    assert_eq!(again.count_operators().await.unwrap(), 0);
+    again
+        .set_operator("ann", true, audit("cli", "operator.add"))
+        .await
+        .unwrap();
+    new_room(&*again, "r1").await;
+    again
+        .create_invitation(
+            &invitation("a", "r1", "p1", i64::MAX),
+            audit("ann", "invitation.create"),
+        )
+        .await
+        .unwrap();
+    again
+        .delete_token("bob", &t2.id, audit("bob", "token.revoke"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
+            .await,
+        "2"
+    );
+}
