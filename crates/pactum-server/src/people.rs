@@ -14,7 +14,7 @@
 //! - **Accounts**: changing one's password, signing out everywhere, listing
 //!   and revoking bearer tokens.
 //!
-//! Who may manage a room's people is decided once, by [`Inviter::of`]: the
+//! Who may manage a room's people is decided once, by `Inviter::of`: the
 //! room's mediator (every party), or an operator without a seat (the
 //! mediator party only). Anyone else finds neither the People page nor its
 //! API: they answer 404, like a room one is not in.
