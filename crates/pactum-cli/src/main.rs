@@ -51,6 +51,9 @@ enum Command {
     User(workspace::UserCommand),
     /// The redline between two versions of a room's text, point by point (unchanged, renumbered, changed, moved, merged, split, inserted, deleted).
     Diff(diff::DiffArgs),
+    /// Manage the workspace's operators (who create rooms and invite their mediators).
+    #[command(subcommand)]
+    Operator(workspace::OperatorCommand),
     /// Check the workspace's hash-chained audit log.
     #[command(subcommand)]
     Audit(workspace::AuditCommand),
@@ -227,6 +230,7 @@ fn main() {
         Command::Serve(args) => workspace::serve(args),
         Command::Case(cmd) => workspace::case(cmd),
         Command::User(cmd) => workspace::user(cmd),
+        Command::Operator(cmd) => workspace::operator(cmd),
         Command::Audit(cmd) => workspace::audit(cmd),
         Command::Diff(args) => diff::diff(args),
         Command::Report(args) => briefing::report(args),

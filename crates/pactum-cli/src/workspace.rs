@@ -1,5 +1,5 @@
-//! The workspace commands: serve, case import/export, user add, audit
-//! verify, backup and restore. Each opens the store, calls the server crate
+//! The workspace commands: serve, case import/export, user add, operator
+//! add, audit verify, backup and restore. Each opens the store, calls the server crate
 //! and prints what a person needs (addresses, logins, errors naming the file
 //! and field).
 
@@ -167,6 +167,26 @@ pub enum UserCommand {
     },
 }
 
+/// `pactum operator ...`.
+#[derive(clap::Subcommand)]
+pub enum OperatorCommand {
+    /// Create an operator account (or make an existing user an operator):
+    /// operators create rooms and invite their mediators, and see no room's
+    /// content unless they also hold a seat.
+    Add {
+        /// Login name.
+        name: String,
+        /// Display name (default: the login name).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (default: generate and print one).
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
 /// `pactum audit ...`.
 #[derive(clap::Subcommand)]
 pub enum AuditCommand {
@@ -222,14 +242,32 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             println!("demo room: {room}");
             println!("demo logins (user / password / role):");
             for l in logins {
-                println!(
-                    "  {:<18} {:<24} {} of {}",
-                    l.user, l.password, l.role, l.party_id
-                );
+                if l.party_id.is_empty() {
+                    println!("  {:<18} {:<24} {}", l.user, l.password, l.role);
+                } else {
+                    println!(
+                        "  {:<18} {:<24} {} of {}",
+                        l.user, l.password, l.role, l.party_id
+                    );
+                }
             }
         }
+        let state = AppState::new(store).with_transport(transport);
+        // The link names the address browsers use: --public-url when given.
+        let base = match args.public_url.as_deref() {
+            Some(url) => url.trim_end_matches('/').to_string(),
+            None => format!("http://{addr}"),
+        };
+        if let Some(path) = pactum_server::people::setup_link(&state)
+            .await
+            .map_err(|e| anyhow!("{e}"))?
+        {
+            println!("first start: no operator yet; create one (this link works once):");
+            println!("  {base}{path}");
+            println!("  (or run `pactum operator add NAME`)");
+        }
         println!("listening on http://{addr}/");
-        pactum_server::serve(AppState::new(store).with_transport(transport), listener)
+        pactum_server::serve(state, listener)
             .await
             .context("serving")
     })
@@ -462,6 +500,57 @@ pub fn user(cmd: UserCommand) -> Result<()> {
             )
             .await?;
         println!("user {name} is a delegate of {party} in {room}");
+        if generated {
+            println!("password: {password}");
+        }
+        Ok(())
+    })
+}
+
+/// `pactum operator add`.
+pub fn operator(cmd: OperatorCommand) -> Result<()> {
+    let OperatorCommand::Add {
+        name,
+        display_name,
+        password_stdin,
+        db,
+    } = cmd;
+    pactum_server::people::check_user_name("NAME", &name).map_err(|e| anyhow!("{}", e.message))?;
+    let (password, generated) = if password_stdin {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .context("reading the password from standard input")?;
+        let s = s.trim_end_matches(['\r', '\n']).to_string();
+        pactum_server::people::check_password("password", &s)
+            .map_err(|e| anyhow!("{}", e.message))?;
+        (s, false)
+    } else {
+        (auth::random_hex(12), true)
+    };
+    runtime()?.block_on(async {
+        let store = db.open().await?;
+        if store.user(&name).await?.is_some() {
+            let mut audit = NewAudit::new("cli", "operator.add");
+            audit.detail = name.clone();
+            store.set_operator(&name, true, audit).await?;
+            println!("user {name} is now an operator (password unchanged)");
+            return Ok(());
+        }
+        let pw = password.clone();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&pw))
+            .await?
+            .map_err(|e| anyhow!(e))?;
+        let mut audit = NewAudit::new("cli", "operator.create");
+        audit.detail = name.clone();
+        let row = UserRow {
+            name: name.clone(),
+            display_name: display_name.unwrap_or_else(|| name.clone()),
+            password_hash: hash,
+            created_at: pactum_server::now(),
+        };
+        store.create_operator(&row, false, audit).await?;
+        println!("operator {name} created");
         if generated {
             println!("password: {password}");
         }

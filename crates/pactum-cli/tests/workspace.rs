@@ -1,7 +1,8 @@
 //! The workspace commands end to end, driving the real `pactum` binary:
 //! case import and export (lossless, byte for byte, confidential per user),
-//! bad case files refused whole, `user add`, `audit verify`, `backup` and
-//! `restore`, and acknowledged writes surviving a SIGKILL of the server.
+//! bad case files refused whole, `user add`, the first-start set-up link and
+//! `operator add`, `audit verify`, `backup` and `restore`, and acknowledged
+//! writes surviving a SIGKILL of the server.
 //!
 //! Tests that read the shared case (`../shared/cases/peace-plan-2025`, or
 //! `$PACTUM_SHARED/cases/...`) say they are skipped when it is missing,
@@ -794,6 +795,8 @@ fn bad_case_files_are_refused_whole() {
 struct Server {
     child: Child,
     base: String,
+    /// What it printed up to its address.
+    printed: String,
 }
 
 impl Server {
@@ -832,7 +835,11 @@ impl Server {
             let mut sink = String::new();
             stderr.read_to_string(&mut sink).ok();
         });
-        Server { child, base }
+        Server {
+            child,
+            base,
+            printed: seen,
+        }
     }
 
     /// SIGKILL (what `Child::kill` sends on Unix).
@@ -1228,4 +1235,101 @@ fn acknowledged_writes_survive_sigkill() {
     drop(server);
     let out = ok(&["audit", "verify", "--db", s(&db)]);
     assert!(out.contains("intact"), "{out}");
+}
+
+/// On an empty database `serve` prints a one-time set-up link that creates
+/// the first operator; `operator add` makes more (and refuses a short
+/// password, saying the rule); once an operator exists no link is printed.
+#[test]
+fn first_start_link_and_operator_add() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("ws.db");
+    let server = Server::start(&db, false);
+    let link = server
+        .printed
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/setup/"))
+        .unwrap_or_else(|| panic!("no set-up link printed: {}", server.printed))
+        .to_string();
+    assert!(link.starts_with(&server.base), "{link}");
+    rt().block_on(async {
+        let http = reqwest::Client::new();
+        let page = http.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), reqwest::StatusCode::OK);
+        let token = link.rsplit('/').next().unwrap();
+        let res = http
+            .post(format!("{}/api/setup/{token}", server.base))
+            .json(&json!({"user": "olga", "password": "operator-pass-1"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), reqwest::StatusCode::CREATED);
+        assert_eq!(
+            http.get(&link).send().await.unwrap().status(),
+            reqwest::StatusCode::NOT_FOUND
+        );
+    });
+
+    let out = pactum_stdin(
+        &[
+            "operator",
+            "add",
+            "otto",
+            "--password-stdin",
+            "--db",
+            s(&db),
+        ],
+        "short\n",
+    );
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("at least 10"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = pactum_stdin(
+        &[
+            "operator",
+            "add",
+            "otto",
+            "--password-stdin",
+            "--db",
+            s(&db),
+        ],
+        "operator-pass-2\n",
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let generated = ok(&["operator", "add", "ines", "--db", s(&db)]);
+    let ines_password = generated
+        .lines()
+        .find_map(|l| l.strip_prefix("password: "))
+        .expect("a generated password is printed")
+        .trim()
+        .to_string();
+    rt().block_on(async {
+        let http = reqwest::Client::new();
+        for (user, password) in [
+            ("otto", "operator-pass-2"),
+            ("ines", ines_password.as_str()),
+        ] {
+            let token = login(&http, &server.base, user, password)
+                .await
+                .unwrap_or_else(|| panic!("{user} logs in"));
+            let res = http
+                .get(format!("{}/api/operator/rooms", server.base))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(
+                res.status(),
+                reqwest::StatusCode::OK,
+                "{user} is an operator"
+            );
+        }
+    });
+    drop(server);
+    let again = Server::start(&db, false);
+    assert!(!again.printed.contains("/setup/"), "{}", again.printed);
 }

@@ -231,6 +231,10 @@ struct LoginInput {
     password: String,
     #[serde(default)]
     label: Option<String>,
+    #[serde(default)]
+    expires_in_days: Option<i64>,
+    #[serde(default)]
+    expires_in_seconds: Option<i64>,
 }
 
 async fn login(
@@ -238,14 +242,21 @@ async fn login(
     client: auth::ClientAddr,
     JsonBody(input): JsonBody<LoginInput>,
 ) -> ApiResult<Json<Value>> {
+    let seconds = crate::people::token_lifetime(input.expires_in_days, input.expires_in_seconds)?;
     let user = auth::check_login(&state, &client, &input.user, &input.password).await?;
-    let token = auth::issue_token(
+    let (token, row) = auth::issue_token_for(
         &state,
         &user.name,
         input.label.as_deref().unwrap_or("api login"),
+        seconds,
     )
     .await?;
-    Ok(Json(json!({"token": token, "user": user.name})))
+    Ok(Json(json!({
+        "token": token,
+        "user": user.name,
+        "id": row.id,
+        "expires_at": crate::people::rfc3339(row.expires_at),
+    })))
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
@@ -735,6 +746,8 @@ mod tests {
             include_str!("api.rs"),
             include_str!("drafting.rs"),
             include_str!("records.rs"),
+            include_str!("people.rs"),
+            include_str!("import.rs"),
         ];
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = sources

@@ -334,29 +334,54 @@ pub async fn start_session(state: &AppState, user: &str) -> ApiResult<String> {
     ))
 }
 
-/// Issues a bearer token for scripts.
+/// How long a bearer token lives unless its login asks otherwise.
+pub const TOKEN_DAYS: i64 = 30;
+
+/// Issues a bearer token for scripts, valid [`TOKEN_DAYS`].
 pub async fn issue_token(state: &AppState, user: &str, label: &str) -> ApiResult<String> {
+    Ok(issue_token_for(state, user, label, TOKEN_DAYS * 86_400)
+        .await?
+        .0)
+}
+
+/// Issues a bearer token valid `seconds`; returns it with its row (whose
+/// public id and expiry the login answers with).
+pub async fn issue_token_for(
+    state: &AppState,
+    user: &str,
+    label: &str,
+    seconds: i64,
+) -> ApiResult<(String, TokenRow)> {
     let token = format!("pt_{}", random_hex(24));
-    state
+    let row = TokenRow {
+        token_hash: token_hash(&token),
+        user: user.to_string(),
+        label: label.to_string(),
+        created_at: crate::now(),
+        id: format!("tok_{}", random_hex(8)),
+        expires_at: unix_now().saturating_add(seconds),
+    };
+    let mut audit = NewAudit::new(user, "token.create");
+    audit.detail = format!("{} ({label})", row.id);
+    state.store.create_token(&row, audit).await?;
+    Ok((token, row))
+}
+
+/// The stored row of the bearer token a request carries, if it carries a
+/// live one: what `POST /api/logout` revokes.
+pub async fn bearer_token(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<TokenRow>> {
+    let Some(token) = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    else {
+        return Ok(None);
+    };
+    Ok(state
         .store
-        .create_token(
-            &TokenRow {
-                token_hash: token_hash(&token),
-                user: user.to_string(),
-                label: label.to_string(),
-                created_at: crate::now(),
-            },
-            NewAudit {
-                actor: user.to_string(),
-                action: "token.create".into(),
-                room: None,
-                kind: None,
-                record_id: None,
-                detail: label.to_string(),
-            },
-        )
-        .await?;
-    Ok(token)
+        .token(&token_hash(token.trim()))
+        .await?
+        .filter(|t| t.expires_at > unix_now()))
 }
 
 /// Seconds since the Unix epoch.
@@ -434,6 +459,7 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<C
             .store
             .token(&token_hash(token.trim()))
             .await?
+            .filter(|t| t.expires_at > unix_now())
             .ok_or_else(ApiError::unauthorized)?;
         return Ok(Some(Caller {
             user: row.user,

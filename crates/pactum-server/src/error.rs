@@ -96,6 +96,7 @@ impl From<pactum_store::StoreError> for ApiError {
             pactum_store::StoreError::Conflict { .. } => {
                 ApiError::new(StatusCode::CONFLICT, e.to_string())
             }
+            pactum_store::StoreError::Gone { what } => ApiError::new(StatusCode::GONE, what),
             e => ApiError::internal(e),
         }
     }

@@ -15,8 +15,8 @@ pub mod error;
 pub mod import;
 pub mod ops;
 pub mod pagination;
-pub mod records;
 pub mod people;
+pub mod records;
 pub mod ui;
 
 use axum::Router;
@@ -34,6 +34,9 @@ pub struct AppState {
     pub throttle: Arc<auth::Throttle>,
     /// How browsers reach the server (HTTPS, a reverse proxy).
     pub transport: auth::Transport,
+    /// The hash of the first-start set-up token while one is offered (see
+    /// [`people::setup_link`]).
+    pub setup: Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl AppState {
@@ -43,6 +46,7 @@ impl AppState {
             store,
             throttle: Arc::new(auth::Throttle::default()),
             transport: auth::Transport::default(),
+            setup: Arc::default(),
         }
     }
 
@@ -58,13 +62,13 @@ pub fn app(state: AppState) -> Router {
     api::routes()
         .merge(drafting::routes())
         .merge(records::routes())
+        .merge(import::routes())
+        .merge(people::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::secure_cookies,
         ))
-        .merge(import::routes())
-        .merge(ui::routes())
         .with_state(state)
 }
 
@@ -131,15 +135,16 @@ pub struct DemoLogin {
     pub user: String,
     /// Password.
     pub password: String,
-    /// Party id in the demo room.
+    /// Party id in the demo room (empty for the operator, who has no seat).
     pub party_id: String,
     /// What the user is.
     pub role: &'static str,
 }
 
 /// Loads the demo case and creates one login per party (the mediator, each
-/// party's delegate, the observer), unless the room exists already; returns
-/// the logins either way so they can be printed.
+/// party's delegate, the observer), unless the room exists already, and an
+/// operator login (`operator`, no seat in the room); returns the logins
+/// either way so they can be printed.
 pub async fn load_demo(
     store: &dyn Store,
 ) -> Result<(String, Vec<DemoLogin>), Box<dyn std::error::Error + Send + Sync>> {
@@ -164,11 +169,31 @@ pub async fn load_demo(
             }
         })
         .collect();
+    let operator = DemoLogin {
+        user: "operator".into(),
+        password: "operator-demo".into(),
+        party_id: String::new(),
+        role: "operator",
+    };
+    if store.user(&operator.user).await?.is_none() {
+        let password = operator.password.clone();
+        let hash = tokio::task::spawn_blocking(move || auth::hash_password(&password)).await??;
+        let mut audit = NewAudit::new("demo", "operator.create");
+        audit.detail = operator.user.clone();
+        let row = UserRow {
+            name: operator.user.clone(),
+            display_name: "Server operator".into(),
+            password_hash: hash,
+            created_at: now(),
+        };
+        store.create_operator(&row, false, audit).await?;
+    }
+    let logins: Vec<DemoLogin> = logins.into_iter().chain([operator]).collect();
     if store.room(&room_id).await?.is_some() {
         return Ok((room_id, logins));
     }
     import_case(store, &case, &room_id, "demo").await?;
-    for l in &logins {
+    for l in logins.iter().filter(|l| !l.party_id.is_empty()) {
         if store.user(&l.user).await?.is_none() {
             let password = l.password.clone();
             let hash =

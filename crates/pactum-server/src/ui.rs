@@ -57,6 +57,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("record.html", include_str!("../templates/record.html")),
     ("import.html", include_str!("../templates/import.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
+    ("invite.html", include_str!("../templates/invite.html")),
+    ("people.html", include_str!("../templates/people.html")),
+    ("account.html", include_str!("../templates/account.html")),
+    ("operator.html", include_str!("../templates/operator.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -95,7 +100,7 @@ pub(crate) fn urlpart(value: String) -> String {
 
 /// A short fingerprint of the static files, appended to their URLs so that
 /// browsers may cache them for long yet pick up a new build at once.
-fn asset_version() -> &'static str {
+pub(crate) fn asset_version() -> &'static str {
     static V: OnceLock<String> = OnceLock::new();
     V.get_or_init(|| {
         use sha2::{Digest, Sha256};
@@ -306,7 +311,7 @@ impl FormData {
     pub(crate) fn values(&self) -> Map<String, Value> {
         let mut out = Map::new();
         for (k, v) in &self.0 {
-            if k == "_csrf" || k == "password" {
+            if k == "_csrf" || k.contains("password") {
                 continue;
             }
             match out.get_mut(k) {
@@ -385,9 +390,10 @@ pub(crate) async fn chrome(
     ctx.insert("csrf".into(), caller.csrf().into());
     ctx.insert("active".into(), active.into());
     ctx.insert("page_title".into(), title.into());
+    let operator = state.store.is_operator(&caller.user).await?;
     ctx.insert(
         "user".into(),
-        json!({"name": caller.user, "display": display}),
+        json!({"name": caller.user, "display": display, "operator": operator}),
     );
     if let Some(a) = access {
         ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
@@ -539,15 +545,7 @@ async fn login_form(
 
 async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: Bytes) -> UiResult {
     let form = FormData::parse(&body)?;
-    let (user, password) = (
-        form.get("user").to_string(),
-        form.0
-            .iter()
-            .rev()
-            .find(|(k, _)| k == "password")
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default(),
-    );
+    let (user, password) = (form.get("user").to_string(), form.raw("password"));
     let next = safe_next(Some(form.get("next")));
     let row = match auth::check_login(&state, &client, &user, &password).await {
         Ok(u) => u,
@@ -606,7 +604,7 @@ async fn logout(State(state): State<AppState>, Session(caller): Session, body: B
 
 /// Signing in and out both end on another page with the session cookie set
 /// (or cleared) in the same answer.
-fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
+pub(crate) fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
     let mut res = Redirect::to(to).into_response();
     res.headers_mut().insert(
         header::SET_COOKIE,

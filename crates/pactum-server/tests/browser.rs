@@ -979,3 +979,97 @@ async fn model_analysis_and_single_text_session_in_chromium() {
     .await;
     b.shot("6-draft").await;
 }
+
+/// People in Chromium: the mediator invites Ukraine's new delegate from the
+/// People page and copies the link it shows once; the invitee follows it,
+/// chooses a login and lands in the room; their account page offers the
+/// password change and the token list; the mediator removes them and their
+/// session ends at once; the operator's home lists the room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invitation_people_and_account_in_chromium() {
+    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
+    else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
+             (apt-get install chromium chromium-driver)"
+        );
+        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+        return;
+    };
+    let shots = artifact_dir().join("people");
+    std::fs::create_dir_all(&shots).unwrap();
+    let app = start_app().await;
+    let driver = Driver::start(&chromedriver);
+    let b = Browser {
+        c: driver.session(&chromium).await,
+        base: app.base.clone(),
+        shots,
+    };
+    let room = format!("/rooms/{ROOM}");
+
+    // 1. The mediator invites a delegate for Ukraine.
+    b.login("united-states").await;
+    b.click(&format!("#room-{ROOM}")).await;
+    b.click("#nav-people").await;
+    b.wait_path("/people").await;
+    b.wait(r#"tr[data-user="ukraine"]"#).await;
+    b.select("#party", "ukraine").await;
+    b.click("#invite-submit").await;
+    let url = b.value("#invitation-url").await;
+    b.ensure(
+        url.starts_with(&format!("{}/invite/pi_", app.base)),
+        &format!("the invitation link: {url:?}"),
+    )
+    .await;
+    b.shot("01-people-invited").await;
+    b.logout().await;
+
+    // 2. The invitee follows the link and chooses a login.
+    let r = b.c.goto(&url).await;
+    b.ok(r, "opening the invitation").await;
+    b.wait_text("#invite-what", "Ukraine").await;
+    b.fill("#user", "kyiv").await;
+    b.fill("#password", "kyiv-password-1").await;
+    b.fill("#password_again", "kyiv-password-1").await;
+    b.shot("02-invitation").await;
+    b.click("#invite-submit").await;
+    b.wait_url("the room after accepting", |u| u.path == room)
+        .await;
+    b.wait_text("#who-party", "Ukraine").await;
+    b.click("#nav-account").await;
+    b.wait_path("/account").await;
+    b.wait("#password-form").await;
+    b.wait("#everywhere-form").await;
+    b.shot("03-account").await;
+    b.logout().await;
+
+    // 3. The mediator removes them; their next request finds no session.
+    b.login("united-states").await;
+    b.goto(&format!("{room}/people")).await;
+    b.wait(r#"tr[data-user="kyiv"]"#).await;
+    b.click("#remove-kyiv").await;
+    b.wait_text("#done", "removed").await;
+    b.ensure(
+        !b.has(r#"tr[data-user="kyiv"]"#).await,
+        "the removed delegate is still listed",
+    )
+    .await;
+    b.wait(r#"tr[data-state="used"]"#).await;
+    b.shot("04-removed").await;
+    b.logout().await;
+
+    // 4. The operator's home lists the room and links to a new one.
+    b.goto("/login").await;
+    b.wait("#login-form").await;
+    b.fill("#user", "operator").await;
+    b.fill("#password", "operator-demo").await;
+    b.click("#login-submit").await;
+    b.wait_url("the room list after signing in", |u| u.path == "/")
+        .await;
+    b.click("#nav-operator").await;
+    b.wait_path("/operator").await;
+    b.wait(&format!(r#"tr[data-room="{ROOM}"]"#)).await;
+    b.wait("#new-room").await;
+    b.shot("05-operator").await;
+}

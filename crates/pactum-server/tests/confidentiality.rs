@@ -300,7 +300,11 @@ async fn start(store: Arc<dyn Store>) -> String {
 impl World {
     async fn new(store: Arc<dyn Store>) -> World {
         let (room, logins) = pactum_server::load_demo(store.as_ref()).await.unwrap();
-        assert_eq!(logins.len(), PARTIES.len());
+        // One login per party, and the operator, who has no seat.
+        assert_eq!(
+            logins.iter().filter(|l| !l.party_id.is_empty()).count(),
+            PARTIES.len()
+        );
         // A second room, of the mediator alone.
         let case = pactum_workspace::case::import(pactum_server::DEMO_CASE).unwrap();
         pactum_server::import_case(store.as_ref(), &case, OTHER_ROOM, "test")
@@ -334,6 +338,16 @@ impl World {
             let v: Value = res.json().await.unwrap();
             tokens.insert(party.to_string(), v["token"].as_str().unwrap().to_string());
         }
+        // An open invitation, so that the invitation lists have something
+        // to show (and to hide).
+        let res = http
+            .post(format!("{base}/api/rooms/{room}/invitations"))
+            .bearer_auth(&tokens[MED])
+            .json(&json!({"party": RU}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED);
         let seen_seq = last_seq(store.as_ref()).await;
         World {
             base,
@@ -1487,7 +1501,10 @@ async fn get(
     for e in &entries {
         assert_eq!(e.actor, view.user, "GET {path}: {e:?}");
         assert_eq!(e.room.as_deref(), Some(w.room.as_str()), "{e:?}");
-        assert!(matches!(e.action.as_str(), "read" | "export" | "history.read"), "{e:?}");
+        assert!(
+            matches!(e.action.as_str(), "read" | "export" | "history.read"),
+            "{e:?}"
+        );
         for key in read_list(e) {
             assert!(
                 view.restricted.contains(&key),
@@ -1619,6 +1636,20 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         let a = get(w, &view, &mut t, path, none.clone()).await;
         assert_eq!(a.status, StatusCode::OK, "{path}");
     }
+    // Everyone lists their own tokens; only the mediator a room's
+    // invitations and members (others get the answer of nothing there).
+    let a = get(w, &view, &mut t, "/api/tokens", none.clone()).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.json().as_array().unwrap().len(), 1, "{party}: own token");
+    for rest in ["/invitations", "/members"] {
+        let a = get(w, &view, &mut t, &rp(&room, rest), none.clone()).await;
+        if party == MED {
+            assert_eq!(a.status, StatusCode::OK, "{rest}");
+            assert!(!a.json().as_array().unwrap().is_empty(), "{rest}");
+        } else {
+            assert_eq!(a.status, StatusCode::NOT_FOUND, "{party} {rest}");
+        }
+    }
     let rooms = get(w, &view, &mut t, "/api/rooms", none.clone())
         .await
         .json();
@@ -1636,6 +1667,8 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
             "/texts/v1_28_point_plan",
             "/audit",
             "/timeline",
+            "/invitations",
+            "/members",
         ] {
             let a = get(w, &view, &mut t, &rp(OTHER_ROOM, rest), none.clone()).await;
             let b = get(w, &view, &mut t, &rp("no-such-room", rest), none.clone()).await;
@@ -2081,6 +2114,9 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         format!("/rooms/{room}/briefing"),
         format!("/rooms/{room}/briefing?format=md"),
         format!("/rooms/{room}/briefing?format=html"),
+        format!("/rooms/{room}/people"),
+        "/account".to_string(),
+        "/operator".to_string(),
     ];
     pages.extend(
         all_sessions
@@ -2118,7 +2154,8 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         }
         let hidden_page = match path.rsplit('/').next().unwrap().split('?').next().unwrap() {
             "model" => party == EU,
-            "analysis" => party != MED,
+            "analysis" | "people" => party != MED,
+            "operator" => true,
             _ => {
                 path.contains("/sessions/")
                     && !view.sees(&("session".into(), path.rsplit('/').next().unwrap().into()))

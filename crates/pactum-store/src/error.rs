@@ -38,6 +38,13 @@ pub enum StoreError {
         /// The database's description of the broken rule.
         what: String,
     },
+    /// The row exists but may no longer be used: an invitation already
+    /// used, revoked or expired.
+    #[error("gone: {what}")]
+    Gone {
+        /// Why it cannot be used, for people.
+        what: String,
+    },
     /// A restore was attempted into a database that already holds rows;
     /// merging two histories would fork the audit chain.
     #[error("restore refused: the database is not empty")]

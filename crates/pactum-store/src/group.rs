@@ -186,6 +186,7 @@ pub(crate) fn copy_error(e: &StoreError) -> StoreError {
         StoreError::Conflict { what } => StoreError::Conflict { what: what.clone() },
         StoreError::NotFound { what } => StoreError::NotFound { what: what.clone() },
         StoreError::Invalid { what } => StoreError::Invalid { what: what.clone() },
+        StoreError::Gone { what } => StoreError::Gone { what: what.clone() },
         StoreError::NotEmpty => StoreError::NotEmpty,
         StoreError::Corrupt { what } => StoreError::Corrupt { what: what.clone() },
         StoreError::Incompatible { what } => StoreError::Incompatible { what: what.clone() },

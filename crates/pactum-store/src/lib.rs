@@ -160,6 +160,15 @@ pub struct TokenRow {
     pub label: String,
     /// RFC 3339 UTC with milliseconds.
     pub created_at: String,
+    /// The public handle lists show and revocation names, so that neither
+    /// the token nor its hash ever has to leave the server. Unique. Empty
+    /// in a format-1 dump, where restore derives one.
+    #[serde(default)]
+    pub id: String,
+    /// Unix seconds; the store returns expired tokens too, the server
+    /// refuses them. 0 in a format-1 dump, where restore gives 30 days.
+    #[serde(default)]
+    pub expires_at: i64,
 }
 
 /// One revision of a record, as [`Store::record_history`] gives it: what
@@ -189,14 +198,71 @@ pub struct HistoryRow {
     pub at: String,
 }
 
-/// The version of the [`Dump`] layout written by this build.
-pub const DUMP_FORMAT: u32 = 1;
+/// What became of an invitation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationState {
+    /// Not used yet (it may have expired: compare `expires_at`).
+    Open,
+    /// Accepted once; it cannot be used again.
+    Used,
+    /// Withdrawn before use.
+    Revoked,
+}
+
+impl InvitationState {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationState::Open => "open",
+            InvitationState::Used => "used",
+            InvitationState::Revoked => "revoked",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        [Self::Open, Self::Used, Self::Revoked]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// A one-time invitation to sit for a party in a room. Only the token's
+/// hash is stored, as for sessions; `created_at` is set by the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvitationRow {
+    /// Public handle (lists, revocation); unique.
+    pub id: String,
+    /// Hash of the invitation token; unique.
+    pub token_hash: String,
+    /// The room the invitee will sit in.
+    pub room: String,
+    /// The party the invitee will speak for.
+    pub party_id: String,
+    /// Who invited.
+    pub created_by: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+    /// Unix seconds after which it can no longer be used.
+    pub expires_at: i64,
+    /// Open, used or revoked.
+    pub state: InvitationState,
+    /// The user it created, once used.
+    pub used_by: Option<String>,
+    /// When it was used, once used.
+    pub used_at: Option<String>,
+}
+
+/// The version of the [`Dump`] layout written by this build. Format 1
+/// (no operators, invitations, token ids or expiries) is still read.
+pub const DUMP_FORMAT: u32 = 2;
 
 /// Every table's rows, for backup and for moving between backends.
 ///
 /// The JSON form is the same whichever backend wrote it. Rows are in a
-/// fixed order (rooms, records and members in insertion order; users by
-/// name; sessions and tokens by hash; audit by `seq`), so two dumps of
+/// fixed order (rooms, records, members and invitations in insertion order;
+/// users and operators by name; sessions and tokens by hash; audit by
+/// `seq`), so two dumps of
 /// equal databases are equal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Dump {
@@ -214,6 +280,12 @@ pub struct Dump {
     pub sessions: Vec<SessionRow>,
     /// All API tokens.
     pub tokens: Vec<TokenRow>,
+    /// The names of the users who are operators, by name (format 2).
+    #[serde(default)]
+    pub operators: Vec<String>,
+    /// All invitations, in creation order (format 2).
+    #[serde(default)]
+    pub invitations: Vec<InvitationRow>,
     /// The whole audit chain.
     pub audit: Vec<AuditEntry>,
     /// Every revision of every record, in write order (absent from dumps
@@ -301,6 +373,22 @@ pub trait Store: Send + Sync {
     async fn create_user(&self, user: &UserRow, audit: NewAudit) -> Result<()>;
     /// Replaces a user's password hash; [`StoreError::NotFound`] if absent.
     async fn set_password(&self, name: &str, password_hash: &str, audit: NewAudit) -> Result<()>;
+    /// Creates a user who is an operator, in one transaction. With
+    /// `only_if_none`, refuses ([`StoreError::Conflict`]) when an operator
+    /// exists already: the first-start set-up link makes one operator only,
+    /// even when two browsers follow it at once.
+    async fn create_operator(
+        &self,
+        user: &UserRow,
+        only_if_none: bool,
+        audit: NewAudit,
+    ) -> Result<()>;
+    /// Makes a user an operator or not; [`StoreError::NotFound`] if absent.
+    async fn set_operator(&self, name: &str, operator: bool, audit: NewAudit) -> Result<()>;
+    /// Whether the user exists and is an operator.
+    async fn is_operator(&self, name: &str) -> Result<bool>;
+    /// How many operators there are (none: the server offers first start).
+    async fn count_operators(&self) -> Result<i64>;
     /// One user, if it exists.
     async fn user(&self, name: &str) -> Result<Option<UserRow>>;
     /// All users, by name (byte order).
@@ -314,6 +402,11 @@ pub trait Store: Send + Sync {
     async fn members(&self, room: &str) -> Result<Vec<MemberRow>>;
     /// A user's seats, in the order they were added.
     async fn memberships(&self, user: &str) -> Result<Vec<MemberRow>>;
+    /// Unseats a user from a room and, in the same transaction, ends every
+    /// session and bearer token of that user, so that a removed delegate
+    /// is out at once (in every room: a token is not bound to one room).
+    /// [`StoreError::NotFound`] if the user has no seat there.
+    async fn remove_member(&self, room: &str, user: &str, audit: NewAudit) -> Result<()>;
 
     /// Stores a session. Not audited: logins are audited by the server with
     /// [`Store::append_audit`], with what it knows of the client.
@@ -325,11 +418,55 @@ pub trait Store: Send + Sync {
     /// Deletes sessions whose `expires_at` is before `now` (unix seconds);
     /// returns how many.
     async fn delete_expired_sessions(&self, now: i64) -> Result<u64>;
+    /// Ends every session of a user ("sign out everywhere", a new
+    /// password); returns how many. Not audited, as sessions are not: the
+    /// server audits the act.
+    async fn delete_sessions_of(&self, user: &str) -> Result<u64>;
 
-    /// Stores an API token for an existing user.
+    /// Stores an API token for an existing user; its `id` must be unique
+    /// and non-empty.
     async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()>;
-    /// One API token, if it exists.
+    /// One API token, if it exists (expired or not).
     async fn token(&self, token_hash: &str) -> Result<Option<TokenRow>>;
+    /// A user's tokens, oldest first.
+    async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRow>>;
+    /// Revokes one of `user`'s tokens by its public id;
+    /// [`StoreError::NotFound`] if the user has no such token (another
+    /// user's token is not found either).
+    async fn delete_token(&self, user: &str, id: &str, audit: NewAudit) -> Result<()>;
+    /// Revokes every token of a user; returns how many.
+    async fn delete_tokens_of(&self, user: &str, audit: NewAudit) -> Result<u64>;
+
+    /// Stores an invitation; the room must exist and the id and token hash
+    /// be new. The audit entry's `room` defaults to the invitation's room.
+    async fn create_invitation(&self, inv: &InvitationRow, audit: NewAudit) -> Result<()>;
+    /// A room's invitations, in creation order.
+    async fn invitations(&self, room: &str) -> Result<Vec<InvitationRow>>;
+    /// One invitation by its token's hash.
+    async fn invitation(&self, token_hash: &str) -> Result<Option<InvitationRow>>;
+    /// Revokes an open invitation of a room by id; [`StoreError::NotFound`]
+    /// if the room has no such invitation, [`StoreError::Gone`] if it is
+    /// used or revoked already.
+    async fn revoke_invitation(
+        &self,
+        room: &str,
+        id: &str,
+        audit: NewAudit,
+    ) -> Result<InvitationRow>;
+    /// Accepts an invitation, all in one transaction: checks it is open and
+    /// not expired at `now` (unix seconds; [`StoreError::Gone`] otherwise,
+    /// saying which), creates `user` ([`StoreError::Conflict`] if the name
+    /// is taken), seats them for the invitation's party and marks the
+    /// invitation used by them. [`StoreError::NotFound`] for an unknown
+    /// token. Two concurrent uses seat one user only: the write lock orders
+    /// them and the second finds the invitation used.
+    async fn use_invitation(
+        &self,
+        token_hash: &str,
+        user: &UserRow,
+        now: i64,
+        audit: NewAudit,
+    ) -> Result<InvitationRow>;
 
     /// For reads of restricted records: appended in one transaction.
     async fn append_audit(&self, entries: &[NewAudit]) -> Result<()>;

@@ -13,6 +13,7 @@ use sqlx::{Postgres, Transaction};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_people.sql")),
     (
         3,
         include_str!("../migrations/postgres/0003_record_history.sql"),

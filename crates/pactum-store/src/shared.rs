@@ -16,8 +16,8 @@
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
 use crate::{
-    AuditEntry, AuditReport, HistoryRow, MemberRow, RecordRow, Result, RoomRow, SessionRow,
-    StoreError, TokenRow, UserRow,
+    AuditEntry, AuditReport, HistoryRow, InvitationRow, InvitationState, MemberRow, RecordRow,
+    Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow,
 };
 
 /// How many audit rows `verify_audit` holds at once.
@@ -31,7 +31,11 @@ pub(crate) const USER_COLS: &str =
 pub(crate) const MEMBER_COLS: &str = "SELECT room, user_name, party_id FROM members";
 pub(crate) const SESSION_COLS: &str =
     "SELECT token_hash, user_name, csrf, expires_at FROM sessions";
-pub(crate) const TOKEN_COLS: &str = "SELECT token_hash, user_name, label, created_at FROM tokens";
+pub(crate) const TOKEN_COLS: &str =
+    "SELECT token_hash, user_name, label, created_at, id, expires_at FROM tokens";
+pub(crate) const INVITATION_COLS: &str = "SELECT id, token_hash, room, party_id, created_by, \
+                                          created_at, expires_at, state, used_by, used_at \
+                                          FROM invitations";
 pub(crate) const AUDIT_COLS: &str = "SELECT seq, at, actor, action, room, kind, record_id, \
                                      detail, prev_hash, hash FROM audit_log";
 pub(crate) const HISTORY_COLS: &str = "SELECT room, kind, id, revision, visibility, body, \
@@ -109,7 +113,57 @@ from_row!(TokenRow {
     user: String,
     label: String,
     created_at: String,
+    id: String,
+    expires_at: i64,
 });
+
+/// The columns of [`INVITATION_COLS`], in order, before `state` is parsed.
+type InvitationTuple = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for InvitationRow
+where
+    InvitationTuple: sqlx::FromRow<'r, R>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        let (
+            id,
+            token_hash,
+            room,
+            party_id,
+            created_by,
+            created_at,
+            expires_at,
+            state,
+            used_by,
+            used_at,
+        ) = InvitationTuple::from_row(row)?;
+        let state = InvitationState::parse(&state)
+            .ok_or_else(|| sqlx::Error::Decode(format!("invitation state {state:?}").into()))?;
+        Ok(InvitationRow {
+            id,
+            token_hash,
+            room,
+            party_id,
+            created_by,
+            created_at,
+            expires_at,
+            state,
+            used_by,
+            used_at,
+        })
+    }
+}
 from_row!(AuditEntry {
     seq: i64,
     at: String,
@@ -134,6 +188,30 @@ pub(crate) fn intact(report: AuditReport, whose: &str) -> Result<()> {
     }
 }
 
+/// How long a token from a format-1 dump (which has no expiry) lives after
+/// the restore: the server's default for new tokens.
+pub(crate) const UPGRADED_TOKEN_SECONDS: i64 = 30 * 86_400;
+
+/// A dumped token as a format-2 row: a format-1 dump's tokens have no id
+/// and no expiry, so they get an id derived from (but not revealing) the
+/// hash, the same on every restore, and [`UPGRADED_TOKEN_SECONDS`] to live.
+pub(crate) fn upgraded_token(t: &TokenRow) -> TokenRow {
+    use sha2::{Digest, Sha256};
+    let mut t = t.clone();
+    if t.id.is_empty() {
+        let digest = Sha256::digest(format!("pactum token id\n{}", t.token_hash).as_bytes());
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        t.id = format!("tok_{hex}");
+    }
+    if t.expires_at == 0 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        t.expires_at = now + UPGRADED_TOKEN_SECONDS;
+    }
+    t
+}
+
 /// Expands to the backend's private query helpers, `start` (which ends
 /// opening a store), the group writer and its `impl Store`. `$store` is the
 /// backend's store type, `$core` its core type and `$conn` its connection
@@ -143,13 +221,14 @@ macro_rules! store_impl {
         use crate::error::conflict_on_unique;
         use crate::group::{copy_error, fail_all, next_group, Job, Pending};
         use crate::shared::{
-            intact, sql, AUDIT_COLS, HISTORY_COLS, MEMBER_COLS, RECORD_COLS, RETURNING_RECORD, ROOM_COLS,
-            SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
+            intact, sql, AUDIT_COLS, HISTORY_COLS, INVITATION_COLS, MEMBER_COLS, RECORD_COLS,
+            RETURNING_RECORD, ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
         };
         use crate::{
-            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow, MemberRow,
-            NewAudit, NewRecord, RecordRow, RecordWrite, Result, RoomRow, SessionRow, StoreError,
-            TokenRow, UserRow, DUMP_FORMAT, GENESIS_HASH,
+            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow,
+            InvitationRow, InvitationState, MemberRow, NewAudit, NewRecord, RecordRow,
+            RecordWrite, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, DUMP_FORMAT,
+            GENESIS_HASH,
         };
 
         /// Brings the schema up to date and starts the group writer: the
@@ -369,13 +448,15 @@ macro_rules! store_impl {
             created_at: &str,
         ) -> sqlx::Result<()> {
             sqlx::query(
-                "INSERT INTO tokens (token_hash, user_name, label, created_at) \
-                 VALUES ($1, $2, $3, $4)",
+                "INSERT INTO tokens (token_hash, user_name, label, created_at, id, expires_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
             )
             .bind(&t.token_hash)
             .bind(&t.user)
             .bind(&t.label)
             .bind(created_at)
+            .bind(&t.id)
+            .bind(t.expires_at)
             .execute(&mut *conn)
             .await?;
             Ok(())
@@ -402,6 +483,31 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        async fn insert_invitation(
+            conn: &mut $conn,
+            inv: &InvitationRow,
+            created_at: &str,
+        ) -> sqlx::Result<()> {
+            sqlx::query(
+                "INSERT INTO invitations (id, token_hash, room, party_id, created_by, \
+                 created_at, expires_at, state, used_by, used_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            )
+            .bind(&inv.id)
+            .bind(&inv.token_hash)
+            .bind(&inv.room)
+            .bind(&inv.party_id)
+            .bind(&inv.created_by)
+            .bind(created_at)
+            .bind(inv.expires_at)
+            .bind(inv.state.as_str())
+            .bind(&inv.used_by)
+            .bind(&inv.used_at)
+            .execute(&mut *conn)
+            .await?;
+            Ok(())
+        }
+
         /// The history row of a write that produced `revision` of `rec`.
         fn history_of(
             room: &str,
@@ -422,6 +528,22 @@ macro_rules! store_impl {
                 action: action.to_owned(),
                 at: at.to_owned(),
             }
+        }
+
+        /// Deletes every session and token of a user (a removed delegate,
+        /// "sign out everywhere"); returns how many of each.
+        async fn end_access_of(conn: &mut $conn, user: &str) -> Result<(u64, u64)> {
+            let sessions = sqlx::query("DELETE FROM sessions WHERE user_name = $1")
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            let tokens = sqlx::query("DELETE FROM tokens WHERE user_name = $1")
+                .bind(user)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected();
+            Ok((sessions, tokens))
         }
 
         async fn fetch_record(
@@ -862,6 +984,70 @@ macro_rules! store_impl {
                 all(&mut conn, USER_COLS, "ORDER BY name").await
             }
 
+            async fn create_operator(
+                &self,
+                user: &UserRow,
+                only_if_none: bool,
+                audit: NewAudit,
+            ) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                if only_if_none {
+                    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE operator = 1")
+                        .fetch_one(&mut *w.tx)
+                        .await?;
+                    if n > 0 {
+                        return Err(StoreError::Conflict {
+                            what: "an operator exists already".into(),
+                        });
+                    }
+                }
+                insert_user(&mut w.tx, user, &clock::now())
+                    .await
+                    .map_err(|e| {
+                        conflict_on_unique(e, || format!("user {:?} already exists", user.name))
+                    })?;
+                sqlx::query("UPDATE users SET operator = 1 WHERE name = $1")
+                    .bind(&user.name)
+                    .execute(&mut *w.tx)
+                    .await?;
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn set_operator(&self, name: &str, operator: bool, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("UPDATE users SET operator = $1 WHERE name = $2")
+                    .bind(i64::from(operator))
+                    .bind(name)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {name:?}"),
+                    });
+                }
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn is_operator(&self, name: &str) -> Result<bool> {
+                let n: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM users WHERE name = $1 AND operator = 1",
+                )
+                .bind(name)
+                .fetch_one(&self.core.pool)
+                .await?;
+                Ok(n > 0)
+            }
+
+            async fn count_operators(&self) -> Result<i64> {
+                Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE operator = 1")
+                    .fetch_one(&self.core.pool)
+                    .await?)
+            }
+
             async fn add_member(&self, m: &MemberRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 require_room(&mut w.tx, &m.room).await?;
@@ -892,6 +1078,24 @@ macro_rules! store_impl {
                     .await?)
             }
 
+            async fn remove_member(&self, room: &str, user: &str, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("DELETE FROM members WHERE room = $1 AND user_name = $2")
+                    .bind(room)
+                    .bind(user)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("user {user:?} in room {room:?}"),
+                    });
+                }
+                end_access_of(&mut w.tx, user).await?;
+                append_audit(&mut w.tx, &[about(audit, room, None)]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
             async fn create_session(&self, s: &SessionRow) -> Result<()> {
                 let mut conn = self.core.pool.acquire().await?;
                 Ok(insert_session(&mut conn, s).await?)
@@ -920,7 +1124,20 @@ macro_rules! store_impl {
                 Ok(done.rows_affected())
             }
 
+            async fn delete_sessions_of(&self, user: &str) -> Result<u64> {
+                let done = sqlx::query("DELETE FROM sessions WHERE user_name = $1")
+                    .bind(user)
+                    .execute(&self.core.pool)
+                    .await?;
+                Ok(done.rows_affected())
+            }
+
             async fn create_token(&self, t: &TokenRow, audit: NewAudit) -> Result<()> {
+                if t.id.is_empty() {
+                    return Err(StoreError::Invalid {
+                        what: "a token needs a non-empty id".into(),
+                    });
+                }
                 let mut w = self.core.begin_write().await?;
                 require_user(&mut w.tx, &t.user).await?;
                 insert_token(&mut w.tx, t, &clock::now())
@@ -936,6 +1153,157 @@ macro_rules! store_impl {
                     .bind(token_hash)
                     .fetch_optional(&self.core.pool)
                     .await?)
+            }
+
+            async fn tokens_of(&self, user: &str) -> Result<Vec<TokenRow>> {
+                Ok(sqlx::query_as(&sql(
+                    TOKEN_COLS,
+                    "WHERE user_name = $1 ORDER BY created_at, id",
+                ))
+                .bind(user)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
+            async fn delete_token(&self, user: &str, id: &str, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("DELETE FROM tokens WHERE user_name = $1 AND id = $2")
+                    .bind(user)
+                    .bind(id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("token {id:?}"),
+                    });
+                }
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn delete_tokens_of(&self, user: &str, audit: NewAudit) -> Result<u64> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("DELETE FROM tokens WHERE user_name = $1")
+                    .bind(user)
+                    .execute(&mut *w.tx)
+                    .await?;
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(done.rows_affected())
+            }
+
+            async fn create_invitation(&self, inv: &InvitationRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                require_room(&mut w.tx, &inv.room).await?;
+                insert_invitation(&mut w.tx, inv, &clock::now())
+                    .await
+                    .map_err(|e| {
+                        conflict_on_unique(e, || format!("invitation {:?} already exists", inv.id))
+                    })?;
+                append_audit(&mut w.tx, &[about(audit, &inv.room, None)]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn invitations(&self, room: &str) -> Result<Vec<InvitationRow>> {
+                Ok(sqlx::query_as(&sql(INVITATION_COLS, "WHERE room = $1 ORDER BY pos"))
+                    .bind(room)
+                    .fetch_all(&self.core.pool)
+                    .await?)
+            }
+
+            async fn invitation(&self, token_hash: &str) -> Result<Option<InvitationRow>> {
+                Ok(sqlx::query_as(&sql(INVITATION_COLS, "WHERE token_hash = $1"))
+                    .bind(token_hash)
+                    .fetch_optional(&self.core.pool)
+                    .await?)
+            }
+
+            async fn revoke_invitation(
+                &self,
+                room: &str,
+                id: &str,
+                audit: NewAudit,
+            ) -> Result<InvitationRow> {
+                let mut w = self.core.begin_write().await?;
+                let found: Option<InvitationRow> =
+                    sqlx::query_as(&sql(INVITATION_COLS, "WHERE room = $1 AND id = $2"))
+                        .bind(room)
+                        .bind(id)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
+                let mut inv = found.ok_or_else(|| StoreError::NotFound {
+                    what: format!("invitation {id:?} in room {room:?}"),
+                })?;
+                if inv.state != InvitationState::Open {
+                    return Err(StoreError::Gone {
+                        what: format!("the invitation is {} already", inv.state.as_str()),
+                    });
+                }
+                sqlx::query("UPDATE invitations SET state = $1 WHERE id = $2")
+                    .bind(InvitationState::Revoked.as_str())
+                    .bind(id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                append_audit(&mut w.tx, &[about(audit, room, None)]).await?;
+                w.tx.commit().await?;
+                inv.state = InvitationState::Revoked;
+                Ok(inv)
+            }
+
+            async fn use_invitation(
+                &self,
+                token_hash: &str,
+                user: &UserRow,
+                now: i64,
+                audit: NewAudit,
+            ) -> Result<InvitationRow> {
+                let mut w = self.core.begin_write().await?;
+                let found: Option<InvitationRow> =
+                    sqlx::query_as(&sql(INVITATION_COLS, "WHERE token_hash = $1"))
+                        .bind(token_hash)
+                        .fetch_optional(&mut *w.tx)
+                        .await?;
+                let mut inv = found.ok_or_else(|| StoreError::NotFound {
+                    what: "invitation".into(),
+                })?;
+                let gone = match inv.state {
+                    InvitationState::Used => Some("this invitation has been used already"),
+                    InvitationState::Revoked => Some("this invitation was revoked"),
+                    InvitationState::Open if inv.expires_at <= now => {
+                        Some("this invitation has expired")
+                    }
+                    InvitationState::Open => None,
+                };
+                if let Some(what) = gone {
+                    return Err(StoreError::Gone { what: what.into() });
+                }
+                let at = clock::now();
+                insert_user(&mut w.tx, user, &at).await.map_err(|e| {
+                    conflict_on_unique(e, || format!("user {:?} already exists", user.name))
+                })?;
+                let seat = MemberRow {
+                    room: inv.room.clone(),
+                    user: user.name.clone(),
+                    party_id: inv.party_id.clone(),
+                };
+                insert_member(&mut w.tx, &seat).await?;
+                sqlx::query(
+                    "UPDATE invitations SET state = $1, used_by = $2, used_at = $3 WHERE id = $4",
+                )
+                .bind(InvitationState::Used.as_str())
+                .bind(&user.name)
+                .bind(&at)
+                .bind(&inv.id)
+                .execute(&mut *w.tx)
+                .await?;
+                append_audit(&mut w.tx, &[about(audit, &inv.room, None)]).await?;
+                w.tx.commit().await?;
+                inv.state = InvitationState::Used;
+                inv.used_by = Some(user.name.clone());
+                inv.used_at = Some(at);
+                Ok(inv)
             }
 
             async fn append_audit(&self, entries: &[NewAudit]) -> Result<()> {
@@ -984,6 +1352,12 @@ macro_rules! store_impl {
                     members: all(&mut tx, MEMBER_COLS, "ORDER BY pos").await?,
                     sessions: all(&mut tx, SESSION_COLS, "ORDER BY token_hash").await?,
                     tokens: all(&mut tx, TOKEN_COLS, "ORDER BY token_hash").await?,
+                    operators: sqlx::query_scalar(
+                        "SELECT name FROM users WHERE operator = 1 ORDER BY name",
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?,
+                    invitations: all(&mut tx, INVITATION_COLS, "ORDER BY pos").await?,
                     audit: all(&mut tx, AUDIT_COLS, "ORDER BY seq").await?,
                     history: all(&mut tx, HISTORY_COLS, "ORDER BY pos").await?,
                 };
@@ -992,10 +1366,10 @@ macro_rules! store_impl {
             }
 
             async fn restore(&self, dump: &Dump) -> Result<()> {
-                if dump.format != DUMP_FORMAT {
+                if dump.format == 0 || dump.format > DUMP_FORMAT {
                     return Err(StoreError::Incompatible {
                         what: format!(
-                            "dump format {} (this build reads format {DUMP_FORMAT})",
+                            "dump format {} (this build reads formats 1 to {DUMP_FORMAT})",
                             dump.format
                         ),
                     });
@@ -1009,7 +1383,7 @@ macro_rules! store_impl {
                     "SELECT (SELECT COUNT(*) FROM rooms) + (SELECT COUNT(*) FROM users) \
                      + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \
                      + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM tokens) \
-                     + (SELECT COUNT(*) FROM audit_log) \
+                     + (SELECT COUNT(*) FROM invitations) + (SELECT COUNT(*) FROM audit_log) \
                      + (SELECT COUNT(*) FROM record_history)",
                 )
                 .fetch_one(&mut *w.tx)
@@ -1045,8 +1419,23 @@ macro_rules! store_impl {
                 for s in &dump.sessions {
                     insert_session(&mut w.tx, s).await?;
                 }
+                for name in &dump.operators {
+                    let done = sqlx::query("UPDATE users SET operator = 1 WHERE name = $1")
+                        .bind(name)
+                        .execute(&mut *w.tx)
+                        .await?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::Corrupt {
+                            what: format!("the dump names an operator {name:?} it has no user for"),
+                        });
+                    }
+                }
                 for t in &dump.tokens {
-                    insert_token(&mut w.tx, t, &t.created_at).await?;
+                    insert_token(&mut w.tx, &crate::shared::upgraded_token(t), &t.created_at)
+                        .await?;
+                }
+                for inv in &dump.invitations {
+                    insert_invitation(&mut w.tx, inv, &inv.created_at).await?;
                 }
                 for e in &dump.audit {
                     insert_audit_row(&mut w.tx, e).await?;

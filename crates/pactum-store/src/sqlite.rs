@@ -22,6 +22,7 @@ use tokio::sync::{Mutex, MutexGuard};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_people.sql")),
     (
         3,
         include_str!("../migrations/sqlite/0003_record_history.sql"),

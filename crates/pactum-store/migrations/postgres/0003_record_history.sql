@@ -3,8 +3,6 @@
 -- Written in the same transaction as the record write it copies, so the
 -- history cannot miss a revision nor hold one that was not stored. Rows are
 -- never updated or deleted: a correction or a withdrawal is a new revision.
--- (Schema 2 belongs to another change; the migrator applies whatever
--- versions are newer than the database's, in order, and tolerates a gap.)
 
 CREATE TABLE record_history (
     pos        BIGSERIAL PRIMARY KEY,

@@ -57,6 +57,13 @@ on_both_backends!(
     restore_refuses_a_non_empty_database_or_a_broken_dump,
     reopening_keeps_data_and_schema,
     record_history_keeps_every_revision,
+    operators_and_first_start,
+    invitations_are_single_use_expiring_and_revocable,
+    concurrent_uses_of_one_invitation_seat_one_user,
+    removing_a_member_ends_their_sessions_and_tokens,
+    tokens_are_listed_and_revoked_by_id,
+    a_format_1_dump_still_restores,
+    schema_1_tokens_get_an_id_and_an_expiry,
 );
 
 /// Dumps move between backends without change.

@@ -5,8 +5,9 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use pactum_store::{
-    audit_hash, AuditEntry, Dump, MemberRow, NewAudit, NewRecord, RecordRow, RecordWrite, RoomRow,
-    SessionRow, Store, StoreError, TokenRow, UserRow, GENESIS_HASH,
+    audit_hash, AuditEntry, Dump, InvitationRow, InvitationState, MemberRow, NewAudit, NewRecord,
+    RecordRow, RecordWrite, RoomRow, SessionRow, Store, StoreError, TokenRow, UserRow,
+    GENESIS_HASH,
 };
 
 use pactum_testkit::db::TestDb;
@@ -64,6 +65,23 @@ fn token(hash: &str, user: &str) -> TokenRow {
         user: user.into(),
         label: "laptop".into(),
         created_at: String::new(),
+        id: format!("id-of-{hash}"),
+        expires_at: 2_000_000_000,
+    }
+}
+
+fn invitation(id: &str, room: &str, party: &str, expires_at: i64) -> InvitationRow {
+    InvitationRow {
+        id: id.into(),
+        token_hash: format!("hash-of-{id}"),
+        room: room.into(),
+        party_id: party.into(),
+        created_by: "mia".into(),
+        created_at: String::new(),
+        expires_at,
+        state: InvitationState::Open,
+        used_by: None,
+        used_at: None,
     }
 }
 
@@ -209,6 +227,15 @@ async fn populate(s: &dyn Store) {
     s.create_token(&token("tok-b", "bob"), audit("bob", "token.create"))
         .await
         .unwrap();
+    s.set_operator("alice", true, audit("cli", "operator.add"))
+        .await
+        .unwrap();
+    s.create_invitation(
+        &invitation("inv-1", "lease", "tenant", 2_000_000_000),
+        audit("alice", "invitation.create"),
+    )
+    .await
+    .unwrap();
     let mut read = audit("bob", "record.read");
     read.room = Some("lease".into());
     read.kind = Some("text".into());
@@ -1271,9 +1298,11 @@ pub async fn dump_restore_gives_an_identical_database(fx: &TestDb) {
             dump.members.len(),
             dump.sessions.len(),
             dump.tokens.len(),
+            dump.operators.len(),
+            dump.invitations.len(),
             dump.audit.len(),
         ),
-        (2, 3, 2, 3, 1, 1, 14)
+        (2, 3, 2, 3, 1, 1, 1, 1, 16)
     );
     let json = serde_json::to_string_pretty(&dump).unwrap();
     let parsed: Dump = serde_json::from_str(&json).unwrap();
@@ -1289,6 +1318,12 @@ pub async fn dump_restore_gives_an_identical_database(fx: &TestDb) {
     assert_eq!(
         copy.store.token("tok-b").await.unwrap(),
         s.token("tok-b").await.unwrap()
+    );
+    assert!(copy.store.is_operator("alice").await.unwrap());
+    assert!(!copy.store.is_operator("bob").await.unwrap());
+    assert_eq!(
+        copy.store.invitations("lease").await.unwrap(),
+        s.invitations("lease").await.unwrap()
     );
 
     // The restored chain goes on from where the original stopped.
@@ -1495,5 +1530,532 @@ pub async fn record_history_keeps_every_revision(fx: &TestDb) {
             .await
             .unwrap(),
         h
+    );
+}
+
+/// The audit actions appended since the log had `before` entries.
+async fn actions_since(s: &dyn Store, before: usize) -> Vec<String> {
+    whole_log(s).await[before..]
+        .iter()
+        .map(|e| e.action.clone())
+        .collect()
+}
+
+/// The (action, room) of the audit entries appended since the log had
+/// `before` entries.
+async fn actions_rooms(s: &dyn Store, before: usize) -> Vec<(String, Option<String>)> {
+    whole_log(s).await[before..]
+        .iter()
+        .map(|e| (e.action.clone(), e.room.clone()))
+        .collect()
+}
+
+pub async fn operators_and_first_start(fx: &TestDb) {
+    let s = &*fx.store;
+    assert_eq!(s.count_operators().await.unwrap(), 0);
+    s.create_user(&user("dan"), audit("cli", "user.create"))
+        .await
+        .unwrap();
+    assert!(!s.is_operator("dan").await.unwrap());
+    let before = whole_log(s).await.len();
+
+    s.create_operator(&user("olga"), true, audit("setup", "operator.create"))
+        .await
+        .unwrap();
+    assert!(s.is_operator("olga").await.unwrap());
+    assert_eq!(s.count_operators().await.unwrap(), 1);
+    // The set-up link makes one operator only: a second use is refused
+    // and leaves no user behind.
+    assert_conflict(
+        s.create_operator(&user("otto"), true, audit("setup", "operator.create"))
+            .await,
+        "operator exists",
+    );
+    assert!(s.user("otto").await.unwrap().is_none());
+    // The CLI may add more.
+    s.create_operator(&user("otto"), false, audit("cli", "operator.create"))
+        .await
+        .unwrap();
+    assert_conflict(
+        s.create_operator(&user("dan"), false, audit("cli", "operator.create"))
+            .await,
+        "\"dan\"",
+    );
+    assert!(
+        !s.is_operator("dan").await.unwrap(),
+        "a refused create changes nothing"
+    );
+    s.set_operator("dan", true, audit("cli", "operator.add"))
+        .await
+        .unwrap();
+    s.set_operator("otto", false, audit("cli", "operator.remove"))
+        .await
+        .unwrap();
+    assert!(s.is_operator("dan").await.unwrap());
+    assert!(!s.is_operator("otto").await.unwrap());
+    assert!(!s.is_operator("nobody").await.unwrap());
+    assert_eq!(s.count_operators().await.unwrap(), 2);
+    assert_not_found(
+        s.set_operator("nobody", true, audit("cli", "operator.add"))
+            .await,
+        "\"nobody\"",
+    );
+    // Making an operator does not change the user's other fields.
+    assert_eq!(
+        s.user("dan").await.unwrap().unwrap().password_hash,
+        user("dan").password_hash
+    );
+    assert_eq!(
+        actions_since(s, before).await,
+        [
+            "operator.create",
+            "operator.create",
+            "operator.add",
+            "operator.remove"
+        ]
+    );
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
+pub async fn invitations_are_single_use_expiring_and_revocable(fx: &TestDb) {
+    let s = &*fx.store;
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
+    s.create_user(&user("taken"), audit("cli", "user.create"))
+        .await
+        .unwrap();
+    let now = 1_800_000_000;
+    for inv in [
+        invitation("a", "r1", "p1", now + 100),
+        invitation("b", "r1", "p2", now + 100),
+        invitation("old", "r1", "p1", now),
+        invitation("c", "r2", "p1", now + 100),
+    ] {
+        s.create_invitation(&inv, audit("mia", "invitation.create"))
+            .await
+            .unwrap();
+    }
+    assert_not_found(
+        s.create_invitation(
+            &invitation("x", "r9", "p1", now),
+            audit("mia", "invitation.create"),
+        )
+        .await,
+        "\"r9\"",
+    );
+    assert_conflict(
+        s.create_invitation(
+            &invitation("a", "r2", "p1", now),
+            audit("mia", "invitation.create"),
+        )
+        .await,
+        "\"a\"",
+    );
+    let listed = s.invitations("r1").await.unwrap();
+    let ids: Vec<_> = listed.iter().map(|i| i.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b", "old"]);
+    assert!(is_timestamp(&listed[0].created_at));
+    assert_eq!(listed[0].state, InvitationState::Open);
+    assert_eq!(s.invitation("hash-of-c").await.unwrap().unwrap().room, "r2");
+    assert!(s.invitation("hash-of-zz").await.unwrap().is_none());
+
+    let before = whole_log(s).await.len();
+    // A taken name is refused and the invitation stays open.
+    assert_conflict(
+        s.use_invitation(
+            "hash-of-a",
+            &user("taken"),
+            now,
+            audit("taken", "invitation.use"),
+        )
+        .await,
+        "\"taken\"",
+    );
+    assert_eq!(
+        s.invitation("hash-of-a").await.unwrap().unwrap().state,
+        InvitationState::Open
+    );
+    let used = s
+        .use_invitation(
+            "hash-of-a",
+            &user("ann"),
+            now,
+            audit("ann", "invitation.use"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(used.state, InvitationState::Used);
+    assert_eq!(used.used_by.as_deref(), Some("ann"));
+    assert!(s.user("ann").await.unwrap().is_some());
+    assert_eq!(
+        s.memberships("ann").await.unwrap(),
+        [member("r1", "ann", "p1")]
+    );
+    let stored = s.invitation("hash-of-a").await.unwrap().unwrap();
+    assert_eq!(stored, used);
+    assert!(is_timestamp(stored.used_at.as_deref().unwrap()));
+
+    // Used, expired, revoked: gone, and nothing is created.
+    let gone = |r: pactum_store::Result<InvitationRow>, needle: &str| match r {
+        Err(StoreError::Gone { what }) => assert!(what.contains(needle), "{what}"),
+        other => panic!("expected Gone ({needle}), got {other:?}"),
+    };
+    gone(
+        s.use_invitation(
+            "hash-of-a",
+            &user("ann2"),
+            now,
+            audit("ann2", "invitation.use"),
+        )
+        .await,
+        "used",
+    );
+    gone(
+        s.use_invitation(
+            "hash-of-old",
+            &user("ben"),
+            now,
+            audit("ben", "invitation.use"),
+        )
+        .await,
+        "expired",
+    );
+    let revoked = s
+        .revoke_invitation("r1", "b", audit("mia", "invitation.revoke"))
+        .await
+        .unwrap();
+    assert_eq!(revoked.state, InvitationState::Revoked);
+    gone(
+        s.use_invitation(
+            "hash-of-b",
+            &user("cat"),
+            now,
+            audit("cat", "invitation.use"),
+        )
+        .await,
+        "revoked",
+    );
+    gone(
+        s.revoke_invitation("r1", "b", audit("mia", "invitation.revoke"))
+            .await,
+        "revoked",
+    );
+    gone(
+        s.revoke_invitation("r1", "a", audit("mia", "invitation.revoke"))
+            .await,
+        "used",
+    );
+    // An invitation is revoked through its own room only.
+    assert_not_found(
+        s.revoke_invitation("r1", "c", audit("mia", "invitation.revoke"))
+            .await,
+        "\"c\"",
+    );
+    assert_not_found(
+        s.use_invitation(
+            "hash-of-zz",
+            &user("dee"),
+            now,
+            audit("dee", "invitation.use"),
+        )
+        .await,
+        "invitation",
+    );
+    for name in ["ann2", "ben", "cat", "dee"] {
+        assert!(s.user(name).await.unwrap().is_none(), "{name}");
+    }
+    let states: Vec<_> = s
+        .invitations("r1")
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| i.state)
+        .collect();
+    assert_eq!(
+        states,
+        [
+            InvitationState::Used,
+            InvitationState::Revoked,
+            InvitationState::Open
+        ]
+    );
+    // One entry per successful write, about the room.
+    let log = whole_log(s).await;
+    let added: Vec<_> = log[before..]
+        .iter()
+        .map(|e| (e.action.as_str(), e.room.as_deref()))
+        .collect();
+    assert_eq!(
+        added,
+        [
+            ("invitation.use", Some("r1")),
+            ("invitation.revoke", Some("r1"))
+        ]
+    );
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
+pub async fn concurrent_uses_of_one_invitation_seat_one_user(fx: &TestDb) {
+    let s = fx.store.clone();
+    new_room(&*s, "r1").await;
+    s.create_invitation(
+        &invitation("a", "r1", "p1", i64::MAX),
+        audit("mia", "invitation.create"),
+    )
+    .await
+    .unwrap();
+    let results = all_at_once(&s, 8, |s, i| async move {
+        s.use_invitation(
+            "hash-of-a",
+            &user(&format!("u{i}")),
+            0,
+            audit("x", "invitation.use"),
+        )
+        .await
+    })
+    .await;
+    let won = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(won, 1, "{results:?}");
+    assert!(results
+        .iter()
+        .all(|r| r.is_ok() || matches!(r, Err(StoreError::Gone { .. }))));
+    assert_eq!(s.members("r1").await.unwrap().len(), 1);
+    assert_eq!(s.users().await.unwrap().len(), 1);
+}
+
+pub async fn removing_a_member_ends_their_sessions_and_tokens(fx: &TestDb) {
+    let s = &*fx.store;
+    for name in ["ann", "bob"] {
+        s.create_user(&user(name), audit("cli", "user.create"))
+            .await
+            .unwrap();
+    }
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
+    for (room, name) in [("r1", "ann"), ("r2", "ann"), ("r1", "bob")] {
+        s.add_member(&member(room, name, "p1"), audit("cli", "member.add"))
+            .await
+            .unwrap();
+    }
+    s.create_session(&session("sa", "ann", i64::MAX))
+        .await
+        .unwrap();
+    s.create_session(&session("sb", "bob", i64::MAX))
+        .await
+        .unwrap();
+    s.create_token(&token("ta", "ann"), audit("ann", "token.create"))
+        .await
+        .unwrap();
+    s.create_token(&token("tb", "bob"), audit("bob", "token.create"))
+        .await
+        .unwrap();
+    let before = whole_log(s).await.len();
+
+    s.remove_member("r1", "ann", audit("mia", "member.remove"))
+        .await
+        .unwrap();
+    assert_eq!(s.members("r1").await.unwrap(), [member("r1", "bob", "p1")]);
+    assert_eq!(
+        s.memberships("ann").await.unwrap(),
+        [member("r2", "ann", "p1")]
+    );
+    assert!(s.session("sa").await.unwrap().is_none());
+    assert!(s.token("ta").await.unwrap().is_none());
+    assert!(
+        s.session("sb").await.unwrap().is_some(),
+        "others keep theirs"
+    );
+    assert!(s.token("tb").await.unwrap().is_some());
+    assert!(s.user("ann").await.unwrap().is_some(), "the account stays");
+
+    assert_not_found(
+        s.remove_member("r1", "ann", audit("mia", "member.remove"))
+            .await,
+        "\"ann\"",
+    );
+    assert_not_found(
+        s.remove_member("r9", "bob", audit("mia", "member.remove"))
+            .await,
+        "\"bob\"",
+    );
+    assert_eq!(
+        actions_rooms(s, before).await,
+        [("member.remove".to_string(), Some("r1".to_string()))]
+    );
+    // A seat can be given again.
+    s.add_member(&member("r1", "ann", "p2"), audit("cli", "member.add"))
+        .await
+        .unwrap();
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
+pub async fn tokens_are_listed_and_revoked_by_id(fx: &TestDb) {
+    let s = &*fx.store;
+    for name in ["ann", "bob"] {
+        s.create_user(&user(name), audit("cli", "user.create"))
+            .await
+            .unwrap();
+    }
+    for (hash, name) in [("t1", "ann"), ("t2", "ann"), ("t3", "bob")] {
+        s.create_token(&token(hash, name), audit(name, "token.create"))
+            .await
+            .unwrap();
+    }
+    let mut blank = token("t4", "ann");
+    blank.id.clear();
+    assert!(matches!(
+        s.create_token(&blank, audit("ann", "token.create")).await,
+        Err(StoreError::Invalid { .. })
+    ));
+    let mut same_id = token("t5", "bob");
+    same_id.id = "id-of-t1".into();
+    assert!(matches!(
+        s.create_token(&same_id, audit("bob", "token.create")).await,
+        Err(StoreError::Conflict { .. })
+    ));
+    let t1 = s.token("t1").await.unwrap().unwrap();
+    assert_eq!((t1.id.as_str(), t1.expires_at), ("id-of-t1", 2_000_000_000));
+    let mut ids: Vec<_> = s
+        .tokens_of("ann")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    ids.sort();
+    assert_eq!(ids, ["id-of-t1", "id-of-t2"]);
+
+    let before = whole_log(s).await.len();
+    // Bob cannot revoke Ann's token, even knowing its id.
+    assert_not_found(
+        s.delete_token("bob", "id-of-t1", audit("bob", "token.revoke"))
+            .await,
+        "\"id-of-t1\"",
+    );
+    s.delete_token("ann", "id-of-t1", audit("ann", "token.revoke"))
+        .await
+        .unwrap();
+    assert!(s.token("t1").await.unwrap().is_none());
+    assert_eq!(s.tokens_of("ann").await.unwrap().len(), 1);
+
+    s.create_session(&session("s1", "ann", i64::MAX))
+        .await
+        .unwrap();
+    s.create_session(&session("s2", "ann", i64::MAX))
+        .await
+        .unwrap();
+    s.create_session(&session("s3", "bob", i64::MAX))
+        .await
+        .unwrap();
+    assert_eq!(s.delete_sessions_of("ann").await.unwrap(), 2);
+    assert_eq!(
+        s.delete_tokens_of("ann", audit("ann", "session.logout_everywhere"))
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(s.tokens_of("ann").await.unwrap().is_empty());
+    assert!(s.session("s1").await.unwrap().is_none());
+    assert!(s.session("s3").await.unwrap().is_some());
+    assert_eq!(s.tokens_of("bob").await.unwrap().len(), 1);
+    assert_eq!(
+        actions_rooms(s, before).await,
+        [
+            ("token.revoke".to_string(), None),
+            ("session.logout_everywhere".to_string(), None)
+        ]
+    );
+}
+
+pub async fn a_format_1_dump_still_restores(fx: &TestDb) {
+    let s = &*fx.store;
+    populate(s).await;
+    // What a format-1 writer produced: no operators, invitations, token ids
+    // or expiries.
+    let mut v = serde_json::to_value(s.dump().await.unwrap()).unwrap();
+    v["format"] = 1.into();
+    let obj = v.as_object_mut().unwrap();
+    obj.remove("operators");
+    obj.remove("invitations");
+    for t in obj["tokens"].as_array_mut().unwrap() {
+        let t = t.as_object_mut().unwrap();
+        t.remove("id");
+        t.remove("expires_at");
+    }
+    let old: Dump = serde_json::from_value(v).unwrap();
+    let copy = fx.fresh().await;
+    copy.store.restore(&old).await.unwrap();
+    let t = copy.store.token("tok-b").await.unwrap().unwrap();
+    assert!(t.id.starts_with("tok_") && t.id.len() == 20, "{}", t.id);
+    assert!(!t.id.contains("tok-b"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!((now + 29 * 86_400..now + 31 * 86_400).contains(&t.expires_at));
+    assert_eq!(copy.store.count_operators().await.unwrap(), 0);
+    assert!(copy.store.verify_audit().await.unwrap().ok());
+    // And it dumps as the current format.
+    assert_eq!(
+        copy.store.dump().await.unwrap().format,
+        pactum_store::DUMP_FORMAT
+    );
+}
+
+pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
+    let s = &*fx.store;
+    for name in ["ann", "bob"] {
+        s.create_user(&user(name), audit("cli", "user.create"))
+            .await
+            .unwrap();
+    }
+    // Back to schema 1 with two tokens, as a database written before
+    // schema 2 would be (schema 3's history goes too, and comes back).
+    fx.exec(
+        "DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
+         DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
+         ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
+         DROP TABLE record_history; DELETE FROM pactum_schema WHERE version >= 2; \
+         INSERT INTO tokens (token_hash, user_name, label, created_at) VALUES \
+         ('old-1', 'ann', 'laptop', '2026-01-01T00:00:00.000Z'), \
+         ('old-2', 'bob', 'ci', '2026-01-01T00:00:00.000Z');",
+    )
+    .await;
+    let again = fx.reopen().await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (t1, t2) = (
+        again.token("old-1").await.unwrap().unwrap(),
+        again.token("old-2").await.unwrap().unwrap(),
+    );
+    for t in [&t1, &t2] {
+        assert!(t.id.starts_with("tok_") && t.id.len() > 8, "{}", t.id);
+        assert!(!t.id.contains("old"), "{}", t.id);
+        assert!((now + 29 * 86_400..now + 31 * 86_400).contains(&t.expires_at));
+    }
+    assert_ne!(t1.id, t2.id);
+    assert_eq!(again.count_operators().await.unwrap(), 0);
+    again
+        .set_operator("ann", true, audit("cli", "operator.add"))
+        .await
+        .unwrap();
+    new_room(&*again, "r1").await;
+    again
+        .create_invitation(
+            &invitation("a", "r1", "p1", i64::MAX),
+            audit("ann", "invitation.create"),
+        )
+        .await
+        .unwrap();
+    again
+        .delete_token("bob", &t2.id, audit("bob", "token.revoke"))
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
+            .await,
+        "3"
     );
 }
