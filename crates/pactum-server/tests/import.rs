@@ -17,8 +17,7 @@ struct App {
     _dir: tempfile::TempDir,
 }
 
-/// The demo room (its mediator counts as an operator until operators
-/// exist), and `op`, a user with no seat in any room.
+/// The demo room, and `op`, an operator with no seat in any room.
 async fn start() -> App {
     let dir = tempfile::tempdir().unwrap();
     let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
@@ -26,14 +25,15 @@ async fn start() -> App {
         .unwrap();
     pactum_server::load_demo(store.as_ref()).await.unwrap();
     store
-        .create_user(
+        .create_operator(
             &UserRow {
                 name: "op".into(),
                 display_name: "Operator".into(),
                 password_hash: pactum_server::auth::hash_password("op-secret-1").unwrap(),
                 created_at: pactum_server::now(),
             },
-            NewAudit::new("test", "user.create"),
+            false,
+            NewAudit::new("test", "operator.create"),
         )
         .await
         .unwrap();
