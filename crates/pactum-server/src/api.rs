@@ -413,7 +413,7 @@ async fn one(
 
 /// The GET of a route that names its collection (`…/texts`, for the
 /// write it also takes): [`list`] for that one kind.
-fn list_of(kind: Kind) -> MethodRouter<AppState> {
+pub(crate) fn list_of(kind: Kind) -> MethodRouter<AppState> {
     get(
         move |State(state): State<AppState>, caller: Caller, P(room): P<String>| async move {
             list_kind(&state, &caller, &room, kind).await
@@ -423,7 +423,7 @@ fn list_of(kind: Kind) -> MethodRouter<AppState> {
 
 /// The GET of a route that names its collection (`…/texts/{id}`): [`one`]
 /// for that one kind.
-fn one_by_id(kind: Kind) -> MethodRouter<AppState> {
+pub(crate) fn one_by_id(kind: Kind) -> MethodRouter<AppState> {
     get(
         move |state: State<AppState>, caller: Caller, path: P<(String, String)>| async move {
             let (State(state), P((room, id))) = (state, path);
@@ -704,7 +704,7 @@ mod tests {
     fn openapi_lists_every_route() {
         let doc: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
         let paths = doc["paths"].as_object().expect("paths");
-        let source = include_str!("api.rs");
+        let source = [include_str!("api.rs"), include_str!("setup.rs")].concat();
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = source
             .split(".route(")

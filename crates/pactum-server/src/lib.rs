@@ -12,6 +12,8 @@ pub mod auth;
 pub mod deliberation;
 pub mod error;
 pub mod ops;
+pub mod people;
+pub mod setup;
 pub mod ui;
 
 use axum::Router;
@@ -41,7 +43,10 @@ impl AppState {
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
-    api::routes().merge(ui::routes()).with_state(state)
+    api::routes()
+        .merge(setup::routes())
+        .merge(ui::routes())
+        .with_state(state)
 }
 
 /// Now, as RFC 3339 UTC.

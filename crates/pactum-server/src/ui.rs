@@ -55,6 +55,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("sessions.html", include_str!("../templates/sessions.html")),
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
+    ("new_room.html", include_str!("../templates/new_room.html")),
+    ("setup.html", include_str!("../templates/setup.html")),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -79,7 +81,7 @@ fn env() -> &'static Environment<'static> {
 
 /// Percent-encodes a path segment or query value, because record ids come
 /// from case files and may hold characters that mean something in a URL.
-fn urlpart(value: String) -> String {
+pub(crate) fn urlpart(value: String) -> String {
     let mut out = String::with_capacity(value.len());
     for b in value.bytes() {
         if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
@@ -154,7 +156,7 @@ fn private_headers(res: &mut Response, content_type: &'static str, csp: &'static
 }
 
 /// Renders a page; a template failure becomes the error page.
-fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
+pub(crate) fn page(status: StatusCode, name: &str, ctx: &Value) -> Response {
     match render(name, ctx) {
         Ok(body) => html(status, body),
         Err(e) => UiError(e).into_response(),
@@ -391,6 +393,11 @@ pub(crate) async fn chrome(
                 "role_label": view::role_label(a.role),
                 "is_mediator": a.is_mediator(),
                 "latest_text": latest,
+                "disclaimer": a
+                    .room
+                    .of(pactum_workspace::model::Kind::Meta)
+                    .next()
+                    .and_then(|m| m.str("disclaimer")),
             }),
         );
     }

@@ -141,6 +141,9 @@ pub(super) async fn rooms(State(state): State<AppState>, Session(caller): Sessio
     }
     let mut ctx = chrome(&state, &caller, None, "rooms", "Your rooms").await?;
     ctx.insert("rooms".into(), Value::Array(list));
+    if let Some(all) = crate::setup::operator_rooms(&state, &caller).await? {
+        ctx.insert("operator_rooms".into(), Value::Array(all));
+    }
     Ok(page(StatusCode::OK, "rooms.html", &Value::Object(ctx)))
 }
 
