@@ -43,7 +43,7 @@ fn error_json(e: &ApiError) -> Value {
 
 fn issues_json(a: &RoomAccess) -> Vec<Value> {
     a.room
-        .of(Kind::Issue)
+        .live_issues()
         .map(|i| {
             let options: Vec<Value> = i
                 .body
@@ -51,6 +51,7 @@ fn issues_json(a: &RoomAccess) -> Vec<Value> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
+                .filter(|o| !o.as_object().is_some_and(pactum_workspace::setup::is_retired))
                 .filter_map(|o| {
                     let id = o.get("id")?.as_str()?;
                     Some(json!({"id": id, "label": o.get("label").and_then(Value::as_str).unwrap_or(id)}))
