@@ -83,10 +83,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
                     inner.column()
                 ),
             )
-        } else if path == "." || path.is_empty() {
-            ApiError::field("body", inner.to_string())
         } else {
-            ApiError::field(path, inner.to_string())
+            // A missing field is named itself, not by the object lacking it.
+            let message = inner.to_string();
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next());
+            let root = path == "." || path.is_empty();
+            match (missing, root) {
+                (Some(f), true) => ApiError::field(f, message.clone()),
+                (Some(f), false) => ApiError::field(format!("{path}.{f}"), message.clone()),
+                (None, true) => ApiError::field("body", message),
+                (None, false) => ApiError::field(path, message),
+            }
         }
     })
 }
@@ -784,6 +793,20 @@ mod tests {
         let e = parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "maybe"}"#)
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("stance"), "{}", e.message);
+        let e =
+            parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "accepts"}"#)
+                .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("summary"), "{}", e.message);
+        let e = parse_json::<StanceInput>(
+            br#"{"party_id": "a", "target": {}, "stance": "accepts", "summary": "s", "provenance": {}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("provenance.source"),
+            "{}",
+            e.message
+        );
         let e = parse_json::<StanceInput>(b"{\"party_id\": ").unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert!(e.message.contains("line 1"), "{}", e.message);

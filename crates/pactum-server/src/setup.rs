@@ -599,7 +599,13 @@ async fn api_edit_option(
     P((room, id, option)): P<(String, String, String)>,
     JsonBody(input): JsonBody<OptionEdit>,
 ) -> ApiResult<Json<Value>> {
-    one(change(&state, &caller, &room, Change::EditOption(id, option, input)).await?)
+    one(change(
+        &state,
+        &caller,
+        &room,
+        Change::EditOption(id, option, input),
+    )
+    .await?)
 }
 
 async fn api_move_option(
@@ -608,7 +614,13 @@ async fn api_move_option(
     P((room, id, option)): P<(String, String, String)>,
     JsonBody(input): JsonBody<MoveInput>,
 ) -> ApiResult<Json<Value>> {
-    one(change(&state, &caller, &room, Change::MoveOption(id, option, input)).await?)
+    one(change(
+        &state,
+        &caller,
+        &room,
+        Change::MoveOption(id, option, input),
+    )
+    .await?)
 }
 
 async fn api_retire_option(
@@ -728,9 +740,7 @@ async fn new_room_view(state: &AppState, caller: &Caller, refused: Option<Refuse
         return Err(ApiError::not_found().into());
     }
     let mut ctx = chrome(state, caller, None, "rooms", "New room").await?;
-    let status = refused
-        .as_ref()
-        .map_or(StatusCode::OK, |r| r.error.status);
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.error.status);
     ctx.insert(
         "error".into(),
         refused.as_ref().map_or(Value::Null, Refused::json),
@@ -791,9 +801,7 @@ async fn setup_view_page(
         _ => None,
     };
     let mut ctx = chrome(state, caller, access.as_ref(), "setup", "Room set-up").await?;
-    let status = refused
-        .as_ref()
-        .map_or(StatusCode::OK, |r| r.error.status);
+    let status = refused.as_ref().map_or(StatusCode::OK, |r| r.error.status);
     ctx.insert("setup".into(), view);
     ctx.insert("setup_url".into(), room_path(room).into());
     ctx.insert(
@@ -859,9 +867,7 @@ fn change_of(f: &FormData) -> Result<(String, Change), ApiError> {
         ),
         "add_party" => {
             let kind: PartyKind = serde_json::from_value(Value::String(f.get("kind").into()))
-                .map_err(|_| {
-                    ApiError::field("kind", "expected mediator, party or observer")
-                })?;
+                .map_err(|_| ApiError::field("kind", "expected mediator, party or observer"))?;
             (
                 "add_party".into(),
                 Change::AddParty(PartyInput {
@@ -908,7 +914,12 @@ fn change_of(f: &FormData) -> Result<(String, Change), ApiError> {
         ),
         "move_issue" => (
             format!("issue:{}", issue()),
-            Change::MoveIssue(issue(), MoveInput { to: index(f, "to")? }),
+            Change::MoveIssue(
+                issue(),
+                MoveInput {
+                    to: index(f, "to")?,
+                },
+            ),
         ),
         "retire_issue" => (format!("issue:{}", issue()), Change::RetireIssue(issue())),
         "add_option" => {
@@ -940,7 +951,13 @@ fn change_of(f: &FormData) -> Result<(String, Change), ApiError> {
         ),
         "move_option" => (
             format!("option:{}:{}", issue(), option()),
-            Change::MoveOption(issue(), option(), MoveInput { to: index(f, "to")? }),
+            Change::MoveOption(
+                issue(),
+                option(),
+                MoveInput {
+                    to: index(f, "to")?,
+                },
+            ),
         ),
         "retire_option" => (
             format!("option:{}:{}", issue(), option()),
@@ -1028,7 +1045,10 @@ mod tests {
     #[test]
     fn option_lines_take_ids_or_make_them() {
         let o = option_lines("tax", "low | A low rate\n\n High rate \n€€");
-        let pairs: Vec<(&str, &str)> = o.iter().map(|o| (o.id.as_str(), o.label.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = o
+            .iter()
+            .map(|o| (o.id.as_str(), o.label.as_str()))
+            .collect();
         assert_eq!(
             pairs,
             [

@@ -236,7 +236,10 @@ impl RoomInput {
         let mut body = Body::new();
         body.insert("case_id".into(), self.id.into());
         body.insert("title".into(), self.title.trim().into());
-        for (k, v) in [("description", self.description), ("disclaimer", self.disclaimer)] {
+        for (k, v) in [
+            ("description", self.description),
+            ("disclaimer", self.disclaimer),
+        ] {
             if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
                 body.insert(k.into(), v.into());
             }
@@ -298,7 +301,10 @@ impl RoomDetailsInput {
             title = t.trim().to_string();
             record.body.insert("title".into(), title.clone().into());
         }
-        for (k, v) in [("description", self.description), ("disclaimer", self.disclaimer)] {
+        for (k, v) in [
+            ("description", self.description),
+            ("disclaimer", self.disclaimer),
+        ] {
             match v {
                 Some(v) if v.trim().is_empty() => {
                     record.body.remove(k);
@@ -565,7 +571,10 @@ fn moved<T>(list: &mut Vec<T>, from: usize, to: usize) -> Result<(), FieldError>
     if to >= list.len() {
         return Err(FieldError::new(
             "to",
-            format!("expected an index from 0 to {}", list.len().saturating_sub(1)),
+            format!(
+                "expected an index from 0 to {}",
+                list.len().saturating_sub(1)
+            ),
         ));
     }
     let item = list.remove(from);
@@ -820,14 +829,12 @@ mod tests {
 
     fn room() -> Room {
         Room {
-            records: vec![
-                add_party(
-                    &Room::default(),
-                    serde_json::from_value(json!({"id": "med", "name": "M", "kind": "mediator"}))
-                        .unwrap(),
-                )
-                .unwrap(),
-            ],
+            records: vec![add_party(
+                &Room::default(),
+                serde_json::from_value(json!({"id": "med", "name": "M", "kind": "mediator"}))
+                    .unwrap(),
+            )
+            .unwrap()],
         }
     }
 
@@ -870,7 +877,9 @@ mod tests {
         assert!(matches!(add_party(&r, dup), Err(SetupError::Conflict(e)) if e.field == "id"));
         let rec = add_issue(&r, issue_input("a", &["a.x"])).unwrap();
         let r = with(r, rec);
-        assert!(matches!(add_issue(&r, issue_input("a", &[])), Err(SetupError::Conflict(e)) if e.field == "id"));
+        assert!(
+            matches!(add_issue(&r, issue_input("a", &[])), Err(SetupError::Conflict(e)) if e.field == "id")
+        );
         assert!(matches!(
             add_issue(&r, issue_input("b", &["x", "y", "x"])),
             Err(SetupError::Conflict(e)) if e.field == "options[2].id"
@@ -956,7 +965,10 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(retire_option(&r, "a", "a.x"), Err(SetupError::Conflict(_))));
+        assert!(matches!(
+            retire_option(&r, "a", "a.x"),
+            Err(SetupError::Conflict(_))
+        ));
         // An option the stance does not name may go.
         let rec = retire_option(&r, "a", "a.y").unwrap();
         assert!(!is_live_option(&rec, "a.y") && is_live_option(&rec, "a.x"));
@@ -968,7 +980,10 @@ mod tests {
         r = with(r, rec);
         assert_eq!(issue_title(&r, "a"), "Issue a (retired)");
         assert_eq!(r.live_issues().count(), 0);
-        assert!(matches!(retire_issue(&r, "a"), Err(SetupError::Conflict(_))));
+        assert!(matches!(
+            retire_issue(&r, "a"),
+            Err(SetupError::Conflict(_))
+        ));
         assert!(matches!(
             add_option(&r, "a", serde_json::from_value(json!({"id": "n", "label": "N"})).unwrap()),
             Err(SetupError::Conflict(e)) if e.field == "issue"

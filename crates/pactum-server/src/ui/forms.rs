@@ -222,7 +222,8 @@ fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiErr
 /// rather than refusing a draft the form gives no way to fix.
 fn live_links(mut d: DraftInput, room: &pactum_workspace::model::Room) -> DraftInput {
     for p in &mut d.points {
-        p.issue_ids.retain(|i| room.live_issues().any(|l| &l.id == i));
+        p.issue_ids
+            .retain(|i| room.live_issues().any(|l| &l.id == i));
     }
     d
 }
@@ -264,12 +265,11 @@ pub(super) async fn edit_draft(
         .room
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
-    let result =
-        async {
-            let input = live_links(draft_input(&form, Some(base))?, &a.room);
-            ops::edit_draft(&state, &a, &id, input).await
-        }
-        .await;
+    let result = async {
+        let input = live_links(draft_input(&form, Some(base))?, &a.room);
+        ops::edit_draft(&state, &a, &id, input).await
+    }
+    .await;
     finish_form(
         &room,
         result,
