@@ -500,6 +500,17 @@ async fn a_room_is_set_up_by_api_from_empty() {
     }
 }
 
+/// A refused request: what it tries, the request, the status and the
+/// field the answer must name.
+type BadCase = (
+    &'static str,
+    Method,
+    String,
+    Option<Value>,
+    u16,
+    &'static str,
+);
+
 #[tokio::test]
 async fn bad_set_up_input_names_the_field_and_changes_nothing() {
     let app = start().await;
@@ -547,7 +558,7 @@ async fn bad_set_up_input_names_the_field_and_changes_nothing() {
 
     let dup_options = json!({"id": "storage", "title": "Storage", "options": [
         {"id": "storage.a", "label": "A"}, {"id": "storage.a", "label": "B"}]});
-    let cases: Vec<(&str, Method, String, Option<Value>, u16, &str)> = vec![
+    let cases: Vec<BadCase> = vec![
         (
             "duplicate issue id",
             Method::POST,
