@@ -241,7 +241,10 @@ pub(super) async fn overview(
                 "id": i.id,
                 "title": pactum_workspace::setup::issue_title(&a.room, &i.id),
                 "description": i.str("description"),
-                "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(|o| o.get("label").and_then(Value::as_str)).collect::<Vec<_>>()).unwrap_or_default(),
+                "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(Value::as_object).filter_map(|o| {
+                    let label = o.get("label").and_then(Value::as_str)?;
+                    Some(if pactum_workspace::setup::is_retired(o) { format!("{label} (retired)") } else { label.to_string() })
+                }).collect::<Vec<_>>()).unwrap_or_default(),
             })
         })
         .collect();
