@@ -9,7 +9,7 @@
 //! operator's missing membership answers with a 404. The checks and record
 //! shapes are `pactum_workspace::setup`'s.
 
-use crate::access::{all_records, new_record, RoomAccess};
+use crate::access::{new_record, record_of, RoomAccess};
 use crate::api::{list_of, one_by_id, JsonBody, P};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
@@ -180,16 +180,24 @@ async fn setter(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Sett
         .room(room)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let parties = all_records(state, room)
-        .await?
-        .into_iter()
-        .filter(|(r, _)| r.kind == Kind::Party)
-        .collect();
+    let parties = parties_of(state, room).await?;
     Ok(Setter::Operator {
         user: caller.user.clone(),
         room: row,
         parties,
     })
+}
+
+/// A room's parties with their revisions, unfiltered: what an operator
+/// works from (never a record of any other kind).
+async fn parties_of(state: &AppState, room: &str) -> ApiResult<Vec<(Record, i64)>> {
+    state
+        .store
+        .records(room, Some(Kind::Party.as_str()))
+        .await?
+        .iter()
+        .map(|row| Ok((record_of(row)?, row.revision)))
+        .collect()
 }
 
 /// Applies a set-up change; returns the records written. Every write is
@@ -454,11 +462,10 @@ pub async fn operator_rooms(state: &AppState, caller: &Caller) -> ApiResult<Opti
     }
     let mut out = Vec::new();
     for room in state.store.rooms().await? {
-        let parties: Vec<Record> = all_records(state, &room.id)
+        let parties: Vec<Record> = parties_of(state, &room.id)
             .await?
             .into_iter()
             .map(|(r, _)| r)
-            .filter(|r| r.kind == Kind::Party)
             .collect();
         let mediator = parties
             .iter()

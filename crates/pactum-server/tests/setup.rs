@@ -472,6 +472,80 @@ async fn a_room_is_set_up_by_api_from_empty() {
     let again = pactum_workspace::case::export(&case.room_id, &case.title, &case.records);
     assert_eq!(&again, e);
 
+    // A draft point that names an issue keeps it from retiring; once the
+    // version is published it is history, and the issue may retire, still
+    // named by the point and shown as retired there.
+    let draft = app
+        .ok(
+            &med,
+            Method::POST,
+            &api("/texts"),
+            Some(json!({"label": "v1", "points": [
+                {"key": "disputes", "title": "Disputes", "body": "A joint commission.", "issue_ids": ["disputes"]}]})),
+            201,
+        )
+        .await;
+    let text_id = draft["id"].as_str().unwrap().to_string();
+    let refused = app
+        .post(&med, &api("/issues/disputes/retire"), json!({}))
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{}", refused.text);
+    assert!(
+        refused.body["error"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("draft {text_id}")),
+        "{}",
+        refused.text
+    );
+    app.ok(
+        &med,
+        Method::POST,
+        &api(&format!("/texts/{text_id}/publish")),
+        Some(json!({"parties": ["north", "south", "delta", "un"]})),
+        200,
+    )
+    .await;
+    app.ok(
+        &med,
+        Method::POST,
+        &api("/issues/disputes/retire"),
+        None,
+        200,
+    )
+    .await;
+    let text = app
+        .get(&north, &api(&format!("/texts/{text_id}")))
+        .await
+        .body;
+    assert_eq!(text["body"]["points"][0]["issue_ids"], json!(["disputes"]));
+    assert_eq!(
+        app.get(&north, &api("/issues/disputes")).await.status,
+        StatusCode::OK
+    );
+    let page = app
+        .get(&north, &format!("/rooms/{ROOM}/texts/{text_id}"))
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.text.contains("Dispute resolution (retired)"),
+        "{}",
+        page.text
+    );
+    // A new version may not link it again.
+    let refused = app
+        .post(
+            &med,
+            &api("/texts"),
+            json!({"label": "v2", "points": [{"key": "disputes", "title": "D", "issue_ids": ["disputes"]}]}),
+        )
+        .await;
+    assert_eq!(
+        refused.body["field"], "points[0].issue_ids",
+        "{}",
+        refused.text
+    );
+
     // Every step is in the audit trail.
     let audit = app.get(&med, &api("/audit?limit=1000")).await.body;
     let actions: Vec<&str> = audit
@@ -493,6 +567,7 @@ async fn a_room_is_set_up_by_api_from_empty() {
         "option.edit",
         "option.move",
         "option.retire",
+        "text.publish",
         "room.rename",
         "room.details",
     ] {
