@@ -140,11 +140,12 @@ fn setup_error(e: SetupError) -> ApiError {
     }
 }
 
-/// True for an operator; any other refusal is passed on.
+/// True for an operator; a server failure is passed on, any refusal of
+/// the caller means "not an operator".
 async fn is_operator(state: &AppState, caller: &Caller) -> ApiResult<bool> {
     match crate::people::require_operator(state, caller).await {
         Ok(()) => Ok(true),
-        Err(e) if e.status == StatusCode::FORBIDDEN => Ok(false),
+        Err(e) if e.status.is_client_error() => Ok(false),
         Err(e) => Err(e),
     }
 }
