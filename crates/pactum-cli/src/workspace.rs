@@ -69,8 +69,35 @@ pub struct ServeArgs {
     /// Address and port to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     bind: String,
+    /// The address browsers reach the workspace at (for example
+    /// `https://pactum.example.org`); with `https://`, session cookies are
+    /// marked `Secure`.
+    #[arg(long, value_name = "URL")]
+    public_url: Option<String>,
+    /// Believe a reverse proxy's `X-Forwarded-Proto` and `X-Forwarded-For`.
+    /// Give it only when every request passes through that proxy: otherwise
+    /// a client could claim any address (to dodge login throttling or to
+    /// throttle someone else).
+    #[arg(long)]
+    trust_proxy: bool,
     #[command(flatten)]
     db: DbArgs,
+}
+
+impl ServeArgs {
+    /// How browsers reach the server, from `--public-url` and `--trust-proxy`.
+    fn transport(&self) -> Result<auth::Transport> {
+        let https = match self.public_url.as_deref() {
+            None => false,
+            Some(u) if u.starts_with("https://") => true,
+            Some(u) if u.starts_with("http://") => false,
+            Some(u) => bail!("--public-url: expected an http:// or https:// URL, got {u:?}"),
+        };
+        Ok(auth::Transport {
+            https,
+            trust_proxy: self.trust_proxy,
+        })
+    }
 }
 
 /// `pactum case ...`.
@@ -168,6 +195,7 @@ pub(crate) fn write_out(out: Option<&Path>, text: &str) -> Result<()> {
 
 /// `pactum serve`.
 pub fn serve(args: ServeArgs) -> Result<()> {
+    let transport = args.transport()?;
     runtime()?.block_on(async {
         let store = args.db.open().await?;
         let listener = tokio::net::TcpListener::bind(&args.bind)
@@ -189,7 +217,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             }
         }
         println!("listening on http://{addr}/");
-        pactum_server::serve(AppState::new(store), listener)
+        pactum_server::serve(AppState::new(store).with_transport(transport), listener)
             .await
             .context("serving")
     })
@@ -432,4 +460,34 @@ pub fn restore(file: PathBuf, db: DbArgs) -> Result<()> {
         );
         Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Serve {
+        #[command(flatten)]
+        args: ServeArgs,
+    }
+
+    fn transport(flags: &[&str]) -> Result<auth::Transport> {
+        let mut argv = vec!["serve"];
+        argv.extend_from_slice(flags);
+        Serve::try_parse_from(argv)?.args.transport()
+    }
+
+    #[test]
+    fn public_url_and_trust_proxy_say_how_browsers_come() {
+        let t = transport(&[]).unwrap();
+        assert!(!t.https && !t.trust_proxy);
+        let t = transport(&["--public-url", "https://pactum.example.org"]).unwrap();
+        assert!(t.https && !t.trust_proxy);
+        let t = transport(&["--public-url", "http://10.0.0.5:8080", "--trust-proxy"]).unwrap();
+        assert!(!t.https && t.trust_proxy);
+        let e = transport(&["--public-url", "pactum.example.org"]).unwrap_err();
+        assert!(e.to_string().contains("--public-url"), "{e}");
+    }
 }

@@ -1196,7 +1196,9 @@ fn acknowledged_writes_survive_sigkill() {
         let base = &server.base;
         // The token was acknowledged too.
         let list: Value = http
-            .get(format!("{base}/api/rooms/{ROOM}/stances?party=ukraine"))
+            .get(format!(
+                "{base}/api/rooms/{ROOM}/stances?party=ukraine&limit=1000"
+            ))
             .bearer_auth(&token)
             .send()
             .await

@@ -4,11 +4,12 @@
 //! Every handler, API or UI, gets the room through [`RoomAccess::load`]: it
 //! holds only the records the user may see, so lists, counts, matrices,
 //! diffs and exports built from it cannot leak. Reads of records that are not
-//! room-wide are appended to the audit log by [`RoomAccess::audit_reads`].
+//! room-wide are appended to the audit log by [`RoomAccess::audit_reads`],
+//! one entry per read listing them ([`ReadList`]).
 
 use crate::error::{ApiError, ApiResult};
 use crate::AppState;
-use pactum_store::{NewAudit, NewRecord, RecordRow};
+use pactum_store::{AuditEntry, NewAudit, NewRecord, RecordRow};
 use pactum_workspace::model::{Kind, PartyKind, Record, Room};
 use pactum_workspace::{Viewer, Visibility};
 
@@ -22,6 +23,65 @@ pub enum Role {
     Delegate,
     /// A delegate of an observer.
     Observer,
+}
+
+/// The restricted records one read showed, as its audit entry's `detail`
+/// holds them: JSON `{"count": n, "records": [{"kind", "id", "visibility"}]}`.
+/// The entry's `kind` is set when every record is of one kind, its
+/// `record_id` when there is only one.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadList {
+    /// How many records the read showed.
+    pub count: usize,
+    /// The records, in the order shown.
+    pub records: Vec<ReadItem>,
+}
+
+/// One record of a [`ReadList`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReadItem {
+    /// Record kind.
+    pub kind: String,
+    /// Record id.
+    pub id: String,
+    /// Its audience when read, as a label.
+    pub visibility: String,
+}
+
+impl ReadList {
+    fn of(records: &[&Record]) -> ReadList {
+        ReadList {
+            count: records.len(),
+            records: records
+                .iter()
+                .map(|r| ReadItem {
+                    kind: r.kind.as_str().to_string(),
+                    id: r.id.clone(),
+                    visibility: r.visibility.label(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The entry's detail text.
+    pub fn detail(&self) -> String {
+        serde_json::to_string(self).expect("a read list serialises")
+    }
+
+    /// The read list an entry's detail holds, if it holds one.
+    pub fn parse(detail: &str) -> Option<ReadList> {
+        serde_json::from_str(detail).ok()
+    }
+
+    /// Only the records `keep` accepts (those a reader of the audit log may
+    /// see), or `None` when none is left.
+    pub fn only(self, keep: impl Fn(&ReadItem) -> bool) -> Option<ReadList> {
+        let records: Vec<ReadItem> = self.records.into_iter().filter(|r| keep(r)).collect();
+        (!records.is_empty()).then_some(ReadList {
+            count: records.len(),
+            records,
+        })
+    }
 }
 
 /// A user's view of one room.
@@ -209,29 +269,73 @@ impl RoomAccess {
         }
     }
 
-    /// Logs reads of the restricted records among `records`.
+    /// Logs one read (a page view, an API answer, an export) of the
+    /// restricted records among `records` as ONE audit entry listing them
+    /// (see [`ReadList`]), so that a view of thousands of records costs one
+    /// append, not thousands. Nothing is logged when every record shown is
+    /// room-wide.
     pub async fn audit_reads<'a>(
         &self,
         state: &AppState,
         action: &str,
         records: impl IntoIterator<Item = &'a Record>,
     ) -> ApiResult<()> {
-        let entries: Vec<NewAudit> = records
+        let mut seen = std::collections::HashSet::new();
+        let list: Vec<&Record> = records
             .into_iter()
             .filter(|r| !r.visibility.is_room_wide())
-            .map(|r| NewAudit {
-                actor: self.user.clone(),
-                action: action.to_string(),
-                room: Some(self.room_id.clone()),
-                kind: Some(r.kind.as_str().to_string()),
-                record_id: Some(r.id.clone()),
-                detail: r.visibility.label(),
-            })
+            .filter(|r| seen.insert((r.kind, r.id.as_str())))
             .collect();
-        if !entries.is_empty() {
-            state.store.append_audit(&entries).await?;
-        }
+        let Some(first) = list.first() else {
+            return Ok(());
+        };
+        let one_kind = list.iter().all(|r| r.kind == first.kind);
+        let entry = NewAudit {
+            actor: self.user.clone(),
+            action: action.to_string(),
+            room: Some(self.room_id.clone()),
+            kind: one_kind.then(|| first.kind.as_str().to_string()),
+            record_id: (list.len() == 1).then(|| first.id.clone()),
+            detail: ReadList::of(&list).detail(),
+        };
+        state.store.append_audit(&[entry]).await?;
         Ok(())
+    }
+
+    /// The room's audit trail as this user may read it, oldest first:
+    /// entries about a record the user cannot see are left out, and a read
+    /// entry lists only the records the user can see (one listing none is
+    /// left out). Callers decide who may read the trail at all.
+    pub async fn audit_log(&self, state: &AppState) -> ApiResult<Vec<AuditEntry>> {
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let batch = state
+                .store
+                .audit(Some(&self.room_id), after, 10_000)
+                .await?;
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            out.extend(batch.into_iter().filter_map(|e| self.readable(e)));
+        }
+        Ok(out)
+    }
+
+    fn readable(&self, mut e: AuditEntry) -> Option<AuditEntry> {
+        let sees = |kind: &str, id: &str| {
+            Kind::parse(kind).is_some_and(|k| self.room.get(k, id).is_some())
+        };
+        if let (Some(kind), Some(id)) = (&e.kind, &e.record_id) {
+            if !sees(kind, id) {
+                return None;
+            }
+        }
+        if matches!(e.action.as_str(), "read" | "view" | "export" | "report") {
+            if let Some(list) = ReadList::parse(&e.detail) {
+                e.detail = list.only(|r| sees(&r.kind, &r.id))?.detail();
+            }
+        }
+        Some(e)
     }
 
     /// Stores a new or changed record with its audit entry.

@@ -5,6 +5,7 @@ use crate::auth::{self, Caller};
 use crate::deliberation;
 use crate::error::{ApiError, ApiResult};
 use crate::ops::{self, PublishInput, StanceFilter};
+use crate::pagination::PageQuery;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
@@ -27,12 +28,43 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 
 /// A JSON body whose errors name the field (`provenance.reliability: unknown
 /// variant ...`) or the line and column of a syntax error.
+///
+/// Only a body labelled `application/json` is read; any other content type,
+/// or none, is answered 415. A browser can send a form-encoded or plain-text
+/// body to another site without asking anyone, but not a JSON one, so this
+/// keeps the API's writes out of reach of cross-site forms whatever else
+/// checks them.
 pub struct JsonBody<T>(pub T);
+
+/// The one content type the API's bodies may have.
+pub const JSON: &str = "application/json";
+
+/// Refuses a request whose body is not labelled JSON.
+fn require_json(headers: &axum::http::HeaderMap) -> ApiResult<()> {
+    let given = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let essence = given
+        .as_deref()
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if essence.as_deref() == Some(JSON) {
+        return Ok(());
+    }
+    Err(ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        match given {
+            Some(v) => format!("expected Content-Type: {JSON}, got {v:?}"),
+            None => format!("expected Content-Type: {JSON}, got none"),
+        },
+    ))
+}
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        require_json(req.headers())?;
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| ApiError::new(StatusCode::BAD_REQUEST, e.to_string()))?;
@@ -212,9 +244,10 @@ struct LoginInput {
 
 async fn login(
     State(state): State<AppState>,
+    client: auth::ClientAddr,
     JsonBody(input): JsonBody<LoginInput>,
 ) -> ApiResult<Json<Value>> {
-    let user = auth::check_login(&state, &input.user, &input.password).await?;
+    let user = auth::check_login(&state, &client, &input.user, &input.password).await?;
     let token = auth::issue_token(
         &state,
         &user.name,
@@ -279,12 +312,15 @@ async fn timeline(
     State(state): State<AppState>,
     caller: Caller,
     P(room): P<String>,
-) -> ApiResult<Json<Value>> {
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Response> {
+    let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
     let items = a.room.timeline();
-    let shown = items.iter().filter_map(|i| a.room.get(i.kind, &i.id));
+    let page = window.of(&items);
+    let shown = page.items.iter().filter_map(|i| a.room.get(i.kind, &i.id));
     a.audit_reads(&state, "read", shown).await?;
-    view(items)
+    Ok(page.answer(view(page.items)?.0))
 }
 
 async fn export(
@@ -297,48 +333,29 @@ async fn export(
     Ok(Json(ops::export(&a)))
 }
 
-#[derive(Deserialize)]
-struct AuditQuery {
-    #[serde(default)]
-    after: i64,
-    #[serde(default = "default_limit")]
-    limit: i64,
-}
-
-fn default_limit() -> i64 {
-    200
-}
-
 async fn audit(
     State(state): State<AppState>,
     caller: Caller,
     P(room): P<String>,
-    Q(q): Q<AuditQuery>,
-) -> ApiResult<Json<Value>> {
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Response> {
+    let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
     a.require_mediator()?;
     // Entries about records the mediator may not see (a party's private
-    // notes and models) are left out: their ids are theirs too.
-    let limit = q.limit.clamp(1, 1000);
-    let mut after = q.after.max(0);
-    let mut entries = Vec::new();
-    while entries.len() < limit as usize {
-        let page = state.store.audit(Some(&room), after, limit).await?;
-        let Some(last) = page.last() else { break };
-        after = last.seq;
-        entries.extend(page.into_iter().filter(|e| match (&e.kind, &e.record_id) {
-            (Some(kind), Some(id)) => {
-                Kind::parse(kind).is_some_and(|k| a.room.get(k, id).is_some())
-            }
-            _ => true,
-        }));
-    }
-    entries.truncate(limit as usize);
-    Ok(Json(json!(entries
+    // notes and models) are left out: their ids are theirs too. Entries are
+    // numbered by their place in what the mediator may read (`n`); the
+    // log's own sequence numbers and hashes would show where entries were
+    // left out.
+    let entries = a.audit_log(&state).await?;
+    let page = window.of(&entries);
+    Ok(page.answer(json!(page
+        .items
         .iter()
-        .map(|e| json!({
-            "seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action,
-            "kind": e.kind, "record_id": e.record_id, "detail": e.detail, "hash": e.hash,
+        .enumerate()
+        .map(|(i, e)| json!({
+            "n": page.after + i + 1, "at": e.at, "actor": e.actor, "action": e.action,
+            "kind": e.kind, "record_id": e.record_id, "detail": e.detail,
         }))
         .collect::<Vec<_>>())))
 }
@@ -446,15 +463,24 @@ async fn stances(
     caller: Caller,
     P(room): P<String>,
     Q(filter): Q<StanceFilter>,
-) -> ApiResult<Json<Value>> {
+    Q(q): Q<PageQuery>,
+) -> ApiResult<Response> {
+    let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
     let items: Vec<&Record> = a
         .room
         .of(Kind::Stance)
         .filter(|s| filter.matches(s))
         .collect();
-    a.audit_reads(&state, "read", items.iter().copied()).await?;
-    Ok(Json(json!(items.into_iter().map(out).collect::<Vec<_>>())))
+    let page = window.of(&items);
+    a.audit_reads(&state, "read", page.items.iter().copied())
+        .await?;
+    Ok(page.answer(json!(page
+        .items
+        .iter()
+        .copied()
+        .map(out)
+        .collect::<Vec<_>>())))
 }
 
 async fn matrix(

@@ -1,7 +1,9 @@
 //! Who is calling: passwords, sessions, bearer tokens, CSRF and throttling.
 //!
-//! Browsers hold an HttpOnly, SameSite=Strict session cookie; every form and
-//! every cookie-authenticated API write carries the session's CSRF token.
+//! Browsers hold an HttpOnly, SameSite=Strict session cookie (`Secure` when
+//! served over HTTPS); every form carries the session's CSRF token in its
+//! `_csrf` field and every cookie-authenticated API write in the
+//! `X-CSRF-Token` header.
 //! Scripts use bearer tokens, which need no CSRF token because browsers never
 //! send them on their own. Passwords are hashed with argon2id on the blocking
 //! pool so that a burst of logins cannot stall the async runtime.
@@ -65,47 +67,230 @@ fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| hash_password("decoy password").unwrap_or_default())
 }
 
-/// Failed-login counts per user name, over a sliding window.
-#[derive(Default)]
+/// Failed logins over a sliding window, counted per client address and per
+/// (address, user name).
+///
+/// The policy, and why: a delegate must never be locked out by someone
+/// else. So there is deliberately no count per user name alone (anyone
+/// could spend it, from anywhere, and lock the delegate out). Instead:
+///
+/// - an address that fails [`MAX_FAILURES`] times for one user name within
+///   [`WINDOW`] may not try that name again until the oldest failure
+///   leaves the window: guessing one password is slow;
+/// - an address that fails [`MAX_ADDRESS_FAILURES`] times for any names
+///   within the window may not try any name: guessing across accounts is
+///   slow too;
+/// - a success clears that address's count for that name, never the
+///   address's own count (an attacker holding one account cannot reset
+///   the counter by signing into it between guesses).
+///
+/// The delegate's own address is untouched by failures elsewhere, so it
+/// always gets in with the right password. Each answer refused this way is
+/// a 429 with `Retry-After`. Behind a reverse proxy every request comes
+/// from the proxy's address, so the server must be told to read the
+/// client's (`--trust-proxy`); otherwise one address would hold everyone.
 pub struct Throttle {
-    failures: Mutex<HashMap<String, Vec<Instant>>>,
+    failures: Mutex<HashMap<ThrottleKey, Vec<Instant>>>,
+    max_failures: usize,
+    max_address_failures: usize,
+    window: Duration,
 }
 
-/// Failures allowed per user name in [`WINDOW`].
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle::with_limits(MAX_FAILURES, MAX_ADDRESS_FAILURES, WINDOW)
+    }
+}
+
+/// Failures allowed per (address, user name) in [`WINDOW`].
 pub const MAX_FAILURES: usize = 5;
+/// Failures allowed per address, for all user names, in [`WINDOW`].
+pub const MAX_ADDRESS_FAILURES: usize = 20;
 /// The throttling window.
 pub const WINDOW: Duration = Duration::from_secs(60);
+/// Above this many counters, expired ones are swept, so that a flood of
+/// made-up names or addresses cannot grow the map without bound.
+const SWEEP_AT: usize = 10_000;
+
+type ThrottleKey = (Option<std::net::IpAddr>, Option<String>);
 
 impl Throttle {
-    fn blocked(&self, user: &str) -> bool {
-        let mut map = self.failures.lock().expect("throttle lock");
-        let list = map.entry(user.to_string()).or_default();
-        list.retain(|t| t.elapsed() < WINDOW);
-        list.len() >= MAX_FAILURES
+    /// A throttle with other limits than the defaults (for tests, whose
+    /// slow debug-build password hashing would outlast a one-minute window).
+    pub fn with_limits(max_failures: usize, max_address_failures: usize, window: Duration) -> Self {
+        Throttle {
+            failures: Mutex::default(),
+            max_failures: max_failures.max(1),
+            max_address_failures: max_address_failures.max(1),
+            window,
+        }
     }
 
-    fn fail(&self, user: &str) {
-        let mut map = self.failures.lock().expect("throttle lock");
-        map.entry(user.to_string())
-            .or_default()
-            .push(Instant::now());
+    fn keys(client: &ClientAddr, user: &str) -> [ThrottleKey; 2] {
+        [(client.0, Some(user.to_string())), (client.0, None)]
     }
 
-    fn clear(&self, user: &str) {
-        self.failures.lock().expect("throttle lock").remove(user);
+    /// `Some(seconds to wait)` when the address may not try this name now.
+    fn blocked(&self, client: &ClientAddr, user: &str) -> Option<u64> {
+        let mut map = self.failures.lock().expect("throttle lock");
+        let [pair, address] = Throttle::keys(client, user);
+        let mut wait = None;
+        let limits = [
+            (pair, self.max_failures),
+            (address, self.max_address_failures),
+        ];
+        for (key, max) in limits {
+            let Some(list) = map.get_mut(&key) else {
+                continue;
+            };
+            list.retain(|t| t.elapsed() < self.window);
+            if list.len() >= max {
+                // The oldest failures leave the window first; once the
+                // count is under the limit, one more try is allowed.
+                let oldest = list[list.len() - max];
+                let left = self.window.saturating_sub(oldest.elapsed());
+                let secs = left.as_secs() + u64::from(left.subsec_nanos() > 0);
+                wait = Some(wait.unwrap_or(0).max(secs.max(1)));
+            }
+            if list.is_empty() {
+                map.remove(&key);
+            }
+        }
+        wait
+    }
+
+    fn fail(&self, client: &ClientAddr, user: &str) {
+        let mut map = self.failures.lock().expect("throttle lock");
+        if map.len() > SWEEP_AT {
+            map.retain(|_, list| {
+                list.retain(|t| t.elapsed() < self.window);
+                !list.is_empty()
+            });
+        }
+        for key in Throttle::keys(client, user) {
+            map.entry(key).or_default().push(Instant::now());
+        }
+    }
+
+    fn clear(&self, client: &ClientAddr, user: &str) {
+        let [pair, _] = Throttle::keys(client, user);
+        self.failures.lock().expect("throttle lock").remove(&pair);
     }
 }
 
-/// Checks a user name and password; throttled per user name.
-pub async fn check_login(state: &AppState, name: &str, password: &str) -> ApiResult<UserRow> {
-    if state.throttle.blocked(name) {
+/// How browsers reach the server, which it cannot see for itself behind a
+/// TLS-terminating proxy: set by `pactum serve --public-url` and
+/// `--trust-proxy`.
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// Browsers reach the server over HTTPS (`--public-url https://…`).
+    pub https: bool,
+    /// A reverse proxy in front of the server writes `X-Forwarded-Proto` and
+    /// appends the client's address to `X-Forwarded-For`. Without it, these
+    /// headers are the client's own words and are ignored: anyone could
+    /// claim another address to dodge throttling or to throttle someone else.
+    pub trust_proxy: bool,
+}
+
+/// The address a request comes from: the peer of the TCP connection, or,
+/// with [`Transport::trust_proxy`], the last address of `X-Forwarded-For`
+/// (the one the trusted proxy appended; earlier ones are the client's
+/// claims). `None` when neither is known (an app driven without a socket).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientAddr(pub Option<std::net::IpAddr>);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if state.transport.trust_proxy {
+            let forwarded = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .next_back()
+                .and_then(|a| a.trim().parse().ok());
+            if forwarded.is_some() {
+                return Ok(ClientAddr(forwarded));
+            }
+        }
+        Ok(ClientAddr(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip()),
+        ))
+    }
+}
+
+/// Marks every session cookie the app sets `Secure` when the browser
+/// reached it over HTTPS, so that the cookie never travels in clear text.
+/// A middleware rather than a flag on each `Set-Cookie`, so that no handler
+/// setting a cookie can forget it.
+pub async fn secure_cookies(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let https =
+        state.transport.https || (state.transport.trust_proxy && forwarded_https(req.headers()));
+    let mut res = next.run(req).await;
+    if https {
+        let headers = res.headers_mut();
+        let cookies: Vec<_> = headers
+            .get_all(axum::http::header::SET_COOKIE)
+            .iter()
+            .cloned()
+            .collect();
+        headers.remove(axum::http::header::SET_COOKIE);
+        for c in cookies {
+            let secured = match c.to_str() {
+                Ok(v)
+                    if !v
+                        .split(';')
+                        .any(|a| a.trim().eq_ignore_ascii_case("secure")) =>
+                {
+                    axum::http::HeaderValue::from_str(&format!("{v}; Secure")).unwrap_or(c)
+                }
+                _ => c,
+            };
+            headers.append(axum::http::header::SET_COOKIE, secured);
+        }
+    }
+    res
+}
+
+/// What the proxy in front says about the browser's connection: the last
+/// `X-Forwarded-Proto` value (the one the nearest proxy wrote) is `https`.
+fn forwarded_https(headers: &HeaderMap) -> bool {
+    headers
+        .get_all("x-forwarded-proto")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .next_back()
+        .is_some_and(|p| p.trim().eq_ignore_ascii_case("https"))
+}
+
+/// Checks a user name and password, throttled per client address and per
+/// (address, user name) as [`Throttle`] explains.
+pub async fn check_login(
+    state: &AppState,
+    client: &ClientAddr,
+    name: &str,
+    password: &str,
+) -> ApiResult<UserRow> {
+    if let Some(wait) = state.throttle.blocked(client, name) {
         return Err(ApiError::new(
             StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many failed logins for this user; try again in {} s",
-                WINDOW.as_secs()
-            ),
-        ));
+            format!("too many failed logins from your address; try again in {wait} s"),
+        )
+        .retry_after(wait));
     }
     let user = state.store.user(name).await?;
     let hash = user
@@ -118,11 +303,11 @@ pub async fn check_login(state: &AppState, name: &str, password: &str) -> ApiRes
         .map_err(ApiError::internal)?;
     match (user, ok) {
         (Some(u), true) => {
-            state.throttle.clear(name);
+            state.throttle.clear(client, name);
             Ok(u)
         }
         _ => {
-            state.throttle.fail(name);
+            state.throttle.fail(client, name);
             Err(ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "wrong user name or password",
@@ -271,6 +456,12 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<C
     }
 }
 
+/// The API's caller. Every cookie-authenticated request that may change
+/// something (any method but GET and HEAD) must echo the session's CSRF
+/// token in `X-CSRF-Token`, whatever its content type: the API takes JSON
+/// bodies only (see `api::JsonBody`), so no body, form-encoded or not, can
+/// stand in for the header. UI forms use [`crate::ui`]'s session extractor
+/// and their `_csrf` field instead.
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
@@ -286,15 +477,7 @@ impl FromRequestParts<AppState> for Caller {
                 .headers
                 .get("x-csrf-token")
                 .and_then(|v| v.to_str().ok());
-            // Form posts carry the token in the body and are checked by their handler.
-            let is_form = parts
-                .headers
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-            if !is_form {
-                caller.check_csrf(header)?;
-            }
+            caller.check_csrf(header)?;
         }
         Ok(caller)
     }

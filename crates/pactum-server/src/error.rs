@@ -19,6 +19,9 @@ pub struct ApiError {
     pub message: String,
     /// The offending field, for writes.
     pub field: Option<String>,
+    /// Seconds after which a throttled request may be tried again (sent
+    /// as `Retry-After`).
+    pub retry_after: Option<u64>,
 }
 
 #[derive(Serialize)]
@@ -35,7 +38,14 @@ impl ApiError {
             status,
             message: message.into(),
             field: None,
+            retry_after: None,
         }
+    }
+
+    /// The same error, telling the client when to try again.
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self
     }
 
     /// The answer for anything the caller may not see or that does not exist.
@@ -55,6 +65,7 @@ impl ApiError {
             status: StatusCode::UNPROCESSABLE_ENTITY,
             message: format!("{field}: {}", message.into()),
             field: Some(field),
+            retry_after: None,
         }
     }
 
@@ -96,7 +107,12 @@ impl IntoResponse for ApiError {
             error: &self.message,
             field: self.field.as_deref(),
         };
-        (self.status, axum::Json(body)).into_response()
+        let mut res = (self.status, axum::Json(body)).into_response();
+        if let Some(s) = self.retry_after {
+            res.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, s.into());
+        }
+        res
     }
 }
 

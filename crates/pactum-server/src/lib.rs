@@ -12,6 +12,7 @@ pub mod auth;
 pub mod deliberation;
 pub mod error;
 pub mod ops;
+pub mod pagination;
 pub mod people;
 pub mod setup;
 pub mod ui;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Failed-login counts.
     pub throttle: Arc<auth::Throttle>,
+    /// How browsers reach the server (HTTPS, a reverse proxy).
+    pub transport: auth::Transport,
 }
 
 impl AppState {
@@ -37,7 +40,14 @@ impl AppState {
         AppState {
             store,
             throttle: Arc::new(auth::Throttle::default()),
+            transport: auth::Transport::default(),
         }
+    }
+
+    /// The same state, served as `transport` says.
+    pub fn with_transport(mut self, transport: auth::Transport) -> Self {
+        self.transport = transport;
+        self
     }
 }
 
@@ -46,6 +56,10 @@ pub fn app(state: AppState) -> Router {
     api::routes()
         .merge(setup::routes())
         .merge(ui::routes())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::secure_cookies,
+        ))
         .with_state(state)
 }
 
@@ -194,7 +208,12 @@ pub async fn load_demo(
     Ok((room_id, logins))
 }
 
-/// Serves the app until the process ends.
+/// Serves the app until the process ends. Each request knows the address
+/// it came from (login throttling counts failures per client address).
 pub async fn serve(state: AppState, listener: tokio::net::TcpListener) -> std::io::Result<()> {
-    axum::serve(listener, app(state)).await
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .await
 }

@@ -133,8 +133,7 @@ fn setup_error(e: SetupError) -> ApiError {
         SetupError::Invalid(e) => e.into(),
         SetupError::Conflict(e) => ApiError {
             status: StatusCode::CONFLICT,
-            message: format!("{}: {}", e.field, e.message),
-            field: Some(e.field),
+            ..ApiError::field(e.field, e.message)
         },
         SetupError::NotFound => ApiError::not_found(),
     }

@@ -531,7 +531,7 @@ async fn login_form(
     login_page(StatusCode::OK, "", &next, None)
 }
 
-async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
+async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: Bytes) -> UiResult {
     let form = FormData::parse(&body)?;
     let (user, password) = (
         form.get("user").to_string(),
@@ -543,7 +543,7 @@ async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
             .unwrap_or_default(),
     );
     let next = safe_next(Some(form.get("next")));
-    let row = match auth::check_login(&state, &user, &password).await {
+    let row = match auth::check_login(&state, &client, &user, &password).await {
         Ok(u) => u,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
             return Ok(login_page(
@@ -554,12 +554,17 @@ async fn login(State(state): State<AppState>, body: Bytes) -> UiResult {
             ))
         }
         Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            return Ok(login_page(
+            let wait = e.retry_after.unwrap_or(60);
+            let mut res = login_page(
                 e.status,
                 &user,
                 &next,
-                Some("Too many failed sign-ins for this user. Wait a minute and try again."),
-            ))
+                Some(&format!(
+                    "Too many failed sign-ins from this address. Wait {wait} seconds and try again."
+                )),
+            );
+            res.headers_mut().insert(header::RETRY_AFTER, wait.into());
+            return Ok(res);
         }
         Err(e) => return Err(e.into()),
     };

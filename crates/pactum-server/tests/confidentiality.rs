@@ -230,6 +230,8 @@ struct World {
 struct Answer {
     status: StatusCode,
     text: String,
+    /// The next page's cursor, for paginated lists.
+    next: Option<String>,
 }
 
 impl Answer {
@@ -305,8 +307,12 @@ impl World {
         }
         let res = req.send().await.unwrap();
         let status = res.status();
+        let next = res
+            .headers()
+            .get("x-next-cursor")
+            .map(|v| v.to_str().unwrap().to_string());
         let text = res.text().await.unwrap();
-        Answer { status, text }
+        Answer { status, text, next }
     }
 
     fn room_path(&self, rest: &str) -> String {
@@ -1403,21 +1409,23 @@ async fn get(
     view.check_clean(&format!("GET {path}"), &a.text);
     let entries = w.new_audit().await;
     tally.logged += entries.len() as i64;
+    assert!(
+        entries.len() <= 1,
+        "GET {path}: one read writes one audit entry at most, got {entries:?}"
+    );
     let mut got = BTreeSet::new();
     for e in &entries {
         assert_eq!(e.actor, view.user, "GET {path}: {e:?}");
         assert_eq!(e.room.as_deref(), Some(w.room.as_str()), "{e:?}");
         assert!(matches!(e.action.as_str(), "read" | "export"), "{e:?}");
-        let key = (
-            e.kind.clone().expect("a read names its record kind"),
-            e.record_id.clone().expect("a read names its record"),
-        );
-        assert!(
-            view.restricted.contains(&key),
-            "GET {path} as {}: logged a read of {key:?}, not a restricted record the user sees",
-            view.user
-        );
-        got.insert(key);
+        for key in read_list(e) {
+            assert!(
+                view.restricted.contains(&key),
+                "GET {path} as {}: logged a read of {key:?}, not a restricted record the user sees",
+                view.user
+            );
+            got.insert(key);
+        }
     }
     if let Some(want) = logged {
         assert_eq!(
@@ -1427,6 +1435,38 @@ async fn get(
         );
     }
     a
+}
+
+/// The records one read entry lists: its detail is
+/// `{"count": n, "records": [{"kind", "id", ...}]}`; the entry names the
+/// kind when all are of one kind, and the record when there is one.
+fn read_list(e: &pactum_store::AuditEntry) -> Vec<Key> {
+    let d: Value = serde_json::from_str(&e.detail)
+        .unwrap_or_else(|err| panic!("{e:?}: detail is not a read list: {err}"));
+    let keys: Vec<Key> = d["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(d["count"].as_u64(), Some(keys.len() as u64), "{e:?}");
+    let kinds: BTreeSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+    if kinds.len() == 1 {
+        assert_eq!(e.kind.as_deref(), kinds.first().copied(), "{e:?}");
+    } else {
+        assert_eq!(e.kind, None, "{e:?}");
+    }
+    if keys.len() == 1 {
+        assert_eq!(e.record_id.as_deref(), Some(keys[0].1.as_str()), "{e:?}");
+    } else {
+        assert_eq!(e.record_id, None, "{e:?}");
+    }
+    keys
 }
 
 /// A path under the room.
@@ -1601,13 +1641,13 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     }
 
     // Audit: the mediator's alone, and only about what the mediator sees.
-    let mut after = 0;
+    let mut after = "0".to_string();
     loop {
         let a = get(
             w,
             &view,
             &mut t,
-            &rp(&room, &format!("/audit?after={after}&limit=1000")),
+            &rp(&room, &format!("/audit?after={after}&limit=7")),
             none.clone(),
         )
         .await;
@@ -1618,16 +1658,32 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         let entries = a.json();
         let entries = entries.as_array().unwrap();
-        let Some(last) = entries.last() else { break };
         for e in entries {
+            assert!(e.get("seq").is_none() && e.get("hash").is_none(), "{e}");
             if let (Some(kind), Some(id)) = (e["kind"].as_str(), e["record_id"].as_str()) {
                 assert!(
                     view.sees(&(kind.into(), id.into())),
                     "the mediator's audit view shows {kind} {id}, which the mediator may not see"
                 );
             }
+            // A read entry lists only what the mediator may see.
+            if let Ok(d) = serde_json::from_str::<Value>(e["detail"].as_str().unwrap()) {
+                for r in d["records"].as_array().into_iter().flatten() {
+                    let key = (
+                        r["kind"].as_str().unwrap().into(),
+                        r["id"].as_str().unwrap().into(),
+                    );
+                    assert!(
+                        view.sees(&key),
+                        "the mediator's audit view lists a read of {key:?}, which the mediator may not see"
+                    );
+                }
+            }
         }
-        after = last["seq"].as_i64().unwrap();
+        match a.next {
+            Some(n) => after = n,
+            None => break,
+        }
     }
 
     // Lists.
@@ -1947,15 +2003,16 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         let entries = w.new_audit().await;
         t.logged += entries.len() as i64;
         for e in &entries {
-            let key = (e.kind.clone().unwrap(), e.record_id.clone().unwrap());
             match e.action.as_str() {
                 "analysis.read" => assert_eq!(party, MED),
                 "view" | "report" => {
-                    assert!(
-                        view.restricted.contains(&key),
-                        "{path}: {} of {key:?}",
-                        e.action
-                    )
+                    for key in read_list(e) {
+                        assert!(
+                            view.restricted.contains(&key),
+                            "{path}: {} of {key:?}",
+                            e.action
+                        )
+                    }
                 }
                 other => panic!("{path}: unexpected audit action {other}"),
             }

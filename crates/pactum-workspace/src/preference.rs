@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 pub struct OptionValueInput {
     /// Option id (one of the issue's options).
     pub option_id: String,
-    /// The party's value for it (any finite number; 0 for options left out).
+    /// The party's value for it, in [0, 1] (0 for options left out).
     pub value: f64,
 }
 
@@ -37,7 +37,7 @@ pub struct OptionValueInput {
 pub struct IssueModelInput {
     /// Issue id.
     pub issue_id: String,
-    /// How much the issue matters (finite, ≥ 0; weights need not sum to 1).
+    /// How much the issue matters, in [0, 1] (weights need not sum to 1).
     pub weight: f64,
     /// Values of the issue's options.
     #[serde(default)]
@@ -52,7 +52,8 @@ pub struct IssueModelInput {
 pub struct PreferenceInput {
     /// Whose model.
     pub party_id: String,
-    /// The least utility the party would accept rather than no agreement.
+    /// The least utility the party would accept rather than no agreement,
+    /// in [0, 1].
     pub reservation_value: f64,
     /// Per-issue weights and option values.
     #[serde(default)]
@@ -118,6 +119,26 @@ pub fn model_visibility(room: &Room, party_id: &str, shared: bool) -> Visibility
     }
 }
 
+/// Why a model's number was refused, if it was: weights, values and the
+/// reservation value live on the same [0, 1] scale as the utilities the
+/// analysis compares, so a number outside it (or not a number at all) would
+/// silently distort every party's zone rather than fail.
+fn out_of_unit(x: f64) -> Option<String> {
+    if x.is_finite() && (0.0..=1.0).contains(&x) {
+        None
+    } else {
+        Some(format!("expected a number in [0, 1], got {x}"))
+    }
+}
+
+/// Refuses `x` outside [0, 1], naming `field`.
+fn unit(field: &str, x: f64) -> Result<(), FieldError> {
+    match out_of_unit(x) {
+        None => Ok(()),
+        Some(message) => Err(FieldError::new(field, message)),
+    }
+}
+
 impl PreferenceInput {
     /// Validates against the room and builds the record (id = party id, so
     /// a party has at most one model and writing again replaces it).
@@ -131,12 +152,7 @@ impl PreferenceInput {
                 "observers have no preference model",
             ));
         }
-        if !self.reservation_value.is_finite() {
-            return Err(FieldError::new(
-                "reservation_value",
-                "expected a finite number",
-            ));
-        }
+        unit("reservation_value", self.reservation_value)?;
         let mut seen = std::collections::HashSet::new();
         let mut issues = Vec::new();
         for (i, im) in self.issues.iter().enumerate() {
@@ -156,9 +172,7 @@ impl PreferenceInput {
                     format!("issue {:?} is given twice", im.issue_id),
                 ));
             }
-            if !im.weight.is_finite() || im.weight < 0.0 {
-                return Err(FieldError::new(f("weight"), "expected a finite number ≥ 0"));
-            }
+            unit(&f("weight"), im.weight)?;
             let options = options_of(issue);
             let mut seen_o = std::collections::HashSet::new();
             let mut values = Vec::new();
@@ -179,9 +193,7 @@ impl PreferenceInput {
                         format!("option {:?} is given twice", ov.option_id),
                     ));
                 }
-                if !ov.value.is_finite() {
-                    return Err(FieldError::new(g("value"), "expected a finite number"));
-                }
+                unit(&g("value"), ov.value)?;
                 values.push(serde_json::json!({"option_id": ov.option_id, "value": ov.value}));
             }
             issues.push(serde_json::json!({
@@ -734,6 +746,12 @@ pub fn from_genius(
                     pi.line, pi.name
                 ))
             })?;
+        if let Some(why) = out_of_unit(weight) {
+            return Err(genius_error(format!(
+                "line {}: weight of issue {:?}: {why}",
+                pi.line, pi.name
+            )));
+        }
         let options = options_of(issue);
         let max = pi
             .items
@@ -758,6 +776,12 @@ pub fn from_genius(
                     ))
                 })?;
             let e = it.evaluation.unwrap_or(0.0);
+            if !e.is_finite() || e < 0.0 {
+                return Err(genius_error(format!(
+                    "line {}: evaluation of value {:?} of issue {:?}: expected a number ≥ 0, got {e}",
+                    it.line, it.value, pi.name
+                )));
+            }
             values.push(OptionValueInput {
                 option_id: oid.to_string(),
                 value: if max > 0.0 { e / max } else { 0.0 },
@@ -769,9 +793,13 @@ pub fn from_genius(
             option_values: values,
         });
     }
+    let reservation_value = profile.reservation.unwrap_or(0.0);
+    if let Some(why) = out_of_unit(reservation_value) {
+        return Err(genius_error(format!("reservation value: {why}")));
+    }
     Ok(PreferenceInput {
         party_id: party_id.to_string(),
-        reservation_value: profile.reservation.unwrap_or(0.0),
+        reservation_value,
         issues,
         shared_with_mediator,
     })
@@ -1090,5 +1118,103 @@ mod tests {
         assert!(e.message.contains("Withdrawal from Mars"), "{e}");
         let e = from_genius(&room, "ukraine", "<negotiation_template/>", true).unwrap_err();
         assert_eq!(e.field, "genius_xml");
+    }
+
+    /// Every number of a model lives on the [0, 1] utility scale; one off
+    /// it is refused naming the field and the number, and the boundaries
+    /// themselves are accepted.
+    #[test]
+    fn model_numbers_outside_zero_one_are_refused() {
+        let room = demo();
+        let cases: Vec<(Change, &str, &str)> = vec![
+            (
+                Box::new(|i| i.issues[0].weight = 1.5),
+                "issues[0].weight",
+                "1.5",
+            ),
+            (
+                Box::new(|i| i.issues[0].weight = -0.25),
+                "issues[0].weight",
+                "-0.25",
+            ),
+            (
+                Box::new(|i| i.issues[0].option_values[0].value = 1.01),
+                "issues[0].option_values[0].value",
+                "1.01",
+            ),
+            (
+                Box::new(|i| i.issues[0].option_values[0].value = -3.0),
+                "issues[0].option_values[0].value",
+                "-3",
+            ),
+            (
+                Box::new(|i| i.reservation_value = 2.0),
+                "reservation_value",
+                "2",
+            ),
+            (
+                Box::new(|i| i.reservation_value = -0.5),
+                "reservation_value",
+                "-0.5",
+            ),
+            (
+                Box::new(|i| i.reservation_value = f64::INFINITY),
+                "reservation_value",
+                "inf",
+            ),
+        ];
+        for (change, field, got) in cases {
+            let mut i = input("russia");
+            change(&mut i);
+            let e = i.into_record(&room).unwrap_err();
+            assert_eq!(e.field, field);
+            assert_eq!(
+                e.message,
+                format!("expected a number in [0, 1], got {got}"),
+                "{field}"
+            );
+        }
+        let mut edge = input("russia");
+        edge.reservation_value = 1.0;
+        edge.issues[0].weight = 0.0;
+        edge.issues[0].option_values[0].value = 1.0;
+        assert!(edge.into_record(&room).is_ok());
+        edge = input("russia");
+        edge.reservation_value = 0.0;
+        edge.issues[0].weight = 1.0;
+        edge.issues[0].option_values[0].value = 0.0;
+        assert!(edge.into_record(&room).is_ok());
+    }
+
+    #[test]
+    fn genius_numbers_outside_zero_one_are_refused() {
+        let room = demo();
+        let xml = |weight: &str, evaluation: &str, reservation: &str| {
+            format!(
+                r#"<utility_space><objective index="0" name="o">
+            <issue index="1" name="Withdrawal from Donetsk region" type="discrete">
+              <item index="1" value="full_withdrawal" evaluation="{evaluation}"/>
+              <item index="2" value="NO_WITHDRAWAL" evaluation="6"/>
+            </issue><weight index="1" value="{weight}"/>
+          </objective>{reservation}</utility_space>"#
+            )
+        };
+        assert!(from_genius(
+            &room,
+            "ukraine",
+            &xml("1", "0", r#"<reservation value="1"/>"#),
+            false
+        )
+        .is_ok());
+        for (weight, evaluation, reservation, says) in [
+            ("1.5", "3", "", "weight of issue \"Withdrawal from Donetsk region\": expected a number in [0, 1], got 1.5"),
+            ("0.5", "-3", "", "evaluation of value \"full_withdrawal\""),
+            ("0.5", "3", r#"<reservation value="1.2"/>"#, "reservation value: expected a number in [0, 1], got 1.2"),
+        ] {
+            let e = from_genius(&room, "ukraine", &xml(weight, evaluation, reservation), false)
+                .unwrap_err();
+            assert_eq!(e.field, "genius_xml");
+            assert!(e.message.contains(says), "{e}");
+        }
     }
 }

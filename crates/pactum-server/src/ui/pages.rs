@@ -4,9 +4,10 @@
 
 use super::view::{self, Names};
 use super::{chrome, page, urlpart, Fail, Session, UiResult};
-use crate::access::{Role, RoomAccess};
+use crate::access::{ReadList, Role, RoomAccess};
 use crate::error::ApiError;
 use crate::ops::{self, StanceFilter};
+use crate::pagination::PageQuery;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -153,7 +154,9 @@ pub(super) async fn overview(
     State(state): State<AppState>,
     Session(caller): Session,
     Path(room): Path<String>,
+    Query(q): Query<PageQuery>,
 ) -> UiResult {
+    let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
     let names = a.room.party_names();
     let mut shown: Vec<&Record> = Vec::new();
@@ -161,10 +164,11 @@ pub(super) async fn overview(
     if let Some(m) = meta {
         shown.push(m);
     }
-    let timeline: Vec<Value> = a
-        .room
-        .timeline()
-        .into_iter()
+    let items = a.room.timeline();
+    let timeline_page = window.of(&items);
+    let timeline: Vec<Value> = timeline_page
+        .items
+        .iter()
         .filter_map(|item| {
             let rec = a.room.get(item.kind, &item.id)?;
             shown.push(rec);
@@ -265,6 +269,10 @@ pub(super) async fn overview(
     let mut ctx = chrome(&state, &caller, Some(&a), "overview", &a.title).await?;
     ctx.insert("meta".into(), meta_json);
     ctx.insert("timeline".into(), Value::Array(timeline));
+    ctx.insert(
+        "timeline_page".into(),
+        timeline_page.links(&room_path(&room, ""), window.limit),
+    );
     ctx.insert("parties".into(), Value::Array(parties));
     ctx.insert("issues".into(), Value::Array(issues));
     ctx.insert("counts".into(), counts);
@@ -751,31 +759,46 @@ pub(super) async fn stances(
     Session(caller): Session,
     Path(room): Path<String>,
     Query(filter): Query<StanceFilter>,
+    Query(q): Query<PageQuery>,
 ) -> UiResult {
+    let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
     let names = a.room.party_names();
     let all: Vec<&Record> = a.room.of(Kind::Stance).collect();
     let hits: Vec<&Record> = all.iter().copied().filter(|s| filter.matches(s)).collect();
-    let rows: Vec<Value> = hits
+    let hits_page = window.of(&hits);
+    let rows: Vec<Value> = hits_page
+        .items
         .iter()
         .map(|s| view::stance(&a.room, s, &names, &room))
         .collect();
-    let mut shown = hits.clone();
+    let mut shown = hits_page.items.to_vec();
     let texts = text_options(&a.room, &names, &mut shown);
     let parties = party_choices(&a.room);
     audit_shown(&state, &a, shown).await?;
+    let filter_json = json!({
+        "party": filter.party.unwrap_or_default(),
+        "source": filter.source.unwrap_or_default(),
+        "reliability": filter.reliability.unwrap_or_default(),
+        "text": filter.text.unwrap_or_default(),
+    });
+    // The page links keep the filters.
+    let query: Vec<String> = ["party", "source", "reliability", "text"]
+        .iter()
+        .filter_map(|k| {
+            let v = filter_json[*k].as_str().filter(|v| !v.is_empty())?;
+            Some(format!("{k}={}", urlpart(v.to_string())))
+        })
+        .collect();
+    let mut base = room_path(&room, "/stances");
+    if !query.is_empty() {
+        base = format!("{base}?{}", query.join("&"));
+    }
     let mut ctx = chrome(&state, &caller, Some(&a), "stances", "Stance ledger").await?;
     ctx.insert("rows".into(), Value::Array(rows));
     ctx.insert("total".into(), all.len().into());
-    ctx.insert(
-        "filter".into(),
-        json!({
-            "party": filter.party.unwrap_or_default(),
-            "source": filter.source.unwrap_or_default(),
-            "reliability": filter.reliability.unwrap_or_default(),
-            "text": filter.text.unwrap_or_default(),
-        }),
-    );
+    ctx.insert("page".into(), hits_page.links(&base, window.limit));
+    ctx.insert("filter".into(), filter_json);
     ctx.insert("parties".into(), Value::Array(parties));
     ctx.insert("texts".into(), Value::Array(texts));
     ctx.insert("reliabilities".into(), view::reliabilities());
@@ -1032,65 +1055,62 @@ pub(super) async fn documents_view(
 
 // ----------------------------------------------------------------- audit
 
-#[derive(Deserialize, Default)]
-pub(super) struct AuditQuery {
-    #[serde(default)]
-    after: Option<i64>,
-}
-
-/// How many audit entries a page lists.
-const AUDIT_PAGE: i64 = 100;
-
 /// The audit trail, for the mediator only: to anyone else the page does
-/// not exist.
+/// not exist. Entries are numbered by their place in what the mediator may
+/// read, not by their place in the whole log, so that neither the numbers
+/// nor the hashes betray entries about records kept from the mediator.
 pub(super) async fn audit(
     State(state): State<AppState>,
     Session(caller): Session,
     Path(room): Path<String>,
-    Query(q): Query<AuditQuery>,
+    Query(q): Query<PageQuery>,
 ) -> UiResult {
+    let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
     a.mediator_only()?;
-    let after = q.after.unwrap_or(0).max(0);
-    let mut entries = state
-        .store
-        .audit(Some(&room), after, AUDIT_PAGE + 1)
-        .await?;
-    let more = entries.len() as i64 > AUDIT_PAGE;
-    entries.truncate(AUDIT_PAGE as usize);
+    let entries = a.audit_log(&state).await?;
+    let entries_page = window.of(&entries);
     let report = state.store.verify_audit().await?;
-    let rows: Vec<Value> = entries
+    let rows: Vec<Value> = entries_page
+        .items
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
+            let read = matches!(e.action.as_str(), "view" | "read" | "export" | "report");
+            let detail = match ReadList::parse(&e.detail).filter(|_| read) {
+                Some(list) => format!(
+                    "{} restricted record{}: {}",
+                    list.count,
+                    if list.count == 1 { "" } else { "s" },
+                    list.records
+                        .iter()
+                        .map(|r| format!("{} {} ({})", r.kind, r.id, r.visibility))
+                        .collect::<Vec<_>>()
+                        .join("; ")
+                ),
+                None => e.detail.clone(),
+            };
             json!({
-                "seq": e.seq,
+                "n": entries_page.after + i + 1,
                 "at": view::timestamp(&e.at),
                 "actor": e.actor,
                 "action": e.action,
                 "kind": e.kind,
                 "record_id": e.record_id,
-                "detail": e.detail,
-                "hash": e.hash.get(..12).unwrap_or(&e.hash),
-                "full_hash": e.hash,
-                "read": e.action == "view" || e.action == "read" || e.action == "export",
+                "detail": detail,
+                "read": read,
             })
         })
         .collect();
-    let last = entries.last().map(|e| e.seq);
     let mut ctx = chrome(&state, &caller, Some(&a), "audit", "Audit trail").await?;
     ctx.insert("entries".into(), Value::Array(rows));
-    ctx.insert("after".into(), after.into());
     ctx.insert(
-        "next".into(),
-        json!(more.then(|| room_path(&room, &format!("/audit?after={}", last.unwrap_or(after))))),
-    );
-    ctx.insert(
-        "first".into(),
-        json!((after > 0).then(|| room_path(&room, "/audit"))),
+        "page".into(),
+        entries_page.links(&room_path(&room, "/audit"), window.limit),
     );
     ctx.insert(
         "chain".into(),
-        json!({"ok": report.ok(), "entries": report.entries, "first_bad": report.first_bad}),
+        json!({"ok": report.ok(), "first_bad": report.first_bad}),
     );
     Ok(page(StatusCode::OK, "audit.html", &Value::Object(ctx)))
 }
