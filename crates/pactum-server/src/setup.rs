@@ -411,6 +411,12 @@ pub async fn setup_view(state: &AppState, caller: &Caller, room: &str) -> ApiRes
         }
         Setter::Mediator(a) => {
             let meta = a.room.of(Kind::Meta).next();
+            let shown = a
+                .room
+                .records
+                .iter()
+                .filter(|r| matches!(r.kind, Kind::Meta | Kind::Party | Kind::Issue));
+            a.audit_reads(state, "read", shown).await?;
             let issues: Vec<Value> = a
                 .room
                 .of(Kind::Issue)
