@@ -338,12 +338,13 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                         .room(&room)
                         .await?
                         .ok_or_else(|| anyhow!("no room {room:?}"))?;
-                    let records: Vec<_> = all_records(&state, &room)
+                    let mut records: Vec<_> = all_records(&state, &room)
                         .await
                         .map_err(|e| anyhow!("{e}"))?
                         .into_iter()
                         .map(|(r, _)| r)
                         .collect();
+                    pactum_workspace::setup::arrange(&mut records);
                     let mut audit = NewAudit::new("operator", "export");
                     audit.room = Some(room.clone());
                     audit.detail = format!("{} records", records.len());

@@ -224,7 +224,7 @@ impl RoomAccess {
             ),
         };
         let mut revisions = std::collections::HashMap::new();
-        let records = all
+        let mut records: Vec<Record> = all
             .into_iter()
             .filter(|(r, _)| viewer.can_see(&r.visibility))
             .map(|(r, rev)| {
@@ -232,6 +232,7 @@ impl RoomAccess {
                 r
             })
             .collect();
+        pactum_workspace::setup::arrange(&mut records);
         Ok(RoomAccess {
             room_id: room_id.to_string(),
             title: room_row.title,
@@ -370,7 +371,7 @@ impl RoomAccess {
     /// A write of `record` by this user: an insert if this view did not
     /// load it, else an update of the revision it loaded (a stale view is
     /// a conflict), audited with the record's visibility.
-    fn record_write(&self, record: &Record, action: &str) -> pactum_store::RecordWrite {
+    pub(crate) fn record_write(&self, record: &Record, action: &str) -> pactum_store::RecordWrite {
         pactum_store::RecordWrite {
             rec: new_record(record),
             expected_revision: self

@@ -115,10 +115,19 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
                     inner.column()
                 ),
             )
-        } else if path == "." || path.is_empty() {
-            ApiError::field("body", inner.to_string())
         } else {
-            ApiError::field(path, inner.to_string())
+            // A missing field is named itself, not by the object lacking it.
+            let message = inner.to_string();
+            let missing = message
+                .strip_prefix("missing field `")
+                .and_then(|rest| rest.split('`').next());
+            let root = path == "." || path.is_empty();
+            match (missing, root) {
+                (Some(f), true) => ApiError::field(f, message.clone()),
+                (Some(f), false) => ApiError::field(format!("{path}.{f}"), message.clone()),
+                (None, true) => ApiError::field("body", message),
+                (None, false) => ApiError::field(path, message),
+            }
         }
     })
 }
@@ -441,7 +450,7 @@ async fn one(
 
 /// The GET of a route that names its collection (`…/texts`, for the
 /// write it also takes): [`list`] for that one kind.
-fn list_of(kind: Kind) -> MethodRouter<AppState> {
+pub(crate) fn list_of(kind: Kind) -> MethodRouter<AppState> {
     get(
         move |State(state): State<AppState>, caller: Caller, P(room): P<String>| async move {
             list_kind(&state, &caller, &room, kind).await
@@ -451,7 +460,7 @@ fn list_of(kind: Kind) -> MethodRouter<AppState> {
 
 /// The GET of a route that names its collection (`…/texts/{id}`): [`one`]
 /// for that one kind.
-fn one_by_id(kind: Kind) -> MethodRouter<AppState> {
+pub(crate) fn one_by_id(kind: Kind) -> MethodRouter<AppState> {
     get(
         move |state: State<AppState>, caller: Caller, path: P<(String, String)>| async move {
             let (State(state), P((room, id))) = (state, path);
@@ -748,6 +757,7 @@ mod tests {
             include_str!("records.rs"),
             include_str!("people.rs"),
             include_str!("import.rs"),
+            include_str!("setup.rs"),
         ];
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = sources
@@ -829,6 +839,20 @@ mod tests {
         let e = parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "maybe"}"#)
             .unwrap_err();
         assert_eq!(e.field.as_deref(), Some("stance"), "{}", e.message);
+        let e =
+            parse_json::<StanceInput>(br#"{"party_id": "a", "target": {}, "stance": "accepts"}"#)
+                .unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("summary"), "{}", e.message);
+        let e = parse_json::<StanceInput>(
+            br#"{"party_id": "a", "target": {}, "stance": "accepts", "summary": "s", "provenance": {}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.field.as_deref(),
+            Some("provenance.source"),
+            "{}",
+            e.message
+        );
         let e = parse_json::<StanceInput>(b"{\"party_id\": ").unwrap_err();
         assert_eq!(e.status, StatusCode::BAD_REQUEST);
         assert!(e.message.contains("line 1"), "{}", e.message);

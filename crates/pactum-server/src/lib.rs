@@ -17,6 +17,7 @@ pub mod ops;
 pub mod pagination;
 pub mod people;
 pub mod records;
+pub mod setup;
 pub mod ui;
 
 use axum::Router;
@@ -64,6 +65,7 @@ pub fn app(state: AppState) -> Router {
         .merge(records::routes())
         .merge(import::routes())
         .merge(people::routes())
+        .merge(setup::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -62,6 +62,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("people.html", include_str!("../templates/people.html")),
     ("account.html", include_str!("../templates/account.html")),
     ("operator.html", include_str!("../templates/operator.html")),
+    ("new_room.html", include_str!("../templates/new_room.html")),
+    (
+        "room_setup.html",
+        include_str!("../templates/room_setup.html"),
+    ),
 ];
 
 const APP_CSS: &str = include_str!("../static/app.css");
@@ -410,6 +415,11 @@ pub(crate) async fn chrome(
                 "role_label": view::role_label(a.role),
                 "is_mediator": a.is_mediator(),
                 "latest_text": latest,
+                "disclaimer": a
+                    .room
+                    .of(pactum_workspace::model::Kind::Meta)
+                    .next()
+                    .and_then(|m| m.str("disclaimer")),
             }),
         );
     }

@@ -1918,6 +1918,22 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         );
     }
 
+    // The room's set-up, API and page: the mediator's alone (other members
+    // are refused; operators only list rooms); clean either way.
+    for path in [
+        rp(&room, "/setup"),
+        format!("/rooms/{room}/setup"),
+        "/api/setup/rooms".to_string(),
+    ] {
+        let a = get(w, &view, &mut t, &path, none.clone()).await;
+        let want = if party == MED && !path.starts_with("/api/setup/") {
+            StatusCode::OK
+        } else {
+            StatusCode::FORBIDDEN
+        };
+        assert_eq!(a.status, want, "GET {path} as {party}");
+    }
+
     models_and_sessions(w, &view, &mut t, &nf).await;
 
     // Matrices and diffs of every text.

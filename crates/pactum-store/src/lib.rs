@@ -358,6 +358,17 @@ pub trait Store: Send + Sync {
     /// For a change that spans records and must not be seen half done: a
     /// single-text session closed together with the draft it produces.
     async fn put_record_set(&self, room: &str, writes: &[RecordWrite]) -> Result<Vec<RecordRow>>;
+    /// Renames a room and makes [`Store::put_record_set`]'s checked writes,
+    /// in one transaction: a room's title and the `meta` record that repeats
+    /// it never disagree. `audit` records the rename (its `room` defaults to
+    /// the room's id); a missing room is [`StoreError::NotFound`].
+    async fn update_room(
+        &self,
+        room: &str,
+        title: &str,
+        audit: NewAudit,
+        writes: &[RecordWrite],
+    ) -> Result<Vec<RecordRow>>;
     /// One record, if it exists.
     async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>>;
     /// Records of a room in insertion order (stable), optionally of one kind.

@@ -905,6 +905,42 @@ macro_rules! store_impl {
                 Ok(rows)
             }
 
+            async fn update_room(
+                &self,
+                room: &str,
+                title: &str,
+                audit: NewAudit,
+                writes: &[RecordWrite],
+            ) -> Result<Vec<RecordRow>> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("UPDATE rooms SET title = $1 WHERE id = $2")
+                    .bind(title)
+                    .bind(room)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("room {room:?}"),
+                    });
+                }
+                append_audit(&mut w.tx, &[about(audit, room, None)]).await?;
+                let mut rows = Vec::with_capacity(writes.len());
+                for wr in writes {
+                    rows.push(
+                        put_record_in(
+                            &mut w.tx,
+                            room,
+                            &wr.rec,
+                            wr.expected_revision,
+                            wr.audit.clone(),
+                        )
+                        .await?,
+                    );
+                }
+                w.tx.commit().await?;
+                Ok(rows)
+            }
+
             async fn record(&self, room: &str, kind: &str, id: &str) -> Result<Option<RecordRow>> {
                 let mut conn = self.core.pool.acquire().await?;
                 fetch_record(&mut conn, room, kind, id).await

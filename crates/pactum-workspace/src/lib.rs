@@ -17,6 +17,7 @@ pub mod model;
 pub mod preference;
 pub mod redline;
 pub mod session;
+pub mod setup;
 pub mod visibility;
 
 pub use model::*;

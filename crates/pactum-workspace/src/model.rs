@@ -772,11 +772,20 @@ impl StanceInput {
             ));
         }
         if let Some(i) = &t.issue_id {
-            if room.get(Kind::Issue, i).is_none() {
-                return Err(FieldError::new(
-                    "target.issue_id",
-                    format!("unknown issue {i:?}"),
-                ));
+            match room.get(Kind::Issue, i) {
+                None => {
+                    return Err(FieldError::new(
+                        "target.issue_id",
+                        format!("unknown issue {i:?}"),
+                    ))
+                }
+                Some(issue) if crate::setup::is_retired(&issue.body) => {
+                    return Err(FieldError::new(
+                        "target.issue_id",
+                        format!("issue {i:?} is retired"),
+                    ))
+                }
+                Some(_) => {}
             }
         }
         let text = match &t.text_id {
@@ -820,20 +829,11 @@ impl StanceInput {
                     .issue_id
                     .as_ref()
                     .and_then(|i| room.get(Kind::Issue, i))
-                    .is_some_and(|issue| {
-                        issue
-                            .body
-                            .get("options")
-                            .and_then(Value::as_array)
-                            .is_some_and(|os| {
-                                os.iter()
-                                    .any(|x| x.get("id").and_then(Value::as_str) == Some(o))
-                            })
-                    });
+                    .is_some_and(|issue| crate::setup::is_live_option(issue, o));
                 if !ok {
                     return Err(FieldError::new(
                         field,
-                        format!("{o:?} is not an option of the target issue"),
+                        format!("{o:?} is not a (live) option of the target issue"),
                     ));
                 }
             }
@@ -995,11 +995,20 @@ impl DraftInput {
             }
             non_empty(&f("title"), &p.title)?;
             for issue in &p.issue_ids {
-                if room.get(Kind::Issue, issue).is_none() {
-                    return Err(FieldError::new(
-                        f("issue_ids"),
-                        format!("unknown issue {issue:?}"),
-                    ));
+                match room.get(Kind::Issue, issue) {
+                    None => {
+                        return Err(FieldError::new(
+                            f("issue_ids"),
+                            format!("unknown issue {issue:?}"),
+                        ))
+                    }
+                    Some(i) if crate::setup::is_retired(&i.body) => {
+                        return Err(FieldError::new(
+                            f("issue_ids"),
+                            format!("issue {issue:?} is retired"),
+                        ))
+                    }
+                    Some(_) => {}
                 }
             }
             pts.push(serde_json::json!({

@@ -71,6 +71,7 @@ fn options_of(issue: &Record) -> Vec<(&str, &str)> {
         .and_then(Value::as_array)
         .map(|os| {
             os.iter()
+                .filter(|o| o.as_object().is_none_or(|o| !crate::setup::is_retired(o)))
                 .filter_map(|o| {
                     let id = o.get("id")?.as_str()?;
                     Some((id, o.get("label").and_then(Value::as_str).unwrap_or(id)))
@@ -156,9 +157,15 @@ impl PreferenceInput {
         let mut issues = Vec::new();
         for (i, im) in self.issues.iter().enumerate() {
             let f = |s: &str| format!("issues[{i}].{s}");
-            let issue = room.get(Kind::Issue, &im.issue_id).ok_or_else(|| {
-                FieldError::new(f("issue_id"), format!("unknown issue {:?}", im.issue_id))
-            })?;
+            let issue = room
+                .live_issues()
+                .find(|i| i.id == im.issue_id)
+                .ok_or_else(|| {
+                    FieldError::new(
+                        f("issue_id"),
+                        format!("unknown or retired issue {:?}", im.issue_id),
+                    )
+                })?;
             if !seen.insert(im.issue_id.as_str()) {
                 return Err(FieldError::new(
                     f("issue_id"),
@@ -217,7 +224,7 @@ impl PreferenceInput {
     pub fn of_record(room: &Room, model: &Record) -> PreferenceInput {
         let parsed = ModelView::parse(model);
         let issues = room
-            .of(Kind::Issue)
+            .live_issues()
             .map(|issue| IssueModelInput {
                 issue_id: issue.id.clone(),
                 weight: parsed.weight(&issue.id),
@@ -409,7 +416,7 @@ pub fn counted_parties(room: &Room, include_mediator: bool) -> Vec<PartyRef> {
 /// shows nothing but computed results, passes such a room.
 pub fn scenario_from_models(room: &Room, include_mediator: bool) -> (Scenario, Mapping) {
     let issues: Vec<IssueRef> = room
-        .of(Kind::Issue)
+        .live_issues()
         .filter_map(|i| {
             let options: Vec<(String, String)> = options_of(i)
                 .into_iter()
@@ -714,7 +721,7 @@ pub fn from_genius(
     let mut issues = Vec::new();
     for pi in &profile.issues {
         let issue = room
-            .of(Kind::Issue)
+            .live_issues()
             .find(|i| same(&i.id, &pi.name) || i.str("title").is_some_and(|t| same(t, &pi.name)))
             .ok_or_else(|| {
                 genius_error(format!(

@@ -64,7 +64,7 @@ pub struct VoteInput {
 }
 
 fn issue_options(room: &Room) -> Vec<(String, Vec<String>)> {
-    room.of(Kind::Issue)
+    room.live_issues()
         .filter_map(|i| {
             let os: Vec<String> = i
                 .body
@@ -72,6 +72,8 @@ fn issue_options(room: &Room) -> Vec<(String, Vec<String>)> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
+                .filter_map(Value::as_object)
+                .filter(|o| !crate::setup::is_retired(o))
                 .filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_string))
                 .collect();
             (!os.is_empty()).then(|| (i.id.clone(), os))

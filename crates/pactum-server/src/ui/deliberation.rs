@@ -43,7 +43,7 @@ fn error_json(e: &ApiError) -> Value {
 
 fn issues_json(a: &RoomAccess) -> Vec<Value> {
     a.room
-        .of(Kind::Issue)
+        .live_issues()
         .map(|i| {
             let options: Vec<Value> = i
                 .body
@@ -51,6 +51,7 @@ fn issues_json(a: &RoomAccess) -> Vec<Value> {
                 .and_then(Value::as_array)
                 .into_iter()
                 .flatten()
+                .filter(|o| !o.as_object().is_some_and(pactum_workspace::setup::is_retired))
                 .filter_map(|o| {
                     let id = o.get("id")?.as_str()?;
                     Some(json!({"id": id, "label": o.get("label").and_then(Value::as_str).unwrap_or(id)}))
@@ -355,21 +356,34 @@ pub(super) async fn session_page(
     session_view(&state, &caller, &a, &id, None, q.done.as_deref()).await
 }
 
+/// A package in words: one row per live issue, and per retired issue the
+/// package still names (a session's history keeps its options, marked
+/// retired).
 fn labelled(a: &RoomAccess, p: &Package) -> Vec<Value> {
-    issues_json(a)
-        .iter()
-        .map(|i| {
-            let iid = i["id"].as_str().unwrap_or_default();
-            let oid = p.get(iid).cloned().unwrap_or_default();
-            let label = i["options"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|o| o["id"] == oid.as_str())
-                .and_then(|o| o["label"].as_str())
-                .unwrap_or("—")
-                .to_string();
-            json!({"issue_id": iid, "issue": i["title"], "option_id": oid, "option": label})
+    use pactum_workspace::setup::{is_retired, issue_title};
+    a.room
+        .of(Kind::Issue)
+        .filter(|i| !is_retired(&i.body) || p.contains_key(&i.id))
+        .filter_map(|i| {
+            let options = i.body.get("options").and_then(Value::as_array)?;
+            if options.is_empty() {
+                return None;
+            }
+            let oid = p.get(&i.id).cloned().unwrap_or_default();
+            let label = options
+                .iter()
+                .filter_map(Value::as_object)
+                .find(|o| o.get("id").and_then(Value::as_str) == Some(oid.as_str()))
+                .map(|o| {
+                    let l = o.get("label").and_then(Value::as_str).unwrap_or(&oid);
+                    if is_retired(o) {
+                        format!("{l} (retired)")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .unwrap_or_else(|| "—".to_string());
+            Some(json!({"issue_id": i.id, "issue": issue_title(&a.room, &i.id), "option_id": oid, "option": label}))
         })
         .collect()
 }

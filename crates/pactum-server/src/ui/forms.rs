@@ -217,6 +217,17 @@ fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiErr
     })
 }
 
+/// The form carries points' issue links over from the base version, where
+/// the mediator cannot edit them; links to issues retired since are dropped
+/// rather than refusing a draft the form gives no way to fix.
+fn live_links(mut d: DraftInput, room: &pactum_workspace::model::Room) -> DraftInput {
+    for p in &mut d.points {
+        p.issue_ids
+            .retain(|i| room.live_issues().any(|l| &l.id == i));
+    }
+    d
+}
+
 pub(super) async fn new_draft(
     State(state): State<AppState>,
     Session(caller): Session,
@@ -227,7 +238,11 @@ pub(super) async fn new_draft(
     a.mediator_only()?;
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
-    let result = async { ops::add_draft(&state, &a, draft_input(&form, base)?).await }.await;
+    let result = async {
+        let input = live_links(draft_input(&form, base)?, &a.room);
+        ops::add_draft(&state, &a, input).await
+    }
+    .await;
     finish_form(
         &room,
         result,
@@ -250,8 +265,11 @@ pub(super) async fn edit_draft(
         .room
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
-    let result =
-        async { ops::edit_draft(&state, &a, &id, draft_input(&form, Some(base))?).await }.await;
+    let result = async {
+        let input = live_links(draft_input(&form, Some(base))?, &a.room);
+        ops::edit_draft(&state, &a, &id, input).await
+    }
+    .await;
     finish_form(
         &room,
         result,

@@ -142,6 +142,9 @@ pub(super) async fn rooms(State(state): State<AppState>, Session(caller): Sessio
     }
     let mut ctx = chrome(&state, &caller, None, "rooms", "Your rooms").await?;
     ctx.insert("rooms".into(), Value::Array(list));
+    if let Some(all) = crate::setup::operator_rooms(&state, &caller).await? {
+        ctx.insert("operator_rooms".into(), Value::Array(all));
+    }
     Ok(page(StatusCode::OK, "rooms.html", &Value::Object(ctx)))
 }
 
@@ -240,9 +243,12 @@ pub(super) async fn overview(
             shown.push(i);
             json!({
                 "id": i.id,
-                "title": i.str("title").unwrap_or(&i.id),
+                "title": pactum_workspace::setup::issue_title(&a.room, &i.id),
                 "description": i.str("description"),
-                "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(|o| o.get("label").and_then(Value::as_str)).collect::<Vec<_>>()).unwrap_or_default(),
+                "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(Value::as_object).filter_map(|o| {
+                    let label = o.get("label").and_then(Value::as_str)?;
+                    Some(if pactum_workspace::setup::is_retired(o) { format!("{label} (retired)") } else { label.to_string() })
+                }).collect::<Vec<_>>()).unwrap_or_default(),
             })
         })
         .collect();
@@ -409,7 +415,7 @@ pub(super) async fn text_view(
                 .issue_ids
                 .iter()
                 .map(|i| {
-                    json!({"id": i, "title": a.room.get(Kind::Issue, i).and_then(|x| x.str("title")).unwrap_or(i)})
+                    json!({"id": i, "title": pactum_workspace::setup::issue_title(&a.room, i)})
                 })
                 .collect();
             let prov: Vec<Value> = r
@@ -488,7 +494,7 @@ pub(super) async fn text_view(
         for p in &pts {
             targets.push(json!({"value": format!("point:{}", p.id), "label": view::point_heading(p), "group": "point"}));
         }
-        for i in a.room.of(Kind::Issue) {
+        for i in a.room.live_issues() {
             targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
         }
         let parties = party_choices(&a.room);
@@ -885,14 +891,10 @@ fn meeting(room: &Room, m: &Record, names: &Names<'_>, room_id: &str) -> Value {
         .filter_map(|t| room.get(Kind::Text, t))
         .map(|t| json!({"label": t.str("label").unwrap_or(&t.id), "href": room_path(room_id, &format!("/texts/{}", urlpart(t.id.clone())))}))
         .collect();
-    let issues: Vec<&str> = m
+    let issues: Vec<String> = m
         .strs("issues_discussed")
         .into_iter()
-        .map(|i| {
-            room.get(Kind::Issue, i)
-                .and_then(|r| r.str("title"))
-                .unwrap_or(i)
-        })
+        .map(|i| pactum_workspace::setup::issue_title(room, i))
         .collect();
     json!({
         "id": m.id,

@@ -279,12 +279,7 @@ pub(crate) fn target(room: &Room, stance: &Record, room_id: &str) -> Value {
     let f = |k: &str| t.and_then(|t| t.get(k)).and_then(Value::as_str);
     let (issue, text, point) = (f("issue_id"), f("text_id"), f("point_id"));
     let base = format!("/rooms/{}", super::urlpart(room_id.to_string()));
-    let issue_title = issue.map(|i| {
-        room.get(Kind::Issue, i)
-            .and_then(|r| r.str("title"))
-            .unwrap_or(i)
-            .to_string()
-    });
+    let issue_title = issue.map(|i| pactum_workspace::setup::issue_title(room, i));
     let holder = match (text, point) {
         (Some(tid), _) => room.get(Kind::Text, tid),
         (None, Some(pid)) => room

@@ -43,6 +43,7 @@ on_both_backends!(
     bulk_put_is_all_or_nothing,
     record_set_is_all_or_nothing,
     import_room_is_all_or_nothing,
+    update_room_is_all_or_nothing,
     users_members_sessions_tokens,
     audit_chain_verifies_after_many_concurrent_writes,
     group_commit_acknowledges_only_durable_writes,

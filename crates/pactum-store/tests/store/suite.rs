@@ -673,6 +673,55 @@ pub async fn record_set_is_all_or_nothing(fx: &TestDb) {
     assert!(s.verify_audit().await.unwrap().ok());
 }
 
+/// A rename and its record writes go in together: a stale record undoes
+/// the new title and every audit row; a missing room is not found.
+pub async fn update_room_is_all_or_nothing(fx: &TestDb) {
+    let s = &*fx.store;
+    new_room(s, "r1").await;
+    let meta = insert(
+        s,
+        "r1",
+        rec("meta", "meta", r#"{"title":"Old"}"#),
+        audit("op", "room.setup"),
+    )
+    .await;
+    let log_before = whole_log(s).await;
+    let write = |expected: i64| RecordWrite {
+        rec: rec("meta", "meta", r#"{"title":"New"}"#),
+        expected_revision: Some(expected),
+        audit: audit("med", "room.details"),
+    };
+    assert_conflict(
+        s.update_room("r1", "New", audit("med", "room.rename"), &[write(7)])
+            .await,
+        "expected revision 7",
+    );
+    assert_eq!(s.room("r1").await.unwrap().unwrap().title, room("r1").title);
+    assert_eq!(
+        s.records("r1", None).await.unwrap(),
+        std::slice::from_ref(&meta)
+    );
+    assert_eq!(whole_log(s).await, log_before, "no audit rows may remain");
+    assert_not_found(
+        s.update_room("nowhere", "X", audit("med", "room.rename"), &[])
+            .await,
+        "\"nowhere\"",
+    );
+
+    let rows = s
+        .update_room("r1", "New", audit("med", "room.rename"), &[write(1)])
+        .await
+        .unwrap();
+    assert_eq!(rows[0].revision, 2);
+    assert_eq!(s.room("r1").await.unwrap().unwrap().title, "New");
+    let log = whole_log(s).await;
+    assert_eq!(
+        added_since(&log, log_before.len()),
+        [("room.rename", None), ("room.details", Some("meta"))]
+    );
+    assert!(s.verify_audit().await.unwrap().ok());
+}
+
 pub async fn users_members_sessions_tokens(fx: &TestDb) {
     let s = &*fx.store;
     for name in ["bob", "alice", "Zed", "adam"] {
