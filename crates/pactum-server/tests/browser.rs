@@ -5,173 +5,21 @@
 //! redline; another party's delegate can reach neither the version nor the
 //! wording from any page it has. Every step leaves a screenshot in
 //! `$PACTUM_ARTIFACTS/browser/` (default: `target/test-artifacts/browser/`
-//! under the workspace root).
-//!
-//! Needs Debian's `chromium` and `chromium-driver` (`.ci/run` installs
-//! them). Without them the test says so and passes, except under `CI=true`,
-//! where their absence is a failure.
+//! under the workspace root). The harness is `common/browser.rs`, shared
+//! with `blank_room.rs`.
+
+#[path = "common/browser.rs"]
+mod harness;
 
 use fantoccini::elements::Element;
-use fantoccini::error::CmdError;
-use fantoccini::{Client, ClientBuilder, Locator};
-use hyper_util::client::legacy::connect::HttpConnector;
-use serde_json::{json, Value};
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use fantoccini::Locator;
+use harness::{artifact_dir, tools, Browser, Driver};
+use serde_json::json;
+use std::time::Instant;
 
 const ROOM: &str = "peace-plan-2025";
 /// The version the mediator revises.
 const BASE_TEXT: &str = "v2_post_geneva";
-/// How long any one wait may take before the test fails.
-const WAIT: Duration = Duration::from_secs(10);
-/// The viewport.
-const WIDTH: u32 = 1400;
-const HEIGHT: u32 = 1000;
-/// Chromium's flags besides the profile folder and the window size.
-const CHROME_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-];
-
-/// A program on `PATH`.
-fn on_path(name: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-}
-
-/// Where the screenshots go; emptied of old ones.
-fn artifact_dir() -> PathBuf {
-    let dir = match std::env::var_os("PACTUM_ARTIFACTS") {
-        Some(d) if !d.is_empty() => PathBuf::from(d).join("browser"),
-        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/test-artifacts/browser"),
-    };
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("creating {}: {e}", dir.display()));
-    let dir = dir.canonicalize().unwrap_or(dir);
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for e in entries.flatten() {
-            if e.path().extension().is_some_and(|x| x == "png") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
-    dir
-}
-
-/// ChromeDriver, started on a free port in a process group of its own, so
-/// that dropping this ends it and every browser it started, also when the
-/// test fails half-way.
-struct Driver {
-    child: Child,
-    url: String,
-    /// Chromium's profile; removed after the processes are gone.
-    profile: tempfile::TempDir,
-}
-
-impl Driver {
-    /// Starts ChromeDriver on a free port; tries again on another port if
-    /// the one picked was taken in the meantime.
-    fn start(chromedriver: &Path) -> Driver {
-        for _ in 0..3 {
-            if let Some(driver) = Driver::try_start(chromedriver) {
-                return driver;
-            }
-        }
-        panic!("chromedriver exited at start three times; run it by hand to see why");
-    }
-
-    fn try_start(chromedriver: &Path) -> Option<Driver> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let profile = tempfile::tempdir().expect("a profile folder");
-        let mut cmd = Command::new(chromedriver);
-        cmd.arg(format!("--port={port}"))
-            .arg(format!(
-                "--log-path={}",
-                profile.path().join("chromedriver.log").display()
-            ))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        {
-            use std::os::unix::process::CommandExt;
-            cmd.process_group(0);
-        }
-        let child = cmd
-            .spawn()
-            .unwrap_or_else(|e| panic!("starting {}: {e}", chromedriver.display()));
-        let mut driver = Driver {
-            child,
-            url: format!("http://127.0.0.1:{port}"),
-            profile,
-        };
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(Some(_)) = driver.child.try_wait() {
-                return None;
-            }
-            if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(driver);
-            }
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not answer on port {port} within {WAIT:?}"
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// A new browser session with a fresh profile.
-    async fn session(&self, chromium: &Path) -> Client {
-        let user_data = self.profile.path().join("chromium");
-        let mut args: Vec<String> = CHROME_ARGS.iter().map(|a| a.to_string()).collect();
-        args.push(format!("--user-data-dir={}", user_data.display()));
-        args.push(format!("--window-size={WIDTH},{HEIGHT}"));
-        let caps = json!({
-            "browserName": "chrome",
-            "goog:chromeOptions": {"binary": chromium, "args": args},
-        });
-        let Value::Object(caps) = caps else {
-            unreachable!()
-        };
-        ClientBuilder::new(HttpConnector::new())
-            .capabilities(caps)
-            .connect(&self.url)
-            .await
-            .unwrap_or_else(|e| {
-                let log = std::fs::read_to_string(self.profile.path().join("chromedriver.log"))
-                    .unwrap_or_default();
-                let tail = &log[log.len().saturating_sub(3000)..];
-                panic!("no browser session: {e}\nchromedriver log (end):\n{tail}")
-            })
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        #[cfg(unix)]
-        {
-            // The group this test created: chromedriver and its browsers.
-            let _ = Command::new("kill")
-                .args(["-KILL", "--", &format!("-{}", self.child.id())])
-                .stderr(Stdio::null())
-                .status();
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 /// The app on 127.0.0.1:0 over a fresh SQLite store with the demo loaded.
 struct App {
@@ -197,278 +45,12 @@ async fn start_app() -> App {
     }
 }
 
-/// Where the browser is.
-struct Loc {
-    path: String,
-    query: String,
-}
-
-impl Loc {
-    fn of(u: &impl AsRef<str>) -> Loc {
-        let s = u.as_ref();
-        let after_host = s.splitn(4, '/').nth(3).unwrap_or_default();
-        let (path, query) = after_host.split_once('?').unwrap_or((after_host, ""));
-        let query = query.split('#').next().unwrap_or_default();
-        Loc {
-            path: format!("/{}", path.split('#').next().unwrap_or_default()),
-            query: query.to_string(),
-        }
-    }
-}
-
-/// The browser with the waits and checks the scenario needs; every failure
-/// names the page it happened on and what that page says.
-struct Browser {
-    c: Client,
-    base: String,
-    shots: PathBuf,
-}
-
+/// The demo's sign-in and paths.
 impl Browser {
-    /// Fails the test with the current URL, an excerpt of the page and a
-    /// screenshot of it.
-    async fn fail(&self, msg: &str) -> ! {
-        let url = self
-            .c
-            .current_url()
-            .await
-            .map(|u| u.to_string())
-            .unwrap_or_else(|e| format!("(no URL: {e})"));
-        let text = self
-            .c
-            .execute(
-                "var m = document.querySelector('main') || document.body; \
-                 return m ? m.innerText : document.documentElement.outerHTML;",
-                vec![],
-            )
-            .await
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let text = if text.trim().is_empty() {
-            self.c.source().await.unwrap_or_default()
-        } else {
-            text
-        };
-        let excerpt: String = text.chars().take(2000).collect();
-        let shot = self.shots.join("failure.png");
-        if let Ok(png) = self.c.screenshot().await {
-            let _ = std::fs::write(&shot, png);
-        }
-        panic!(
-            "{msg}\n  at: {url}\n  screenshot: {}\n  page (excerpt):\n{excerpt}",
-            shot.display()
-        );
-    }
-
-    async fn ensure(&self, ok: bool, msg: &str) {
-        if !ok {
-            self.fail(msg).await;
-        }
-    }
-
-    async fn ok<T>(&self, r: Result<T, CmdError>, what: &str) -> T {
-        match r {
-            Ok(v) => v,
-            Err(e) => self.fail(&format!("{what}: {e}")).await,
-        }
-    }
-
-    async fn goto(&self, path: &str) {
-        let url = format!("{}{path}", self.base);
-        let r = self.c.goto(&url).await;
-        self.ok(r, &format!("opening {url}")).await;
-    }
-
-    async fn url(&self) -> Loc {
-        let r = self.c.current_url().await;
-        let u = self.ok(r, "reading the URL").await;
-        Loc::of(&u)
-    }
-
-    /// Waits for the URL to satisfy `ok`.
-    async fn wait_url(&self, what: &str, ok: impl Fn(&Loc) -> bool) -> Loc {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(u) = self.c.current_url().await {
-                let loc = Loc::of(&u);
-                if ok(&loc) {
-                    return loc;
-                }
-            }
-            if Instant::now() > deadline {
-                self.fail(&format!("waited {WAIT:?} for the URL: {what}"))
-                    .await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Waits for the path to end with `suffix`.
-    async fn wait_path(&self, suffix: &str) -> Loc {
-        self.wait_url(&format!("path ending with {suffix}"), |u| {
-            u.path.ends_with(suffix)
-        })
-        .await
-    }
-
-    /// Waits for an element.
-    async fn wait(&self, css: &str) -> Element {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(e) = self.c.find(Locator::Css(css)).await {
-                return e;
-            }
-            if Instant::now() > deadline {
-                self.fail(&format!("waited {WAIT:?} for an element {css}"))
-                    .await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// Whether an element is on the page now.
-    async fn has(&self, css: &str) -> bool {
-        self.c.find(Locator::Css(css)).await.is_ok()
-    }
-
-    /// Waits for an element whose text holds `needle`.
-    async fn wait_text(&self, css: &str, needle: &str) -> Element {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            if let Ok(e) = self.c.find(Locator::Css(css)).await {
-                if e.text().await.is_ok_and(|t| t.contains(needle)) {
-                    return e;
-                }
-            }
-            if Instant::now() > deadline {
-                self.fail(&format!("waited {WAIT:?} for {css} to say {needle:?}"))
-                    .await;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    async fn click(&self, css: &str) {
-        let e = self.wait(css).await;
-        let r = e.click().await;
-        self.ok(r, &format!("clicking {css}")).await;
-    }
-
-    async fn attr(&self, e: &Element, name: &str) -> String {
-        let r = e.attr(name).await;
-        self.ok(r, &format!("reading the attribute {name}"))
-            .await
-            .unwrap_or_default()
-    }
-
-    async fn value(&self, css: &str) -> String {
-        let e = self.wait(css).await;
-        let r = e.prop("value").await;
-        self.ok(r, &format!("reading the value of {css}"))
-            .await
-            .unwrap_or_default()
-    }
-
-    /// Types into a field as a user would, after clearing it.
-    async fn fill(&self, css: &str, text: &str) {
-        let e = self.wait(css).await;
-        let r = e.clear().await;
-        self.ok(r, &format!("clearing {css}")).await;
-        let r = e.send_keys(text).await;
-        self.ok(r, &format!("typing into {css}")).await;
-        let got = self.value(css).await;
-        self.ensure(got == text, &format!("{css} holds {got:?}, not {text:?}"))
-            .await;
-    }
-
-    /// Picks an option of a select by its value.
-    async fn select(&self, css: &str, value: &str) {
-        let e = self.wait(css).await;
-        let r = e.select_by_value(value).await;
-        self.ok(r, &format!("choosing {value:?} in {css}")).await;
-    }
-
-    /// Sets a checkbox.
-    async fn check(&self, css: &str, on: bool) {
-        let e = self.wait(css).await;
-        let r = e.is_selected().await;
-        if self.ok(r, &format!("reading {css}")).await != on {
-            let r = e.click().await;
-            self.ok(r, &format!("clicking {css}")).await;
-        }
-    }
-
-    /// The values of a select's options.
-    async fn options(&self, css: &str) -> Vec<String> {
-        let r = self
-            .c
-            .find_all(Locator::Css(&format!("{css} option")))
-            .await;
-        let mut out = Vec::new();
-        for o in self.ok(r, &format!("listing {css}")).await {
-            out.push(self.attr(&o, "value").await);
-        }
-        out
-    }
-
-    async fn source(&self) -> String {
-        let r = self.c.source().await;
-        self.ok(r, "reading the page").await
-    }
-
-    /// A screenshot of the whole page: the window grows until the viewport
-    /// holds the page, then returns to its size after the shot.
-    async fn shot(&self, name: &str) {
-        for _ in 0..4 {
-            let r = self
-                .c
-                .execute(
-                    "return [document.documentElement.scrollHeight, window.innerHeight];",
-                    vec![],
-                )
-                .await;
-            let sizes = self.ok(r, "measuring the page").await;
-            let (page, view) = (
-                sizes[0].as_u64().unwrap_or(0),
-                sizes[1].as_u64().unwrap_or(0),
-            );
-            if view >= page || page == 0 {
-                break;
-            }
-            let r = self.c.get_window_size().await;
-            let (_, window) = self.ok(r, "reading the window size").await;
-            let grown = (window + page - view).min(8000) as u32;
-            let r = self.c.set_window_size(WIDTH, grown).await;
-            self.ok(r, "growing the window").await;
-        }
-        let r = self.c.screenshot().await;
-        let png = self.ok(r, "taking a screenshot").await;
-        let r = self.c.set_window_size(WIDTH, HEIGHT).await;
-        self.ok(r, "restoring the window").await;
-        let path = self.shots.join(format!("{name}.png"));
-        std::fs::write(&path, png).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
-        println!("screenshot: {}", path.display());
-    }
-
-    /// Signs in through the login form and lands on the room list.
+    /// Signs in with the demo's password and lands on the room list.
     async fn login(&self, user: &str) {
-        self.goto("/login").await;
-        self.wait("#login-form").await;
-        self.fill("#user", user).await;
-        self.fill("#password", &format!("{user}-demo")).await;
-        self.click("#login-submit").await;
-        self.wait_url("the room list after signing in", |u| u.path == "/")
-            .await;
+        self.sign_in(user, &format!("{user}-demo")).await;
         self.wait(&format!("#room-{ROOM}")).await;
-    }
-
-    /// Signs out with the button in the top bar.
-    async fn logout(&self) {
-        self.click("#logout").await;
-        self.wait_url("the login form after signing out", |u| u.path == "/login")
-            .await;
-        self.wait("#login-form").await;
     }
 
     /// From the room list to a text version, through the room, the
@@ -504,28 +86,21 @@ impl Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
-             (apt-get install chromium chromium-driver)"
-        );
-        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+    let Some((chromium, chromedriver)) = tools() else {
         return;
     };
     let started = Instant::now();
     let step = |n: &str| println!("[{:5.1}s] {n}", started.elapsed().as_secs_f64());
-    let shots = artifact_dir();
-    println!("screenshots: {}", shots.display());
+    let shots = artifact_dir("");
     let app = start_app().await;
     step("app started with the demo room");
     let driver = Driver::start(&chromedriver);
-    let b = Browser {
-        c: driver.session(&chromium).await,
-        base: app.base.clone(),
-        shots,
-    };
+    let b = Browser::new(
+        driver.session(&chromium).await,
+        &app.base,
+        &shots,
+        "browser",
+    );
 
     let tag = {
         let nanos = std::time::SystemTime::now()
@@ -836,25 +411,18 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
 /// closes the session, and the new draft version appears.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn model_analysis_and_single_text_session_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
-             (apt-get install chromium chromium-driver)"
-        );
-        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+    let Some((chromium, chromedriver)) = tools() else {
         return;
     };
-    let shots = artifact_dir().join("session");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = artifact_dir("session");
     let app = start_app().await;
     let driver = Driver::start(&chromedriver);
-    let b = Browser {
-        c: driver.session(&chromium).await,
-        base: app.base.clone(),
-        shots,
-    };
+    let b = Browser::new(
+        driver.session(&chromium).await,
+        &app.base,
+        &shots,
+        "browser",
+    );
     let room = format!("/rooms/{ROOM}");
 
     // 1. Russia's delegate enters its model: only NATO membership matters.
@@ -987,25 +555,18 @@ async fn model_analysis_and_single_text_session_in_chromium() {
 /// session ends at once; the operator's home lists the room.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn invitation_people_and_account_in_chromium() {
-    let (Some(chromium), Some(chromedriver)) = (on_path("chromium"), on_path("chromedriver"))
-    else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "chromium/chromedriver not installed, and CI=true: .ci/run must install them \
-             (apt-get install chromium chromium-driver)"
-        );
-        println!("skipped: chromium/chromedriver not installed (apt-get install chromium chromium-driver)");
+    let Some((chromium, chromedriver)) = tools() else {
         return;
     };
-    let shots = artifact_dir().join("people");
-    std::fs::create_dir_all(&shots).unwrap();
+    let shots = artifact_dir("people");
     let app = start_app().await;
     let driver = Driver::start(&chromedriver);
-    let b = Browser {
-        c: driver.session(&chromium).await,
-        base: app.base.clone(),
-        shots,
-    };
+    let b = Browser::new(
+        driver.session(&chromium).await,
+        &app.base,
+        &shots,
+        "browser",
+    );
     let room = format!("/rooms/{ROOM}");
 
     // 1. The mediator invites a delegate for Ukraine.
