@@ -675,6 +675,7 @@ async fn record_page(
             "collection": collection(kind),
             "id": r.id,
             "audience": view::audience(&r.visibility, &names),
+            "choice": view::audience_choice(&r.visibility),
             "withdrawn": r.body.get("withdrawn"),
             "body": serde_json::to_string_pretty(&r.body).unwrap_or_default(),
         }),

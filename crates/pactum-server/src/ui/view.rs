@@ -459,6 +459,19 @@ pub(crate) fn audience_choices(
     out
 }
 
+/// The audience choice (as `audience_choices` offers it) that a record's
+/// visibility already is, so a form can show it selected; `None` for a
+/// scope no single choice names (several parties).
+pub(crate) fn audience_choice(v: &Visibility) -> Option<String> {
+    match v {
+        Visibility::Room => Some("room".into()),
+        Visibility::Mediator => Some("mediator".into()),
+        Visibility::PartyAndMediator { party } => Some(format!("pm:{party}")),
+        Visibility::Party { party } => Some(format!("party:{party}")),
+        Visibility::Parties { .. } => None,
+    }
+}
+
 /// Reads an audience choice back; `default` (or nothing) leaves the
 /// record's own default in force.
 pub(crate) fn parse_audience(v: &str) -> Result<Option<Visibility>, crate::error::ApiError> {
