@@ -391,8 +391,9 @@ async fn blank_room_negotiation_in_chromium() {
         .await;
     op.close().await;
 
-    // 4. The mediator seats the parties and the observer, lists the issues.
-    med.click("#nav-setup").await;
+    // 4. The mediator, sent from the empty room to its set-up, seats the
+    //    parties and the observer and lists the issues.
+    med.click("#setup-hint-link").await;
     med.wait("#add-party-form").await;
     for (id, name) in PARTIES.iter().chain([&OBSERVER]) {
         med.fill("#party-name", name).await;
@@ -440,7 +441,8 @@ async fn blank_room_negotiation_in_chromium() {
     step("3-4. mediator joined; parties, observer and issues set up");
 
     // 5. One delegate per party and the observer, each in their own browser.
-    med.click("#nav-people").await;
+    med.click("#step-people").await;
+    med.wait_path("/people").await;
     med.wait("#invite-form").await;
     let mut seats = Vec::new();
     for (i, (id, name)) in PARTIES.iter().chain([&OBSERVER]).enumerate() {
@@ -498,6 +500,13 @@ async fn blank_room_negotiation_in_chromium() {
         .await;
     let v1 = url.path.rsplit('/').next().unwrap_or_default().to_string();
     for (title, body) in POINTS {
+        if title == "Water" {
+            med.check(
+                r#"#add-point-form input[name="issue_ids"][value="water"]"#,
+                true,
+            )
+            .await;
+        }
         med.add_point(title, body, None).await;
     }
     let keys = med.editor_keys().await;
@@ -513,6 +522,11 @@ async fn blank_room_negotiation_in_chromium() {
         key("Humanitarian access"),
         key("Elections"),
     );
+    med.wait_text(
+        &format!(r#"li[data-point="{v1}.{}"] .tag-issue"#, key("Water")),
+        "Water allocation",
+    )
+    .await;
     // The editor gives the wording back as typed.
     let stored = med.value(&format!("#pt-body-{k_hum}")).await;
     med.ensure(
@@ -748,7 +762,24 @@ async fn blank_room_negotiation_in_chromium() {
             title,
         )
         .await;
-        med.wait_text("#redline-summary", change).await;
+    }
+    // One of each was done, and nothing else: every other point is carried
+    // over unchanged or renumbered.
+    for (change, n) in [
+        ("merged", 1),
+        ("split", 1),
+        ("moved", 1),
+        ("inserted", 1),
+        ("changed", 0),
+        ("deleted", 0),
+    ] {
+        let e = med.wait(&format!(r#"#redline-summary .ch-{change}"#)).await;
+        let count = med.attr(&e, "data-count").await;
+        med.ensure(
+            count == n.to_string(),
+            &format!("the redline summary counts {count} {change}, not {n}"),
+        )
+        .await;
     }
     let changes: Vec<String> = {
         let mut v = Vec::new();
@@ -760,6 +791,17 @@ async fn blank_room_negotiation_in_chromium() {
     med.ensure(
         !changes.iter().any(|c| c == "changed" || c == "deleted"),
         &format!("the redline reports more than was done: {changes:?}"),
+    )
+    .await;
+    let moved = med.wait(r#"#redline-points li[data-change="moved"]"#).await;
+    let (from, to) = (
+        med.attr(&moved, "data-from").await,
+        med.attr(&moved, "data-to").await,
+    );
+    let want_to = v2_keys.iter().position(|k| *k == k_elect).unwrap() + 1;
+    med.ensure(
+        from == "7" && to == want_to.to_string(),
+        &format!("Elections moved {from} → {to}, not 7 → {want_to}"),
     )
     .await;
     med.shot("22-mediator-redline").await;
@@ -782,9 +824,21 @@ async fn blank_room_negotiation_in_chromium() {
     med.click(&format!("#record-link-{south_stance}")).await;
     med.wait_path(&format!("/records/stances/{south_stance}"))
         .await;
+    let current = med.value("#record-visibility").await;
+    med.ensure(
+        current == "room",
+        &format!("the visibility form shows {current:?}, not the stance's whole room"),
+    )
+    .await;
     med.select("#record-visibility", "pm:south").await;
     med.click("#visibility-submit").await;
     med.wait_text("#history", "narrow").await;
+    let current = med.value("#record-visibility").await;
+    med.ensure(
+        current == "pm:south",
+        &format!("after narrowing, the visibility form shows {current:?}"),
+    )
+    .await;
     med.shot("24-mediator-narrowed").await;
     east.goto(&record).await;
     let err = east.wait("#error").await;
