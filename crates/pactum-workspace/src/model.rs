@@ -739,15 +739,30 @@ pub fn check_reference(
         };
         viewer.can_see(v) && !viewer.can_see(&named.visibility)
     });
+    // Said in the words of the page the writer sees: party names, and the
+    // record's label or title before its id.
+    let names = room.party_names();
+    let name = |id: &str| names.get(id).copied().unwrap_or(id).to_string();
+    let who_sees = match &named.visibility {
+        Visibility::Room => "the whole room".to_string(),
+        Visibility::Mediator => "the mediator".to_string(),
+        Visibility::Party { party } => format!("{} only", name(party)),
+        Visibility::PartyAndMediator { party } => format!("{} and the mediator", name(party)),
+        Visibility::Parties { parties } => {
+            let list: Vec<String> = parties.iter().map(|p| name(p)).collect();
+            format!("{} and the mediator", list.join(", "))
+        }
+    };
+    let what = match named.str("label").or_else(|| named.str("title")) {
+        Some(l) => format!("{} {l:?} ({})", named.kind.as_str(), named.id),
+        None => format!("{} {:?}", named.kind.as_str(), named.id),
+    };
     match outsider {
         Some(p) => Err(FieldError::new(
             field,
             format!(
-                "{} would see this record but not the {} {:?} it names (visible to {}); narrow the visibility",
-                p.id,
-                named.kind.as_str(),
-                named.id,
-                named.visibility.label()
+                "{} would see this record but not the {what} it refers to, which only {who_sees} see; choose a narrower audience",
+                name(&p.id),
             ),
         )),
         None => Ok(()),
