@@ -133,7 +133,7 @@ impl Browser {
         self.fill("#display_name", display).await;
         self.fill("#password", &password(user)).await;
         self.fill("#password_again", &password(user)).await;
-        self.click("#invite-submit").await;
+        self.submit("#invite-submit").await;
         self.wait_url("the room after accepting the invitation", |u| {
             u.path == format!("/rooms/{ROOM}")
         })
@@ -145,7 +145,7 @@ impl Browser {
     /// operator's) and returns its link.
     async fn invite(&self, party: &str) -> String {
         self.select("#party", party).await;
-        self.click("#invite-submit").await;
+        self.submit("#invite-submit").await;
         let url = self.value("#invitation-url").await;
         self.ensure(
             url.starts_with(&format!("{}/invite/", self.base)),
@@ -157,7 +157,7 @@ impl Browser {
 
     /// Submits a set-up form and waits for its confirmation.
     async fn setup_submit(&self, button: &str, done: &str) {
-        self.click(button).await;
+        self.submit(button).await;
         self.wait_url(&format!("the set-up page saying done={done}"), |u| {
             u.query.contains(&format!("done={done}"))
         })
@@ -172,7 +172,7 @@ impl Browser {
         if let Some(p) = position {
             self.fill("#new-point-position", &p.to_string()).await;
         }
-        self.click("#add-point-submit").await;
+        self.submit("#add-point-submit").await;
         self.after_draft_edit().await;
         self.wait_text("#points", title).await;
     }
@@ -198,7 +198,7 @@ impl Browser {
 
     /// Clicks a point operation's button and waits for the draft again.
     async fn point_op(&self, button: &str) {
-        self.click(button).await;
+        self.submit(button).await;
         self.after_draft_edit().await;
     }
 
@@ -211,7 +211,7 @@ impl Browser {
             self.check(&format!("#{id}"), to.contains(&party.as_str()))
                 .await;
         }
-        self.click("#publish-submit").await;
+        self.submit("#publish-submit").await;
         self.wait_url("the published version", |u| {
             u.query.contains("done=published")
         })
@@ -244,7 +244,7 @@ impl Browser {
             .await;
         self.ok(r, "setting the date").await;
         self.select("#stance-visibility", visibility).await;
-        self.click("#stance-submit").await;
+        self.submit("#stance-submit").await;
     }
 
     /// Records a stance through the form and waits for the confirmation.
@@ -346,10 +346,10 @@ async fn blank_room_negotiation_in_chromium() {
     op.fill("#password", &password("operator")).await;
     op.fill("#password_again", &password("operator")).await;
     op.shot("01-setup-link").await;
-    op.click("#setup-submit").await;
+    op.submit("#setup-submit").await;
     op.wait_path("/operator").await;
     op.shot("02-operator-home").await;
-    op.click("#new-room").await;
+    op.submit("#new-room").await;
     op.wait("#new-room-form").await;
     op.fill("#room-title", "Upper basin talks").await;
     op.fill("#room-id", ROOM).await;
@@ -364,7 +364,7 @@ async fn blank_room_negotiation_in_chromium() {
     )
     .await;
     op.shot("03-new-room").await;
-    op.click("#create-room").await;
+    op.submit("#create-room").await;
     op.wait_url("the new room's set-up", |u| {
         u.path == room_path("/setup") && u.query.contains("done=room")
     })
@@ -375,7 +375,7 @@ async fn blank_room_negotiation_in_chromium() {
     op.setup_submit("#appoint-submit", "add_party").await;
     op.wait_text("#mediator-state", "Mediator appointed").await;
     op.shot("04-operator-mediator-appointed").await;
-    op.click("#invite-mediators").await;
+    op.submit("#invite-mediators").await;
     op.wait_path(&format!("/operator/rooms/{ROOM}")).await;
     let invitation = op.invite(MEDIATOR).await;
     op.shot("05-operator-invites-mediator").await;
@@ -393,7 +393,7 @@ async fn blank_room_negotiation_in_chromium() {
 
     // 4. The mediator, sent from the empty room to its set-up, seats the
     //    parties and the observer and lists the issues.
-    med.click("#setup-hint-link").await;
+    med.submit("#setup-hint-link").await;
     med.wait("#add-party-form").await;
     for (id, name) in PARTIES.iter().chain([&OBSERVER]) {
         med.fill("#party-name", name).await;
@@ -441,7 +441,7 @@ async fn blank_room_negotiation_in_chromium() {
     step("3-4. mediator joined; parties, observer and issues set up");
 
     // 5. One delegate per party and the observer, each in their own browser.
-    med.click("#step-people").await;
+    med.submit("#step-people").await;
     med.wait_path("/people").await;
     med.wait("#invite-form").await;
     let mut seats = Vec::new();
@@ -486,7 +486,7 @@ async fn blank_room_negotiation_in_chromium() {
 
     // 6. v1: the first point through the new-draft form, nine more through
     //    the point editor, one of them of several paragraphs.
-    med.click("#nav-text").await;
+    med.submit("#nav-text").await;
     med.wait_path("/texts/new").await;
     med.fill("#draft-label", "Single text v1").await;
     med.fill(
@@ -494,7 +494,7 @@ async fn blank_room_negotiation_in_chromium() {
         "ceasefire | Ceasefire | The parties cease all hostilities from the date of signature.",
     )
     .await;
-    med.click("#draft-submit").await;
+    med.submit("#draft-submit").await;
     let url = med
         .wait_url("the new draft", |u| u.query.contains("done=draft"))
         .await;
@@ -582,7 +582,7 @@ async fn blank_room_negotiation_in_chromium() {
     med.goto(&room_path(&format!("/texts/{v1}"))).await;
     med.fill("#revise-label", &format!("Single text v2 {V2_MARK}"))
         .await;
-    med.click("#revise-submit").await;
+    med.submit("#revise-submit").await;
     let url = med
         .wait_url("the v2 draft", |u| {
             u.query.contains("done=draft") && !u.path.ends_with(&v1)
@@ -641,7 +641,17 @@ async fn blank_room_negotiation_in_chromium() {
         .stance_form(&target, "accepts", &format!("{NORTH_MARK} agreed"), "room")
         .await;
     north.wait("#stance-error").await;
-    north.wait_text("#stance-error", "Visible to").await;
+    // The refusal names the field, the version and who sees it, as the
+    // page names them.
+    let error = north.inner_text("#stance-error").await;
+    north
+        .ensure(
+            error.contains("Visible to")
+                && error.contains(&format!("Single text v2 {V2_MARK}"))
+                && error.contains("only Northern Alliance and the mediator"),
+            &format!("the refusal reads {error:?}"),
+        )
+        .await;
     north.shot("16-north-room-wide-refused").await;
     north
         .record_stance(
@@ -743,7 +753,7 @@ async fn blank_room_negotiation_in_chromium() {
     // 11. The redline v1 → v2 shows the merge, the split, the move and the
     //     insertion.
     med.goto(&room_path(&format!("/texts/{v2}"))).await;
-    med.click("#redline-link").await;
+    med.submit("#redline-link").await;
     let url = med.wait_path("/redline").await;
     med.ensure(
         url.query.contains(&format!("from={v1}")) && url.query.contains(&format!("to={v2}")),
@@ -821,7 +831,7 @@ async fn blank_room_negotiation_in_chromium() {
     east.wait_text("#record-body", SOUTH_MARK).await;
     east.shot("23-east-sees-south-stance").await;
     med.goto(&room_path("/stances")).await;
-    med.click(&format!("#record-link-{south_stance}")).await;
+    med.submit(&format!("#record-link-{south_stance}")).await;
     med.wait_path(&format!("/records/stances/{south_stance}"))
         .await;
     let current = med.value("#record-visibility").await;
@@ -831,7 +841,7 @@ async fn blank_room_negotiation_in_chromium() {
     )
     .await;
     med.select("#record-visibility", "pm:south").await;
-    med.click("#visibility-submit").await;
+    med.submit("#visibility-submit").await;
     med.wait_text("#history", "narrow").await;
     let current = med.value("#record-visibility").await;
     med.ensure(

@@ -381,6 +381,40 @@ impl Browser {
         self.ok(r, &format!("clicking {css}")).await;
     }
 
+    /// Clicks something that loads a new page (a form's button, a link)
+    /// and waits until the new page has loaded: the old one is marked
+    /// first, so that no later step can read or click the page being left.
+    pub async fn submit(&self, css: &str) {
+        let e = self.wait(css).await;
+        let r = self
+            .c
+            .execute("window.__pactumLeaving = true;", vec![])
+            .await;
+        self.ok(r, "marking the page").await;
+        let r = e.click().await;
+        self.ok(r, &format!("clicking {css}")).await;
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let r = self
+                .c
+                .execute(
+                    "return !window.__pactumLeaving && document.readyState === 'complete';",
+                    vec![],
+                )
+                .await;
+            if r.is_ok_and(|v| v == Value::Bool(true)) {
+                return;
+            }
+            if Instant::now() > deadline {
+                self.fail(&format!(
+                    "waited {WAIT:?} for a new page after clicking {css}"
+                ))
+                .await;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn attr(&self, e: &Element, name: &str) -> String {
         let r = e.attr(name).await;
         self.ok(r, &format!("reading the attribute {name}"))
