@@ -955,6 +955,7 @@ async fn people_view(
         .map(|mut i| {
             let name = names.get(i["party"].as_str().unwrap_or_default()).cloned();
             i["party_name"] = name.unwrap_or_else(|| i["party"].clone());
+            shown_times(&mut i);
             i
         })
         .collect();
@@ -991,6 +992,16 @@ async fn people_view(
         None => StatusCode::OK,
     };
     Ok(ui::page(status, "people.html", &Value::Object(ctx)))
+}
+
+/// A page shows an API row's times as every other page shows times
+/// (`2026-03-02 14:05 UTC`), not as RFC 3339.
+fn shown_times(row: &mut Value) {
+    for at in ["created_at", "expires_at"] {
+        if let Some(t) = row[at].as_str().map(ui::view::timestamp) {
+            row[at] = t.into();
+        }
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -1216,7 +1227,7 @@ async fn operator_page(State(state): State<AppState>, Session(caller): Session) 
         rooms.push(json!({
             "id": r.id,
             "title": r.title,
-            "created_at": r.created_at,
+            "created_at": ui::view::timestamp(&r.created_at),
             "href": format!("/operator/rooms/{}", ui::urlpart(r.id.clone())),
             "room_href": seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
         }));
@@ -1372,7 +1383,9 @@ async fn account_view(
     error: Option<&ApiError>,
 ) -> UiResult {
     let mut ctx = ui::chrome(state, caller, None, "account", "Your account").await?;
-    ctx.insert("tokens".into(), token_list(state, caller).await?.into());
+    let mut tokens = token_list(state, caller).await?;
+    tokens.iter_mut().for_each(shown_times);
+    ctx.insert("tokens".into(), tokens.into());
     ctx.insert("min_password".into(), MIN_PASSWORD.into());
     let done = match done {
         Some("password") => Some("Password changed."),
