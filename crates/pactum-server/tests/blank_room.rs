@@ -698,6 +698,7 @@ async fn blank_room_negotiation_in_chromium() {
             format!("/api/rooms/{ROOM}/texts/{v2}"),
             format!("/api/rooms/{ROOM}/texts/{v2}/matrix"),
             format!("/api/rooms/{ROOM}/diff?from={v1}&to={v2}"),
+            room_path(&format!("/redline?from={v1}&to={v2}")),
         ] {
             b.expect_404(&path).await;
         }
@@ -711,8 +712,14 @@ async fn blank_room_negotiation_in_chromium() {
             room_path("/meetings"),
             room_path("/documents"),
             "/".to_string(),
+            "/account".to_string(),
         ] {
             b.page_lacks(&path, &v2_forbidden).await;
+        }
+        if b.who != "observer" {
+            for path in [room_path("/model"), room_path("/sessions")] {
+                b.page_lacks(&path, &v2_forbidden).await;
+            }
         }
         b.goto(&room_path(&format!("/texts/{v1}"))).await;
         let versions = b.options("#version-select").await;
@@ -722,6 +729,8 @@ async fn blank_room_negotiation_in_chromium() {
         )
         .await;
         for path in [
+            "/api/me".to_string(),
+            "/api/rooms".to_string(),
             format!("/api/rooms/{ROOM}"),
             format!("/api/rooms/{ROOM}/texts"),
             format!("/api/rooms/{ROOM}/timeline"),
