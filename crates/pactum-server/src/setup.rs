@@ -676,6 +676,7 @@ fn room_path(room: &str) -> String {
 fn done_message(done: &str) -> Option<&'static str> {
     Some(match done {
         "room" => "Room created. Appoint its mediator below.",
+        "appoint" => "Mediator appointed. Invite the mediator's delegates next.",
         "details" => "Room details saved.",
         "add_party" => "Party added.",
         "edit_party" => "Party renamed.",
@@ -1012,7 +1013,11 @@ async fn setup_form(
 ) -> UiResult {
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
-    let action = form.get("action").to_string();
+    // Appointing the mediator is adding a party, but says so.
+    let action = match (form.get("action"), form.get("kind")) {
+        ("add_party", "mediator") => "appoint".to_string(),
+        (a, _) => a.to_string(),
+    };
     let (name, result) = match change_of(&form) {
         Ok((name, c)) => (name, change(&state, &caller, &room, c).await),
         Err(e) => ("details".to_string(), Err(e)),

@@ -372,7 +372,8 @@ async fn blank_room_negotiation_in_chromium() {
     // 2. ... appoints the mediator and invites its delegate.
     op.fill("#appoint-name", "Office of the Envoy").await;
     op.fill("#appoint-id", MEDIATOR).await;
-    op.setup_submit("#appoint-submit", "add_party").await;
+    op.setup_submit("#appoint-submit", "appoint").await;
+    op.wait_text("#done", "Mediator appointed").await;
     op.wait_text("#mediator-state", "Mediator appointed").await;
     op.shot("04-operator-mediator-appointed").await;
     op.submit("#invite-mediators").await;

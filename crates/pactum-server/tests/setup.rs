@@ -1122,7 +1122,7 @@ async fn the_set_up_pages_work_as_plain_forms() {
     )
     .await;
     assert_eq!(status, StatusCode::SEE_OTHER, "appoint");
-    assert!(to.unwrap().starts_with(&format!("{setup}?done=add_party")));
+    assert!(to.unwrap().starts_with(&format!("{setup}?done=appoint")));
     // The operator's form cannot add a plain party.
     let (status, _, _) = form(
         &app,
