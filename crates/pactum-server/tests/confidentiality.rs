@@ -3069,6 +3069,92 @@ fn difference(before: &str, after: &str) -> String {
     format!("\nbefore …{}\nafter  …{}", part(before), part(after))
 }
 
+/// Writes to a record one may not see answer as writes to one that does
+/// not exist (status, headers such as `Location`, body), over the API and
+/// through the record page's forms, and change nothing.
+async fn hidden_writes_answer_as_missing(w: &mut World) {
+    let before = w.snapshot().await;
+    w.new_audit().await;
+    let recs = w.recs.clone();
+    let mut compared = 0;
+    for party in PARTIES {
+        for r in recs.iter().filter(|r| !r.audience.contains(party)) {
+            let coll = match r.kind.as_str() {
+                "stance" => "stances",
+                "meeting" => "meetings",
+                "note" => "notes",
+                "document" => "documents",
+                _ => continue,
+            };
+            let api: [(Method, &str, Value); 3] = [
+                (Method::PUT, "", r.body.clone()),
+                (Method::POST, "/withdraw", json!({"reason": "x"})),
+                (
+                    Method::POST,
+                    "/visibility",
+                    json!({"visibility": {"scope": "room"}, "confirm": true}),
+                ),
+            ];
+            for (method, action, body) in api {
+                let mut answers = Vec::new();
+                for id in [r.id.as_str(), "no_such_record"] {
+                    let path = w.room_path(&format!("/{coll}/{id}{action}"));
+                    let a = w.call(party, method.clone(), &path, Some(&body)).await;
+                    answers.push(normalised(&a).replace(id, "ID"));
+                }
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{party} {method} {coll}/{}{action}: hidden unlike missing",
+                    r.id
+                );
+                compared += 1;
+            }
+            for action in ["withdraw", "visibility", "edit"] {
+                let mut answers = Vec::new();
+                for id in [r.id.as_str(), "no_such_record"] {
+                    let url = format!("{}/rooms/{}/records/{coll}/{id}/{action}", w.base, w.room);
+                    let res = w
+                        .http
+                        .post(url)
+                        .bearer_auth(&w.tokens[party])
+                        .form(&[("reason", "x"), ("scope", "room"), ("confirm", "yes")])
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status();
+                    let headers = res
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
+                        .collect();
+                    let text = res.text().await.unwrap();
+                    let a = Answer {
+                        status,
+                        text,
+                        next: None,
+                        total: None,
+                        headers,
+                    };
+                    answers.push(normalised(&a).replace(id, "ID"));
+                }
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{party} POST form {coll}/{}/{action}: hidden unlike missing",
+                    r.id
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 50, "{compared} writes compared");
+    assert_eq!(w.snapshot().await, before, "refused writes changed records");
+    let entries = w.new_audit().await;
+    assert!(
+        entries.is_empty(),
+        "refused writes were logged: {entries:?}"
+    );
+}
+
 async fn tamper_checks(db: &TestDb) {
     let store = &db.store;
     let report = store.verify_audit().await.unwrap();
@@ -3114,6 +3200,7 @@ async fn confidentiality_suite(db: TestDb) {
     every_get_route_is_swept(&w);
     mediator_audit_view_is_consistent(&mut w).await;
     hidden_records_change_nothing(&mut w).await;
+    hidden_writes_answer_as_missing(&mut w).await;
     tamper_checks(&db).await;
 }
 
