@@ -557,7 +557,7 @@ async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: By
     let form = FormData::parse(&body)?;
     let (user, password) = (form.get("user").to_string(), form.raw("password"));
     let next = safe_next(Some(form.get("next")));
-    let row = match auth::check_login(&state, &client, &user, &password).await {
+    let row = match auth::check_login(&state, &client, &user, password).await {
         Ok(u) => u,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
             return Ok(login_page(
