@@ -332,7 +332,16 @@ impl RoomAccess {
         }
         if matches!(e.action.as_str(), "read" | "view" | "export" | "report") {
             if let Some(list) = ReadList::parse(&e.detail) {
-                e.detail = list.only(|r| sees(&r.kind, &r.id))?.detail();
+                let list = list.only(|r| sees(&r.kind, &r.id))?;
+                // The entry's kind and record id follow the list that is
+                // left: kept as logged, a one-record list without its id
+                // (or a kind missing from a one-kind list) would tell that
+                // a record the reader may not see was read too.
+                let kinds: std::collections::BTreeSet<&str> =
+                    list.records.iter().map(|r| r.kind.as_str()).collect();
+                e.kind = (kinds.len() == 1).then(|| list.records[0].kind.clone());
+                e.record_id = (list.records.len() == 1).then(|| list.records[0].id.clone());
+                e.detail = list.detail();
             }
         }
         Some(e)

@@ -18,6 +18,19 @@
 //! page or the mediator's analysis shows a model's numbers to anyone its
 //! visibility leaves out, a vote reaches only its party and the mediator,
 //! and the analysis (the mediator's alone) logs a read of every model.
+//! Today's features plant markers too: a point added to a draft, a
+//! proposed amendment, a withdrawn stance, a record corrected then narrowed
+//! (its first wording lives only in a history the narrowed audience may
+//! read), a corrected closed meeting, and invitations (whose tokens no one
+//! reads back). Coverage is mechanical: every GET route of `openapi.json`
+//! and of the router (read from `src/`) must have been called by every user,
+//! with every record id, hidden ones included; headers are checked like
+//! bodies; every UI page about a hidden record answers byte for byte as one
+//! about a missing record; paginated lists count in `X-Total-Count` what
+//! the oracle counts; ids carry no sequence; the mediator's audit view is
+//! numbered without gaps and names no trace of hidden reads; and every
+//! answer a user got is the same (times and CSRF tokens aside) after
+//! another party records what that user may not see.
 //! Finally the audit chain verifies,
 //! then fails, naming the row, once a row is edited or deleted by SQL.
 //!
@@ -274,6 +287,15 @@ struct World {
     store: Arc<dyn Store>,
     /// The last audit entry the test has looked at.
     seen_seq: i64,
+    /// Strings no record body carries now that only some parties may see
+    /// (an invitation's id, a record's earlier wording), with those parties;
+    /// an invitation's token is no one's to read back.
+    secrets: Vec<(BTreeSet<String>, String)>,
+    /// The token of an open invitation (to the Russian party).
+    invitation: String,
+    /// Every GET the suite sent, as (party, path): what the coverage check
+    /// matches against the routes.
+    requested: std::sync::Mutex<BTreeSet<(String, String)>>,
 }
 
 /// An answer: status and body text.
@@ -282,6 +304,10 @@ struct Answer {
     text: String,
     /// The next page's cursor, for paginated lists.
     next: Option<String>,
+    /// `X-Total-Count`, for paginated lists.
+    total: Option<u64>,
+    /// Every header, one `name: value` a line (checked for leaks too).
+    headers: String,
 }
 
 impl Answer {
@@ -348,6 +374,12 @@ impl World {
             .await
             .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
+        let v: Value = res.json().await.unwrap();
+        let invitation = v["token"].as_str().unwrap().to_string();
+        let secrets = vec![
+            (BTreeSet::new(), invitation.clone()),
+            (set(&[MED]), v["id"].as_str().unwrap().to_string()),
+        ];
         let seen_seq = last_seq(store.as_ref()).await;
         World {
             base,
@@ -357,11 +389,20 @@ impl World {
             recs: demo_records(),
             store,
             seen_seq,
+            secrets,
+            invitation,
+            requested: Default::default(),
         }
     }
 
     async fn call(&self, party: &str, method: Method, path: &str, body: Option<&Value>) -> Answer {
         let url = format!("{}{path}", self.base);
+        if method == Method::GET {
+            self.requested
+                .lock()
+                .unwrap()
+                .insert((party.to_string(), path.to_string()));
+        }
         let mut req = self
             .http
             .request(method, url)
@@ -375,8 +416,23 @@ impl World {
             .headers()
             .get("x-next-cursor")
             .map(|v| v.to_str().unwrap().to_string());
+        let total = res
+            .headers()
+            .get("x-total-count")
+            .map(|v| v.to_str().unwrap().parse().unwrap());
+        let headers = res
+            .headers()
+            .iter()
+            .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
+            .collect();
         let text = res.text().await.unwrap();
-        Answer { status, text, next }
+        Answer {
+            status,
+            text,
+            next,
+            total,
+            headers,
+        }
     }
 
     fn room_path(&self, rest: &str) -> String {
@@ -1370,6 +1426,7 @@ async fn refused_writes(w: &mut World, made: &Made) {
 }
 
 /// One user's view, as the oracle reckons it.
+#[derive(Clone)]
 struct View {
     party: String,
     user: String,
@@ -1491,6 +1548,7 @@ async fn get(
     let a = w.call(&view.party, Method::GET, path, None).await;
     tally.requests += 1;
     view.check_clean(&format!("GET {path}"), &a.text);
+    view.check_clean(&format!("GET {path} (headers)"), &a.headers);
     let entries = w.new_audit().await;
     tally.logged += entries.len() as i64;
     assert!(
@@ -1614,6 +1672,11 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     let mut view = View::of(party, &w.recs);
     if party != MED {
         view.forbidden.push(OTHER_ROOM.into());
+    }
+    for (audience, s) in &w.secrets {
+        if !audience.contains(party) {
+            view.forbidden.push(s.clone());
+        }
     }
     let mut t = Tally::default();
     let none = Some(BTreeSet::new());
@@ -1935,6 +1998,7 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     }
 
     models_and_sessions(w, &view, &mut t, &nf).await;
+    pages_and_lists(w, &view, &mut t).await;
 
     // Matrices and diffs of every text.
     let texts: Vec<Rec> = all_recs
@@ -2186,6 +2250,911 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
     }
 }
 
+/// What today's features make, each carrying its own marker: a point added
+/// to the mediator's draft, a proposed amendment's wording, a withdrawn
+/// stance (its wording and the reason live on in its history), a stance
+/// whose first wording was room-wide before it was corrected and narrowed,
+/// a closed meeting whose first outcome was corrected, a party's private
+/// document beside one it shares with the mediator, and an invitation for
+/// another party.
+async fn make_feature_material(w: &mut World, made: &Made) {
+    // A point added to the mediator's draft.
+    let m = marker("DRAFT-ADDED-POINT");
+    let a = w
+        .call(
+            MED,
+            Method::POST,
+            &w.room_path(&format!("/texts/{}/points", made.draft)),
+            Some(&json!({"title": "Sequencing", "body": format!("First this,\n\nthen {m}")})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "add a point: {}", a.text);
+    let mut planted = w
+        .recs
+        .iter()
+        .find(|r| r.kind == "text" && r.id == made.draft)
+        .unwrap()
+        .planted
+        .clone();
+    planted.push(m);
+    let planted: Vec<&str> = planted.iter().map(String::as_str).collect();
+    w.remember(&a.json()["text"], &[MED], &planted);
+
+    // A proposed amendment, for the mediator's eyes.
+    let m = marker("UA-AMENDMENT-WORDING");
+    let mut s = stance(
+        UA,
+        json!({"text_id": "v1_28_point_plan", "point_id": "v1.p01"}),
+        "Acceptable with a change",
+        json!({"scope": "party_and_mediator", "party": UA}),
+    );
+    s["stance"] = json!("proposes_amendment");
+    s["amendment"] = json!(format!("Replace the second sentence with {m}"));
+    w.create(UA, "/stances", s, &[UA, MED], &[&m]).await;
+
+    // A withdrawn stance.
+    let (m1, m2) = (marker("RU-WITHDRAWN"), marker("RU-WITHDRAW-REASON"));
+    let id = w
+        .create(
+            RU,
+            "/stances",
+            stance(
+                RU,
+                issue("nato_membership"),
+                &m1,
+                json!({"scope": "party_and_mediator", "party": RU}),
+            ),
+            &[RU, MED],
+            &[&m1],
+        )
+        .await;
+    let a = w
+        .call(
+            RU,
+            Method::POST,
+            &w.room_path(&format!("/stances/{id}/withdraw")),
+            Some(&json!({"reason": m2})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "withdraw: {}", a.text);
+    w.remember(&a.json(), &[RU, MED], &[&m1, &m2]);
+
+    // Room-wide, corrected, then narrowed: the first wording is history
+    // that only the narrowed audience may read.
+    let (m1, m2) = (marker("NARROWED-FIRST"), marker("NARROWED-NOW"));
+    let first = stance(
+        UA,
+        issue("security_guarantees"),
+        &m1,
+        json!({"scope": "room"}),
+    );
+    let id = w
+        .create(MED, "/stances", first.clone(), &PARTIES, &[&m1])
+        .await;
+    let mut second = first;
+    second["summary"] = json!(m2);
+    let a = w
+        .call(
+            MED,
+            Method::PUT,
+            &w.room_path(&format!("/stances/{id}")),
+            Some(&second),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "edit: {}", a.text);
+    let a = w
+        .call(
+            MED,
+            Method::POST,
+            &w.room_path(&format!("/stances/{id}/visibility")),
+            Some(&json!({"visibility": {"scope": "parties", "parties": [UA]}})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "narrow: {}", a.text);
+    w.remember(&a.json(), &[UA, MED], &[&m2]);
+    w.secrets.push((set(&[UA, MED]), m1));
+
+    // A closed meeting whose outcome was corrected.
+    let (m1, m2) = (marker("EDITED-MEETING-FIRST"), marker("EDITED-MEETING-NOW"));
+    let mut meeting = json!({
+        "title": "Side talks", "date": "2025-12-06", "place": "Abu Dhabi",
+        "participants": [MED, RU], "confidentiality": "closed", "outcome": m1,
+    });
+    let id = w
+        .create(MED, "/meetings", meeting.clone(), &[MED, RU], &[&m1])
+        .await;
+    meeting["outcome"] = json!(m2);
+    let a = w
+        .call(
+            MED,
+            Method::PUT,
+            &w.room_path(&format!("/meetings/{id}")),
+            Some(&meeting),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "edit meeting: {}", a.text);
+    w.remember(&a.json(), &[MED, RU], &[&m2]);
+    w.secrets.push((set(&[MED, RU]), m1));
+
+    // Russia's private document beside the one it shares (a read of both
+    // must not show the mediator's audit view that another was read).
+    let m = marker("RU-DOC-PRIVATE");
+    w.create(
+        RU,
+        "/documents",
+        json!({"title": "Private memo", "content": m, "visibility": {"scope": "party", "party": RU}}),
+        &[RU],
+        &[&m],
+    )
+    .await;
+
+    // An invitation for another party than the first one's.
+    let a = w
+        .call(
+            MED,
+            Method::POST,
+            &w.room_path("/invitations"),
+            Some(&json!({"party": UA})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "invite: {}", a.text);
+    let v = a.json();
+    w.secrets
+        .push((BTreeSet::new(), v["token"].as_str().unwrap().to_string()));
+    w.secrets
+        .push((set(&[MED]), v["id"].as_str().unwrap().to_string()));
+}
+
+/// Ids must not count: created records' and invitations' ids, in the order
+/// they were made, share no long prefix with their predecessor of the same
+/// kind (a counter, or a counter in disguise, would), are long enough to
+/// be guessed by no one, and never repeat.
+fn ids_are_random(w: &World) {
+    let invitations: Vec<String> = w
+        .secrets
+        .iter()
+        .filter(|(a, s)| *a == set(&[MED]) && !s.starts_with("SECRET-"))
+        .map(|(_, s)| s.clone())
+        .collect();
+    assert_eq!(invitations.len(), 2);
+    let mut by_kind: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    by_kind.insert("invitation".into(), invitations);
+    // A model's id is its party's, and a vote's its session's and party's:
+    // names of what the reader sees, not counters.
+    for r in w
+        .recs
+        .iter()
+        .filter(|r| r.created && !matches!(r.kind.as_str(), "preference" | "vote"))
+    {
+        by_kind
+            .entry(r.kind.clone())
+            .or_default()
+            .push(r.id.clone());
+    }
+    let mut all = BTreeSet::new();
+    for (kind, ids) in &by_kind {
+        // The random part: what follows the last separator.
+        let tails: Vec<&str> = ids
+            .iter()
+            .map(|id| id.rsplit(['_', '-', '.']).next().unwrap())
+            .collect();
+        for (id, tail) in ids.iter().zip(&tails) {
+            assert!(all.insert(id.clone()), "{kind} id {id} repeats");
+            assert!(
+                tail.len() >= 8,
+                "{kind} id {id}: too short to be unguessable"
+            );
+        }
+        for pair in tails.windows(2) {
+            let common = pair[0]
+                .chars()
+                .zip(pair[1].chars())
+                .take_while(|(a, b)| a == b)
+                .count();
+            assert!(
+                common < pair[1].len() / 2,
+                "{kind} ids {} then {} look sequential",
+                pair[0],
+                pair[1]
+            );
+        }
+    }
+    assert!(by_kind.get("stance").is_some_and(|s| s.len() > 5));
+}
+
+/// A GET of a page (or anything that may log more than one read), as
+/// `view`'s user: checked for leaks in body and headers, and every audit
+/// entry it writes lists only restricted records the user sees.
+async fn get_page(w: &mut World, view: &View, t: &mut Tally, path: &str) -> Answer {
+    let a = w.call(&view.party, Method::GET, path, None).await;
+    t.requests += 1;
+    view.check_clean(&format!("GET {path}"), &a.text);
+    view.check_clean(&format!("GET {path} (headers)"), &a.headers);
+    assert!(
+        !a.status.is_server_error(),
+        "{} GET {path}: {}",
+        view.party,
+        a.text
+    );
+    let entries = w.new_audit().await;
+    t.logged += entries.len() as i64;
+    for e in &entries {
+        assert_eq!(e.actor, view.user, "GET {path}: {e:?}");
+        match e.action.as_str() {
+            "read" | "view" | "report" | "export" | "history.read" => {
+                for key in read_list(e) {
+                    assert!(
+                        view.restricted.contains(&key),
+                        "GET {path} as {}: logged {key:?}, not a restricted record the user sees",
+                        view.user
+                    );
+                }
+            }
+            other => panic!("GET {path}: unexpected audit action {other}"),
+        }
+    }
+    a
+}
+
+/// An answer with what varies from one request to the next taken out:
+/// times and CSRF tokens. Everything else (status, headers, body) stays.
+fn normalised(a: &Answer) -> String {
+    let headers: String = a
+        .headers
+        .lines()
+        .filter(|l| !l.starts_with("date:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let text = format!("{}\n{headers}\n{}", a.status, a.text);
+    const CSRF: &str = "name=\"_csrf\" value=\"";
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(i) = rest.find(CSRF) {
+        out.push_str(&rest[..i + CSRF.len()]);
+        rest = &rest[i + CSRF.len()..];
+        out.push_str("CSRF");
+        rest = &rest[rest.find('"').unwrap_or(rest.len())..];
+    }
+    out.push_str(rest);
+    // Times: 2026-01-02T03:04:05(.678)(Z|+00:00), or with a space.
+    let b = out.as_bytes();
+    let shape = b"dddd-dd-dd?dd:dd";
+    let at = |i: usize| {
+        i + shape.len() <= b.len()
+            && shape.iter().zip(&b[i..]).all(|(s, c)| match s {
+                b'd' => c.is_ascii_digit(),
+                b'?' => *c == b'T' || *c == b' ',
+                s => s == c,
+            })
+    };
+    let mut res = Vec::new();
+    let mut i = 0;
+    while i < b.len() {
+        if at(i) {
+            i += shape.len();
+            while i < b.len() && (b[i].is_ascii_digit() || b":.Z+".contains(&b[i])) {
+                i += 1;
+            }
+            res.extend_from_slice(b"<time>");
+        } else {
+            res.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(res).unwrap()
+}
+
+/// The UI pages (every page of the router with every record id, hidden
+/// ones included), the invitation page, the import preview and the
+/// paginated API lists, as one user. A page about a hidden record answers
+/// byte for byte as one about a record that does not exist; the pages of a
+/// room one is not in answer as those of no room; the lists, a page at a
+/// time, hold exactly what the oracle allows and count it in
+/// `X-Total-Count`.
+async fn pages_and_lists(w: &mut World, view: &View, t: &mut Tally) {
+    let room = w.room.clone();
+    let party = view.party.clone();
+    let all_recs = w.recs.clone();
+    let ui = |room: &str, rest: &str| format!("/rooms/{room}{rest}");
+
+    // Pages outside any room, and the operator's (which show nothing of a
+    // room to one who is not an operator).
+    let mut paths: Vec<String> = [
+        "/",
+        "/login",
+        "/static/app.css",
+        "/static/app.js",
+        "/import",
+        "/rooms/new",
+        "/operator",
+        "/api/operator/rooms",
+        "/setup/no-such-token",
+        "/invite/no-such-token",
+    ]
+    .map(String::from)
+    .into();
+    paths.push(format!("/operator/rooms/{room}"));
+    paths.push(format!("/operator/rooms/{OTHER_ROOM}"));
+    for path in paths {
+        get_page(w, view, t, &path).await;
+    }
+    // The invitation page shows the invitation to whoever holds the link,
+    // and nothing of the room's records.
+    let token = w.invitation.clone();
+    let mut holder = view.clone();
+    holder.forbidden.retain(|f| *f != token);
+    let a = get_page(w, &holder, t, &format!("/invite/{token}")).await;
+    assert_eq!(a.status, StatusCode::OK, "{party}: the invitation page");
+    // The import preview is the operator's; it stores nothing, and a
+    // refusal shows nothing.
+    let case: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let a = w
+        .call(&party, Method::POST, "/api/import/preview", Some(&case))
+        .await;
+    t.requests += 1;
+    view.check_clean("POST /api/import/preview", &a.text);
+    assert!(
+        matches!(a.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+        "{party}: import preview {}",
+        a.status
+    );
+    assert!(
+        w.new_audit().await.is_empty(),
+        "a refused preview is not logged"
+    );
+
+    // The room's pages; a room one is not in answers as one that does not
+    // exist (its id aside).
+    for rest in [
+        "",
+        "/texts",
+        "/texts/new",
+        "/redline",
+        "/stances",
+        "/stances?limit=2",
+        "/stances?limit=2&after=2",
+        "/meetings",
+        "/documents",
+        "/notes",
+        "/audit",
+        "/audit?limit=5&after=5",
+        "/setup",
+        "/people",
+    ] {
+        get_page(w, view, t, &ui(&room, rest)).await;
+        if party != MED {
+            let a = get_page(w, view, t, &ui(OTHER_ROOM, rest)).await;
+            let b = get_page(w, view, t, &ui("no-such-room", rest)).await;
+            assert_eq!(
+                normalised(&a).replace(OTHER_ROOM, "ROOM"),
+                normalised(&b).replace("no-such-room", "ROOM"),
+                "{party}: {rest} of a room one is not in"
+            );
+        }
+    }
+
+    // Every record's page, the texts' pages and redlines: a hidden one
+    // answers as a missing one.
+    for r in &all_recs {
+        let Some(coll) = collection(&r.kind) else {
+            continue;
+        };
+        let mut pairs = vec![(
+            format!("/records/{coll}/{}", r.id),
+            format!("/records/{coll}/no_such_record"),
+            matches!(coll, "stances" | "meetings" | "notes" | "documents"),
+        )];
+        if r.kind == "text" {
+            pairs.push((
+                format!("/texts/{}", r.id),
+                "/texts/no_such_text".into(),
+                true,
+            ));
+            pairs.push((
+                format!("/redline?from=v1_28_point_plan&to={}", r.id),
+                "/redline?from=v1_28_point_plan&to=no_such_text".into(),
+                true,
+            ));
+            pairs.push((
+                format!("/redline?from={}&to=v2_post_geneva", r.id),
+                "/redline?from=no_such_text&to=v2_post_geneva".into(),
+                true,
+            ));
+        }
+        for (path, missing, has_page) in pairs {
+            let a = get_page(w, view, t, &ui(&room, &path)).await;
+            if view.sees(&r.key()) {
+                if has_page {
+                    assert_eq!(a.status, StatusCode::OK, "{party} GET {path}");
+                }
+            } else {
+                let b = get_page(w, view, t, &ui(&room, &missing)).await;
+                assert_eq!(b.status, StatusCode::NOT_FOUND, "{party} GET {missing}");
+                assert_eq!(
+                    normalised(&a),
+                    normalised(&b),
+                    "{party}: GET {path} (hidden) answers unlike GET {missing}"
+                );
+            }
+        }
+    }
+
+    // Paginated lists: every page counts the whole visible list, and the
+    // pages together hold it exactly once.
+    for (rest, kinds) in [
+        ("/stances", &["stance"][..]),
+        ("/timeline", &["meeting", "text"][..]),
+    ] {
+        let expect: BTreeSet<Key> = view
+            .visible
+            .iter()
+            .filter(|r| kinds.contains(&r.kind.as_str()))
+            .map(Rec::key)
+            .collect();
+        let whole = get(w, view, t, &rp(&room, rest), None).await;
+        assert_eq!(
+            whole.total,
+            Some(expect.len() as u64),
+            "{party}: X-Total-Count of {rest}"
+        );
+        let mut got = Vec::new();
+        let mut after = "0".to_string();
+        loop {
+            let path = rp(&room, &format!("{rest}?limit=3&after={after}"));
+            let a = get(w, view, t, &path, None).await;
+            assert_eq!(a.status, StatusCode::OK, "{party} GET {path}");
+            assert_eq!(a.total, Some(expect.len() as u64), "{party} GET {path}");
+            got.extend(keys_of(&a.json()));
+            match a.next {
+                Some(n) => after = n,
+                None => break,
+            }
+        }
+        assert_eq!(got.len(), expect.len(), "{party}: pages of {rest}");
+        assert_eq!(
+            got.into_iter().collect::<BTreeSet<_>>(),
+            expect,
+            "{party}: {rest}"
+        );
+    }
+}
+
+/// The GET routes the server has: `openapi.json`'s, and every `.route(`
+/// under `src/` whose handler answers GET, read from the files themselves
+/// so that a page added anywhere is found without this list being told.
+fn get_routes() -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let doc: Value = serde_json::from_str(pactum_server::api::OPENAPI).unwrap();
+    for (path, ops) in doc["paths"].as_object().unwrap() {
+        if ops.get("get").is_some() {
+            out.insert(path.clone());
+        }
+    }
+    let mut todo = vec![std::path::PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/src"
+    ))];
+    let mut routes = 0;
+    while let Some(f) = todo.pop() {
+        if f.is_dir() {
+            for e in std::fs::read_dir(&f).unwrap() {
+                todo.push(e.unwrap().path());
+            }
+            continue;
+        }
+        if f.extension().and_then(|e| e.to_str()) != Some("rs") {
+            continue;
+        }
+        let src = std::fs::read_to_string(&f).unwrap();
+        for rest in src.split(".route(").skip(1) {
+            let Some(rest) = rest.trim_start().strip_prefix('"') else {
+                continue;
+            };
+            let Some((path, handler)) = rest.split_once('"') else {
+                continue;
+            };
+            if !path.starts_with('/') || path.contains(char::is_whitespace) || path.contains('*') {
+                continue;
+            }
+            // The handler runs to the parenthesis closing `.route(`.
+            let mut depth = 1;
+            let end = handler
+                .char_indices()
+                .find(|&(_, c)| {
+                    match c {
+                        '(' => depth += 1,
+                        ')' => depth -= 1,
+                        _ => {}
+                    }
+                    depth == 0
+                })
+                .map_or(handler.len(), |(i, _)| i);
+            let handler = &handler[..end];
+            routes += 1;
+            let gets = handler
+                .match_indices("get(")
+                .any(|(i, _)| !handler[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_'));
+            if gets {
+                out.insert(path.to_string());
+            }
+        }
+    }
+    assert!(routes > 50, "found only {routes} routes under src/");
+    out
+}
+
+/// The route a path is served by: same number of segments, static
+/// segments equal, the most static segments winning (as the router's).
+fn route_of<'a>(routes: &'a BTreeSet<String>, path: &str) -> Option<&'a str> {
+    let path = path.split('?').next().unwrap();
+    let segs: Vec<&str> = path.split('/').collect();
+    routes
+        .iter()
+        .filter(|r| {
+            let rs: Vec<&str> = r.split('/').collect();
+            rs.len() == segs.len()
+                && rs
+                    .iter()
+                    .zip(&segs)
+                    .all(|(r, s)| r == s || (r.starts_with('{') && !s.is_empty()))
+        })
+        .max_by_key(|r| r.split('/').filter(|s| !s.starts_with('{')).count())
+        .map(String::as_str)
+}
+
+/// Coverage made mechanical: every GET route (API and UI) was called by
+/// every user in the sweep, and every record's id, hidden ones included,
+/// in the API and on its page.
+fn every_get_route_is_swept(w: &World) {
+    let routes = get_routes();
+    assert!(routes.len() > 40, "{routes:?}");
+    let requested = w.requested.lock().unwrap().clone();
+    let mut missing = Vec::new();
+    for party in PARTIES {
+        let covered: BTreeSet<&str> = requested
+            .iter()
+            .filter(|(p, _)| p == party)
+            .filter_map(|(_, path)| route_of(&routes, path))
+            .collect();
+        for r in &routes {
+            if !covered.contains(r.as_str()) {
+                missing.push(format!("{party}: {r}"));
+            }
+        }
+        for r in &w.recs {
+            let Some(coll) = collection(&r.kind) else {
+                continue;
+            };
+            for path in [
+                rp(&w.room, &format!("/{coll}/{}", r.id)),
+                format!("/rooms/{}/records/{coll}/{}", w.room, r.id),
+            ] {
+                if !requested.contains(&(party.to_string(), path.clone())) {
+                    missing.push(format!("{party}: {path}"));
+                }
+            }
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "GET routes or records the every-user sweep never called:\n{}",
+        missing.join("\n")
+    );
+}
+
+/// The mediator's audit view, every page: numbered 1, 2, 3... with no gap,
+/// counted in `X-Total-Count` as the oracle counts the entries the
+/// mediator may read, and each read entry's kind, record id and count agree
+/// with the records it still names (a one-record list without its record
+/// id, or a count above the list, would tell that a hidden record was
+/// read).
+async fn mediator_audit_view_is_consistent(w: &mut World) {
+    let view = View::of(MED, &w.recs);
+    // The oracle: an entry about a record shows if the mediator sees the
+    // record; a read shows if it read any record the mediator sees.
+    let mut expect = 0u64;
+    let mut after = 0;
+    loop {
+        let page = w.store.audit(Some(&w.room), after, 10_000).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.seq;
+        for e in &page {
+            let about = match (&e.kind, &e.record_id) {
+                (Some(k), Some(id)) => view.sees(&(k.clone(), id.clone())),
+                _ => true,
+            };
+            let reads = match serde_json::from_str::<Value>(&e.detail) {
+                Ok(d) if d["records"].is_array() => {
+                    d["records"].as_array().unwrap().iter().any(|r| {
+                        view.sees(&(
+                            r["kind"].as_str().unwrap().into(),
+                            r["id"].as_str().unwrap().into(),
+                        ))
+                    })
+                }
+                _ => true,
+            };
+            if about && reads {
+                expect += 1;
+            }
+        }
+    }
+    let mut n = 0u64;
+    let mut after = "0".to_string();
+    loop {
+        let path = rp(&w.room, &format!("/audit?after={after}&limit=50"));
+        let a = w.call(MED, Method::GET, &path, None).await;
+        assert_eq!(a.status, StatusCode::OK);
+        assert_eq!(a.total, Some(expect), "the mediator's audit count");
+        for e in a.json().as_array().unwrap() {
+            n += 1;
+            assert_eq!(e["n"].as_u64(), Some(n), "{e}");
+            let Ok(d) = serde_json::from_str::<Value>(e["detail"].as_str().unwrap()) else {
+                continue;
+            };
+            let Some(records) = d["records"].as_array() else {
+                continue;
+            };
+            let keys: Vec<Key> = records
+                .iter()
+                .map(|r| {
+                    (
+                        r["kind"].as_str().unwrap().into(),
+                        r["id"].as_str().unwrap().into(),
+                    )
+                })
+                .collect();
+            assert!(keys.iter().all(|k| view.sees(k)), "{e}");
+            assert_eq!(d["count"].as_u64(), Some(keys.len() as u64), "{e}");
+            let kinds: BTreeSet<&str> = keys.iter().map(|k| k.0.as_str()).collect();
+            let kind = (kinds.len() == 1).then(|| kinds.first().unwrap().to_string());
+            assert_eq!(e["kind"].as_str().map(str::to_string), kind, "{e}");
+            let id = (keys.len() == 1).then(|| keys[0].1.clone());
+            assert_eq!(e["record_id"].as_str().map(str::to_string), id, "{e}");
+        }
+        match a.next {
+            Some(c) => after = c,
+            None => break,
+        }
+    }
+    assert_eq!(n, expect, "the mediator's audit entries");
+    w.new_audit().await;
+}
+
+/// Hidden records change nothing a party gets: every GET each user made in
+/// the sweep answers the same (times and CSRF tokens aside) before and
+/// after a party records what that user may not see. First Russia records
+/// private material (hidden from everyone else, the mediator included),
+/// then the mediator records material of its own and for Russia (hidden
+/// from Ukraine and the observer). The mediator's own audit view is
+/// compared whole, as it was before and after.
+async fn hidden_records_change_nothing(w: &mut World) {
+    let before = snapshot(w, &[MED, UA, EU]).await;
+    let audit_before = mediator_audit_answers(w).await;
+    let m = marker("LATE-RU-PRIVATE");
+    w.create(
+        RU,
+        "/stances",
+        stance(
+            RU,
+            issue("territory_status"),
+            &m,
+            json!({"scope": "party", "party": RU}),
+        ),
+        &[RU],
+        &[&m],
+    )
+    .await;
+    w.create(RU, "/notes", json!({"text": m}), &[RU], &[&m])
+        .await;
+    w.create(
+        RU,
+        "/documents",
+        json!({"title": "Late memo", "content": m, "visibility": {"scope": "party", "party": RU}}),
+        &[RU],
+        &[&m],
+    )
+    .await;
+    let audit_after = mediator_audit_answers(w).await;
+    // The mediator's own audit view, its UI page included, is as it was
+    // (reading the audit logs nothing).
+    assert_eq!(
+        audit_before.len(),
+        audit_after.len(),
+        "Russia's private records changed the mediator's audit view"
+    );
+    for (b, a) in audit_before.iter().zip(&audit_after) {
+        assert!(
+            a == b,
+            "Russia's private records changed the mediator's audit view: {}",
+            difference(b, a)
+        );
+    }
+    let after = snapshot(w, &[MED, UA, EU]).await;
+    compare(&before, &after, "Russia recorded what they may not see");
+
+    let before: BTreeMap<_, _> = snapshot(w, &[UA, EU]).await;
+    let m = marker("LATE-MED-PRIVATE");
+    w.create(MED, "/notes", json!({"text": m}), &[MED], &[&m])
+        .await;
+    w.create(
+        MED,
+        "/stances",
+        stance(
+            RU,
+            issue("nato_membership"),
+            &m,
+            json!({"scope": "party_and_mediator", "party": RU}),
+        ),
+        &[RU, MED],
+        &[&m],
+    )
+    .await;
+    let after = snapshot(w, &[UA, EU]).await;
+    compare(
+        &before,
+        &after,
+        "the mediator recorded what they may not see",
+    );
+    w.new_audit().await;
+}
+
+/// Every GET each of `parties` made in the sweep, answered again and
+/// normalised (the mediator's audit aside: its own reads enter it).
+async fn snapshot(w: &World, parties: &[&str]) -> BTreeMap<(String, String), String> {
+    let jobs: Vec<(String, String)> = w
+        .requested
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(p, path)| parties.contains(&p.as_str()) && !(p == MED && path.contains("/audit")))
+        .cloned()
+        .collect();
+    let mut out = BTreeMap::new();
+    for (p, path) in jobs {
+        let a = w.call(&p, Method::GET, &path, None).await;
+        out.insert((p, path), normalised(&a));
+    }
+    out
+}
+
+/// The mediator's whole audit view over the API, then its first page in
+/// the UI, normalised.
+async fn mediator_audit_answers(w: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut after = "0".to_string();
+    loop {
+        let path = rp(&w.room, &format!("/audit?after={after}&limit=1000"));
+        let a = w.call(MED, Method::GET, &path, None).await;
+        out.push(normalised(&a));
+        match a.next {
+            Some(c) => after = c,
+            None => break,
+        }
+    }
+    let page = w
+        .call(MED, Method::GET, &format!("/rooms/{}/audit", w.room), None)
+        .await;
+    out.push(normalised(&page));
+    out
+}
+
+fn compare(
+    before: &BTreeMap<(String, String), String>,
+    after: &BTreeMap<(String, String), String>,
+    what: &str,
+) {
+    assert!(before.len() > 100, "{} answers", before.len());
+    for (key, b) in before {
+        let a = &after[key];
+        assert!(
+            a == b,
+            "{} GET {}: the answer changed when {what}: {}",
+            key.0,
+            key.1,
+            difference(b, a)
+        );
+    }
+}
+
+/// Where two answers part, with some context.
+fn difference(before: &str, after: &str) -> String {
+    let at = before
+        .chars()
+        .zip(after.chars())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let start = at.saturating_sub(80);
+    let part = |s: &str| s.chars().skip(start).take(240).collect::<String>();
+    format!("\nbefore …{}\nafter  …{}", part(before), part(after))
+}
+
+/// Writes to a record one may not see answer as writes to one that does
+/// not exist (status, headers such as `Location`, body), over the API and
+/// through the record page's forms, and change nothing.
+async fn hidden_writes_answer_as_missing(w: &mut World) {
+    let before = w.snapshot().await;
+    w.new_audit().await;
+    let recs = w.recs.clone();
+    let mut compared = 0;
+    for party in PARTIES {
+        for r in recs.iter().filter(|r| !r.audience.contains(party)) {
+            let coll = match r.kind.as_str() {
+                "stance" => "stances",
+                "meeting" => "meetings",
+                "note" => "notes",
+                "document" => "documents",
+                _ => continue,
+            };
+            let api: [(Method, &str, Value); 3] = [
+                (Method::PUT, "", r.body.clone()),
+                (Method::POST, "/withdraw", json!({"reason": "x"})),
+                (
+                    Method::POST,
+                    "/visibility",
+                    json!({"visibility": {"scope": "room"}, "confirm": true}),
+                ),
+            ];
+            for (method, action, body) in api {
+                let mut answers = Vec::new();
+                for id in [r.id.as_str(), "no_such_record"] {
+                    let path = w.room_path(&format!("/{coll}/{id}{action}"));
+                    let a = w.call(party, method.clone(), &path, Some(&body)).await;
+                    answers.push(normalised(&a).replace(id, "ID"));
+                }
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{party} {method} {coll}/{}{action}: hidden unlike missing",
+                    r.id
+                );
+                compared += 1;
+            }
+            for action in ["withdraw", "visibility", "edit"] {
+                let mut answers = Vec::new();
+                for id in [r.id.as_str(), "no_such_record"] {
+                    let url = format!("{}/rooms/{}/records/{coll}/{id}/{action}", w.base, w.room);
+                    let res = w
+                        .http
+                        .post(url)
+                        .bearer_auth(&w.tokens[party])
+                        .form(&[("reason", "x"), ("scope", "room"), ("confirm", "yes")])
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = res.status();
+                    let headers = res
+                        .headers()
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}\n", String::from_utf8_lossy(v.as_bytes())))
+                        .collect();
+                    let text = res.text().await.unwrap();
+                    let a = Answer {
+                        status,
+                        text,
+                        next: None,
+                        total: None,
+                        headers,
+                    };
+                    answers.push(normalised(&a).replace(id, "ID"));
+                }
+                assert_eq!(
+                    answers[0], answers[1],
+                    "{party} POST form {coll}/{}/{action}: hidden unlike missing",
+                    r.id
+                );
+                compared += 1;
+            }
+        }
+    }
+    assert!(compared > 50, "{compared} writes compared");
+    assert_eq!(w.snapshot().await, before, "refused writes changed records");
+    let entries = w.new_audit().await;
+    assert!(
+        entries.is_empty(),
+        "refused writes were logged: {entries:?}"
+    );
+}
+
 async fn tamper_checks(db: &TestDb) {
     let store = &db.store;
     let report = store.verify_audit().await.unwrap();
@@ -2211,7 +3180,9 @@ async fn tamper_checks(db: &TestDb) {
 async fn confidentiality_suite(db: TestDb) {
     let mut w = World::new(db.store.clone()).await;
     let made = make_material(&mut w).await;
+    make_feature_material(&mut w, &made).await;
     refused_writes(&mut w, &made).await;
+    ids_are_random(&w);
 
     let before = db.store.verify_audit().await.unwrap();
     assert!(before.ok(), "{before:?}");
@@ -2226,6 +3197,10 @@ async fn confidentiality_suite(db: TestDb) {
     assert!(after.ok(), "{after:?}");
     assert!(logged > 0);
     assert_eq!(after.entries, before.entries + logged);
+    every_get_route_is_swept(&w);
+    mediator_audit_view_is_consistent(&mut w).await;
+    hidden_records_change_nothing(&mut w).await;
+    hidden_writes_answer_as_missing(&mut w).await;
     tamper_checks(&db).await;
 }
 
@@ -2408,4 +3383,43 @@ async fn malformed_bodies_name_the_field() {
     // Nothing was written.
     let stances = w.store.records(&w.room, Some("stance")).await.unwrap();
     assert_eq!(stances.len(), 24);
+}
+
+/// Ids a party sees must not show where hidden records are: among the
+/// numbered ids of a kind a party can list (a stem and a number), none may
+/// be missing below the highest, or the party learns that records it
+/// cannot see exist. Records made in the workspace have random ids (see
+/// `ids_are_random` in the suite); imported ones keep the case file's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "known leak (issue 11): imported records keep the case file's numbered ids, so Ukraine seeing stances s01, s02, s07... learns that s03 to s06 exist"]
+async fn imported_ids_leave_no_gaps() {
+    let db = TestDb::sqlite().await;
+    let w = World::new(db.store.clone()).await;
+    let mut gaps = Vec::new();
+    for party in PARTIES {
+        for kind in ["text", "meeting", "stance", "document", "note"] {
+            let coll = collection(kind).unwrap();
+            let a = w
+                .call(party, Method::GET, &w.room_path(&format!("/{coll}")), None)
+                .await;
+            assert_eq!(a.status, StatusCode::OK);
+            let mut by_stem: BTreeMap<String, BTreeSet<u64>> = BTreeMap::new();
+            for (_, id) in keys_of(&a.json()) {
+                let stem = id.trim_end_matches(|c: char| c.is_ascii_digit());
+                if let Ok(n) = id[stem.len()..].parse::<u64>() {
+                    by_stem.entry(stem.to_string()).or_default().insert(n);
+                }
+            }
+            for (stem, ns) in by_stem {
+                let max = *ns.last().unwrap();
+                let missing: Vec<u64> = (1..=max).filter(|n| !ns.contains(n)).collect();
+                if !missing.is_empty() {
+                    gaps.push(format!(
+                        "{party} sees {kind} ids {stem}N up to {max} without {missing:?}"
+                    ));
+                }
+            }
+        }
+    }
+    assert!(gaps.is_empty(), "{}", gaps.join("\n"));
 }
