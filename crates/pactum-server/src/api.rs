@@ -269,25 +269,21 @@ async fn login(
 }
 
 async fn me(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let user = state
-        .store
-        .user(&caller.user)
+    let user = crate::auth::user(&state, &caller.user)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    let rooms = state.store.memberships(&caller.user).await?;
+    let rooms = crate::access::seats_of(&state, &caller.user).await?;
     Ok(Json(json!({
         "user": user.name,
         "display_name": user.display_name,
-        "rooms": rooms.iter().map(|m| json!({"room": m.room, "party_id": m.party_id})).collect::<Vec<_>>(),
+        "rooms": rooms.iter().map(|(_, m)| json!({"room": m.room, "party_id": m.party_id})).collect::<Vec<_>>(),
     })))
 }
 
 async fn rooms(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
     let mut out = Vec::new();
-    for m in state.store.memberships(&caller.user).await? {
-        if let Some(r) = state.store.room(&m.room).await? {
-            out.push(json!({"id": r.id, "title": r.title, "party_id": m.party_id}));
-        }
+    for (r, m) in crate::access::seats_of(&state, &caller.user).await? {
+        out.push(json!({"id": r.id, "title": r.title, "party_id": m.party_id}));
     }
     Ok(Json(Value::Array(out)))
 }
@@ -311,11 +307,11 @@ async fn room(
     let a = access(&state, &caller, &room).await?;
     let mut counts = serde_json::Map::new();
     for kind in Kind::ALL {
-        counts.insert(kind.as_str().into(), a.room.of(kind).count().into());
+        counts.insert(kind.as_str().into(), a.room().of(kind).count().into());
     }
     Ok(Json(json!({
-        "id": a.room_id, "title": a.title, "party_id": a.party_id, "role": a.role,
-        "mediator": a.room.mediator(), "counts": counts,
+        "id": a.room_id(), "title": a.title(), "party_id": a.party_id(), "role": a.role(),
+        "mediator": a.room().mediator(), "counts": counts,
     })))
 }
 
@@ -327,9 +323,12 @@ async fn timeline(
 ) -> ApiResult<Response> {
     let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
-    let items = a.room.timeline();
+    let items = a.room().timeline();
     let page = window.of(&items);
-    let shown = page.items.iter().filter_map(|i| a.room.get(i.kind, &i.id));
+    let shown = page
+        .items
+        .iter()
+        .filter_map(|i| a.room().get(i.kind, &i.id));
     a.audit_reads(&state, "read", shown).await?;
     Ok(page.answer(view(page.items)?.0))
 }
@@ -340,7 +339,7 @@ async fn export(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    a.audit_reads(&state, "export", &a.room.records).await?;
+    a.audit_reads(&state, "export", &a.room().records).await?;
     Ok(Json(ops::export(&a)))
 }
 
@@ -352,7 +351,7 @@ async fn audit(
 ) -> ApiResult<Response> {
     let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
-    a.require_mediator()?;
+    a.mediator()?;
     // Entries about records the mediator may not see (a party's private
     // notes and models) are left out: their ids are theirs too. Entries are
     // numbered by their place in what the mediator may read (`n`); the
@@ -387,7 +386,7 @@ async fn diff(
     let d = ops::diff(&a, &q.from, &q.to)?;
     let shown = [&q.from, &q.to]
         .into_iter()
-        .filter_map(|id| a.room.get(Kind::Text, id));
+        .filter_map(|id| a.room().get(Kind::Text, id));
     a.audit_reads(&state, "read", shown).await?;
     view(d)
 }
@@ -414,7 +413,7 @@ async fn list_kind(
     kind: Kind,
 ) -> ApiResult<Json<Value>> {
     let a = access(state, caller, room).await?;
-    let items: Vec<&Record> = a.room.of(kind).collect();
+    let items: Vec<&Record> = a.room().of(kind).collect();
     a.audit_reads(state, "read", items.iter().copied()).await?;
     Ok(Json(json!(items.into_iter().map(out).collect::<Vec<_>>())))
 }
@@ -435,7 +434,7 @@ async fn one_of(
     id: &str,
 ) -> ApiResult<Json<Value>> {
     let a = access(state, caller, room).await?;
-    let r = a.room.get(kind, id).ok_or_else(ApiError::not_found)?;
+    let r = a.room().get(kind, id).ok_or_else(ApiError::not_found)?;
     a.audit_reads(state, "read", [r]).await?;
     Ok(Json(json!(out(r))))
 }
@@ -479,7 +478,7 @@ async fn stances(
     let window = q.window()?;
     let a = access(&state, &caller, &room).await?;
     let items: Vec<&Record> = a
-        .room
+        .room()
         .of(Kind::Stance)
         .filter(|s| filter.matches(s))
         .collect();
@@ -500,12 +499,12 @@ async fn matrix(
     P((room, id)): P<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    let m = a.room.matrix(&id).ok_or_else(ApiError::not_found)?;
+    let m = a.room().matrix(&id).ok_or_else(ApiError::not_found)?;
     let shown: Vec<&Record> = m
         .rows
         .iter()
         .flat_map(|r| r.cells.iter().flatten().chain(&r.whole_text))
-        .filter_map(|c| a.room.get(Kind::Stance, &c.stance_id))
+        .filter_map(|c| a.room().get(Kind::Stance, &c.stance_id))
         .collect();
     a.audit_reads(&state, "read", shown).await?;
     view(m)
@@ -671,7 +670,7 @@ async fn session(
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
     let s = a
-        .room
+        .room()
         .get(Kind::Session, &id)
         .ok_or_else(ApiError::not_found)?;
     let mut shown = vec![s];
@@ -755,7 +754,7 @@ mod tests {
             include_str!("api.rs"),
             include_str!("drafting.rs"),
             include_str!("records.rs"),
-            include_str!("people.rs"),
+            include_str!("access/people.rs"),
             include_str!("import.rs"),
             include_str!("setup.rs"),
         ];

@@ -8,14 +8,12 @@
 
 pub mod access;
 pub mod api;
-pub mod auth;
 pub mod deliberation;
 pub mod drafting;
 pub mod error;
 pub mod import;
 pub mod ops;
 pub mod pagination;
-pub mod people;
 pub mod records;
 pub mod setup;
 pub mod ui;
@@ -24,39 +22,8 @@ use axum::Router;
 use pactum_store::{MemberRow, NewAudit, RoomRow, Store, UserRow};
 use pactum_workspace::case::Case;
 use pactum_workspace::model::{Kind, PartyKind};
-use std::sync::Arc;
 
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub store: Arc<dyn Store>,
-    /// Failed-login counts.
-    pub throttle: Arc<auth::Throttle>,
-    /// How browsers reach the server (HTTPS, a reverse proxy).
-    pub transport: auth::Transport,
-    /// The hash of the first-start set-up token while one is offered (see
-    /// [`people::setup_link`]).
-    pub setup: Arc<std::sync::Mutex<Option<String>>>,
-}
-
-impl AppState {
-    /// State over a store.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState {
-            store,
-            throttle: Arc::new(auth::Throttle::default()),
-            transport: auth::Transport::default(),
-            setup: Arc::default(),
-        }
-    }
-
-    /// The same state, served as `transport` says.
-    pub fn with_transport(mut self, transport: auth::Transport) -> Self {
-        self.transport = transport;
-        self
-    }
-}
+pub use access::{auth, people, AppState};
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {

@@ -19,11 +19,11 @@ pub async fn add_stance(
     access: &RoomAccess,
     input: StanceInput,
 ) -> ApiResult<Record> {
-    match access.role {
+    match access.role() {
         crate::access::Role::Observer => {
             return Err(ApiError::forbidden("observers do not record stances"))
         }
-        crate::access::Role::Delegate if input.party_id != access.party_id => {
+        crate::access::Role::Delegate if input.party_id != access.party_id() => {
             return Err(ApiError::forbidden(
                 "a delegate records only its own party's stances",
             ))
@@ -33,7 +33,7 @@ pub async fn add_stance(
     if let Some(v) = &input.visibility {
         access.may_choose(v)?;
     }
-    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Stance))?;
+    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Stance))?;
     access.write(state, &record, "stance.create").await?;
     Ok(record)
 }
@@ -44,10 +44,10 @@ pub async fn add_draft(
     access: &RoomAccess,
     input: DraftInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let id = RoomAccess::new_id(Kind::Text);
-    let record = input.into_record(&access.room, id.clone(), &id)?;
-    access.write(state, &record, "text.draft").await?;
+    let record = input.into_record(&access.room(), id.clone(), &id)?;
+    m.write(state, &record, "text.draft").await?;
     Ok(record)
 }
 
@@ -58,7 +58,7 @@ pub async fn edit_draft(
     text_id: &str,
     input: DraftInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let old = text(access, text_id)?;
     if !model::is_draft(old) {
         return Err(ApiError::new(
@@ -66,11 +66,11 @@ pub async fn edit_draft(
             "a published version never changes; start a new draft from it",
         ));
     }
-    let mut record = input.into_record(&access.room, text_id.to_string(), text_id)?;
+    let mut record = input.into_record(&access.room(), text_id.to_string(), text_id)?;
     if let Some(v) = old.body.get("version") {
         record.body.insert("version".into(), v.clone());
     }
-    access.write(state, &record, "text.edit").await?;
+    m.write(state, &record, "text.edit").await?;
     Ok(record)
 }
 
@@ -78,7 +78,7 @@ pub async fn edit_draft(
 /// one does.
 fn text<'a>(access: &'a RoomAccess, id: &str) -> ApiResult<&'a Record> {
     access
-        .room
+        .room()
         .get(Kind::Text, id)
         .ok_or_else(ApiError::not_found)
 }
@@ -98,10 +98,10 @@ pub async fn publish(
     text_id: &str,
     input: PublishInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let mut record = text(access, text_id)?.clone();
-    model::publish(&mut record, &input.parties, &crate::now(), &access.room)?;
-    access.write(state, &record, "text.publish").await?;
+    model::publish(&mut record, &input.parties, &crate::now(), &access.room())?;
+    m.write(state, &record, "text.publish").await?;
     Ok(record)
 }
 
@@ -111,9 +111,9 @@ pub async fn add_meeting(
     access: &RoomAccess,
     input: MeetingInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
-    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Meeting))?;
-    access.write(state, &record, "meeting.create").await?;
+    let m = access.mediator()?;
+    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Meeting))?;
+    m.write(state, &record, "meeting.create").await?;
     Ok(record)
 }
 
@@ -124,7 +124,7 @@ pub async fn add_document(
     access: &RoomAccess,
     input: DocumentInput,
 ) -> ApiResult<Record> {
-    if access.role == crate::access::Role::Observer {
+    if access.role() == crate::access::Role::Observer {
         return Err(ApiError::forbidden("observers do not add documents"));
     }
     if let Some(v) = &input.visibility {
@@ -134,10 +134,10 @@ pub async fn add_document(
         Visibility::Room
     } else {
         Visibility::PartyAndMediator {
-            party: access.party_id.clone(),
+            party: access.party_id().to_string(),
         }
     };
-    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Document), default)?;
+    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Document), default)?;
     access.write(state, &record, "document.create").await?;
     Ok(record)
 }
@@ -155,13 +155,13 @@ pub async fn add_note(
         Visibility::Mediator
     } else {
         Visibility::Party {
-            party: access.party_id.clone(),
+            party: access.party_id().to_string(),
         }
     };
     let record = input.into_record(
-        &access.room,
+        &access.room(),
         RoomAccess::new_id(Kind::Note),
-        &access.user,
+        &access.user(),
         default,
     )?;
     access.write(state, &record, "note.create").await?;
@@ -173,12 +173,12 @@ pub async fn add_note(
 /// versions the user may see.
 pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
     let (old, new) = (text(access, from)?, text(access, to)?);
-    Ok(diff_texts(&access.room, old, new))
+    Ok(diff_texts(&access.room(), old, new))
 }
 
 /// The room as a case file, holding only what the user may see.
 pub fn export(access: &RoomAccess) -> serde_json::Value {
-    case::export(&access.room_id, &access.title, &access.room.records)
+    case::export(&access.room_id(), &access.title(), &access.room().records)
 }
 
 /// The user's briefing: built from the records the user may see (the
@@ -190,11 +190,11 @@ pub fn briefing(
     prepared_at: Option<&str>,
 ) -> pactum_workspace::briefing::Briefing {
     pactum_workspace::briefing::Briefing::new(pactum_workspace::briefing::BriefingInput {
-        room_id: &access.room_id,
-        title: &access.title,
-        user: &access.user,
-        viewer: &access.viewer,
-        records: &access.room.records,
+        room_id: &access.room_id(),
+        title: &access.title(),
+        user: &access.user(),
+        viewer: &access.viewer(),
+        records: &access.room().records,
         zone,
         prepared_at: prepared_at
             .map(|at| match (at.get(..10), at.get(11..16)) {
@@ -213,7 +213,7 @@ pub fn briefing_records<'a>(
     briefing
         .shown()
         .iter()
-        .filter_map(|(kind, id)| access.room.get(*kind, id))
+        .filter_map(|(kind, id)| access.room().get(*kind, id))
         .collect()
 }
 

@@ -14,7 +14,7 @@ mod pages;
 pub(crate) mod view;
 
 use crate::access::RoomAccess;
-use crate::auth::{self, Caller, Via};
+use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 use axum::body::Bytes;
@@ -26,7 +26,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use minijinja::Environment;
-use pactum_store::NewAudit;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
@@ -383,9 +382,7 @@ pub(crate) async fn chrome(
     active: &str,
     title: &str,
 ) -> Result<Map<String, Value>, ApiError> {
-    let display = state
-        .store
-        .user(&caller.user)
+    let display = auth::user(state, &caller.user)
         .await?
         .map(|u| u.display_name)
         .filter(|d| !d.is_empty())
@@ -395,28 +392,28 @@ pub(crate) async fn chrome(
     ctx.insert("csrf".into(), caller.csrf().into());
     ctx.insert("active".into(), active.into());
     ctx.insert("page_title".into(), title.into());
-    let operator = state.store.is_operator(&caller.user).await?;
+    let operator = auth::is_operator(state, &caller.user).await?;
     ctx.insert(
         "user".into(),
         json!({"name": caller.user, "display": display, "operator": operator}),
     );
     if let Some(a) = access {
-        ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
-        let names = a.room.party_names();
-        let latest = view::latest_text(&a.room).map(|t| t.id.clone());
+        ctx.insert("rurl".into(), pages::room_path(&a.room_id(), "").into());
+        let names = a.room().party_names();
+        let latest = view::latest_text(&a.room()).map(|t| t.id.clone());
         ctx.insert(
             "room".into(),
             json!({
-                "id": a.room_id,
-                "title": a.title,
-                "party_id": a.party_id,
-                "party_name": names.get(a.party_id.as_str()).copied().unwrap_or(&a.party_id),
-                "role": a.role,
-                "role_label": view::role_label(a.role),
+                "id": a.room_id(),
+                "title": a.title(),
+                "party_id": a.party_id(),
+                "party_name": names.get(a.party_id()).copied().unwrap_or(&a.party_id()),
+                "role": a.role(),
+                "role_label": view::role_label(a.role()),
                 "is_mediator": a.is_mediator(),
                 "latest_text": latest,
                 "disclaimer": a
-                    .room
+                    .room()
                     .of(pactum_workspace::model::Kind::Meta)
                     .next()
                     .and_then(|m| m.str("disclaimer")),
@@ -583,26 +580,14 @@ async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: By
         Err(e) => return Err(e.into()),
     };
     let cookie = auth::start_session(&state, &row.name).await?;
-    state
-        .store
-        .append_audit(&[NewAudit {
-            actor: row.name.clone(),
-            action: "session.login".into(),
-            room: None,
-            kind: None,
-            record_id: None,
-            detail: "web sign-in".into(),
-        }])
-        .await?;
+    auth::audit_login(&state, &row.name).await?;
     redirect_setting_cookie(&next, &cookie)
 }
 
 async fn logout(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
-    if let Via::Session { token_hash, .. } = &caller.via {
-        state.store.delete_session(token_hash).await?;
-    }
+    auth::end_session(&state, &caller).await?;
     redirect_setting_cookie(
         "/login",
         &format!(

@@ -92,7 +92,7 @@ fn stance_input(a: &RoomAccess, f: &FormData) -> Result<StanceInput, ApiError> {
                 "choose the party whose stance this is",
             ))
         }
-        None => a.party_id.clone(),
+        None => a.party_id().to_string(),
     };
     let text_id = f.opt("text_id");
     let target = match f.get("target") {
@@ -235,11 +235,11 @@ pub(super) async fn new_draft(
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    a.mediator_only()?;
+    a.mediator_page()?;
     let from = form.opt("derived_from");
-    let base = from.as_deref().and_then(|f| a.room.get(Kind::Text, f));
+    let base = from.as_deref().and_then(|f| a.room().get(Kind::Text, f));
     let result = async {
-        let input = live_links(draft_input(&form, base)?, &a.room);
+        let input = live_links(draft_input(&form, base)?, &a.room());
         ops::add_draft(&state, &a, input).await
     }
     .await;
@@ -262,11 +262,11 @@ pub(super) async fn edit_draft(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let base = a
-        .room
+        .room()
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
     let result = async {
-        let input = live_links(draft_input(&form, Some(base))?, &a.room);
+        let input = live_links(draft_input(&form, Some(base))?, &a.room());
         ops::edit_draft(&state, &a, &id, input).await
     }
     .await;

@@ -122,22 +122,22 @@ fn party_choices(room: &Room) -> Vec<Value> {
 
 pub(super) async fn rooms(State(state): State<AppState>, Session(caller): Session) -> UiResult {
     let mut list = Vec::new();
-    for m in state.store.memberships(&caller.user).await? {
-        let a = match load(&state, &caller, &m.room).await {
+    for (room, _) in crate::access::seats_of(&state, &caller.user).await? {
+        let a = match load(&state, &caller, &room.id).await {
             Ok(a) => a,
             Err(e) if e.status == StatusCode::NOT_FOUND => continue,
             Err(e) => return Err(e.into()),
         };
-        let names = a.room.party_names();
+        let names = a.room().party_names();
         list.push(json!({
-            "id": a.room_id,
-            "href": room_path(&a.room_id, ""),
-            "title": a.title,
-            "party": names.get(a.party_id.as_str()).copied().unwrap_or(&a.party_id),
-            "role": view::role_label(a.role),
-            "texts": a.room.of(Kind::Text).count(),
-            "meetings": a.room.of(Kind::Meeting).count(),
-            "stances": a.room.of(Kind::Stance).count(),
+            "id": a.room_id(),
+            "href": room_path(&a.room_id(), ""),
+            "title": a.title(),
+            "party": names.get(a.party_id()).copied().unwrap_or(&a.party_id()),
+            "role": view::role_label(a.role()),
+            "texts": a.room().of(Kind::Text).count(),
+            "meetings": a.room().of(Kind::Meeting).count(),
+            "stances": a.room().of(Kind::Stance).count(),
         }));
     }
     let mut ctx = chrome(&state, &caller, None, "rooms", "Your rooms").await?;
@@ -158,19 +158,19 @@ pub(super) async fn overview(
 ) -> UiResult {
     let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
-    let names = a.room.party_names();
+    let names = a.room().party_names();
     let mut shown: Vec<&Record> = Vec::new();
-    let meta = a.room.of(Kind::Meta).next();
+    let meta = a.room().of(Kind::Meta).next();
     if let Some(m) = meta {
         shown.push(m);
     }
-    let items = a.room.timeline();
+    let items = a.room().timeline();
     let timeline_page = window.of(&items);
     let timeline: Vec<Value> = timeline_page
         .items
         .iter()
         .filter_map(|item| {
-            let rec = a.room.get(item.kind, &item.id)?;
+            let rec = a.room().get(item.kind, &item.id)?;
             shown.push(rec);
             let (href, closed, extra) = match item.kind {
                 Kind::Meeting => {
@@ -205,7 +205,7 @@ pub(super) async fn overview(
         })
         .collect();
     let parties: Vec<Value> = a
-        .room
+        .room()
         .of(Kind::Party)
         .map(|p| {
             shown.push(p);
@@ -232,18 +232,18 @@ pub(super) async fn overview(
                 "kind": view::party_kind_label(kind),
                 "description": p.str("description"),
                 "delegates": delegates,
-                "is_you": p.id == a.party_id,
+                "is_you": p.id == a.party_id(),
             })
         })
         .collect();
     let issues: Vec<Value> = a
-        .room
+        .room()
         .of(Kind::Issue)
         .map(|i| {
             shown.push(i);
             json!({
                 "id": i.id,
-                "title": pactum_workspace::setup::issue_title(&a.room, &i.id),
+                "title": pactum_workspace::setup::issue_title(&a.room(), &i.id),
                 "description": i.str("description"),
                 "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(Value::as_object).filter_map(|o| {
                     let label = o.get("label").and_then(Value::as_str)?;
@@ -252,7 +252,7 @@ pub(super) async fn overview(
             })
         })
         .collect();
-    let count = |k: Kind| a.room.of(k).count();
+    let count = |k: Kind| a.room().of(k).count();
     let counts = json!([
         {"label": "Text versions", "n": count(Kind::Text), "href": room_path(&room, "/texts")},
         {"label": "Meetings", "n": count(Kind::Meeting), "href": room_path(&room, "/meetings")},
@@ -266,7 +266,7 @@ pub(super) async fn overview(
         "description": meta.and_then(|m| m.str("description")),
     });
     audit_shown(&state, &a, shown).await?;
-    let mut ctx = chrome(&state, &caller, Some(&a), "overview", &a.title).await?;
+    let mut ctx = chrome(&state, &caller, Some(&a), "overview", &a.title()).await?;
     ctx.insert("meta".into(), meta_json);
     ctx.insert("timeline".into(), Value::Array(timeline));
     ctx.insert(
@@ -300,8 +300,8 @@ pub(super) async fn texts(
     let a = load(&state, &caller, &room).await?;
     let chosen = q
         .get("id")
-        .and_then(|id| a.room.get(Kind::Text, id))
-        .or_else(|| view::latest_text(&a.room));
+        .and_then(|id| a.room().get(Kind::Text, id))
+        .or_else(|| view::latest_text(&a.room()));
     match chosen {
         Some(t) => Ok(Redirect::to(&room_path(
             &room,
@@ -336,11 +336,14 @@ pub(super) async fn text_view(
     done: Option<&str>,
 ) -> UiResult {
     let fail = fail.as_ref();
-    let t = a.room.get(Kind::Text, id).ok_or_else(ApiError::not_found)?;
-    let names = a.room.party_names();
+    let t = a
+        .room()
+        .get(Kind::Text, id)
+        .ok_or_else(ApiError::not_found)?;
+    let names = a.room().party_names();
     let mut shown: Vec<&Record> = vec![t];
-    let room = &a.room_id;
-    let m = a.room.matrix(id).ok_or_else(ApiError::not_found)?;
+    let room = &a.room_id();
+    let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
 
     // The matrix.
     let columns: Vec<Value> = m
@@ -379,7 +382,7 @@ pub(super) async fn text_view(
             json!({
                 "party_id": r.party_id,
                 "name": r.name,
-                "is_you": r.party_id == a.party_id,
+                "is_you": r.party_id == a.party_id(),
                 "whole": view::cell(&r.name, &r.whole_text),
                 "cells": cells,
             })
@@ -387,10 +390,10 @@ pub(super) async fn text_view(
         .collect();
     let details: Vec<Value> = stance_ids
         .iter()
-        .filter_map(|sid| a.room.get(Kind::Stance, sid))
+        .filter_map(|sid| a.room().get(Kind::Stance, sid))
         .map(|s| {
             shown.push(s);
-            view::stance(&a.room, s, &names, room)
+            view::stance(&a.room(), s, &names, room)
         })
         .collect();
     let amendments: Vec<Value> = details
@@ -415,7 +418,7 @@ pub(super) async fn text_view(
                 .issue_ids
                 .iter()
                 .map(|i| {
-                    json!({"id": i, "title": pactum_workspace::setup::issue_title(&a.room, i)})
+                    json!({"id": i, "title": pactum_workspace::setup::issue_title(&a.room(), i)})
                 })
                 .collect();
             let prov: Vec<Value> = r
@@ -439,7 +442,7 @@ pub(super) async fn text_view(
 
     // About the version.
     let text_ref = |tid: &str| -> Option<Value> {
-        a.room.get(Kind::Text, tid).map(|x| {
+        a.room().get(Kind::Text, tid).map(|x| {
             json!({"id": x.id, "label": x.str("label").unwrap_or(&x.id), "href": room_path(room, &format!("/texts/{}", urlpart(x.id.clone())))})
         })
     };
@@ -487,33 +490,30 @@ pub(super) async fn text_view(
     });
 
     // The forms.
-    let texts_for_select = text_options(&a.room, &names, &mut shown);
-    let can_record = a.role != Role::Observer;
+    let texts_for_select = text_options(&a.room(), &names, &mut shown);
+    let can_record = a.role() != Role::Observer;
     let stance_form = if can_record {
         let mut targets = vec![json!({"value": "text", "label": "Whole text", "group": "text"})];
         for p in &pts {
             targets.push(json!({"value": format!("point:{}", p.id), "label": view::point_heading(p), "group": "point"}));
         }
-        for i in a.room.live_issues() {
+        for i in a.room().live_issues() {
             targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
         }
-        let parties = party_choices(&a.room);
+        let parties = party_choices(&a.room());
         let meetings: Vec<Value> = a
-            .room
+            .room()
             .of(Kind::Meeting)
             .map(|mt| {
                 shown.push(mt);
                 json!({"id": mt.id, "title": mt.str("title").unwrap_or(&mt.id)})
             })
             .collect();
-        let own = names
-            .get(a.party_id.as_str())
-            .copied()
-            .unwrap_or(&a.party_id);
+        let own = names.get(a.party_id()).copied().unwrap_or(&a.party_id());
         let defaults = if a.is_mediator() {
             json!({"party": "", "target": "text", "stance": "", "reliability": "official_on_record", "source": "", "date": today(), "visibility": "default"})
         } else {
-            json!({"party": a.party_id, "target": "text", "stance": "", "reliability": "own_delegation", "source": format!("{own} delegation"), "date": today(), "visibility": "default"})
+            json!({"party": a.party_id(), "target": "text", "stance": "", "reliability": "own_delegation", "source": format!("{own} delegation"), "date": today(), "visibility": "default"})
         };
         json!({
             "values": form_values(defaults, fail, "stance"),
@@ -545,9 +545,9 @@ pub(super) async fn text_view(
         };
         let ticked = submitted_list(fail, "publish", "parties");
         let parties: Vec<Value> = a
-            .room
+            .room()
             .of(Kind::Party)
-            .filter(|p| p.id != a.party_id)
+            .filter(|p| p.id != a.party_id())
             .map(|p| {
                 let has = audience.contains(&p.id.as_str());
                 json!({
@@ -632,15 +632,19 @@ pub(super) async fn new_text_view(
     from: Option<&str>,
     fail: Option<Fail>,
 ) -> UiResult {
-    a.mediator_only()?;
+    a.mediator_page()?;
     let fail = fail.as_ref();
-    let names = a.room.party_names();
+    let names = a.room().party_names();
     let base = match from.filter(|f| !f.is_empty()) {
-        Some(f) => Some(a.room.get(Kind::Text, f).ok_or_else(ApiError::not_found)?),
-        None => view::latest_text(&a.room),
+        Some(f) => Some(
+            a.room()
+                .get(Kind::Text, f)
+                .ok_or_else(ApiError::not_found)?,
+        ),
+        None => view::latest_text(&a.room()),
     };
     let mut shown: Vec<&Record> = Vec::new();
-    let texts = text_options(&a.room, &names, &mut shown);
+    let texts = text_options(&a.room(), &names, &mut shown);
     let defaults = json!({
         "label": base.map(|b| format!("Revision of: {}", b.str("label").unwrap_or(&b.id))).unwrap_or_else(|| "Draft".into()),
         "points": base.map(point_lines).unwrap_or_default(),
@@ -667,15 +671,15 @@ pub(super) async fn redline(
     Query(q): Query<HashMap<String, String>>,
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
-    let names = a.room.party_names();
-    let texts = a.room.texts();
+    let names = a.room().party_names();
+    let texts = a.room().texts();
     let pick = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-    let to = pick("to").or_else(|| view::latest_text(&a.room).map(|t| t.id.clone()));
+    let to = pick("to").or_else(|| view::latest_text(&a.room()).map(|t| t.id.clone()));
     let from = pick("from").or_else(|| {
-        let to_rec = a.room.get(Kind::Text, to.as_deref()?)?;
+        let to_rec = a.room().get(Kind::Text, to.as_deref()?)?;
         to_rec
             .str("derived_from_text_id")
-            .filter(|d| a.room.get(Kind::Text, d).is_some())
+            .filter(|d| a.room().get(Kind::Text, d).is_some())
             .map(str::to_string)
             .or_else(|| {
                 let pos = texts.iter().position(|t| t.id == to_rec.id)?;
@@ -691,8 +695,8 @@ pub(super) async fn redline(
         (Some(f), Some(t)) => {
             let d = ops::diff(&a, f, t)?;
             let points: Vec<Value> = d.points.iter().map(redline_entry).collect();
-            let from_rec = a.room.get(Kind::Text, f);
-            let to_rec = a.room.get(Kind::Text, t);
+            let from_rec = a.room().get(Kind::Text, f);
+            let to_rec = a.room().get(Kind::Text, t);
             shown.extend(from_rec);
             shown.extend(to_rec);
             let summary: Vec<Value> = Change::ALL
@@ -759,18 +763,18 @@ pub(super) async fn stances(
 ) -> UiResult {
     let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
-    let names = a.room.party_names();
-    let all: Vec<&Record> = a.room.of(Kind::Stance).collect();
+    let names = a.room().party_names();
+    let all: Vec<&Record> = a.room().of(Kind::Stance).collect();
     let hits: Vec<&Record> = all.iter().copied().filter(|s| filter.matches(s)).collect();
     let hits_page = window.of(&hits);
     let rows: Vec<Value> = hits_page
         .items
         .iter()
-        .map(|s| view::stance(&a.room, s, &names, &room))
+        .map(|s| view::stance(&a.room(), s, &names, &room))
         .collect();
     let mut shown = hits_page.items.to_vec();
-    let texts = text_options(&a.room, &names, &mut shown);
-    let parties = party_choices(&a.room);
+    let texts = text_options(&a.room(), &names, &mut shown);
+    let parties = party_choices(&a.room());
     audit_shown(&state, &a, shown).await?;
     let filter_json = json!({
         "party": filter.party.unwrap_or_default(),
@@ -823,20 +827,20 @@ pub(super) async fn meetings_view(
     done: Option<&str>,
 ) -> UiResult {
     let fail = fail.as_ref();
-    let names = a.room.party_names();
-    let mut list: Vec<&Record> = a.room.of(Kind::Meeting).collect();
+    let names = a.room().party_names();
+    let mut list: Vec<&Record> = a.room().of(Kind::Meeting).collect();
     list.sort_by_key(|m| match m.str("date").or(m.str("not_before")) {
         Some(d) => (0, d.to_string()),
         None => (1, String::new()),
     });
     let cards: Vec<Value> = list
         .iter()
-        .map(|m| meeting(&a.room, m, &names, &a.room_id))
+        .map(|m| meeting(&a.room(), m, &names, &a.room_id()))
         .collect();
     let form = a.is_mediator().then(|| {
         let ticked = submitted_list(fail, "meeting", "participants");
         let parties: Vec<Value> = a
-            .room
+            .room()
             .of(Kind::Party)
             .map(|p| {
                 json!({
@@ -957,21 +961,21 @@ pub(super) async fn documents_view(
     done: Option<&str>,
 ) -> UiResult {
     let fail = fail.as_ref();
-    let names = a.room.party_names();
-    let room = &a.room_id;
+    let names = a.room().party_names();
+    let room = &a.room_id();
     let mut shown: Vec<&Record> = Vec::new();
     let docs: Vec<Value> = a
-        .room
+        .room()
         .of(Kind::Document)
         .map(|d| {
             shown.push(d);
             let attached = d
                 .str("text_id")
-                .and_then(|t| a.room.get(Kind::Text, t))
+                .and_then(|t| a.room().get(Kind::Text, t))
                 .map(|t| json!({"label": format!("Text: {}", t.str("label").unwrap_or(&t.id)), "href": room_path(room, &format!("/texts/{}", urlpart(t.id.clone())))}))
                 .or_else(|| {
                     d.str("meeting_id")
-                        .and_then(|m| a.room.get(Kind::Meeting, m))
+                        .and_then(|m| a.room().get(Kind::Meeting, m))
                         .map(|m| json!({"label": format!("Meeting: {}", m.str("title").unwrap_or(&m.id)), "href": room_path(room, &format!("/meetings#meeting-{}", urlpart(m.id.clone())))}))
                 });
             json!({
@@ -984,7 +988,7 @@ pub(super) async fn documents_view(
         })
         .collect();
     let notes: Vec<Value> = a
-        .room
+        .room()
         .of(Kind::Note)
         .map(|n| {
             shown.push(n);
@@ -996,13 +1000,13 @@ pub(super) async fn documents_view(
             })
         })
         .collect();
-    let can_document = a.role != Role::Observer;
+    let can_document = a.role() != Role::Observer;
     let mut attach = vec![json!({"value": "", "label": "Nothing (room document)"})];
-    for t in a.room.texts() {
+    for t in a.room().texts() {
         shown.push(t);
         attach.push(json!({"value": format!("text:{}", t.id), "label": format!("Text: {}", view::text_option(t, &names)["option"].as_str().unwrap_or(&t.id))}));
     }
-    for m in a.room.of(Kind::Meeting) {
+    for m in a.room().of(Kind::Meeting) {
         shown.push(m);
         attach.push(json!({"value": format!("meeting:{}", m.id), "label": format!("Meeting: {}", m.str("title").unwrap_or(&m.id))}));
     }
@@ -1015,7 +1019,7 @@ pub(super) async fn documents_view(
     let default_note = if a.is_mediator() {
         "mediator".to_string()
     } else {
-        format!("party:{}", a.party_id)
+        format!("party:{}", a.party_id())
     };
     let mut note_audiences = audiences.clone();
     if a.is_mediator() && !note_audiences.iter().any(|v| v["value"] == "mediator") {
@@ -1063,10 +1067,10 @@ pub(super) async fn audit(
 ) -> UiResult {
     let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
-    a.mediator_only()?;
+    let m = a.mediator_page()?;
     let entries = a.audit_log(&state).await?;
     let entries_page = window.of(&entries);
-    let report = state.store.verify_audit().await?;
+    let report = m.verify_audit(&state).await?;
     let rows: Vec<Value> = entries_page
         .items
         .iter()

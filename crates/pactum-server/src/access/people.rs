@@ -19,6 +19,7 @@
 //! mediator party only). Anyone else finds neither the People page nor its
 //! API: they answer 404, like a room one is not in.
 
+use crate::access::operator::OperatorAccess;
 use crate::access::{record_of, RoomAccess};
 use crate::api::{JsonBody, P};
 use crate::auth::{self, Caller, Via};
@@ -99,22 +100,14 @@ pub fn routes() -> Router<AppState> {
 
 /// Refuses anyone but an operator (403): for operator-only API writes.
 /// Operator-only pages answer 404 instead ([`operator_page_only`]).
-pub async fn require_operator(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    if state.store.is_operator(&caller.user).await? {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only an operator may do this"))
-    }
+pub async fn require_operator(state: &AppState, caller: &Caller) -> ApiResult<OperatorAccess> {
+    OperatorAccess::check(state, caller).await
 }
 
 /// For operator-only pages and reads: anyone else gets the 404 of a missing
 /// page, so the page's existence tells them nothing.
-pub async fn operator_page_only(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    if state.store.is_operator(&caller.user).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
-    }
+pub async fn operator_page_only(state: &AppState, caller: &Caller) -> ApiResult<OperatorAccess> {
+    OperatorAccess::page(state, caller).await
 }
 
 /// Refuses a password the policy does not allow, naming the field.
@@ -462,14 +455,14 @@ impl Inviter {
 
     fn title(&self) -> &str {
         match self {
-            Inviter::Mediator(a) => &a.title,
+            Inviter::Mediator(a) => &a.title(),
             Inviter::Operator { title, .. } => title,
         }
     }
 
     fn parties(&self) -> Vec<&Record> {
         match self {
-            Inviter::Mediator(a) => a.room.of(Kind::Party).collect(),
+            Inviter::Mediator(a) => a.room().of(Kind::Party).collect(),
             Inviter::Operator { parties, .. } => parties.iter().collect(),
         }
     }
@@ -636,21 +629,21 @@ async fn remove_member(
     }
     let seat = state
         .store
-        .members(&a.room_id)
+        .members(&a.room_id())
         .await?
         .into_iter()
         .find(|m| m.user == user)
         .ok_or_else(ApiError::not_found)?;
     let mut audit = NewAudit::new(&caller.user, "member.remove");
     audit.detail = format!("{user} as {} (sessions and tokens ended)", seat.party_id);
-    state.store.remove_member(&a.room_id, user, audit).await?;
+    state.store.remove_member(&a.room_id(), user, audit).await?;
     Ok(())
 }
 
 /// The room's members with their display names, in seating order.
 async fn member_list(state: &AppState, a: &RoomAccess) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
-    for m in state.store.members(&a.room_id).await? {
+    for m in state.store.members(&a.room_id()).await? {
         let display = state
             .store
             .user(&m.user)
@@ -1044,9 +1037,9 @@ async fn operator_room_page(
 async fn operator_inviter(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Inviter> {
     match Inviter::of(state, caller, room).await? {
         Inviter::Mediator(a) => {
-            let parties = a.room.of(Kind::Party).cloned().collect();
+            let parties = a.room().of(Kind::Party).cloned().collect();
             Ok(Inviter::Operator {
-                title: a.title.clone(),
+                title: a.title().to_string(),
                 parties,
             })
         }
