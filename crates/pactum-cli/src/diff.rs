@@ -67,7 +67,7 @@ async fn load(args: &DiffArgs) -> Result<TextDiff> {
                 .audit_reads(&state, "read", [old, new])
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            Ok(diff_texts(&access.room(), old, new))
+            Ok(diff_texts(access.room(), old, new))
         }
         None => {
             if store.room(room_id).await?.is_none() {

@@ -38,7 +38,7 @@ pub async fn put_preference(
     input: PreferenceInput,
 ) -> ApiResult<Record> {
     require_own(access, &input.party_id)?;
-    let record = input.into_record(&access.room())?;
+    let record = input.into_record(access.room())?;
     access.write(state, &record, "preference.write").await?;
     Ok(record)
 }
@@ -63,7 +63,7 @@ pub async fn put_genius(
 ) -> ApiResult<Record> {
     require_own(access, party)?;
     let model = preference::from_genius(
-        &access.room(),
+        access.room(),
         party,
         &input.xml,
         input.shared_with_mediator,
@@ -82,7 +82,7 @@ pub async fn delete_preference(
         Some(r) if !preference::is_withdrawn(r) => {}
         _ => return Err(ApiError::not_found()),
     }
-    let record = preference::withdrawn(&access.room(), party);
+    let record = preference::withdrawn(access.room(), party);
     access.write(state, &record, "preference.withdraw").await?;
     Ok(())
 }
@@ -91,7 +91,7 @@ pub async fn delete_preference(
 pub fn own_model(access: &RoomAccess) -> Option<&Record> {
     access
         .room()
-        .get(Kind::Preference, &access.party_id())
+        .get(Kind::Preference, access.party_id())
         .filter(|r| !preference::is_withdrawn(r))
 }
 
@@ -129,7 +129,7 @@ pub async fn put_settings(
     input: SettingsInput,
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
-    let record = preference::set_mediator_counts(&access.room(), input.mediator_counts);
+    let record = preference::set_mediator_counts(access.room(), input.mediator_counts);
     m.write(state, &record, "settings.write").await?;
     Ok(record)
 }
@@ -141,7 +141,7 @@ pub async fn open_session(
     input: SessionInput,
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
-    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Session))?;
+    let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Session))?;
     m.write(state, &record, "session.open").await?;
     Ok(record)
 }
@@ -170,7 +170,7 @@ pub async fn propose(
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
     let mut record = session_of(access, id)?.clone();
-    session::propose(&access.room(), &mut record, &input).map_err(conflict)?;
+    session::propose(access.room(), &mut record, &input).map_err(conflict)?;
     m.write(state, &record, "session.propose").await?;
     Ok(record)
 }
@@ -187,10 +187,10 @@ pub async fn vote(
     // nothing else.
     let record = session::cast(
         s,
-        &access.party_id(),
+        access.party_id(),
         input.ballot,
         own_model(access),
-        &access.user(),
+        access.user(),
     )
     .map_err(conflict)?;
     access.write(state, &record, "session.vote").await?;
@@ -223,9 +223,9 @@ pub async fn close(state: &AppState, access: &RoomAccess, id: &str) -> ApiResult
     let mut record = session_of(access, id)?.clone();
     let text_id = RoomAccess::new_id(Kind::Text);
     session::close(&mut record, &text_id).map_err(conflict)?;
-    let base = crate::ui::view::latest_text(&access.room());
-    let draft = session::draft_of(&access.room(), &record, base);
-    let text = draft.into_record(&access.room(), text_id.clone(), &text_id)?;
+    let base = crate::ui::view::latest_text(access.room());
+    let draft = session::draft_of(access.room(), &record, base);
+    let text = draft.into_record(access.room(), text_id.clone(), &text_id)?;
     // One transaction: a closed session always has its draft, and a
     // concurrent close (a stale session revision) leaves no stray draft.
     m.write_set(state, &[(&text, "text.draft"), (&record, "session.close")])

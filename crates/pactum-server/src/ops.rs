@@ -33,7 +33,7 @@ pub async fn add_stance(
     if let Some(v) = &input.visibility {
         access.may_choose(v)?;
     }
-    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Stance))?;
+    let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Stance))?;
     access.write(state, &record, "stance.create").await?;
     Ok(record)
 }
@@ -46,7 +46,7 @@ pub async fn add_draft(
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
     let id = RoomAccess::new_id(Kind::Text);
-    let record = input.into_record(&access.room(), id.clone(), &id)?;
+    let record = input.into_record(access.room(), id.clone(), &id)?;
     m.write(state, &record, "text.draft").await?;
     Ok(record)
 }
@@ -66,7 +66,7 @@ pub async fn edit_draft(
             "a published version never changes; start a new draft from it",
         ));
     }
-    let mut record = input.into_record(&access.room(), text_id.to_string(), text_id)?;
+    let mut record = input.into_record(access.room(), text_id.to_string(), text_id)?;
     if let Some(v) = old.body.get("version") {
         record.body.insert("version".into(), v.clone());
     }
@@ -100,7 +100,7 @@ pub async fn publish(
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
     let mut record = text(access, text_id)?.clone();
-    model::publish(&mut record, &input.parties, &crate::now(), &access.room())?;
+    model::publish(&mut record, &input.parties, &crate::now(), access.room())?;
     m.write(state, &record, "text.publish").await?;
     Ok(record)
 }
@@ -112,7 +112,7 @@ pub async fn add_meeting(
     input: MeetingInput,
 ) -> ApiResult<Record> {
     let m = access.mediator()?;
-    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Meeting))?;
+    let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Meeting))?;
     m.write(state, &record, "meeting.create").await?;
     Ok(record)
 }
@@ -137,7 +137,7 @@ pub async fn add_document(
             party: access.party_id().to_string(),
         }
     };
-    let record = input.into_record(&access.room(), RoomAccess::new_id(Kind::Document), default)?;
+    let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Document), default)?;
     access.write(state, &record, "document.create").await?;
     Ok(record)
 }
@@ -159,9 +159,9 @@ pub async fn add_note(
         }
     };
     let record = input.into_record(
-        &access.room(),
+        access.room(),
         RoomAccess::new_id(Kind::Note),
-        &access.user(),
+        access.user(),
         default,
     )?;
     access.write(state, &record, "note.create").await?;
@@ -173,12 +173,12 @@ pub async fn add_note(
 /// versions the user may see.
 pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
     let (old, new) = (text(access, from)?, text(access, to)?);
-    Ok(diff_texts(&access.room(), old, new))
+    Ok(diff_texts(access.room(), old, new))
 }
 
 /// The room as a case file, holding only what the user may see.
 pub fn export(access: &RoomAccess) -> serde_json::Value {
-    case::export(&access.room_id(), &access.title(), &access.room().records)
+    case::export(access.room_id(), access.title(), &access.room().records)
 }
 
 /// The user's briefing: built from the records the user may see (the
@@ -190,10 +190,10 @@ pub fn briefing(
     prepared_at: Option<&str>,
 ) -> pactum_workspace::briefing::Briefing {
     pactum_workspace::briefing::Briefing::new(pactum_workspace::briefing::BriefingInput {
-        room_id: &access.room_id(),
-        title: &access.title(),
-        user: &access.user(),
-        viewer: &access.viewer(),
+        room_id: access.room_id(),
+        title: access.title(),
+        user: access.user(),
+        viewer: access.viewer(),
         records: &access.room().records,
         zone,
         prepared_at: prepared_at

@@ -173,7 +173,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            i.into_record(&a.room(), old.id.clone())?
+            i.into_record(a.room(), old.id.clone())?
         }
         Kind::Meeting => {
             a.mediator()?;
@@ -189,7 +189,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                             .collect::<Vec<_>>()
                     })
                     == Some(i.participants.iter().map(String::as_str).collect());
-            let mut r = i.into_record(&a.room(), old.id.clone())?;
+            let mut r = i.into_record(a.room(), old.id.clone())?;
             // A meeting's audience follows its confidentiality; while that
             // is unchanged, a scope the mediator set later stays.
             if same_scope {
@@ -203,8 +203,8 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            let author = old.str("author").unwrap_or(&a.user()).to_string();
-            i.into_record(&a.room(), old.id.clone(), &author, old.visibility.clone())?
+            let author = old.str("author").unwrap_or(a.user()).to_string();
+            i.into_record(a.room(), old.id.clone(), &author, old.visibility.clone())?
         }
         _ => {
             let mut i: DocumentInput = parse_json(input)?;
@@ -212,7 +212,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            i.into_record(&a.room(), old.id.clone(), old.visibility.clone())?
+            i.into_record(a.room(), old.id.clone(), old.visibility.clone())?
         }
     };
     let mut body = old.body.clone();
@@ -259,7 +259,7 @@ pub async fn withdraw(
 ) -> ApiResult<Record> {
     let mut record = writable(state, a, kind, id).await?.clone();
     // By party: a login appears nowhere else in what others see.
-    model::withdraw(&mut record, &crate::now(), &a.party_id(), &input.reason)?;
+    model::withdraw(&mut record, &crate::now(), a.party_id(), &input.reason)?;
     write(state, a, &record, &format!("{}.withdraw", kind.as_str())).await?;
     Ok(record)
 }
@@ -354,9 +354,9 @@ pub struct Change {
 fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
     a.mediator()?;
     a.may_choose(to)?;
-    check_visibility(&a.room(), "visibility", to)?;
-    for named in referenced(&a.room(), r) {
-        check_reference(&a.room(), "visibility", to, named)?;
+    check_visibility(a.room(), "visibility", to)?;
+    for named in referenced(a.room(), r) {
+        check_reference(a.room(), "visibility", to, named)?;
     }
     // Nor may a record that names this one reach anyone it would leave out:
     // the reference would carry its id to them.
@@ -365,11 +365,11 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         ..r.clone()
     };
     for referrer in &a.room().records {
-        let names_it = referenced(&a.room(), referrer)
+        let names_it = referenced(a.room(), referrer)
             .iter()
             .any(|n| n.kind == r.kind && n.id == r.id);
         if names_it {
-            check_reference(&a.room(), "visibility", &referrer.visibility, &rescoped).map_err(
+            check_reference(a.room(), "visibility", &referrer.visibility, &rescoped).map_err(
                 |e| {
                     ApiError::field(
                         "visibility",
@@ -385,7 +385,7 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         }
     }
     let (mut gain, mut lose) = (Vec::new(), Vec::new());
-    for (party, v) in viewers(&a.room()) {
+    for (party, v) in viewers(a.room()) {
         match (v.can_see(&r.visibility), v.can_see(to)) {
             (false, true) => gain.push(party),
             (true, false) => lose.push(party),

@@ -207,7 +207,7 @@ async fn mediator_change(
     let records = match change {
         Change::Details(input) => {
             let meta = r.of(Kind::Meta).next();
-            let (title, record) = input.apply(&a.room_id(), &a.title(), meta)?;
+            let (title, record) = input.apply(a.room_id(), a.title(), meta)?;
             a.rename(state, &title, &record, action).await?;
             return Ok(vec![record]);
         }

@@ -398,16 +398,16 @@ pub(crate) async fn chrome(
         json!({"name": caller.user, "display": display, "operator": operator}),
     );
     if let Some(a) = access {
-        ctx.insert("rurl".into(), pages::room_path(&a.room_id(), "").into());
+        ctx.insert("rurl".into(), pages::room_path(a.room_id(), "").into());
         let names = a.room().party_names();
-        let latest = view::latest_text(&a.room()).map(|t| t.id.clone());
+        let latest = view::latest_text(a.room()).map(|t| t.id.clone());
         ctx.insert(
             "room".into(),
             json!({
                 "id": a.room_id(),
                 "title": a.title(),
                 "party_id": a.party_id(),
-                "party_name": names.get(a.party_id()).copied().unwrap_or(&a.party_id()),
+                "party_name": names.get(a.party_id()).copied().unwrap_or(a.party_id()),
                 "role": a.role(),
                 "role_label": view::role_label(a.role()),
                 "is_mediator": a.is_mediator(),
@@ -554,7 +554,7 @@ async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: By
     let form = FormData::parse(&body)?;
     let (user, password) = (form.get("user").to_string(), form.raw("password"));
     let next = safe_next(Some(form.get("next")));
-    let row = match auth::check_login(&state, &client, &user, &password).await {
+    let row = match auth::check_login(&state, &client, &user, password).await {
         Ok(u) => u,
         Err(e) if e.status == StatusCode::UNAUTHORIZED => {
             return Ok(login_page(

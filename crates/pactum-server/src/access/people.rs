@@ -455,7 +455,7 @@ impl Inviter {
 
     fn title(&self) -> &str {
         match self {
-            Inviter::Mediator(a) => &a.title(),
+            Inviter::Mediator(a) => a.title(),
             Inviter::Operator { title, .. } => title,
         }
     }
@@ -629,21 +629,21 @@ async fn remove_member(
     }
     let seat = state
         .store
-        .members(&a.room_id())
+        .members(a.room_id())
         .await?
         .into_iter()
         .find(|m| m.user == user)
         .ok_or_else(ApiError::not_found)?;
     let mut audit = NewAudit::new(&caller.user, "member.remove");
     audit.detail = format!("{user} as {} (sessions and tokens ended)", seat.party_id);
-    state.store.remove_member(&a.room_id(), user, audit).await?;
+    state.store.remove_member(a.room_id(), user, audit).await?;
     Ok(())
 }
 
 /// The room's members with their display names, in seating order.
 async fn member_list(state: &AppState, a: &RoomAccess) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
-    for m in state.store.members(&a.room_id()).await? {
+    for m in state.store.members(a.room_id()).await? {
         let display = state
             .store
             .user(&m.user)

@@ -90,7 +90,7 @@ async fn model_view(
     if let Some(r) = own {
         a.audit_reads(state, "view", [r]).await?;
     }
-    let input = own.map(|r| PreferenceInput::of_record(&a.room(), r));
+    let input = own.map(|r| PreferenceInput::of_record(a.room(), r));
     let typed = |name: &str, stored: Option<f64>| -> String {
         match error {
             Some((_, f)) => f.get(name).to_string(),
@@ -127,13 +127,13 @@ async fn model_view(
         json!({
             "exists": own.is_some(),
             "hypothetical": own.is_some_and(|r| preference::ModelView::parse(r).hypothetical),
-            "hypothetical_label": preference::hypothetical_label(&a.room()),
+            "hypothetical_label": preference::hypothetical_label(a.room()),
             "reservation": typed("reservation_value", input.as_ref().map(|p| p.reservation_value)),
             "shared": match error { Some((_, f)) => f.get("shared") == "on", None => input.as_ref().is_some_and(|p| p.shared_with_mediator) },
             "audience": own.map(|r| view::audience(&r.visibility, &a.room().party_names())),
             "issues": issues,
             "is_mediator": is_mediator,
-            "mediator_counts": preference::mediator_counts(&a.room()),
+            "mediator_counts": preference::mediator_counts(a.room()),
         }),
     );
     ctx.insert("error".into(), error.map(|(e, _)| error_json(e)).into());
@@ -197,7 +197,7 @@ pub(super) async fn save_model(
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let shared = form.get("shared") == "on";
     let result = match form.get("action") {
-        "withdraw" => deliberation::delete_preference(&state, &a, &a.party_id())
+        "withdraw" => deliberation::delete_preference(&state, &a, a.party_id())
             .await
             .map(|()| "withdrawn"),
         "genius" => {
@@ -205,7 +205,7 @@ pub(super) async fn save_model(
                 xml: form.get("genius_xml").to_string(),
                 shared_with_mediator: shared,
             };
-            deliberation::put_genius(&state, &a, &a.party_id(), input)
+            deliberation::put_genius(&state, &a, a.party_id(), input)
                 .await
                 .map(|_| "model")
         }
@@ -300,7 +300,7 @@ fn sessions_json(a: &RoomAccess) -> Vec<Value> {
                 "open": v.open,
                 "round": v.round,
                 "proposal_open": v.proposal.is_some(),
-                "href": room_path(&a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
+                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
             })
         })
         .collect()
@@ -383,7 +383,7 @@ fn labelled(a: &RoomAccess, p: &Package) -> Vec<Value> {
                     }
                 })
                 .unwrap_or_else(|| "—".to_string());
-            Some(json!({"issue_id": i.id, "issue": issue_title(&a.room(), &i.id), "option_id": oid, "option": label}))
+            Some(json!({"issue_id": i.id, "issue": issue_title(a.room(), &i.id), "option_id": oid, "option": label}))
         })
         .collect()
 }
@@ -456,7 +456,7 @@ async fn session_view(
             json!({"round": r, "adopted": adopted, "package": changes})
         })
         .collect();
-    let votes_here = v.parties.iter().any(|p| p == &a.party_id());
+    let votes_here = v.parties.iter().any(|p| p == a.party_id());
     let has_model = deliberation::own_model(a).is_some();
     let mut ctx = chrome(state, caller, Some(a), "sessions", &v.title).await?;
     ctx.insert(
@@ -470,14 +470,14 @@ async fn session_view(
             "rows": rows,
             "parties": v.parties.iter().map(|p| name(p)).collect::<Vec<_>>(),
             "rounds": rounds,
-            "text_href": v.text_id.as_ref().map(|t| room_path(&a.room_id(), &format!("/texts/{}", urlpart(t.clone())))),
+            "text_href": v.text_id.as_ref().map(|t| room_path(a.room_id(), &format!("/texts/{}", urlpart(t.clone())))),
             "votes_now": if a.is_mediator() { Value::Array(votes_now) } else { Value::Null },
             "all_voted": v.parties.iter().all(|p| tally.contains_key(p)),
             "my_votes": my_votes,
             "votes_here": votes_here,
             "has_model": has_model,
             "issues": issues_json(a).into_iter().map(|mut i| { let iid = i["id"].as_str().unwrap_or_default().to_string(); i["current"] = v.current.get(&iid).cloned().unwrap_or_default().into(); i }).collect::<Vec<_>>(),
-            "action": room_path(&a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
+            "action": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
         }),
     );
     ctx.insert("error".into(), error.as_ref().map(error_json).into());

@@ -239,7 +239,7 @@ pub(super) async fn new_draft(
     let from = form.opt("derived_from");
     let base = from.as_deref().and_then(|f| a.room().get(Kind::Text, f));
     let result = async {
-        let input = live_links(draft_input(&form, base)?, &a.room());
+        let input = live_links(draft_input(&form, base)?, a.room());
         ops::add_draft(&state, &a, input).await
     }
     .await;
@@ -266,7 +266,7 @@ pub(super) async fn edit_draft(
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
     let result = async {
-        let input = live_links(draft_input(&form, Some(base))?, &a.room());
+        let input = live_links(draft_input(&form, Some(base))?, a.room());
         ops::edit_draft(&state, &a, &id, input).await
     }
     .await;

@@ -131,9 +131,9 @@ pub(super) async fn rooms(State(state): State<AppState>, Session(caller): Sessio
         let names = a.room().party_names();
         list.push(json!({
             "id": a.room_id(),
-            "href": room_path(&a.room_id(), ""),
+            "href": room_path(a.room_id(), ""),
             "title": a.title(),
-            "party": names.get(a.party_id()).copied().unwrap_or(&a.party_id()),
+            "party": names.get(a.party_id()).copied().unwrap_or(a.party_id()),
             "role": view::role_label(a.role()),
             "texts": a.room().of(Kind::Text).count(),
             "meetings": a.room().of(Kind::Meeting).count(),
@@ -243,7 +243,7 @@ pub(super) async fn overview(
             shown.push(i);
             json!({
                 "id": i.id,
-                "title": pactum_workspace::setup::issue_title(&a.room(), &i.id),
+                "title": pactum_workspace::setup::issue_title(a.room(), &i.id),
                 "description": i.str("description"),
                 "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(Value::as_object).filter_map(|o| {
                     let label = o.get("label").and_then(Value::as_str)?;
@@ -266,7 +266,7 @@ pub(super) async fn overview(
         "description": meta.and_then(|m| m.str("description")),
     });
     audit_shown(&state, &a, shown).await?;
-    let mut ctx = chrome(&state, &caller, Some(&a), "overview", &a.title()).await?;
+    let mut ctx = chrome(&state, &caller, Some(&a), "overview", a.title()).await?;
     ctx.insert("meta".into(), meta_json);
     ctx.insert("timeline".into(), Value::Array(timeline));
     ctx.insert(
@@ -301,7 +301,7 @@ pub(super) async fn texts(
     let chosen = q
         .get("id")
         .and_then(|id| a.room().get(Kind::Text, id))
-        .or_else(|| view::latest_text(&a.room()));
+        .or_else(|| view::latest_text(a.room()));
     match chosen {
         Some(t) => Ok(Redirect::to(&room_path(
             &room,
@@ -342,7 +342,7 @@ pub(super) async fn text_view(
         .ok_or_else(ApiError::not_found)?;
     let names = a.room().party_names();
     let mut shown: Vec<&Record> = vec![t];
-    let room = &a.room_id();
+    let room = a.room_id();
     let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
 
     // The matrix.
@@ -393,7 +393,7 @@ pub(super) async fn text_view(
         .filter_map(|sid| a.room().get(Kind::Stance, sid))
         .map(|s| {
             shown.push(s);
-            view::stance(&a.room(), s, &names, room)
+            view::stance(a.room(), s, &names, room)
         })
         .collect();
     let amendments: Vec<Value> = details
@@ -418,7 +418,7 @@ pub(super) async fn text_view(
                 .issue_ids
                 .iter()
                 .map(|i| {
-                    json!({"id": i, "title": pactum_workspace::setup::issue_title(&a.room(), i)})
+                    json!({"id": i, "title": pactum_workspace::setup::issue_title(a.room(), i)})
                 })
                 .collect();
             let prov: Vec<Value> = r
@@ -490,7 +490,7 @@ pub(super) async fn text_view(
     });
 
     // The forms.
-    let texts_for_select = text_options(&a.room(), &names, &mut shown);
+    let texts_for_select = text_options(a.room(), &names, &mut shown);
     let can_record = a.role() != Role::Observer;
     let stance_form = if can_record {
         let mut targets = vec![json!({"value": "text", "label": "Whole text", "group": "text"})];
@@ -500,7 +500,7 @@ pub(super) async fn text_view(
         for i in a.room().live_issues() {
             targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
         }
-        let parties = party_choices(&a.room());
+        let parties = party_choices(a.room());
         let meetings: Vec<Value> = a
             .room()
             .of(Kind::Meeting)
@@ -509,7 +509,7 @@ pub(super) async fn text_view(
                 json!({"id": mt.id, "title": mt.str("title").unwrap_or(&mt.id)})
             })
             .collect();
-        let own = names.get(a.party_id()).copied().unwrap_or(&a.party_id());
+        let own = names.get(a.party_id()).copied().unwrap_or(a.party_id());
         let defaults = if a.is_mediator() {
             json!({"party": "", "target": "text", "stance": "", "reliability": "official_on_record", "source": "", "date": today(), "visibility": "default"})
         } else {
@@ -641,10 +641,10 @@ pub(super) async fn new_text_view(
                 .get(Kind::Text, f)
                 .ok_or_else(ApiError::not_found)?,
         ),
-        None => view::latest_text(&a.room()),
+        None => view::latest_text(a.room()),
     };
     let mut shown: Vec<&Record> = Vec::new();
-    let texts = text_options(&a.room(), &names, &mut shown);
+    let texts = text_options(a.room(), &names, &mut shown);
     let defaults = json!({
         "label": base.map(|b| format!("Revision of: {}", b.str("label").unwrap_or(&b.id))).unwrap_or_else(|| "Draft".into()),
         "points": base.map(point_lines).unwrap_or_default(),
@@ -674,7 +674,7 @@ pub(super) async fn redline(
     let names = a.room().party_names();
     let texts = a.room().texts();
     let pick = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-    let to = pick("to").or_else(|| view::latest_text(&a.room()).map(|t| t.id.clone()));
+    let to = pick("to").or_else(|| view::latest_text(a.room()).map(|t| t.id.clone()));
     let from = pick("from").or_else(|| {
         let to_rec = a.room().get(Kind::Text, to.as_deref()?)?;
         to_rec
@@ -770,11 +770,11 @@ pub(super) async fn stances(
     let rows: Vec<Value> = hits_page
         .items
         .iter()
-        .map(|s| view::stance(&a.room(), s, &names, &room))
+        .map(|s| view::stance(a.room(), s, &names, &room))
         .collect();
     let mut shown = hits_page.items.to_vec();
-    let texts = text_options(&a.room(), &names, &mut shown);
-    let parties = party_choices(&a.room());
+    let texts = text_options(a.room(), &names, &mut shown);
+    let parties = party_choices(a.room());
     audit_shown(&state, &a, shown).await?;
     let filter_json = json!({
         "party": filter.party.unwrap_or_default(),
@@ -835,7 +835,7 @@ pub(super) async fn meetings_view(
     });
     let cards: Vec<Value> = list
         .iter()
-        .map(|m| meeting(&a.room(), m, &names, &a.room_id()))
+        .map(|m| meeting(a.room(), m, &names, a.room_id()))
         .collect();
     let form = a.is_mediator().then(|| {
         let ticked = submitted_list(fail, "meeting", "participants");
@@ -962,7 +962,7 @@ pub(super) async fn documents_view(
 ) -> UiResult {
     let fail = fail.as_ref();
     let names = a.room().party_names();
-    let room = &a.room_id();
+    let room = a.room_id();
     let mut shown: Vec<&Record> = Vec::new();
     let docs: Vec<Value> = a
         .room()

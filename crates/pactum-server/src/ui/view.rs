@@ -419,7 +419,7 @@ pub(crate) fn audience_choices(
     names: &Names<'_>,
     for_stance: bool,
 ) -> Vec<Value> {
-    let own = name(names, &access.party_id());
+    let own = name(names, access.party_id());
     let mut out = Vec::new();
     if for_stance {
         let label = if access.is_mediator() {
