@@ -48,7 +48,7 @@ pub fn report(args: ReportArgs) -> Result<()> {
             .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
         let prepared = pactum_server::now();
         // The mediator's briefing carries the zone status, as its page does.
-        let zone = pactum_server::deliberation::briefing_zone(&state, &access)
+        let zone = pactum_server::models::briefing_zone(&state, &access)
             .await
             .map_err(|e| anyhow!("{e}"))?;
         let briefing = ops::briefing(&access, zone.as_ref(), Some(&prepared));

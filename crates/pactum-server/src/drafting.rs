@@ -9,9 +9,9 @@
 //! JavaScript; each answers with a redirect back to the point it changed.
 
 use crate::access::RoomAccess;
-use crate::api::{out, JsonBody, P};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{out, JsonBody, P};
 use crate::ui::{urlpart, FormData, Session, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -286,7 +286,7 @@ async fn revise(state: &AppState, a: &RoomAccess, id: &str, label: &str) -> ApiR
         .get(Kind::Text, id)
         .ok_or_else(ApiError::not_found)?;
     let input = drafting::revise(version, label)?;
-    crate::ops::add_draft(state, a, input).await
+    crate::texts::add_draft(state, a, input).await
 }
 
 async fn api_revise(

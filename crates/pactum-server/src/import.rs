@@ -4,9 +4,9 @@
 //! import; the preview writes nothing, not even an audit entry, because a
 //! refused or abandoned preview must leave no trace of the case.
 
-use crate::api::JsonBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::JsonBody;
 use crate::people::require_operator;
 use crate::ui::{self, FormData, Session, UiError, UiResult};
 use crate::{AppState, ImportError};

@@ -8,14 +8,19 @@
 
 pub mod access;
 pub mod api;
-pub mod deliberation;
 pub mod drafting;
 pub mod error;
 pub mod import;
+pub mod json;
+pub mod meetings;
+pub mod models;
 pub mod ops;
 pub mod pagination;
 pub mod records;
+pub mod sessions;
 pub mod setup;
+pub mod stances;
+pub mod texts;
 pub mod ui;
 
 use axum::Router;
@@ -33,6 +38,11 @@ pub fn app(state: AppState) -> Router {
         .merge(import::routes())
         .merge(people::routes())
         .merge(setup::routes())
+        .merge(sessions::routes())
+        .merge(models::routes())
+        .merge(texts::routes())
+        .merge(stances::routes())
+        .merge(meetings::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

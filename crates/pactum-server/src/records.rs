@@ -16,9 +16,9 @@
 //! record, and its history, to parties that have not seen it.
 
 use crate::access::{Role, RoomAccess};
-use crate::api::{out, parse_json, JsonBody, P};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{out, parse_json, JsonBody, P};
 use crate::ui::{self, chrome, urlpart, view, FormData, Session, UiResult};
 use crate::AppState;
 use axum::body::Bytes;

@@ -11,9 +11,9 @@
 
 use crate::access::operator::OperatorAccess;
 use crate::access::{MediatorAccess, RoomAccess};
-use crate::api::{list_of, one_by_id, JsonBody, P};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{list_of, one_by_id, JsonBody, P};
 use crate::ui::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -35,7 +35,6 @@ use serde_json::{json, Map, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/rooms", post(api_create_room))
-        .route("/api/setup/rooms", get(api_operator_rooms))
         .route("/api/rooms/{room}", put(api_details))
         .route("/api/rooms/{room}/setup", get(api_setup))
         .route(
@@ -426,19 +425,19 @@ pub async fn operator_rooms(state: &AppState, caller: &Caller) -> ApiResult<Opti
 
 fn created(records: Vec<Record>) -> ApiResult<Response> {
     let r = records.into_iter().next().ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(json!(crate::api::out(&r)))).into_response())
+    Ok((StatusCode::CREATED, Json(json!(crate::json::out(&r)))).into_response())
 }
 
 fn changed(records: Vec<Record>) -> ApiResult<Json<Value>> {
     Ok(Json(json!(records
         .iter()
-        .map(crate::api::out)
+        .map(crate::json::out)
         .collect::<Vec<_>>())))
 }
 
 fn one(records: Vec<Record>) -> ApiResult<Json<Value>> {
     let r = records.into_iter().next().ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(crate::api::out(&r))))
+    Ok(Json(json!(crate::json::out(&r))))
 }
 
 async fn api_create_room(
@@ -448,16 +447,6 @@ async fn api_create_room(
 ) -> ApiResult<Response> {
     let v = create_room(&state, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
-}
-
-async fn api_operator_rooms(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Value>> {
-    match operator_rooms(&state, &caller).await? {
-        Some(list) => Ok(Json(Value::Array(list))),
-        None => Err(ApiError::forbidden("only an operator may do this")),
-    }
 }
 
 async fn api_setup(

@@ -8,25 +8,22 @@
 //! answers with the same 404 page as a page about nothing at all.
 
 mod briefing;
-mod deliberation;
-mod forms;
-mod pages;
+pub(crate) mod forms;
+pub(crate) mod pages;
 pub(crate) mod view;
 
 use crate::access::RoomAccess;
 use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use minijinja::Environment;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -428,57 +425,9 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
         .route("/", get(pages::rooms))
         .route("/rooms/{room}", get(pages::overview))
-        .route(
-            "/rooms/{room}/texts",
-            get(pages::texts).post(forms::new_draft),
-        )
-        .route("/rooms/{room}/texts/new", get(pages::new_text))
-        .route("/rooms/{room}/texts/{id}", get(pages::text))
-        .route("/rooms/{room}/texts/{id}/edit", post(forms::edit_draft))
-        .route("/rooms/{room}/texts/{id}/publish", post(forms::publish))
-        .route("/rooms/{room}/redline", get(pages::redline))
-        .route(
-            "/rooms/{room}/stances",
-            get(pages::stances).post(forms::add_stance),
-        )
-        .route(
-            "/rooms/{room}/meetings",
-            get(pages::meetings).post(forms::add_meeting),
-        )
-        .route(
-            "/rooms/{room}/documents",
-            get(pages::documents).post(forms::add_document),
-        )
-        .route(
-            "/rooms/{room}/notes",
-            get(pages::notes).post(forms::add_note),
-        )
         .route("/rooms/{room}/audit", get(pages::audit))
-        .route(
-            "/rooms/{room}/model",
-            get(deliberation::model).post(deliberation::save_model),
-        )
-        .route("/rooms/{room}/analysis", get(deliberation::analysis))
-        .route(
-            "/rooms/{room}/analysis/settings",
-            post(deliberation::settings),
-        )
-        .route(
-            "/rooms/{room}/sessions",
-            get(deliberation::sessions).post(deliberation::open_session),
-        )
-        .route(
-            "/rooms/{room}/sessions/{id}",
-            get(deliberation::session_page),
-        )
-        .route(
-            "/rooms/{room}/sessions/{id}/{action}",
-            post(deliberation::session_action),
-        )
         .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }
@@ -512,102 +461,6 @@ async fn js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
 }
 
-#[derive(Deserialize, Default)]
-struct NextQuery {
-    #[serde(default)]
-    next: Option<String>,
-}
-
-/// Only local paths may be a login's destination, so the login form cannot
-/// be used to send a user elsewhere.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
-fn login_page(status: StatusCode, user: &str, next: &str, error: Option<&str>) -> Response {
-    let ctx = json!({
-        "asset_v": asset_version(),
-        "user_value": user,
-        "next": next,
-        "error": error,
-        "page_title": "Sign in",
-    });
-    page(status, "login.html", &ctx)
-}
-
-async fn login_form(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    let next = safe_next(q.next.as_deref());
-    if let Ok(Some(_)) = auth::caller(&state, &headers).await {
-        return Redirect::to(&next).into_response();
-    }
-    login_page(StatusCode::OK, "", &next, None)
-}
-
-async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body)?;
-    let (user, password) = (form.get("user").to_string(), form.raw("password"));
-    let next = safe_next(Some(form.get("next")));
-    let row = match auth::check_login(&state, &client, &user, password).await {
-        Ok(u) => u,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return Ok(login_page(
-                e.status,
-                &user,
-                &next,
-                Some("Wrong user name or password."),
-            ))
-        }
-        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            let wait = e.retry_after.unwrap_or(60);
-            let mut res = login_page(
-                e.status,
-                &user,
-                &next,
-                Some(&format!(
-                    "Too many failed sign-ins from this address. Wait {wait} seconds and try again."
-                )),
-            );
-            res.headers_mut().insert(header::RETRY_AFTER, wait.into());
-            return Ok(res);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let cookie = auth::start_session(&state, &row.name).await?;
-    auth::audit_login(&state, &row.name).await?;
-    redirect_setting_cookie(&next, &cookie)
-}
-
-async fn logout(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body)?;
-    form.check_csrf(&caller)?;
-    auth::end_session(&state, &caller).await?;
-    redirect_setting_cookie(
-        "/login",
-        &format!(
-            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-            auth::COOKIE
-        ),
-    )
-}
-
-/// Signing in and out both end on another page with the session cookie set
-/// (or cleared) in the same answer.
-pub(crate) fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
-    let mut res = Redirect::to(to).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(cookie).map_err(ApiError::internal)?,
-    );
-    Ok(res)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -623,13 +476,5 @@ mod tests {
     fn urlpart_escapes_reserved_characters() {
         assert_eq!(urlpart("v1.p01".into()), "v1.p01");
         assert_eq!(urlpart("a/b c?d".into()), "a%2Fb%20c%3Fd");
-    }
-
-    #[test]
-    fn next_must_be_local() {
-        assert_eq!(safe_next(Some("/rooms/x")), "/rooms/x");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }

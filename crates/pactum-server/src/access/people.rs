@@ -21,9 +21,9 @@
 
 use crate::access::operator::OperatorAccess;
 use crate::access::{record_of, RoomAccess};
-use crate::api::{JsonBody, P};
 use crate::auth::{self, Caller, Via};
 use crate::error::{ApiError, ApiResult};
+use crate::json::{JsonBody, P};
 use crate::ui::{self, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -401,7 +401,7 @@ async fn sign_in(state: &AppState, user: &str, to: &str) -> UiResult {
     let mut audit = NewAudit::new(user, "session.login");
     audit.detail = "web sign-in (new account)".into();
     state.store.append_audit(&[audit]).await?;
-    ui::redirect_setting_cookie(to, &cookie)
+    crate::sessions::redirect_setting_cookie(to, &cookie)
 }
 
 // ---------------------------------------------------------------------------
@@ -1185,33 +1185,35 @@ async fn api_operator_rooms(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
-    require_operator(&state, &caller).await?;
-    let rooms: Vec<Value> = state
-        .store
-        .rooms()
+    let op = require_operator(&state, &caller).await?;
+    let rooms: Vec<Value> = op
+        .rooms(&state)
         .await?
-        .iter()
-        .map(|r| json!({"id": r.id, "title": r.title, "created_at": r.created_at}))
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "title": r.title,
+                "created_at": r.created_at,
+                "mediator": r.mediator,
+                "mediator_name": r.mediator_name,
+                "parties": r.parties,
+            })
+        })
         .collect();
     Ok(Json(Value::Array(rooms)))
 }
 
 async fn operator_page(State(state): State<AppState>, Session(caller): Session) -> UiResult {
-    operator_page_only(&state, &caller).await?;
+    let op = operator_page_only(&state, &caller).await?;
     let mut rooms = Vec::new();
-    for r in state.store.rooms().await? {
-        let seat = state
-            .store
-            .members(&r.id)
-            .await?
-            .into_iter()
-            .any(|m| m.user == caller.user);
+    for r in op.rooms(&state).await? {
         rooms.push(json!({
             "id": r.id,
             "title": r.title,
             "created_at": r.created_at,
             "href": format!("/operator/rooms/{}", ui::urlpart(r.id.clone())),
-            "room_href": seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
+            "room_href": r.seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
         }));
     }
     let mut ctx = ui::chrome(&state, &caller, None, "operator", "Operator").await?;
@@ -1426,7 +1428,7 @@ async fn everywhere_form(
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     logout_everywhere(&state, &caller).await?;
-    ui::redirect_setting_cookie(
+    crate::sessions::redirect_setting_cookie(
         "/login",
         &format!(
             "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",

@@ -28,7 +28,7 @@ pub(super) async fn briefing(
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
     let prepared = crate::now();
-    let zone = crate::deliberation::briefing_zone(&state, &a).await?;
+    let zone = crate::models::briefing_zone(&state, &a).await?;
     let b = ops::briefing(&a, zone.as_ref(), Some(&prepared));
     a.audit_reads(&state, "report", ops::briefing_records(&a, &b))
         .await?;

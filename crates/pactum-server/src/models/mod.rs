@@ -9,13 +9,19 @@
 
 use crate::access::{Role, RoomAccess};
 use crate::error::{ApiError, ApiResult};
+use crate::json::{list_of, one_by_id};
 use crate::AppState;
 use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
 use pactum_workspace::model::{Kind, Record};
 use pactum_workspace::preference::{self, MediatorAnalysis, PreferenceInput};
 use pactum_workspace::session::{self, ProposalInput, SessionInput, SessionView, VoteInput};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+mod api;
+pub mod ui;
 
 /// Refuses anyone but the party's own delegates (or the mediator for its
 /// own model): a model is written by its party only.
@@ -62,12 +68,8 @@ pub async fn put_genius(
     input: GeniusInput,
 ) -> ApiResult<Record> {
     require_own(access, party)?;
-    let model = preference::from_genius(
-        access.room(),
-        party,
-        &input.xml,
-        input.shared_with_mediator,
-    )?;
+    let model =
+        preference::from_genius(access.room(), party, &input.xml, input.shared_with_mediator)?;
     put_preference(state, access, model).await
 }
 
@@ -253,8 +255,54 @@ pub fn session_json(access: &RoomAccess, s: &Record) -> serde_json::Value {
         })
     });
     serde_json::json!({
-        "session": crate::api::out(s),
-        "votes": votes.iter().map(|v| crate::api::out(v)).collect::<Vec<_>>(),
+        "session": crate::json::out(s),
+        "votes": votes.iter().map(|v| crate::json::out(v)).collect::<Vec<_>>(),
         "tally": tally,
     })
+}
+
+// ------------------------------------------------------------------ routes
+
+/// The models, analysis and single-text session routes, API and UI.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/rooms/{room}/preferences/{party}",
+            one_by_id(Kind::Preference)
+                .put(api::put_preference)
+                .delete(api::delete_preference),
+        )
+        .route(
+            "/api/rooms/{room}/preferences/{party}/genius",
+            post(api::put_genius),
+        )
+        .route("/api/rooms/{room}/analysis", get(api::analysis))
+        .route(
+            "/api/rooms/{room}/settings",
+            axum::routing::put(api::put_settings),
+        )
+        .route(
+            "/api/rooms/{room}/sessions",
+            list_of(Kind::Session).post(api::open_session),
+        )
+        .route("/api/rooms/{room}/sessions/{id}", get(api::session))
+        .route(
+            "/api/rooms/{room}/sessions/{id}/proposals",
+            post(api::propose),
+        )
+        .route("/api/rooms/{room}/sessions/{id}/votes", post(api::vote))
+        .route("/api/rooms/{room}/sessions/{id}/decide", post(api::decide))
+        .route("/api/rooms/{room}/sessions/{id}/close", post(api::close))
+        .route("/rooms/{room}/model", get(ui::model).post(ui::save_model))
+        .route("/rooms/{room}/analysis", get(ui::analysis))
+        .route("/rooms/{room}/analysis/settings", post(ui::settings))
+        .route(
+            "/rooms/{room}/sessions",
+            get(ui::sessions).post(ui::open_session),
+        )
+        .route("/rooms/{room}/sessions/{id}", get(ui::session_page))
+        .route(
+            "/rooms/{room}/sessions/{id}/{action}",
+            post(ui::session_action),
+        )
 }

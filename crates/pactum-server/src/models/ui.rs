@@ -2,14 +2,14 @@
 //! sessions. Pages read through [`RoomAccess`] like every other page, and
 //! writes go through [`crate::deliberation`], like the API's.
 
-use super::forms::{begin, finish};
-use super::pages::{load, room_path, DoneQuery};
-use super::view;
-use super::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::access::{Role, RoomAccess};
 use crate::auth::Caller;
-use crate::deliberation::{self, GeniusInput, SettingsInput};
 use crate::error::ApiError;
+use crate::models::{self as deliberation, GeniusInput, SettingsInput};
+use crate::ui::forms::{begin, finish};
+use crate::ui::pages::{load, room_path, DoneQuery};
+use crate::ui::view;
+use crate::ui::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
