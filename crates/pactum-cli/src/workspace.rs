@@ -331,7 +331,7 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                         .audit_reads(&state, "export", &access.room().records)
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
-                    pactum_server::ops::export(&access)
+                    pactum_server::rooms::export(&access)
                 }
                 None => {
                     let row = store

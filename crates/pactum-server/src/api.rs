@@ -1,18 +1,13 @@
-//! The JSON API under `/api`, described by `openapi.json`.
+//! The JSON API's document, `openapi.json`, which describes every
+//! feature module's `/api` routes, and the generic reads of a room's
+//! collections (`/api/rooms/{room}/{collection}[/{id}]`).
 
-use crate::auth::Caller;
-use crate::error::ApiResult;
-use crate::ops;
-use crate::pagination::PageQuery;
 use crate::AppState;
-use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
-use pactum_workspace::model::Kind;
-use serde_json::{json, Value};
+use axum::Router;
 
-use crate::json::{access, list, one, view, P, Q};
+use crate::json::{list, one};
 
 /// The OpenAPI document, kept beside the code it describes.
 pub const OPENAPI: &str = include_str!("../openapi.json");
@@ -21,11 +16,6 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/openapi.json", get(openapi))
-        .route("/api/rooms", get(rooms))
-        .route("/api/rooms/{room}", get(room))
-        .route("/api/rooms/{room}/timeline", get(timeline))
-        .route("/api/rooms/{room}/export", get(export))
-        .route("/api/rooms/{room}/audit", get(audit))
         .route("/api/rooms/{room}/{collection}", get(list))
         .route("/api/rooms/{room}/{collection}/{id}", get(one))
 }
@@ -38,91 +28,13 @@ async fn openapi() -> Response {
         .into_response()
 }
 
-async fn rooms(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let mut out = Vec::new();
-    for (r, m) in crate::access::seats_of(&state, &caller.user).await? {
-        out.push(json!({"id": r.id, "title": r.title, "party_id": m.party_id}));
-    }
-    Ok(Json(Value::Array(out)))
-}
-
-async fn room(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    let a = access(&state, &caller, &room).await?;
-    let mut counts = serde_json::Map::new();
-    for kind in Kind::ALL {
-        counts.insert(kind.as_str().into(), a.room().of(kind).count().into());
-    }
-    Ok(Json(json!({
-        "id": a.room_id(), "title": a.title(), "party_id": a.party_id(), "role": a.role(),
-        "mediator": a.room().mediator(), "counts": counts,
-    })))
-}
-
-async fn timeline(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-    Q(q): Q<PageQuery>,
-) -> ApiResult<Response> {
-    let window = q.window()?;
-    let a = access(&state, &caller, &room).await?;
-    let items = a.room().timeline();
-    let page = window.of(&items);
-    let shown = page
-        .items
-        .iter()
-        .filter_map(|i| a.room().get(i.kind, &i.id));
-    a.audit_reads(&state, "read", shown).await?;
-    Ok(page.answer(view(page.items)?.0))
-}
-
-async fn export(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-) -> ApiResult<Json<Value>> {
-    let a = access(&state, &caller, &room).await?;
-    a.audit_reads(&state, "export", &a.room().records).await?;
-    Ok(Json(ops::export(&a)))
-}
-
-async fn audit(
-    State(state): State<AppState>,
-    caller: Caller,
-    P(room): P<String>,
-    Q(q): Q<PageQuery>,
-) -> ApiResult<Response> {
-    let window = q.window()?;
-    let a = access(&state, &caller, &room).await?;
-    a.mediator()?;
-    // Entries about records the mediator may not see (a party's private
-    // notes and models) are left out: their ids are theirs too. Entries are
-    // numbered by their place in what the mediator may read (`n`); the
-    // log's own sequence numbers and hashes would show where entries were
-    // left out.
-    let entries = a.audit_log(&state).await?;
-    let page = window.of(&entries);
-    Ok(page.answer(json!(page
-        .items
-        .iter()
-        .enumerate()
-        .map(|(i, e)| json!({
-            "n": page.after + i + 1, "at": e.at, "actor": e.actor, "action": e.action,
-            "kind": e.kind, "record_id": e.record_id, "detail": e.detail,
-        }))
-        .collect::<Vec<_>>())))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::json::parse_json;
     use axum::http::StatusCode;
     use pactum_workspace::model::StanceInput;
+    use serde_json::Value;
 
     /// The OpenAPI document must describe every route the router serves
     /// (schemathesis can only test what the document lists).
@@ -140,6 +52,7 @@ mod tests {
             include_str!("setup.rs"),
             include_str!("sessions.rs"),
             include_str!("models/mod.rs"),
+            include_str!("rooms/mod.rs"),
             include_str!("texts/mod.rs"),
             include_str!("stances/mod.rs"),
             include_str!("meetings/mod.rs"),

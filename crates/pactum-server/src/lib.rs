@@ -14,9 +14,9 @@ pub mod import;
 pub mod json;
 pub mod meetings;
 pub mod models;
-pub mod ops;
 pub mod pagination;
 pub mod records;
+pub mod rooms;
 pub mod sessions;
 pub mod setup;
 pub mod stances;
@@ -40,6 +40,7 @@ pub fn app(state: AppState) -> Router {
         .merge(setup::routes())
         .merge(sessions::routes())
         .merge(models::routes())
+        .merge(rooms::routes())
         .merge(texts::routes())
         .merge(stances::routes())
         .merge(meetings::routes())

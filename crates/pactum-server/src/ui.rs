@@ -3,7 +3,7 @@
 //! so that the workspace runs offline and nothing is fetched from elsewhere.
 //!
 //! Pages read a room only through [`RoomAccess::load`], exactly like the
-//! API, and writes go through [`crate::ops`], so the UI cannot show or do
+//! API, and writes go through [`crate::rooms`], so the UI cannot show or do
 //! more than the API allows. A page about something the user may not see
 //! answers with the same 404 page as a page about nothing at all.
 
@@ -425,9 +425,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .route("/", get(pages::rooms))
-        .route("/rooms/{room}", get(pages::overview))
-        .route("/rooms/{room}/audit", get(pages::audit))
         .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }

@@ -478,9 +478,10 @@ impl RoomAccess {
         Some(e)
     }
 
-    /// Stores a new or changed record of a kind any member may write (see
-    /// [`MEMBER_KINDS`]) with its audit entry; other kinds are written
-    /// through [`MediatorAccess::write`].
+    /// Stores a new or changed record of a kind any member may write
+    /// (stances, documents, notes, models, sessions and votes) with its
+    /// audit entry; other kinds are written through
+    /// [`MediatorAccess::write`].
     pub async fn write(
         &self,
         state: &AppState,

@@ -2,7 +2,7 @@
 //! the writes and views shared by the JSON API and the UI.
 //!
 //! A party writes only its own model; the mediator reads only the analysis
-//! computed from all models ([`RoomAccess::analysis_room`] is the single
+//! computed from all models ([`crate::access::MediatorAccess::analysis_room`] is the single
 //! place that reads models a user may not see); votes are cast from the
 //! voter's own view of the room, so a vote by model reads only the voter's
 //! own model.

@@ -1,6 +1,6 @@
 //! The UI of preference models, the mediator's analysis and single-text
 //! sessions. Pages read through [`RoomAccess`] like every other page, and
-//! writes go through [`crate::deliberation`], like the API's.
+//! writes go through [`crate::models`], like the API's.
 
 use crate::access::{Role, RoomAccess};
 use crate::auth::Caller;

@@ -1,7 +1,8 @@
-//! The UI's form posts. Each checks the session's CSRF token, turns the
-//! form into the same typed input the JSON API takes, and hands it to
-//! [`crate::ops`]; success redirects (303) back to the page, a refusal
-//! re-shows the page with the message naming the field.
+//! What every feature's form posts share: each checks the session's CSRF
+//! token ([`begin`]), turns the form into the same typed input the JSON API
+//! takes and hands it to the feature's operation; success redirects (303)
+//! back to the page, a refusal re-shows the page with the message naming
+//! the field ([`finish`]).
 
 use super::pages::{load, room_path};
 use super::{Fail, FormData, UiError, UiResult};

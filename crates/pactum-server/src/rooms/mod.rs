@@ -1,9 +1,15 @@
-//! Writes and computed views shared by the JSON API and the UI, so that both
-//! enforce the same rules.
+//! Rooms: the caller's rooms, a room's overview, timeline, export, audit
+//! trail and briefing (API and UI).
 
 use crate::access::RoomAccess;
+use crate::AppState;
+use axum::routing::get;
+use axum::Router;
 use pactum_workspace::case;
 use pactum_workspace::model::Record;
+
+mod api;
+pub(crate) mod ui;
 
 /// The room as a case file, holding only what the user may see.
 pub fn export(access: &RoomAccess) -> serde_json::Value {
@@ -44,4 +50,17 @@ pub fn briefing_records<'a>(
         .iter()
         .filter_map(|(kind, id)| access.room().get(*kind, id))
         .collect()
+}
+
+/// The rooms routes, API and UI.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/rooms", get(api::rooms))
+        .route("/api/rooms/{room}", get(api::room))
+        .route("/api/rooms/{room}/timeline", get(api::timeline))
+        .route("/api/rooms/{room}/export", get(api::export))
+        .route("/api/rooms/{room}/audit", get(api::audit))
+        .route("/", get(ui::rooms))
+        .route("/rooms/{room}", get(ui::overview))
+        .route("/rooms/{room}/audit", get(ui::audit))
 }
