@@ -6,6 +6,12 @@
 //! diffs and exports built from it cannot leak. Reads of records that are not
 //! room-wide are appended to the audit log by [`RoomAccess::audit_reads`],
 //! one entry per read listing them ([`ReadList`]).
+//!
+//! What a user may do is a value too: writes are methods of [`RoomAccess`]
+//! (what any member writes) and of [`MediatorAccess`] (everything else),
+//! which only [`RoomAccess::mediator`] makes; an operator's powers are an
+//! [`operator::OperatorAccess`]. The store itself is private to this module
+//! and its children, so no feature handler can read or write around them.
 
 use crate::error::{ApiError, ApiResult};
 use pactum_store::{
