@@ -5,7 +5,7 @@
 
 use anyhow::{anyhow, Result};
 use pactum_server::access::RoomAccess;
-use pactum_server::{ops, AppState};
+use pactum_server::{rooms, AppState};
 use std::path::PathBuf;
 
 use crate::workspace::{runtime, write_out, DbArgs};
@@ -48,12 +48,16 @@ pub fn report(args: ReportArgs) -> Result<()> {
             .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
         let prepared = pactum_server::now();
         // The mediator's briefing carries the zone status, as its page does.
-        let zone = pactum_server::deliberation::briefing_zone(&state, &access)
+        let zone = pactum_server::models::briefing_zone(&state, &access)
             .await
             .map_err(|e| anyhow!("{e}"))?;
-        let briefing = ops::briefing(&access, zone.as_ref(), Some(&prepared));
+        let briefing = rooms::briefing(&access, zone.as_ref(), Some(&prepared));
         access
-            .audit_reads(&state, "report", ops::briefing_records(&access, &briefing))
+            .audit_reads(
+                &state,
+                "report",
+                rooms::briefing_records(&access, &briefing),
+            )
             .await
             .map_err(|e| anyhow!("{e}"))?;
         let text = match args.format {

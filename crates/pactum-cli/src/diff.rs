@@ -56,18 +56,18 @@ async fn load(args: &DiffArgs) -> Result<TextDiff> {
                 .await
                 .map_err(|_| anyhow!("user {user:?} has no room {room_id:?}"))?;
             let old = access
-                .room
+                .room()
                 .get(Kind::Text, &args.from)
                 .ok_or_else(|| not_found(&args.from))?;
             let new = access
-                .room
+                .room()
                 .get(Kind::Text, &args.to)
                 .ok_or_else(|| not_found(&args.to))?;
             access
                 .audit_reads(&state, "read", [old, new])
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
-            Ok(diff_texts(&access.room, old, new))
+            Ok(diff_texts(access.room(), old, new))
         }
         None => {
             if store.room(room_id).await?.is_none() {

@@ -328,10 +328,10 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                         .await
                         .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
                     access
-                        .audit_reads(&state, "export", &access.room.records)
+                        .audit_reads(&state, "export", &access.room().records)
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
-                    pactum_server::ops::export(&access)
+                    pactum_server::rooms::export(&access)
                 }
                 None => {
                     let row = store

@@ -9,9 +9,9 @@
 //! JavaScript; each answers with a redirect back to the point it changed.
 
 use crate::access::RoomAccess;
-use crate::api::{out, JsonBody, P};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{out, JsonBody, P};
 use crate::ui::{urlpart, FormData, Session, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -66,9 +66,9 @@ async fn access(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Room
 /// The draft `text_id` for the mediator: a version the user may not see is
 /// missing; a published one is a conflict that names it.
 fn draft<'a>(a: &'a RoomAccess, text_id: &str) -> ApiResult<&'a Record> {
-    a.require_mediator()?;
+    a.mediator()?;
     let text = a
-        .room
+        .room()
         .get(Kind::Text, text_id)
         .ok_or_else(ApiError::not_found)?;
     if !model::is_draft(text) {
@@ -93,6 +93,7 @@ async fn apply<T>(
     key: Option<&str>,
     op: impl FnOnce(&mut Vec<PointInput>, &BTreeSet<String>) -> Result<T, FieldError>,
 ) -> ApiResult<(Record, T)> {
+    let m = a.mediator()?;
     let text = draft(a, text_id)?;
     let mut input = drafting::draft_of(text);
     if let Some(k) = key {
@@ -103,7 +104,7 @@ async fn apply<T>(
     let base: BTreeSet<String> = input
         .derived_from_text_id
         .as_deref()
-        .and_then(|v| a.room.get(Kind::Text, v))
+        .and_then(|v| a.room().get(Kind::Text, v))
         .map(|v| {
             drafting::point_inputs(v)
                 .into_iter()
@@ -112,13 +113,13 @@ async fn apply<T>(
         })
         .unwrap_or_default();
     let result = op(&mut input.points, &base)?;
-    let mut record = input.into_record(&a.room, text.id.clone(), &text.id)?;
+    let mut record = input.into_record(a.room(), text.id.clone(), &text.id)?;
     for keep in ["version", "kind"] {
         if let Some(v) = text.body.get(keep) {
             record.body.insert(keep.into(), v.clone());
         }
     }
-    a.write(state, &record, action).await?;
+    m.write(state, &record, action).await?;
     Ok((record, result))
 }
 
@@ -279,10 +280,13 @@ struct ReviseInput {
 /// A new draft revising a version the mediator sees, with its points and
 /// their keys.
 async fn revise(state: &AppState, a: &RoomAccess, id: &str, label: &str) -> ApiResult<Record> {
-    a.require_mediator()?;
-    let version = a.room.get(Kind::Text, id).ok_or_else(ApiError::not_found)?;
+    a.mediator()?;
+    let version = a
+        .room()
+        .get(Kind::Text, id)
+        .ok_or_else(ApiError::not_found)?;
     let input = drafting::revise(version, label)?;
-    crate::ops::add_draft(state, a, input).await
+    crate::texts::add_draft(state, a, input).await
 }
 
 async fn api_revise(
@@ -306,7 +310,7 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
         return None;
     }
     let issues: Vec<(String, String)> = a
-        .room
+        .room()
         .of(Kind::Issue)
         .map(|i| (i.id.clone(), i.str("title").unwrap_or(&i.id).to_string()))
         .collect();

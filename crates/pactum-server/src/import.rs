@@ -4,12 +4,12 @@
 //! import; the preview writes nothing, not even an audit entry, because a
 //! refused or abandoned preview must leave no trace of the case.
 
-use crate::api::JsonBody;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::JsonBody;
 use crate::people::require_operator;
 use crate::ui::{self, FormData, Session, UiError, UiResult};
-use crate::{import_case, AppState, ImportError};
+use crate::{AppState, ImportError};
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -117,8 +117,9 @@ async fn api_import(
 
 /// Stores the previewed case as a new room, in one transaction.
 async fn store(state: &AppState, caller: &Caller, p: Preview, room: &str) -> ApiResult<usize> {
+    let op = require_operator(state, caller).await?;
     let c = p.into_case();
-    match import_case(state.store.as_ref(), &c, room, &caller.user).await {
+    match op.import(state, &c, room).await {
         Ok(()) => Ok(c.records.len()),
         Err(ImportError::RoomExists(_)) => Err(ApiError {
             status: StatusCode::CONFLICT,

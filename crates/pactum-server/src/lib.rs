@@ -8,55 +8,27 @@
 
 pub mod access;
 pub mod api;
-pub mod auth;
-pub mod deliberation;
 pub mod drafting;
 pub mod error;
 pub mod import;
-pub mod ops;
+pub mod json;
+pub mod meetings;
+pub mod models;
 pub mod pagination;
-pub mod people;
 pub mod records;
+pub mod rooms;
+pub mod sessions;
 pub mod setup;
+pub mod stances;
+pub mod texts;
 pub mod ui;
 
 use axum::Router;
 use pactum_store::{MemberRow, NewAudit, RoomRow, Store, UserRow};
 use pactum_workspace::case::Case;
 use pactum_workspace::model::{Kind, PartyKind};
-use std::sync::Arc;
 
-/// Shared by every handler.
-#[derive(Clone)]
-pub struct AppState {
-    /// The database.
-    pub store: Arc<dyn Store>,
-    /// Failed-login counts.
-    pub throttle: Arc<auth::Throttle>,
-    /// How browsers reach the server (HTTPS, a reverse proxy).
-    pub transport: auth::Transport,
-    /// The hash of the first-start set-up token while one is offered (see
-    /// [`people::setup_link`]).
-    pub setup: Arc<std::sync::Mutex<Option<String>>>,
-}
-
-impl AppState {
-    /// State over a store.
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        AppState {
-            store,
-            throttle: Arc::new(auth::Throttle::default()),
-            transport: auth::Transport::default(),
-            setup: Arc::default(),
-        }
-    }
-
-    /// The same state, served as `transport` says.
-    pub fn with_transport(mut self, transport: auth::Transport) -> Self {
-        self.transport = transport;
-        self
-    }
-}
+pub use access::{auth, people, AppState};
 
 /// The whole application: API and UI.
 pub fn app(state: AppState) -> Router {
@@ -66,6 +38,12 @@ pub fn app(state: AppState) -> Router {
         .merge(import::routes())
         .merge(people::routes())
         .merge(setup::routes())
+        .merge(sessions::routes())
+        .merge(models::routes())
+        .merge(rooms::routes())
+        .merge(texts::routes())
+        .merge(stances::routes())
+        .merge(meetings::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -15,10 +15,10 @@
 //! `RoomAccess::load`); widening must be confirmed, because it shows the
 //! record, and its history, to parties that have not seen it.
 
-use crate::access::{new_record, Role, RoomAccess};
-use crate::api::{out, parse_json, JsonBody, P};
+use crate::access::{Role, RoomAccess};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{out, parse_json, JsonBody, P};
 use crate::ui::{self, chrome, urlpart, view, FormData, Session, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -27,7 +27,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pactum_store::NewAudit;
 use pactum_workspace::model::{
     self, check_reference, check_visibility, points, DocumentInput, Kind, MeetingInput, NoteInput,
     PartyKind, Record, Room, StanceInput,
@@ -81,29 +80,25 @@ fn collection(kind: Kind) -> &'static str {
 
 /// A record the user may see; anything else answers as a missing one.
 fn visible<'a>(a: &'a RoomAccess, kind: Kind, id: &str) -> ApiResult<&'a Record> {
-    a.room.get(kind, id).ok_or_else(ApiError::not_found)
+    a.room().get(kind, id).ok_or_else(ApiError::not_found)
 }
 
 /// The party that recorded `r`: the party of the user who wrote its first
 /// revision, or the mediator's when that user holds no seat in the room
 /// (an import from the command line).
 async fn recorder(state: &AppState, a: &RoomAccess, r: &Record) -> ApiResult<Option<String>> {
-    let history = state
-        .store
-        .record_history(&a.room_id, r.kind.as_str(), &r.id)
-        .await?;
+    let history = a.history(state, r.kind, &r.id).await?;
     let first = history.first().map(|h| h.actor.clone());
     let seat = match first {
-        Some(actor) => state
-            .store
-            .members(&a.room_id)
+        Some(actor) => a
+            .seats(state)
             .await?
             .into_iter()
             .find(|m| m.user == actor)
             .map(|m| m.party_id),
         None => None,
     };
-    Ok(seat.or_else(|| a.room.mediator().map(str::to_string)))
+    Ok(seat.or_else(|| a.room().mediator().map(str::to_string)))
 }
 
 /// The record, if this user may correct or withdraw it (403 otherwise: the
@@ -115,7 +110,7 @@ async fn writable<'a>(
     id: &str,
 ) -> ApiResult<&'a Record> {
     let r = visible(a, kind, id)?;
-    if recorder(state, a, r).await?.as_deref() != Some(a.party_id.as_str()) {
+    if recorder(state, a, r).await?.as_deref() != Some(a.party_id()) {
         return Err(ApiError::forbidden(
             "only whoever recorded it (its party's delegates, or the mediator) may change it",
         ));
@@ -169,7 +164,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
     let new = match old.kind {
         Kind::Stance => {
             let mut i: StanceInput = parse_json(input)?;
-            if a.role == Role::Delegate && i.party_id != a.party_id {
+            if a.role() == Role::Delegate && i.party_id != a.party_id() {
                 return Err(ApiError::forbidden(
                     "a delegate records only its own party's stances",
                 ));
@@ -178,10 +173,10 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            i.into_record(&a.room, old.id.clone())?
+            i.into_record(a.room(), old.id.clone())?
         }
         Kind::Meeting => {
-            a.require_mediator()?;
+            a.mediator()?;
             let i: MeetingInput = parse_json(input)?;
             let same_scope = old.str("confidentiality") == Some(i.confidentiality.as_str())
                 && old
@@ -194,7 +189,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                             .collect::<Vec<_>>()
                     })
                     == Some(i.participants.iter().map(String::as_str).collect());
-            let mut r = i.into_record(&a.room, old.id.clone())?;
+            let mut r = i.into_record(a.room(), old.id.clone())?;
             // A meeting's audience follows its confidentiality; while that
             // is unchanged, a scope the mediator set later stays.
             if same_scope {
@@ -208,8 +203,8 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            let author = old.str("author").unwrap_or(&a.user).to_string();
-            i.into_record(&a.room, old.id.clone(), &author, old.visibility.clone())?
+            let author = old.str("author").unwrap_or(a.user()).to_string();
+            i.into_record(a.room(), old.id.clone(), &author, old.visibility.clone())?
         }
         _ => {
             let mut i: DocumentInput = parse_json(input)?;
@@ -217,7 +212,7 @@ fn corrected(a: &RoomAccess, old: &Record, input: &[u8]) -> ApiResult<Record> {
                 Some(v) => a.may_choose(v)?,
                 None => i.visibility = keep,
             }
-            i.into_record(&a.room, old.id.clone(), old.visibility.clone())?
+            i.into_record(a.room(), old.id.clone(), old.visibility.clone())?
         }
     };
     let mut body = old.body.clone();
@@ -242,8 +237,7 @@ pub async fn edit(
 ) -> ApiResult<Record> {
     let old = writable(state, a, kind, id).await?;
     let record = corrected(a, old, input)?;
-    a.write(state, &record, &format!("{}.edit", kind.as_str()))
-        .await?;
+    write(state, a, &record, &format!("{}.edit", kind.as_str())).await?;
     Ok(record)
 }
 
@@ -265,26 +259,31 @@ pub async fn withdraw(
 ) -> ApiResult<Record> {
     let mut record = writable(state, a, kind, id).await?.clone();
     // By party: a login appears nowhere else in what others see.
-    model::withdraw(&mut record, &crate::now(), &a.party_id, &input.reason)?;
-    a.write(state, &record, &format!("{}.withdraw", kind.as_str()))
-        .await?;
+    model::withdraw(&mut record, &crate::now(), a.party_id(), &input.reason)?;
+    write(state, a, &record, &format!("{}.withdraw", kind.as_str())).await?;
     Ok(record)
+}
+
+/// Stores a corrected or withdrawn record: meetings are the mediator's
+/// records, the rest (stances, notes, documents) any member's.
+async fn write(state: &AppState, a: &RoomAccess, record: &Record, action: &str) -> ApiResult<()> {
+    match record.kind {
+        Kind::Meeting => a.mediator()?.write(state, record, action).await?,
+        _ => a.write(state, record, action).await?,
+    };
+    Ok(())
 }
 
 /// Every revision of a record the user may see now.
 pub async fn history(state: &AppState, a: &RoomAccess, kind: Kind, id: &str) -> ApiResult<Value> {
     let r = visible(a, kind, id)?;
-    let rows = state
-        .store
-        .record_history(&a.room_id, kind.as_str(), id)
-        .await?;
+    let rows = a.history(state, kind, id).await?;
     a.audit_reads(state, "history.read", [r]).await?;
     // Who wrote a revision is told by party; a login is shown only to the
     // mediator and to the writer's own party, as logins appear nowhere
     // else in what a party sees of another.
-    let seats: std::collections::HashMap<String, String> = state
-        .store
-        .members(&a.room_id)
+    let seats: std::collections::HashMap<String, String> = a
+        .seats(state)
         .await?
         .into_iter()
         .map(|m| (m.user, m.party_id))
@@ -295,7 +294,7 @@ pub async fn history(state: &AppState, a: &RoomAccess, kind: Kind, id: &str) -> 
             let party = seats.get(&h.actor);
             let actor = match party {
                 _ if a.is_mediator() => h.actor.clone(),
-                Some(p) if *p == a.party_id => h.actor.clone(),
+                Some(p) if *p == a.party_id() => h.actor.clone(),
                 Some(p) => p.clone(),
                 None => "operator".to_string(),
             };
@@ -353,11 +352,11 @@ pub struct Change {
 
 /// Checks a new audience for `r` and says who gains and loses it.
 fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
-    a.require_mediator()?;
+    a.mediator()?;
     a.may_choose(to)?;
-    check_visibility(&a.room, "visibility", to)?;
-    for named in referenced(&a.room, r) {
-        check_reference(&a.room, "visibility", to, named)?;
+    check_visibility(a.room(), "visibility", to)?;
+    for named in referenced(a.room(), r) {
+        check_reference(a.room(), "visibility", to, named)?;
     }
     // Nor may a record that names this one reach anyone it would leave out:
     // the reference would carry its id to them.
@@ -365,12 +364,12 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         visibility: to.clone(),
         ..r.clone()
     };
-    for referrer in &a.room.records {
-        let names_it = referenced(&a.room, referrer)
+    for referrer in &a.room().records {
+        let names_it = referenced(a.room(), referrer)
             .iter()
             .any(|n| n.kind == r.kind && n.id == r.id);
         if names_it {
-            check_reference(&a.room, "visibility", &referrer.visibility, &rescoped).map_err(
+            check_reference(a.room(), "visibility", &referrer.visibility, &rescoped).map_err(
                 |e| {
                     ApiError::field(
                         "visibility",
@@ -386,7 +385,7 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         }
     }
     let (mut gain, mut lose) = (Vec::new(), Vec::new());
-    for (party, v) in viewers(&a.room) {
+    for (party, v) in viewers(a.room()) {
         match (v.can_see(&r.visibility), v.can_see(to)) {
             (false, true) => gain.push(party),
             (true, false) => lose.push(party),
@@ -397,7 +396,7 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
 }
 
 fn names_of(a: &RoomAccess, parties: &[String]) -> String {
-    let names = a.room.party_names();
+    let names = a.room().party_names();
     parties
         .iter()
         .map(|p| names.get(p.as_str()).copied().unwrap_or(p))
@@ -414,7 +413,7 @@ pub async fn set_visibility(
     id: &str,
     input: VisibilityInput,
 ) -> ApiResult<Record> {
-    a.require_mediator()?;
+    let m = a.mediator()?;
     let old = visible(a, kind, id)?;
     let c = change(a, old, &input.visibility)?;
     if !c.gain.is_empty() && !input.confirm {
@@ -438,22 +437,8 @@ pub async fn set_visibility(
     };
     let mut record = old.clone();
     record.visibility = input.visibility;
-    state
-        .store
-        .put_record(
-            &a.room_id,
-            &new_record(&record),
-            a.revisions.get(&(kind, id.to_string())).copied(),
-            NewAudit {
-                actor: a.user.clone(),
-                action: action.into(),
-                room: Some(a.room_id.clone()),
-                kind: Some(kind.as_str().into()),
-                record_id: Some(id.into()),
-                detail: format!("{} → {}", old.visibility.label(), record.visibility.label()),
-            },
-        )
-        .await?;
+    let detail = format!("{} → {}", old.visibility.label(), record.visibility.label());
+    m.write_detailed(state, &record, action, detail).await?;
     Ok(record)
 }
 
@@ -627,7 +612,7 @@ async fn record_page(
     confirm: Option<(String, String)>,
 ) -> UiResult {
     let r = visible(a, kind, id)?;
-    let names = a.room.party_names();
+    let names = a.room().party_names();
     let hist = history(state, a, kind, id).await?;
     let revisions: Vec<Value> = hist["revisions"]
         .as_array()
@@ -647,7 +632,7 @@ async fn record_page(
             })
         })
         .collect();
-    let may_write = recorder(state, a, r).await?.as_deref() == Some(a.party_id.as_str())
+    let may_write = recorder(state, a, r).await?.as_deref() == Some(a.party_id())
         && !model::is_withdrawn(r)
         && (kind != Kind::Meeting || a.is_mediator());
     let input = input_of(r);

@@ -9,10 +9,11 @@
 //! operator's missing membership answers with a 404. The checks and record
 //! shapes are `pactum_workspace::setup`'s.
 
-use crate::access::{new_record, record_of, RoomAccess};
-use crate::api::{list_of, one_by_id, JsonBody, P};
+use crate::access::operator::OperatorAccess;
+use crate::access::{MediatorAccess, RoomAccess};
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
+use crate::json::{list_of, one_by_id, JsonBody, P};
 use crate::ui::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -21,7 +22,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pactum_store::{NewAudit, RecordWrite, RoomRow};
+use pactum_store::RoomRow;
 use pactum_workspace::model::{Kind, PartyKind, Record, Room};
 use pactum_workspace::setup::{
     self, is_retired, IssueEdit, IssueInput, MoveInput, OptionEdit, OptionInput, PartyEdit,
@@ -34,7 +35,6 @@ use serde_json::{json, Map, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/api/rooms", post(api_create_room))
-        .route("/api/setup/rooms", get(api_operator_rooms))
         .route("/api/rooms/{room}", put(api_details))
         .route("/api/rooms/{room}/setup", get(api_setup))
         .route(
@@ -139,16 +139,6 @@ fn setup_error(e: SetupError) -> ApiError {
     }
 }
 
-/// True for an operator; a server failure is passed on, any refusal of
-/// the caller means "not an operator".
-async fn is_operator(state: &AppState, caller: &Caller) -> ApiResult<bool> {
-    match crate::people::require_operator(state, caller).await {
-        Ok(()) => Ok(true),
-        Err(e) if e.status.is_client_error() => Ok(false),
-        Err(e) => Err(e),
-    }
-}
-
 /// Who is changing a room's set-up, and what of the room they work from.
 enum Setter {
     /// A delegate of the mediating party: runs the room.
@@ -156,7 +146,7 @@ enum Setter {
     /// An operator not seated as the mediator: appoints the mediating
     /// party. Holds the room's parties only (with their revisions).
     Operator {
-        user: String,
+        op: OperatorAccess,
         room: RoomRow,
         parties: Vec<(Record, i64)>,
     },
@@ -172,32 +162,19 @@ async fn setter(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Sett
         Err(e) if e.status == StatusCode::NOT_FOUND => e,
         Err(e) => return Err(e),
     };
-    if !is_operator(state, caller).await? {
+    let Some(op) = OperatorAccess::of(state, caller).await? else {
         return Err(not_mediator);
-    }
-    let row = state
-        .store
-        .room(room)
+    };
+    let row = op
+        .room(state, room)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let parties = parties_of(state, room).await?;
+    let parties = op.parties(state, room).await?;
     Ok(Setter::Operator {
-        user: caller.user.clone(),
+        op,
         room: row,
         parties,
     })
-}
-
-/// A room's parties with their revisions, unfiltered: what an operator
-/// works from (never a record of any other kind).
-async fn parties_of(state: &AppState, room: &str) -> ApiResult<Vec<(Record, i64)>> {
-    state
-        .store
-        .records(room, Some(Kind::Party.as_str()))
-        .await?
-        .iter()
-        .map(|row| Ok((record_of(row)?, row.revision)))
-        .collect()
 }
 
 /// Applies a set-up change; returns the records written. Every write is
@@ -212,39 +189,25 @@ pub async fn change(
 ) -> ApiResult<Vec<Record>> {
     let action = change.action();
     match setter(state, caller, room).await? {
-        Setter::Mediator(a) => mediator_change(state, &a, change, action).await,
-        Setter::Operator {
-            user,
-            room,
-            parties,
-        } => operator_change(state, &user, &room.id, parties, change, action).await,
+        Setter::Mediator(a) => mediator_change(state, &a.mediator()?, change, action).await,
+        Setter::Operator { op, room, parties } => {
+            operator_change(state, &op, &room.id, parties, change, action).await
+        }
     }
 }
 
 async fn mediator_change(
     state: &AppState,
-    a: &RoomAccess,
+    a: &MediatorAccess<'_>,
     change: Change,
     action: &str,
 ) -> ApiResult<Vec<Record>> {
-    let r = &a.room;
+    let r = a.room();
     let records = match change {
         Change::Details(input) => {
             let meta = r.of(Kind::Meta).next();
-            let (title, record) = input.apply(&a.room_id, &a.title, meta)?;
-            let write = a.record_write(&record, action);
-            let audit = NewAudit {
-                actor: a.user.clone(),
-                action: "room.rename".into(),
-                room: Some(a.room_id.clone()),
-                kind: None,
-                record_id: None,
-                detail: title.clone(),
-            };
-            state
-                .store
-                .update_room(&a.room_id, &title, audit, &[write])
-                .await?;
+            let (title, record) = input.apply(a.room_id(), a.title(), meta)?;
+            a.rename(state, &title, &record, action).await?;
             return Ok(vec![record]);
         }
         Change::AddParty(input) => vec![setup::add_party(r, input)],
@@ -278,7 +241,7 @@ async fn mediator_change(
 /// An operator's change: appointing the mediating party, or renaming it.
 async fn operator_change(
     state: &AppState,
-    user: &str,
+    op: &OperatorAccess,
     room_id: &str,
     parties: Vec<(Record, i64)>,
     change: Change,
@@ -310,19 +273,8 @@ async fn operator_change(
         .iter()
         .find(|(r, _)| r.kind == record.kind && r.id == record.id)
         .map(|(_, rev)| *rev);
-    let write = RecordWrite {
-        rec: new_record(&record),
-        expected_revision,
-        audit: NewAudit {
-            actor: user.to_string(),
-            action: action.to_string(),
-            room: Some(room_id.to_string()),
-            kind: Some(record.kind.as_str().to_string()),
-            record_id: Some(record.id.clone()),
-            detail: record.visibility.label(),
-        },
-    };
-    state.store.put_record_set(room_id, &[write]).await?;
+    op.write_party(state, room_id, &record, expected_revision, action)
+        .await?;
     Ok(vec![record])
 }
 
@@ -332,7 +284,7 @@ const RESERVED_ROOM_IDS: [&str; 1] = ["new"];
 /// Creates an empty room with its `meta` record, in one transaction
 /// (operators only).
 pub async fn create_room(state: &AppState, caller: &Caller, input: RoomInput) -> ApiResult<Value> {
-    crate::people::require_operator(state, caller).await?;
+    let op = crate::people::require_operator(state, caller).await?;
     let id = input.id.clone();
     if RESERVED_ROOM_IDS.contains(&id.as_str()) {
         return Err(ApiError::field(
@@ -350,30 +302,15 @@ pub async fn create_room(state: &AppState, caller: &Caller, input: RoomInput) ->
             ),
         ))
     };
-    if state.store.room(&id).await?.is_some() {
+    if op.room(state, &id).await?.is_some() {
         return Err(exists());
     }
-    let result = state
-        .store
-        .import_room(
-            &RoomRow {
-                id: id.clone(),
-                title: title.clone(),
-                created_at: crate::now(),
-            },
-            NewAudit {
-                actor: caller.user.clone(),
-                action: "room.create".into(),
-                room: Some(id.clone()),
-                kind: None,
-                record_id: None,
-                detail: title.clone(),
-            },
-            &[new_record(&meta)],
-            &caller.user,
-            "room.setup",
-        )
-        .await;
+    let row = RoomRow {
+        id: id.clone(),
+        title,
+        created_at: crate::now(),
+    };
+    let result = op.create_room(state, &row, &meta).await;
     match result {
         Ok(()) => {}
         Err(pactum_store::StoreError::Conflict { .. }) => return Err(exists()),
@@ -410,15 +347,15 @@ pub async fn setup_view(state: &AppState, caller: &Caller, room: &str) -> ApiRes
             }))
         }
         Setter::Mediator(a) => {
-            let meta = a.room.of(Kind::Meta).next();
+            let meta = a.room().of(Kind::Meta).next();
             let shown = a
-                .room
+                .room()
                 .records
                 .iter()
                 .filter(|r| matches!(r.kind, Kind::Meta | Kind::Party | Kind::Issue));
             a.audit_reads(state, "read", shown).await?;
             let issues: Vec<Value> = a
-                .room
+                .room()
                 .of(Kind::Issue)
                 .map(|i| {
                     let options: Vec<Value> = i
@@ -447,13 +384,13 @@ pub async fn setup_view(state: &AppState, caller: &Caller, room: &str) -> ApiRes
                 })
                 .collect();
             Ok(json!({
-                "id": a.room_id,
-                "title": a.title,
+                "id": a.room_id(),
+                "title": a.title(),
                 "role": "mediator",
                 "description": meta.and_then(|m| m.str("description")),
                 "disclaimer": meta.and_then(|m| m.str("disclaimer")),
-                "mediator": a.room.mediator(),
-                "parties": a.room.of(Kind::Party).map(party).collect::<Vec<_>>(),
+                "mediator": a.room().mediator(),
+                "parties": a.room().of(Kind::Party).map(party).collect::<Vec<_>>(),
                 "issues": issues,
             }))
         }
@@ -463,48 +400,44 @@ pub async fn setup_view(state: &AppState, caller: &Caller, room: &str) -> ApiRes
 /// Every room with its set-up facts, for an operator; `None` for anyone
 /// else.
 pub async fn operator_rooms(state: &AppState, caller: &Caller) -> ApiResult<Option<Vec<Value>>> {
-    if !is_operator(state, caller).await? {
+    let Some(op) = OperatorAccess::of(state, caller).await? else {
         return Ok(None);
-    }
-    let mut out = Vec::new();
-    for room in state.store.rooms().await? {
-        let parties: Vec<Record> = parties_of(state, &room.id)
-            .await?
+    };
+    let rooms = op.rooms(state).await?;
+    Ok(Some(
+        rooms
             .into_iter()
-            .map(|(r, _)| r)
-            .collect();
-        let mediator = parties
-            .iter()
-            .find(|p| PartyKind::of(p) == PartyKind::Mediator);
-        out.push(json!({
-            "id": room.id,
-            "title": room.title,
-            "created_at": room.created_at,
-            "mediator": mediator.map(|m| m.id.clone()),
-            "mediator_name": mediator.map(|m| m.str("name").unwrap_or(&m.id).to_string()),
-            "parties": parties.len(),
-        }));
-    }
-    Ok(Some(out))
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "title": r.title,
+                    "created_at": r.created_at,
+                    "mediator": r.mediator,
+                    "mediator_name": r.mediator_name,
+                    "parties": r.parties,
+                })
+            })
+            .collect(),
+    ))
 }
 
 // ------------------------------------------------------------------- API
 
 fn created(records: Vec<Record>) -> ApiResult<Response> {
     let r = records.into_iter().next().ok_or_else(ApiError::not_found)?;
-    Ok((StatusCode::CREATED, Json(json!(crate::api::out(&r)))).into_response())
+    Ok((StatusCode::CREATED, Json(json!(crate::json::out(&r)))).into_response())
 }
 
 fn changed(records: Vec<Record>) -> ApiResult<Json<Value>> {
     Ok(Json(json!(records
         .iter()
-        .map(crate::api::out)
+        .map(crate::json::out)
         .collect::<Vec<_>>())))
 }
 
 fn one(records: Vec<Record>) -> ApiResult<Json<Value>> {
     let r = records.into_iter().next().ok_or_else(ApiError::not_found)?;
-    Ok(Json(json!(crate::api::out(&r))))
+    Ok(Json(json!(crate::json::out(&r))))
 }
 
 async fn api_create_room(
@@ -514,16 +447,6 @@ async fn api_create_room(
 ) -> ApiResult<Response> {
     let v = create_room(&state, &caller, input).await?;
     Ok((StatusCode::CREATED, Json(v)).into_response())
-}
-
-async fn api_operator_rooms(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> ApiResult<Json<Value>> {
-    match operator_rooms(&state, &caller).await? {
-        Some(list) => Ok(Json(Value::Array(list))),
-        None => Err(ApiError::forbidden("only an operator may do this")),
-    }
 }
 
 async fn api_setup(
@@ -750,9 +673,7 @@ async fn new_room_page(State(state): State<AppState>, Session(caller): Session) 
 }
 
 async fn new_room_view(state: &AppState, caller: &Caller, refused: Option<Refused>) -> UiResult {
-    if !is_operator(state, caller).await? {
-        return Err(ApiError::not_found().into());
-    }
+    OperatorAccess::page(state, caller).await?;
     let mut ctx = chrome(state, caller, None, "rooms", "New room").await?;
     let status = refused.as_ref().map_or(StatusCode::OK, |r| r.error.status);
     ctx.insert(

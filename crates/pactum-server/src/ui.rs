@@ -3,31 +3,27 @@
 //! so that the workspace runs offline and nothing is fetched from elsewhere.
 //!
 //! Pages read a room only through [`RoomAccess::load`], exactly like the
-//! API, and writes go through [`crate::ops`], so the UI cannot show or do
+//! API, and writes go through [`crate::rooms`], so the UI cannot show or do
 //! more than the API allows. A page about something the user may not see
 //! answers with the same 404 page as a page about nothing at all.
 
 mod briefing;
-mod deliberation;
-mod forms;
-mod pages;
+pub(crate) mod forms;
+pub(crate) mod pages;
 pub(crate) mod view;
 
 use crate::access::RoomAccess;
-use crate::auth::{self, Caller, Via};
+use crate::auth::{self, Caller};
 use crate::error::ApiError;
 use crate::AppState;
-use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Query, State};
+use axum::extract::FromRequestParts;
 use axum::http::header::{self, HeaderValue};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use minijinja::Environment;
-use pactum_store::NewAudit;
-use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::sync::OnceLock;
 
@@ -383,9 +379,7 @@ pub(crate) async fn chrome(
     active: &str,
     title: &str,
 ) -> Result<Map<String, Value>, ApiError> {
-    let display = state
-        .store
-        .user(&caller.user)
+    let display = auth::user(state, &caller.user)
         .await?
         .map(|u| u.display_name)
         .filter(|d| !d.is_empty())
@@ -395,28 +389,28 @@ pub(crate) async fn chrome(
     ctx.insert("csrf".into(), caller.csrf().into());
     ctx.insert("active".into(), active.into());
     ctx.insert("page_title".into(), title.into());
-    let operator = state.store.is_operator(&caller.user).await?;
+    let operator = auth::is_operator(state, &caller.user).await?;
     ctx.insert(
         "user".into(),
         json!({"name": caller.user, "display": display, "operator": operator}),
     );
     if let Some(a) = access {
-        ctx.insert("rurl".into(), pages::room_path(&a.room_id, "").into());
-        let names = a.room.party_names();
-        let latest = view::latest_text(&a.room).map(|t| t.id.clone());
+        ctx.insert("rurl".into(), pages::room_path(a.room_id(), "").into());
+        let names = a.room().party_names();
+        let latest = view::latest_text(a.room()).map(|t| t.id.clone());
         ctx.insert(
             "room".into(),
             json!({
-                "id": a.room_id,
-                "title": a.title,
-                "party_id": a.party_id,
-                "party_name": names.get(a.party_id.as_str()).copied().unwrap_or(&a.party_id),
-                "role": a.role,
-                "role_label": view::role_label(a.role),
+                "id": a.room_id(),
+                "title": a.title(),
+                "party_id": a.party_id(),
+                "party_name": names.get(a.party_id()).copied().unwrap_or(a.party_id()),
+                "role": a.role(),
+                "role_label": view::role_label(a.role()),
                 "is_mediator": a.is_mediator(),
                 "latest_text": latest,
                 "disclaimer": a
-                    .room
+                    .room()
                     .of(pactum_workspace::model::Kind::Meta)
                     .next()
                     .and_then(|m| m.str("disclaimer")),
@@ -431,57 +425,6 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/static/app.css", get(css))
         .route("/static/app.js", get(js))
-        .route("/login", get(login_form).post(login))
-        .route("/logout", post(logout))
-        .route("/", get(pages::rooms))
-        .route("/rooms/{room}", get(pages::overview))
-        .route(
-            "/rooms/{room}/texts",
-            get(pages::texts).post(forms::new_draft),
-        )
-        .route("/rooms/{room}/texts/new", get(pages::new_text))
-        .route("/rooms/{room}/texts/{id}", get(pages::text))
-        .route("/rooms/{room}/texts/{id}/edit", post(forms::edit_draft))
-        .route("/rooms/{room}/texts/{id}/publish", post(forms::publish))
-        .route("/rooms/{room}/redline", get(pages::redline))
-        .route(
-            "/rooms/{room}/stances",
-            get(pages::stances).post(forms::add_stance),
-        )
-        .route(
-            "/rooms/{room}/meetings",
-            get(pages::meetings).post(forms::add_meeting),
-        )
-        .route(
-            "/rooms/{room}/documents",
-            get(pages::documents).post(forms::add_document),
-        )
-        .route(
-            "/rooms/{room}/notes",
-            get(pages::notes).post(forms::add_note),
-        )
-        .route("/rooms/{room}/audit", get(pages::audit))
-        .route(
-            "/rooms/{room}/model",
-            get(deliberation::model).post(deliberation::save_model),
-        )
-        .route("/rooms/{room}/analysis", get(deliberation::analysis))
-        .route(
-            "/rooms/{room}/analysis/settings",
-            post(deliberation::settings),
-        )
-        .route(
-            "/rooms/{room}/sessions",
-            get(deliberation::sessions).post(deliberation::open_session),
-        )
-        .route(
-            "/rooms/{room}/sessions/{id}",
-            get(deliberation::session_page),
-        )
-        .route(
-            "/rooms/{room}/sessions/{id}/{action}",
-            post(deliberation::session_action),
-        )
         .route("/rooms/{room}/briefing", get(briefing::briefing))
         .fallback(fallback)
 }
@@ -515,114 +458,6 @@ async fn js() -> Response {
     asset("text/javascript; charset=utf-8", APP_JS)
 }
 
-#[derive(Deserialize, Default)]
-struct NextQuery {
-    #[serde(default)]
-    next: Option<String>,
-}
-
-/// Only local paths may be a login's destination, so the login form cannot
-/// be used to send a user elsewhere.
-fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
-    }
-}
-
-fn login_page(status: StatusCode, user: &str, next: &str, error: Option<&str>) -> Response {
-    let ctx = json!({
-        "asset_v": asset_version(),
-        "user_value": user,
-        "next": next,
-        "error": error,
-        "page_title": "Sign in",
-    });
-    page(status, "login.html", &ctx)
-}
-
-async fn login_form(
-    State(state): State<AppState>,
-    headers: axum::http::HeaderMap,
-    Query(q): Query<NextQuery>,
-) -> Response {
-    let next = safe_next(q.next.as_deref());
-    if let Ok(Some(_)) = auth::caller(&state, &headers).await {
-        return Redirect::to(&next).into_response();
-    }
-    login_page(StatusCode::OK, "", &next, None)
-}
-
-async fn login(State(state): State<AppState>, client: auth::ClientAddr, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body)?;
-    let (user, password) = (form.get("user").to_string(), form.raw("password"));
-    let next = safe_next(Some(form.get("next")));
-    let row = match auth::check_login(&state, &client, &user, password).await {
-        Ok(u) => u,
-        Err(e) if e.status == StatusCode::UNAUTHORIZED => {
-            return Ok(login_page(
-                e.status,
-                &user,
-                &next,
-                Some("Wrong user name or password."),
-            ))
-        }
-        Err(e) if e.status == StatusCode::TOO_MANY_REQUESTS => {
-            let wait = e.retry_after.unwrap_or(60);
-            let mut res = login_page(
-                e.status,
-                &user,
-                &next,
-                Some(&format!(
-                    "Too many failed sign-ins from this address. Wait {wait} seconds and try again."
-                )),
-            );
-            res.headers_mut().insert(header::RETRY_AFTER, wait.into());
-            return Ok(res);
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let cookie = auth::start_session(&state, &row.name).await?;
-    state
-        .store
-        .append_audit(&[NewAudit {
-            actor: row.name.clone(),
-            action: "session.login".into(),
-            room: None,
-            kind: None,
-            record_id: None,
-            detail: "web sign-in".into(),
-        }])
-        .await?;
-    redirect_setting_cookie(&next, &cookie)
-}
-
-async fn logout(State(state): State<AppState>, Session(caller): Session, body: Bytes) -> UiResult {
-    let form = FormData::parse(&body)?;
-    form.check_csrf(&caller)?;
-    if let Via::Session { token_hash, .. } = &caller.via {
-        state.store.delete_session(token_hash).await?;
-    }
-    redirect_setting_cookie(
-        "/login",
-        &format!(
-            "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",
-            auth::COOKIE
-        ),
-    )
-}
-
-/// Signing in and out both end on another page with the session cookie set
-/// (or cleared) in the same answer.
-pub(crate) fn redirect_setting_cookie(to: &str, cookie: &str) -> UiResult {
-    let mut res = Redirect::to(to).into_response();
-    res.headers_mut().insert(
-        header::SET_COOKIE,
-        HeaderValue::from_str(cookie).map_err(ApiError::internal)?,
-    );
-    Ok(res)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -638,13 +473,5 @@ mod tests {
     fn urlpart_escapes_reserved_characters() {
         assert_eq!(urlpart("v1.p01".into()), "v1.p01");
         assert_eq!(urlpart("a/b c?d".into()), "a%2Fb%20c%3Fd");
-    }
-
-    #[test]
-    fn next_must_be_local() {
-        assert_eq!(safe_next(Some("/rooms/x")), "/rooms/x");
-        assert_eq!(safe_next(Some("//evil.example")), "/");
-        assert_eq!(safe_next(Some("https://evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
     }
 }

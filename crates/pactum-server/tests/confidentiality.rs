@@ -1986,10 +1986,10 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     for path in [
         rp(&room, "/setup"),
         format!("/rooms/{room}/setup"),
-        "/api/setup/rooms".to_string(),
+        "/api/operator/rooms".to_string(),
     ] {
         let a = get(w, &view, &mut t, &path, none.clone()).await;
-        let want = if party == MED && !path.starts_with("/api/setup/") {
+        let want = if party == MED && !path.starts_with("/api/operator/") {
             StatusCode::OK
         } else {
             StatusCode::FORBIDDEN

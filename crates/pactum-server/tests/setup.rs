@@ -632,7 +632,7 @@ async fn bad_set_up_input_names_the_field_and_changes_nothing() {
 
     let before = app.get(&med, &api("/export")).await.text;
     let facts_before = app.get(&op, &api("/setup")).await.text;
-    let rooms_before = app.get(&op, "/api/setup/rooms").await.text;
+    let rooms_before = app.get(&op, "/api/operator/rooms").await.text;
 
     let dup_options = json!({"id": "storage", "title": "Storage", "options": [
         {"id": "storage.a", "label": "A"}, {"id": "storage.a", "label": "B"}]});
@@ -816,7 +816,7 @@ async fn bad_set_up_input_names_the_field_and_changes_nothing() {
     assert_eq!(a.body["field"], "kind");
     assert_eq!(app.get(&med, &api("/export")).await.text, before);
     assert_eq!(app.get(&op, &api("/setup")).await.text, facts_before);
-    assert_eq!(app.get(&op, "/api/setup/rooms").await.text, rooms_before);
+    assert_eq!(app.get(&op, "/api/operator/rooms").await.text, rooms_before);
 }
 
 #[tokio::test]
@@ -853,11 +853,11 @@ async fn only_operators_create_rooms_and_only_the_mediator_sets_them_up() {
             .await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
         assert_eq!(
-            app.get(token, "/api/setup/rooms").await.status,
+            app.get(token, "/api/operator/rooms").await.status,
             StatusCode::FORBIDDEN
         );
     }
-    let rooms = app.get(&op, "/api/setup/rooms").await.body;
+    let rooms = app.get(&op, "/api/operator/rooms").await.body;
     assert_eq!(ids(&rooms), [ROOM]);
     assert_eq!(rooms[0]["mediator"], MED);
 

@@ -3,7 +3,7 @@
 
 use super::pages::load;
 use super::{chrome, page, private_headers, Session, UiResult};
-use crate::ops;
+use crate::rooms;
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
@@ -28,9 +28,9 @@ pub(super) async fn briefing(
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
     let prepared = crate::now();
-    let zone = crate::deliberation::briefing_zone(&state, &a).await?;
-    let b = ops::briefing(&a, zone.as_ref(), Some(&prepared));
-    a.audit_reads(&state, "report", ops::briefing_records(&a, &b))
+    let zone = crate::models::briefing_zone(&state, &a).await?;
+    let b = rooms::briefing(&a, zone.as_ref(), Some(&prepared));
+    a.audit_reads(&state, "report", rooms::briefing_records(&a, &b))
         .await?;
     let download = |body: String, mime: &'static str, ext: &str| {
         let mut res = (StatusCode::OK, body).into_response();

@@ -419,7 +419,7 @@ pub(crate) fn audience_choices(
     names: &Names<'_>,
     for_stance: bool,
 ) -> Vec<Value> {
-    let own = name(names, &access.party_id);
+    let own = name(names, access.party_id());
     let mut out = Vec::new();
     if for_stance {
         let label = if access.is_mediator() {
@@ -435,8 +435,8 @@ pub(crate) fn audience_choices(
         }
         out.push(json!({"value": "mediator", "label": "Mediator only"}));
         if !for_stance {
-            for p in access.room.of(Kind::Party) {
-                if p.id != access.party_id {
+            for p in access.room().of(Kind::Party) {
+                if p.id != access.party_id() {
                     out.push(json!({
                         "value": format!("pm:{}", p.id),
                         "label": format!("{} + mediator", name(names, &p.id)),
@@ -449,10 +449,10 @@ pub(crate) fn audience_choices(
         }
     } else {
         if !for_stance {
-            out.push(json!({"value": format!("pm:{}", access.party_id), "label": format!("{own} + mediator")}));
+            out.push(json!({"value": format!("pm:{}", access.party_id()), "label": format!("{own} + mediator")}));
         }
         out.push(
-            json!({"value": format!("party:{}", access.party_id), "label": format!("{own} only")}),
+            json!({"value": format!("party:{}", access.party_id()), "label": format!("{own} only")}),
         );
         out.push(json!({"value": "room", "label": "Whole room"}));
     }

@@ -6,12 +6,73 @@
 //! diffs and exports built from it cannot leak. Reads of records that are not
 //! room-wide are appended to the audit log by [`RoomAccess::audit_reads`],
 //! one entry per read listing them ([`ReadList`]).
+//!
+//! What a user may do is a value too: writes are methods of [`RoomAccess`]
+//! (what any member writes) and of [`MediatorAccess`] (everything else),
+//! which only [`RoomAccess::mediator`] makes; an operator's powers are an
+//! [`operator::OperatorAccess`]. The store itself is private to this module
+//! and its children, so no feature handler can read or write around them.
 
 use crate::error::{ApiError, ApiResult};
-use crate::AppState;
-use pactum_store::{AuditEntry, NewAudit, NewRecord, RecordRow};
+use pactum_store::{
+    AuditEntry, AuditReport, HistoryRow, MemberRow, NewAudit, NewRecord, RecordRow, RoomRow, Store,
+};
 use pactum_workspace::model::{Kind, PartyKind, Record, Room};
 use pactum_workspace::{Viewer, Visibility};
+use std::sync::Arc;
+
+pub mod auth;
+pub mod operator;
+pub mod people;
+
+/// Shared by every handler.
+///
+/// The store is private to this module and its children (sessions in
+/// [`auth`], accounts and invitations in [`people`], the operator's facts in
+/// [`operator`]): a feature handler reads and writes a room only through the
+/// values the checks return ([`RoomAccess`], [`MediatorAccess`],
+/// [`operator::OperatorAccess`]) and the few narrowly named functions here.
+#[derive(Clone)]
+pub struct AppState {
+    store: Arc<dyn Store>,
+    /// Failed-login counts.
+    pub throttle: Arc<auth::Throttle>,
+    /// How browsers reach the server (HTTPS, a reverse proxy).
+    pub transport: auth::Transport,
+    /// The hash of the first-start set-up token while one is offered (see
+    /// [`people::setup_link`]).
+    pub setup: Arc<std::sync::Mutex<Option<String>>>,
+}
+
+impl AppState {
+    /// State over a store.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        AppState {
+            store,
+            throttle: Arc::new(auth::Throttle::default()),
+            transport: auth::Transport::default(),
+            setup: Arc::default(),
+        }
+    }
+
+    /// The same state, served as `transport` says.
+    pub fn with_transport(mut self, transport: auth::Transport) -> Self {
+        self.transport = transport;
+        self
+    }
+}
+
+/// The rooms `user` holds a seat in, with the seat: what a room list shows
+/// (each room is then opened through [`RoomAccess::load`]).
+pub async fn seats_of(state: &AppState, user: &str) -> ApiResult<Vec<(RoomRow, MemberRow)>> {
+    let mut out = Vec::new();
+    for m in state.store.memberships(user).await? {
+        if let Some(r) = state.store.room(&m.room).await? {
+            out.push((r, m));
+        }
+    }
+    Ok(out)
+}
 
 /// What the user is in this room.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -85,24 +146,45 @@ impl ReadList {
 }
 
 /// A user's view of one room.
+///
+/// Only [`RoomAccess::load`] makes one, so holding one proves the check
+/// (membership → role → visible records) was made; its fields are private
+/// so that nothing can widen what it holds.
 pub struct RoomAccess {
-    /// Room id.
-    pub room_id: String,
-    /// Room title.
-    pub title: String,
-    /// The user.
-    pub user: String,
-    /// The user's party in the room.
-    pub party_id: String,
-    /// The user's role.
-    pub role: Role,
-    /// How the visibility rule sees the user.
-    pub viewer: Viewer,
-    /// Only the records the user may see.
-    pub room: Room,
+    room_id: String,
+    title: String,
+    user: String,
+    party_id: String,
+    role: Role,
+    viewer: Viewer,
+    room: Room,
     /// Store revisions of the visible records, by (kind, id).
-    pub revisions: std::collections::HashMap<(Kind, String), i64>,
+    revisions: std::collections::HashMap<(Kind, String), i64>,
 }
+
+/// What only the mediator may do in a room. Only [`RoomAccess::mediator`]
+/// (and [`RoomAccess::mediator_page`]) make one, after the role check, so
+/// an operation that takes a `MediatorAccess` cannot run for anyone else.
+pub struct MediatorAccess<'a>(&'a RoomAccess);
+
+impl std::ops::Deref for MediatorAccess<'_> {
+    type Target = RoomAccess;
+    fn deref(&self) -> &RoomAccess {
+        self.0
+    }
+}
+
+/// The kinds a member who is not the mediator may write (their own
+/// stances, documents, notes, models, and votes in a session); every other
+/// kind is written through a [`MediatorAccess`].
+const MEMBER_KINDS: [Kind; 6] = [
+    Kind::Stance,
+    Kind::Document,
+    Kind::Note,
+    Kind::Preference,
+    Kind::Session,
+    Kind::Vote,
+];
 
 /// Turns a stored row into a record; rows the workspace cannot read are
 /// reported rather than silently dropped.
@@ -245,28 +327,92 @@ impl RoomAccess {
         })
     }
 
+    /// Room id.
+    pub fn room_id(&self) -> &str {
+        &self.room_id
+    }
+
+    /// Room title.
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+
+    /// The user.
+    pub fn user(&self) -> &str {
+        &self.user
+    }
+
+    /// The user's party in the room.
+    pub fn party_id(&self) -> &str {
+        &self.party_id
+    }
+
+    /// The user's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// How the visibility rule sees the user.
+    pub fn viewer(&self) -> &Viewer {
+        &self.viewer
+    }
+
+    /// Only the records the user may see.
+    pub fn room(&self) -> &Room {
+        &self.room
+    }
+
+    /// The records the user may see, kept (for a whole-room export or
+    /// briefing built after the access is no longer needed).
+    pub fn into_room(self) -> Room {
+        self.room
+    }
+
     /// True for the mediator's delegates.
     pub fn is_mediator(&self) -> bool {
         self.role == Role::Mediator
     }
 
-    /// For pages only the mediator has: anyone else gets the 404 of a
-    /// missing page, so that the page's existence tells them nothing.
-    pub fn mediator_only(&self) -> ApiResult<()> {
+    /// The mediator's powers, for the mediator's delegates only; anyone else
+    /// is refused (403).
+    pub fn mediator(&self) -> ApiResult<MediatorAccess<'_>> {
         if self.is_mediator() {
-            Ok(())
+            Ok(MediatorAccess(self))
+        } else {
+            Err(ApiError::forbidden("only the mediator may do this"))
+        }
+    }
+
+    /// Like [`RoomAccess::mediator`], for pages only the mediator has:
+    /// anyone else gets the 404 of a missing page, so that the page's
+    /// existence tells them nothing.
+    pub fn mediator_page(&self) -> ApiResult<MediatorAccess<'_>> {
+        if self.is_mediator() {
+            Ok(MediatorAccess(self))
         } else {
             Err(ApiError::not_found())
         }
     }
 
-    /// Refuses anyone but the mediator.
-    pub fn require_mediator(&self) -> ApiResult<()> {
-        if self.is_mediator() {
-            Ok(())
-        } else {
-            Err(ApiError::forbidden("only the mediator may do this"))
-        }
+    /// Every revision of a record the user may see now, oldest first; a
+    /// record the user cannot see answers as a missing one.
+    pub async fn history(
+        &self,
+        state: &AppState,
+        kind: Kind,
+        id: &str,
+    ) -> ApiResult<Vec<HistoryRow>> {
+        self.room.get(kind, id).ok_or_else(ApiError::not_found)?;
+        Ok(state
+            .store
+            .record_history(&self.room_id, kind.as_str(), id)
+            .await?)
+    }
+
+    /// Who holds which seat in this room (user → party): every member may
+    /// know the room's delegates, as the People page shows them.
+    pub async fn seats(&self, state: &AppState) -> ApiResult<Vec<MemberRow>> {
+        Ok(state.store.members(&self.room_id).await?)
     }
 
     /// Logs one read (a page view, an API answer, an export) of the
@@ -347,13 +493,19 @@ impl RoomAccess {
         Some(e)
     }
 
-    /// Stores a new or changed record with its audit entry.
+    /// Stores a new or changed record of a kind any member may write
+    /// (stances, documents, notes, models, sessions and votes) with its
+    /// audit entry; other kinds are written through
+    /// [`MediatorAccess::write`].
     pub async fn write(
         &self,
         state: &AppState,
         record: &Record,
         action: &str,
     ) -> ApiResult<RecordRow> {
+        if !MEMBER_KINDS.contains(&record.kind) {
+            return Err(ApiError::forbidden("only the mediator may do this"));
+        }
         let w = self.record_write(record, action);
         let row = state
             .store
@@ -362,25 +514,10 @@ impl RoomAccess {
         Ok(row)
     }
 
-    /// Several writes as one: all stored, or none (see
-    /// [`pactum_store::Store::put_record_set`]); each checked against the
-    /// revision this view loaded, like [`RoomAccess::write`].
-    pub async fn write_set(
-        &self,
-        state: &AppState,
-        writes: &[(&Record, &str)],
-    ) -> ApiResult<Vec<RecordRow>> {
-        let writes: Vec<_> = writes
-            .iter()
-            .map(|(record, action)| self.record_write(record, action))
-            .collect();
-        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
-    }
-
     /// A write of `record` by this user: an insert if this view did not
     /// load it, else an update of the revision it loaded (a stale view is
     /// a conflict), audited with the record's visibility.
-    pub(crate) fn record_write(&self, record: &Record, action: &str) -> pactum_store::RecordWrite {
+    fn record_write(&self, record: &Record, action: &str) -> pactum_store::RecordWrite {
         pactum_store::RecordWrite {
             rec: new_record(record),
             expected_revision: self
@@ -398,6 +535,110 @@ impl RoomAccess {
         }
     }
 
+    /// A fresh record id with a kind prefix. Ids are random rather than
+    /// sequential so that gaps reveal nothing about records others cannot see.
+    pub fn new_id(kind: Kind) -> String {
+        let prefix = match kind {
+            Kind::Stance => "st",
+            Kind::Text => "tx",
+            Kind::Meeting => "mt",
+            Kind::Document => "doc",
+            Kind::Note => "note",
+            Kind::Session => "ses",
+            _ => "rec",
+        };
+        format!("{prefix}_{}", crate::auth::random_hex(6))
+    }
+
+    /// The visibilities a user may choose: those that include the user. A
+    /// party's delegates name their own party; the mediator may choose any
+    /// scope but another party's private one, which would put a record into
+    /// that party's own space, out of the mediator's sight.
+    pub fn may_choose(&self, v: &Visibility) -> ApiResult<()> {
+        if self.viewer.can_see(v) {
+            Ok(())
+        } else {
+            Err(ApiError::field("visibility", "must include your own party"))
+        }
+    }
+}
+
+impl MediatorAccess<'_> {
+    /// Stores a new or changed record of any kind with its audit entry.
+    pub async fn write(
+        &self,
+        state: &AppState,
+        record: &Record,
+        action: &str,
+    ) -> ApiResult<RecordRow> {
+        let w = self.record_write(record, action);
+        Ok(state
+            .store
+            .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
+            .await?)
+    }
+
+    /// A write of `record` whose audit entry says `action` with `detail`
+    /// (a change of audience names the old and the new one).
+    pub async fn write_detailed(
+        &self,
+        state: &AppState,
+        record: &Record,
+        action: &str,
+        detail: String,
+    ) -> ApiResult<RecordRow> {
+        let mut w = self.record_write(record, action);
+        w.audit.detail = detail;
+        Ok(state
+            .store
+            .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
+            .await?)
+    }
+
+    /// Renames the room and writes its `meta` record, in one transaction.
+    pub async fn rename(
+        &self,
+        state: &AppState,
+        title: &str,
+        meta: &Record,
+        action: &str,
+    ) -> ApiResult<()> {
+        let write = self.record_write(meta, action);
+        let audit = NewAudit {
+            actor: self.user.clone(),
+            action: "room.rename".into(),
+            room: Some(self.room_id.clone()),
+            kind: None,
+            record_id: None,
+            detail: title.to_string(),
+        };
+        state
+            .store
+            .update_room(&self.room_id, title, audit, &[write])
+            .await?;
+        Ok(())
+    }
+
+    /// Whether the whole audit chain verifies (the audit page's seal).
+    pub async fn verify_audit(&self, state: &AppState) -> ApiResult<AuditReport> {
+        Ok(state.store.verify_audit().await?)
+    }
+
+    /// Several writes as one: all stored, or none (see
+    /// [`pactum_store::Store::put_record_set`]); each checked against the
+    /// revision this view loaded, like [`RoomAccess::write`].
+    pub async fn write_set(
+        &self,
+        state: &AppState,
+        writes: &[(&Record, &str)],
+    ) -> ApiResult<Vec<RecordRow>> {
+        let writes: Vec<_> = writes
+            .iter()
+            .map(|(record, action)| self.record_write(record, action))
+            .collect();
+        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+    }
+
     /// The room the mediator's analysis is computed from: what the mediator
     /// sees, plus every party's preference model, shared or not.
     ///
@@ -408,7 +649,6 @@ impl RoomAccess {
     /// value or a reservation value. Each model read is audited as
     /// `analysis.read`.
     pub async fn analysis_room(&self, state: &AppState) -> ApiResult<Room> {
-        self.require_mediator()?;
         let mut records = self.room.records.clone();
         let mut hidden = Vec::new();
         for row in state
@@ -439,32 +679,5 @@ impl RoomAccess {
         }
         records.extend(hidden);
         Ok(Room { records })
-    }
-
-    /// A fresh record id with a kind prefix. Ids are random rather than
-    /// sequential so that gaps reveal nothing about records others cannot see.
-    pub fn new_id(kind: Kind) -> String {
-        let prefix = match kind {
-            Kind::Stance => "st",
-            Kind::Text => "tx",
-            Kind::Meeting => "mt",
-            Kind::Document => "doc",
-            Kind::Note => "note",
-            Kind::Session => "ses",
-            _ => "rec",
-        };
-        format!("{prefix}_{}", crate::auth::random_hex(6))
-    }
-
-    /// The visibilities a user may choose: those that include the user. A
-    /// party's delegates name their own party; the mediator may choose any
-    /// scope but another party's private one, which would put a record into
-    /// that party's own space, out of the mediator's sight.
-    pub fn may_choose(&self, v: &Visibility) -> ApiResult<()> {
-        if self.viewer.can_see(v) {
-            Ok(())
-        } else {
-            Err(ApiError::field("visibility", "must include your own party"))
-        }
     }
 }

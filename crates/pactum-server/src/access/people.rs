@@ -19,10 +19,11 @@
 //! mediator party only). Anyone else finds neither the People page nor its
 //! API: they answer 404, like a room one is not in.
 
+use crate::access::operator::OperatorAccess;
 use crate::access::{record_of, RoomAccess};
-use crate::api::{JsonBody, P};
 use crate::auth::{self, Caller, Via};
 use crate::error::{ApiError, ApiResult};
+use crate::json::{JsonBody, P};
 use crate::ui::{self, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
@@ -99,22 +100,14 @@ pub fn routes() -> Router<AppState> {
 
 /// Refuses anyone but an operator (403): for operator-only API writes.
 /// Operator-only pages answer 404 instead ([`operator_page_only`]).
-pub async fn require_operator(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    if state.store.is_operator(&caller.user).await? {
-        Ok(())
-    } else {
-        Err(ApiError::forbidden("only an operator may do this"))
-    }
+pub async fn require_operator(state: &AppState, caller: &Caller) -> ApiResult<OperatorAccess> {
+    OperatorAccess::check(state, caller).await
 }
 
 /// For operator-only pages and reads: anyone else gets the 404 of a missing
 /// page, so the page's existence tells them nothing.
-pub async fn operator_page_only(state: &AppState, caller: &Caller) -> ApiResult<()> {
-    if state.store.is_operator(&caller.user).await? {
-        Ok(())
-    } else {
-        Err(ApiError::not_found())
-    }
+pub async fn operator_page_only(state: &AppState, caller: &Caller) -> ApiResult<OperatorAccess> {
+    OperatorAccess::page(state, caller).await
 }
 
 /// Refuses a password the policy does not allow, naming the field.
@@ -408,7 +401,7 @@ async fn sign_in(state: &AppState, user: &str, to: &str) -> UiResult {
     let mut audit = NewAudit::new(user, "session.login");
     audit.detail = "web sign-in (new account)".into();
     state.store.append_audit(&[audit]).await?;
-    ui::redirect_setting_cookie(to, &cookie)
+    crate::sessions::redirect_setting_cookie(to, &cookie)
 }
 
 // ---------------------------------------------------------------------------
@@ -462,14 +455,14 @@ impl Inviter {
 
     fn title(&self) -> &str {
         match self {
-            Inviter::Mediator(a) => &a.title,
+            Inviter::Mediator(a) => a.title(),
             Inviter::Operator { title, .. } => title,
         }
     }
 
     fn parties(&self) -> Vec<&Record> {
         match self {
-            Inviter::Mediator(a) => a.room.of(Kind::Party).collect(),
+            Inviter::Mediator(a) => a.room().of(Kind::Party).collect(),
             Inviter::Operator { parties, .. } => parties.iter().collect(),
         }
     }
@@ -636,21 +629,21 @@ async fn remove_member(
     }
     let seat = state
         .store
-        .members(&a.room_id)
+        .members(a.room_id())
         .await?
         .into_iter()
         .find(|m| m.user == user)
         .ok_or_else(ApiError::not_found)?;
     let mut audit = NewAudit::new(&caller.user, "member.remove");
     audit.detail = format!("{user} as {} (sessions and tokens ended)", seat.party_id);
-    state.store.remove_member(&a.room_id, user, audit).await?;
+    state.store.remove_member(a.room_id(), user, audit).await?;
     Ok(())
 }
 
 /// The room's members with their display names, in seating order.
 async fn member_list(state: &AppState, a: &RoomAccess) -> ApiResult<Vec<Value>> {
     let mut out = Vec::new();
-    for m in state.store.members(&a.room_id).await? {
+    for m in state.store.members(a.room_id()).await? {
         let display = state
             .store
             .user(&m.user)
@@ -1055,9 +1048,9 @@ async fn operator_room_page(
 async fn operator_inviter(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Inviter> {
     match Inviter::of(state, caller, room).await? {
         Inviter::Mediator(a) => {
-            let parties = a.room.of(Kind::Party).cloned().collect();
+            let parties = a.room().of(Kind::Party).cloned().collect();
             Ok(Inviter::Operator {
-                title: a.title.clone(),
+                title: a.title().to_string(),
                 parties,
             })
         }
@@ -1203,33 +1196,35 @@ async fn api_operator_rooms(
     State(state): State<AppState>,
     caller: Caller,
 ) -> ApiResult<Json<Value>> {
-    require_operator(&state, &caller).await?;
-    let rooms: Vec<Value> = state
-        .store
-        .rooms()
+    let op = require_operator(&state, &caller).await?;
+    let rooms: Vec<Value> = op
+        .rooms(&state)
         .await?
-        .iter()
-        .map(|r| json!({"id": r.id, "title": r.title, "created_at": r.created_at}))
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "title": r.title,
+                "created_at": r.created_at,
+                "mediator": r.mediator,
+                "mediator_name": r.mediator_name,
+                "parties": r.parties,
+            })
+        })
         .collect();
     Ok(Json(Value::Array(rooms)))
 }
 
 async fn operator_page(State(state): State<AppState>, Session(caller): Session) -> UiResult {
-    operator_page_only(&state, &caller).await?;
+    let op = operator_page_only(&state, &caller).await?;
     let mut rooms = Vec::new();
-    for r in state.store.rooms().await? {
-        let seat = state
-            .store
-            .members(&r.id)
-            .await?
-            .into_iter()
-            .any(|m| m.user == caller.user);
+    for r in op.rooms(&state).await? {
         rooms.push(json!({
             "id": r.id,
             "title": r.title,
             "created_at": ui::view::timestamp(&r.created_at),
             "href": format!("/operator/rooms/{}", ui::urlpart(r.id.clone())),
-            "room_href": seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
+            "room_href": r.seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
         }));
     }
     let mut ctx = ui::chrome(&state, &caller, None, "operator", "Operator").await?;
@@ -1446,7 +1441,7 @@ async fn everywhere_form(
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     logout_everywhere(&state, &caller).await?;
-    ui::redirect_setting_cookie(
+    crate::sessions::redirect_setting_cookie(
         "/login",
         &format!(
             "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0",

@@ -334,6 +334,35 @@ pub async fn start_session(state: &AppState, user: &str) -> ApiResult<String> {
     ))
 }
 
+/// Ends the caller's browser session (a bearer token is left alone: it is
+/// revoked on the account page).
+pub async fn end_session(state: &AppState, caller: &Caller) -> ApiResult<()> {
+    if let Via::Session { token_hash, .. } = &caller.via {
+        state.store.delete_session(token_hash).await?;
+    }
+    Ok(())
+}
+
+/// Audits a sign-in from the browser.
+pub async fn audit_login(state: &AppState, user: &str) -> ApiResult<()> {
+    let mut audit = NewAudit::new(user, "session.login");
+    audit.detail = "web sign-in".into();
+    state.store.append_audit(&[audit]).await?;
+    Ok(())
+}
+
+/// A user's account (name, display name), for the user's own pages.
+pub async fn user(state: &AppState, name: &str) -> ApiResult<Option<UserRow>> {
+    Ok(state.store.user(name).await?)
+}
+
+/// Whether `name` is a server operator (the page chrome shows the
+/// operator's link); operator powers come from
+/// [`super::operator::OperatorAccess`].
+pub async fn is_operator(state: &AppState, name: &str) -> ApiResult<bool> {
+    Ok(state.store.is_operator(name).await?)
+}
+
 /// How long a bearer token lives unless its login asks otherwise.
 pub const TOKEN_DAYS: i64 = 30;
 

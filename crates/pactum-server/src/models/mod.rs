@@ -2,28 +2,34 @@
 //! the writes and views shared by the JSON API and the UI.
 //!
 //! A party writes only its own model; the mediator reads only the analysis
-//! computed from all models ([`RoomAccess::analysis_room`] is the single
+//! computed from all models ([`crate::access::MediatorAccess::analysis_room`] is the single
 //! place that reads models a user may not see); votes are cast from the
 //! voter's own view of the room, so a vote by model reads only the voter's
 //! own model.
 
 use crate::access::{Role, RoomAccess};
 use crate::error::{ApiError, ApiResult};
+use crate::json::{list_of, one_by_id};
 use crate::AppState;
 use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
 use pactum_workspace::model::{Kind, Record};
 use pactum_workspace::preference::{self, MediatorAnalysis, PreferenceInput};
 use pactum_workspace::session::{self, ProposalInput, SessionInput, SessionView, VoteInput};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+mod api;
+pub mod ui;
+
 /// Refuses anyone but the party's own delegates (or the mediator for its
 /// own model): a model is written by its party only.
 fn require_own(access: &RoomAccess, party: &str) -> ApiResult<()> {
-    if access.role == Role::Observer {
+    if access.role() == Role::Observer {
         return Err(ApiError::forbidden("observers have no preference model"));
     }
-    if access.party_id != party {
+    if access.party_id() != party {
         return Err(ApiError::forbidden(
             "a delegate writes only its own party's preference model",
         ));
@@ -38,7 +44,7 @@ pub async fn put_preference(
     input: PreferenceInput,
 ) -> ApiResult<Record> {
     require_own(access, &input.party_id)?;
-    let record = input.into_record(&access.room)?;
+    let record = input.into_record(access.room())?;
     access.write(state, &record, "preference.write").await?;
     Ok(record)
 }
@@ -63,7 +69,7 @@ pub async fn put_genius(
 ) -> ApiResult<Record> {
     require_own(access, party)?;
     let model =
-        preference::from_genius(&access.room, party, &input.xml, input.shared_with_mediator)?;
+        preference::from_genius(access.room(), party, &input.xml, input.shared_with_mediator)?;
     put_preference(state, access, model).await
 }
 
@@ -74,11 +80,11 @@ pub async fn delete_preference(
     party: &str,
 ) -> ApiResult<()> {
     require_own(access, party)?;
-    match access.room.get(Kind::Preference, party) {
+    match access.room().get(Kind::Preference, party) {
         Some(r) if !preference::is_withdrawn(r) => {}
         _ => return Err(ApiError::not_found()),
     }
-    let record = preference::withdrawn(&access.room, party);
+    let record = preference::withdrawn(access.room(), party);
     access.write(state, &record, "preference.withdraw").await?;
     Ok(())
 }
@@ -86,14 +92,14 @@ pub async fn delete_preference(
 /// The caller's party's model, if it has one (and has not withdrawn it).
 pub fn own_model(access: &RoomAccess) -> Option<&Record> {
     access
-        .room
-        .get(Kind::Preference, &access.party_id)
+        .room()
+        .get(Kind::Preference, access.party_id())
         .filter(|r| !preference::is_withdrawn(r))
 }
 
 /// The mediator's analysis of the room's models.
 pub async fn analysis(state: &AppState, access: &RoomAccess) -> ApiResult<MediatorAnalysis> {
-    let room = access.analysis_room(state).await?;
+    let room = access.mediator()?.analysis_room(state).await?;
     Ok(preference::analyze(&room))
 }
 
@@ -124,9 +130,9 @@ pub async fn put_settings(
     access: &RoomAccess,
     input: SettingsInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
-    let record = preference::set_mediator_counts(&access.room, input.mediator_counts);
-    access.write(state, &record, "settings.write").await?;
+    let m = access.mediator()?;
+    let record = preference::set_mediator_counts(access.room(), input.mediator_counts);
+    m.write(state, &record, "settings.write").await?;
     Ok(record)
 }
 
@@ -136,15 +142,15 @@ pub async fn open_session(
     access: &RoomAccess,
     input: SessionInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
-    let record = input.into_record(&access.room, RoomAccess::new_id(Kind::Session))?;
-    access.write(state, &record, "session.open").await?;
+    let m = access.mediator()?;
+    let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Session))?;
+    m.write(state, &record, "session.open").await?;
     Ok(record)
 }
 
 fn session_of<'a>(access: &'a RoomAccess, id: &str) -> ApiResult<&'a Record> {
     access
-        .room
+        .room()
         .get(Kind::Session, id)
         .ok_or_else(ApiError::not_found)
 }
@@ -164,10 +170,10 @@ pub async fn propose(
     id: &str,
     input: ProposalInput,
 ) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let mut record = session_of(access, id)?.clone();
-    session::propose(&access.room, &mut record, &input).map_err(conflict)?;
-    access.write(state, &record, "session.propose").await?;
+    session::propose(access.room(), &mut record, &input).map_err(conflict)?;
+    m.write(state, &record, "session.propose").await?;
     Ok(record)
 }
 
@@ -183,10 +189,10 @@ pub async fn vote(
     // nothing else.
     let record = session::cast(
         s,
-        &access.party_id,
+        access.party_id(),
         input.ballot,
         own_model(access),
-        &access.user,
+        access.user(),
     )
     .map_err(conflict)?;
     access.write(state, &record, "session.vote").await?;
@@ -196,7 +202,7 @@ pub async fn vote(
 /// The visible votes of a session's open round.
 pub fn votes_of<'a>(access: &'a RoomAccess, s: &Record) -> Vec<&'a Record> {
     access
-        .room
+        .room()
         .of(Kind::Vote)
         .filter(|v| v.str("session_id") == Some(s.id.as_str()))
         .collect()
@@ -204,28 +210,27 @@ pub fn votes_of<'a>(access: &'a RoomAccess, s: &Record) -> Vec<&'a Record> {
 
 /// Decides the open proposal once everyone has voted (mediator only).
 pub async fn decide(state: &AppState, access: &RoomAccess, id: &str) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let mut record = session_of(access, id)?.clone();
     let votes = votes_of(access, &record);
     session::decide(&mut record, &votes).map_err(conflict)?;
-    access.write(state, &record, "session.decide").await?;
+    m.write(state, &record, "session.decide").await?;
     Ok(record)
 }
 
 /// Closes the session, writing the new draft version of the text (mediator
 /// only). Returns the draft.
 pub async fn close(state: &AppState, access: &RoomAccess, id: &str) -> ApiResult<Record> {
-    access.require_mediator()?;
+    let m = access.mediator()?;
     let mut record = session_of(access, id)?.clone();
     let text_id = RoomAccess::new_id(Kind::Text);
     session::close(&mut record, &text_id).map_err(conflict)?;
-    let base = crate::ui::view::latest_text(&access.room);
-    let draft = session::draft_of(&access.room, &record, base);
-    let text = draft.into_record(&access.room, text_id.clone(), &text_id)?;
+    let base = crate::ui::view::latest_text(access.room());
+    let draft = session::draft_of(access.room(), &record, base);
+    let text = draft.into_record(access.room(), text_id.clone(), &text_id)?;
     // One transaction: a closed session always has its draft, and a
     // concurrent close (a stale session revision) leaves no stray draft.
-    access
-        .write_set(state, &[(&text, "text.draft"), (&record, "session.close")])
+    m.write_set(state, &[(&text, "text.draft"), (&record, "session.close")])
         .await?;
     Ok(text)
 }
@@ -250,8 +255,54 @@ pub fn session_json(access: &RoomAccess, s: &Record) -> serde_json::Value {
         })
     });
     serde_json::json!({
-        "session": crate::api::out(s),
-        "votes": votes.iter().map(|v| crate::api::out(v)).collect::<Vec<_>>(),
+        "session": crate::json::out(s),
+        "votes": votes.iter().map(|v| crate::json::out(v)).collect::<Vec<_>>(),
         "tally": tally,
     })
+}
+
+// ------------------------------------------------------------------ routes
+
+/// The models, analysis and single-text session routes, API and UI.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/api/rooms/{room}/preferences/{party}",
+            one_by_id(Kind::Preference)
+                .put(api::put_preference)
+                .delete(api::delete_preference),
+        )
+        .route(
+            "/api/rooms/{room}/preferences/{party}/genius",
+            post(api::put_genius),
+        )
+        .route("/api/rooms/{room}/analysis", get(api::analysis))
+        .route(
+            "/api/rooms/{room}/settings",
+            axum::routing::put(api::put_settings),
+        )
+        .route(
+            "/api/rooms/{room}/sessions",
+            list_of(Kind::Session).post(api::open_session),
+        )
+        .route("/api/rooms/{room}/sessions/{id}", get(api::session))
+        .route(
+            "/api/rooms/{room}/sessions/{id}/proposals",
+            post(api::propose),
+        )
+        .route("/api/rooms/{room}/sessions/{id}/votes", post(api::vote))
+        .route("/api/rooms/{room}/sessions/{id}/decide", post(api::decide))
+        .route("/api/rooms/{room}/sessions/{id}/close", post(api::close))
+        .route("/rooms/{room}/model", get(ui::model).post(ui::save_model))
+        .route("/rooms/{room}/analysis", get(ui::analysis))
+        .route("/rooms/{room}/analysis/settings", post(ui::settings))
+        .route(
+            "/rooms/{room}/sessions",
+            get(ui::sessions).post(ui::open_session),
+        )
+        .route("/rooms/{room}/sessions/{id}", get(ui::session_page))
+        .route(
+            "/rooms/{room}/sessions/{id}/{action}",
+            post(ui::session_action),
+        )
 }

@@ -1,15 +1,15 @@
 //! The UI of preference models, the mediator's analysis and single-text
 //! sessions. Pages read through [`RoomAccess`] like every other page, and
-//! writes go through [`crate::deliberation`], like the API's.
+//! writes go through [`crate::models`], like the API's.
 
-use super::forms::{begin, finish};
-use super::pages::{load, room_path, DoneQuery};
-use super::view;
-use super::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::access::{Role, RoomAccess};
 use crate::auth::Caller;
-use crate::deliberation::{self, GeniusInput, SettingsInput};
 use crate::error::ApiError;
+use crate::models::{self as deliberation, GeniusInput, SettingsInput};
+use crate::ui::forms::{begin, finish};
+use crate::ui::pages::{load, room_path, DoneQuery};
+use crate::ui::view;
+use crate::ui::{chrome, page, urlpart, FormData, Session, UiError, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -42,7 +42,7 @@ fn error_json(e: &ApiError) -> Value {
 }
 
 fn issues_json(a: &RoomAccess) -> Vec<Value> {
-    a.room
+    a.room()
         .live_issues()
         .map(|i| {
             let options: Vec<Value> = i
@@ -83,14 +83,14 @@ async fn model_view(
     done: Option<&str>,
 ) -> UiResult {
     let error = error.as_ref().map(|(e, f)| (e, *f));
-    if a.role == Role::Observer {
+    if a.role() == Role::Observer {
         return Err(UiError(ApiError::not_found()));
     }
     let own = deliberation::own_model(a);
     if let Some(r) = own {
         a.audit_reads(state, "view", [r]).await?;
     }
-    let input = own.map(|r| PreferenceInput::of_record(&a.room, r));
+    let input = own.map(|r| PreferenceInput::of_record(a.room(), r));
     let typed = |name: &str, stored: Option<f64>| -> String {
         match error {
             Some((_, f)) => f.get(name).to_string(),
@@ -127,13 +127,13 @@ async fn model_view(
         json!({
             "exists": own.is_some(),
             "hypothetical": own.is_some_and(|r| preference::ModelView::parse(r).hypothetical),
-            "hypothetical_label": preference::hypothetical_label(&a.room),
+            "hypothetical_label": preference::hypothetical_label(a.room()),
             "reservation": typed("reservation_value", input.as_ref().map(|p| p.reservation_value)),
             "shared": match error { Some((_, f)) => f.get("shared") == "on", None => input.as_ref().is_some_and(|p| p.shared_with_mediator) },
-            "audience": own.map(|r| view::audience(&r.visibility, &a.room.party_names())),
+            "audience": own.map(|r| view::audience(&r.visibility, &a.room().party_names())),
             "issues": issues,
             "is_mediator": is_mediator,
-            "mediator_counts": preference::mediator_counts(&a.room),
+            "mediator_counts": preference::mediator_counts(a.room()),
         }),
     );
     ctx.insert("error".into(), error.map(|(e, _)| error_json(e)).into());
@@ -181,7 +181,7 @@ fn model_input(a: &RoomAccess, f: &FormData) -> Result<PreferenceInput, ApiError
         });
     }
     Ok(PreferenceInput {
-        party_id: a.party_id.clone(),
+        party_id: a.party_id().to_string(),
         reservation_value,
         issues,
         shared_with_mediator: f.get("shared") == "on",
@@ -197,7 +197,7 @@ pub(super) async fn save_model(
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let shared = form.get("shared") == "on";
     let result = match form.get("action") {
-        "withdraw" => deliberation::delete_preference(&state, &a, &a.party_id)
+        "withdraw" => deliberation::delete_preference(&state, &a, a.party_id())
             .await
             .map(|()| "withdrawn"),
         "genius" => {
@@ -205,7 +205,7 @@ pub(super) async fn save_model(
                 xml: form.get("genius_xml").to_string(),
                 shared_with_mediator: shared,
             };
-            deliberation::put_genius(&state, &a, &a.party_id, input)
+            deliberation::put_genius(&state, &a, a.party_id(), input)
                 .await
                 .map(|_| "model")
         }
@@ -244,7 +244,7 @@ async fn analysis_view(
     error: Option<ApiError>,
     done: Option<&str>,
 ) -> UiResult {
-    a.mediator_only()?;
+    a.mediator_page()?;
     let result: MediatorAnalysis = deliberation::analysis(state, a).await?;
     let sessions = sessions_json(a);
     let mut ctx = chrome(state, caller, Some(a), "analysis", "Analysis of the models").await?;
@@ -281,7 +281,7 @@ pub(super) async fn settings(
 
 /// A package from a form: `o:<issue id>` = option id.
 fn package_of(f: &FormData, a: &RoomAccess) -> Package {
-    a.room
+    a.room()
         .of(Kind::Issue)
         .filter_map(|i| f.opt(&format!("o:{}", i.id)).map(|o| (i.id.clone(), o)))
         .collect()
@@ -290,7 +290,7 @@ fn package_of(f: &FormData, a: &RoomAccess) -> Package {
 // -------------------------------------------------------------- sessions
 
 fn sessions_json(a: &RoomAccess) -> Vec<Value> {
-    a.room
+    a.room()
         .of(Kind::Session)
         .map(|s| {
             let v = SessionView::parse(s);
@@ -300,7 +300,7 @@ fn sessions_json(a: &RoomAccess) -> Vec<Value> {
                 "open": v.open,
                 "round": v.round,
                 "proposal_open": v.proposal.is_some(),
-                "href": room_path(&a.room_id, &format!("/sessions/{}", urlpart(s.id.clone()))),
+                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
             })
         })
         .collect()
@@ -312,7 +312,7 @@ pub(super) async fn sessions(
     Path(room): Path<String>,
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
-    let shown: Vec<&Record> = a.room.of(Kind::Session).collect();
+    let shown: Vec<&Record> = a.room().of(Kind::Session).collect();
     a.audit_reads(&state, "view", shown).await?;
     let mut ctx = chrome(
         &state,
@@ -361,7 +361,7 @@ pub(super) async fn session_page(
 /// retired).
 fn labelled(a: &RoomAccess, p: &Package) -> Vec<Value> {
     use pactum_workspace::setup::{is_retired, issue_title};
-    a.room
+    a.room()
         .of(Kind::Issue)
         .filter(|i| !is_retired(&i.body) || p.contains_key(&i.id))
         .filter_map(|i| {
@@ -383,7 +383,7 @@ fn labelled(a: &RoomAccess, p: &Package) -> Vec<Value> {
                     }
                 })
                 .unwrap_or_else(|| "—".to_string());
-            Some(json!({"issue_id": i.id, "issue": issue_title(&a.room, &i.id), "option_id": oid, "option": label}))
+            Some(json!({"issue_id": i.id, "issue": issue_title(a.room(), &i.id), "option_id": oid, "option": label}))
         })
         .collect()
 }
@@ -397,7 +397,7 @@ async fn session_view(
     done: Option<&str>,
 ) -> UiResult {
     let s = a
-        .room
+        .room()
         .get(Kind::Session, id)
         .ok_or_else(ApiError::not_found)?;
     let votes = deliberation::votes_of(a, s);
@@ -405,7 +405,7 @@ async fn session_view(
     shown.extend(votes.iter().copied());
     a.audit_reads(state, "view", shown).await?;
     let v = SessionView::parse(s);
-    let names = a.room.party_names();
+    let names = a.room().party_names();
     let name = |p: &str| names.get(p).copied().unwrap_or(p).to_string();
     let current = labelled(a, &v.current);
     let rows: Vec<Value> = match &v.proposal {
@@ -428,7 +428,7 @@ async fn session_view(
     let tally = session::tally(s, &votes);
     let my_votes: Vec<Value> = votes
         .iter()
-        .filter(|x| x.str("party_id") == Some(a.party_id.as_str()))
+        .filter(|x| x.str("party_id") == Some(a.party_id()))
         .map(|x| {
             json!({"round": x.body.get("round"), "vote": x.str("vote"),
                    "by_model": x.body.get("by_model").and_then(Value::as_bool) == Some(true)})
@@ -456,7 +456,7 @@ async fn session_view(
             json!({"round": r, "adopted": adopted, "package": changes})
         })
         .collect();
-    let votes_here = v.parties.iter().any(|p| p == &a.party_id);
+    let votes_here = v.parties.iter().any(|p| p == a.party_id());
     let has_model = deliberation::own_model(a).is_some();
     let mut ctx = chrome(state, caller, Some(a), "sessions", &v.title).await?;
     ctx.insert(
@@ -470,14 +470,14 @@ async fn session_view(
             "rows": rows,
             "parties": v.parties.iter().map(|p| name(p)).collect::<Vec<_>>(),
             "rounds": rounds,
-            "text_href": v.text_id.as_ref().map(|t| room_path(&a.room_id, &format!("/texts/{}", urlpart(t.clone())))),
+            "text_href": v.text_id.as_ref().map(|t| room_path(a.room_id(), &format!("/texts/{}", urlpart(t.clone())))),
             "votes_now": if a.is_mediator() { Value::Array(votes_now) } else { Value::Null },
             "all_voted": v.parties.iter().all(|p| tally.contains_key(p)),
             "my_votes": my_votes,
             "votes_here": votes_here,
             "has_model": has_model,
             "issues": issues_json(a).into_iter().map(|mut i| { let iid = i["id"].as_str().unwrap_or_default().to_string(); i["current"] = v.current.get(&iid).cloned().unwrap_or_default().into(); i }).collect::<Vec<_>>(),
-            "action": room_path(&a.room_id, &format!("/sessions/{}", urlpart(s.id.clone()))),
+            "action": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
         }),
     );
     ctx.insert("error".into(), error.as_ref().map(error_json).into());
@@ -495,7 +495,7 @@ pub(super) async fn session_action(
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let result = match action.as_str() {
         "propose" => {
-            let s = a.room.get(Kind::Session, &id).map(SessionView::parse);
+            let s = a.room().get(Kind::Session, &id).map(SessionView::parse);
             let current = s.map(|s| s.current).unwrap_or_default();
             let changes: Package = package_of(&form, &a)
                 .into_iter()

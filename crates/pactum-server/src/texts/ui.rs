@@ -1,0 +1,653 @@
+//! The browser pages and form posts of this feature.
+
+use super::PublishInput;
+use crate::access::{Role, RoomAccess};
+use crate::error::ApiError;
+use crate::ui::forms::{begin, finish_form};
+use crate::ui::pages::{
+    audit_shown, done_message, error_of, form_values, load, party_choices, room_path, status_of,
+    submitted_list, text_options, today, DoneQuery,
+};
+use crate::ui::view::{self};
+use crate::ui::{chrome, page, urlpart, Fail, FormData, Session, UiResult};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use pactum_workspace::model::{self, DraftInput, Kind, PartyKind, PointInput, Record};
+use pactum_workspace::redline::{self, Alignment, Change, PointRef};
+use pactum_workspace::Visibility;
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+use std::collections::HashMap;
+
+// ----------------------------------------------------------------- texts
+
+/// `/texts`: the current version, which carries a selector for the others.
+pub(crate) async fn texts(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> UiResult {
+    let a = load(&state, &caller, &room).await?;
+    let chosen = q
+        .get("id")
+        .and_then(|id| a.room().get(Kind::Text, id))
+        .or_else(|| view::latest_text(a.room()));
+    match chosen {
+        Some(t) => Ok(Redirect::to(&room_path(
+            &room,
+            &format!("/texts/{}", urlpart(t.id.clone())),
+        ))
+        .into_response()),
+        None if a.is_mediator() => {
+            Ok(Redirect::to(&room_path(&room, "/texts/new")).into_response())
+        }
+        None => Err(ApiError::not_found().into()),
+    }
+}
+
+pub(crate) async fn text(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path((room, id)): Path<(String, String)>,
+    Query(q): Query<DoneQuery>,
+) -> UiResult {
+    let a = load(&state, &caller, &room).await?;
+    text_view(&state, &caller, &a, &id, None, q.done.as_deref()).await
+}
+
+/// The text page: header, stance matrix, points and the forms that act on
+/// the version; `fail` re-shows a refused form.
+pub(crate) async fn text_view(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    a: &RoomAccess,
+    id: &str,
+    fail: Option<Fail>,
+    done: Option<&str>,
+) -> UiResult {
+    let fail = fail.as_ref();
+    let t = a
+        .room()
+        .get(Kind::Text, id)
+        .ok_or_else(ApiError::not_found)?;
+    let names = a.room().party_names();
+    let mut shown: Vec<&Record> = vec![t];
+    let room = a.room_id();
+    let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
+
+    // The matrix.
+    let columns: Vec<Value> = m
+        .points
+        .iter()
+        .map(|p| {
+            json!({
+                "id": p.id,
+                "head": p.number.map(|n| n.to_string()).unwrap_or_else(|| "·".into()),
+                "heading": view::point_heading(p),
+                "numbered": p.number.is_some(),
+            })
+        })
+        .collect();
+    let mut stance_ids: Vec<&str> = Vec::new();
+    let rows: Vec<Value> = m
+        .rows
+        .iter()
+        .map(|r| {
+            for c in r.whole_text.iter().chain(r.cells.iter().flatten()) {
+                if !stance_ids.contains(&c.stance_id.as_str()) {
+                    stance_ids.push(&c.stance_id);
+                }
+            }
+            let cells: Vec<Value> = r
+                .cells
+                .iter()
+                .zip(&m.points)
+                .map(|(c, p)| {
+                    let mut v = view::cell(&r.name, c);
+                    v["point_id"] = json!(p.id);
+                    v["heading"] = json!(view::point_heading(p));
+                    v
+                })
+                .collect();
+            json!({
+                "party_id": r.party_id,
+                "name": r.name,
+                "is_you": r.party_id == a.party_id(),
+                "whole": view::cell(&r.name, &r.whole_text),
+                "cells": cells,
+            })
+        })
+        .collect();
+    let details: Vec<Value> = stance_ids
+        .iter()
+        .filter_map(|sid| a.room().get(Kind::Stance, sid))
+        .map(|s| {
+            shown.push(s);
+            view::stance(a.room(), s, &names, room)
+        })
+        .collect();
+    let amendments: Vec<Value> = details
+        .iter()
+        .filter(|d| d["amendment"].is_string())
+        .cloned()
+        .collect();
+
+    // The points, with what the case reports about each.
+    let raw: Vec<&Map<String, Value>> = t
+        .body
+        .get("points")
+        .and_then(Value::as_array)
+        .map(|ps| ps.iter().filter_map(Value::as_object).collect())
+        .unwrap_or_default();
+    let pts = model::points(t);
+    let points: Vec<Value> = pts
+        .iter()
+        .zip(raw.iter().copied().map(Some).chain(std::iter::repeat(None)))
+        .map(|(p, r)| {
+            let issues: Vec<Value> = p
+                .issue_ids
+                .iter()
+                .map(|i| {
+                    json!({"id": i, "title": pactum_workspace::setup::issue_title(a.room(), i)})
+                })
+                .collect();
+            let prov: Vec<Value> = r
+                .and_then(|r| r.get("provenance"))
+                .and_then(Value::as_array)
+                .map(|ps| ps.iter().map(|p| view::provenance(Some(p))).collect())
+                .unwrap_or_default();
+            json!({
+                "id": p.id,
+                "number": p.number,
+                "heading": view::point_heading(p),
+                "title": p.title,
+                "body": p.body,
+                "summary": (p.summary != p.title && !p.summary.is_empty()).then_some(&p.summary),
+                "issues": issues,
+                "provenance": prov,
+                "inferred": r.and_then(|r| r.get("version_attribution")).and_then(Value::as_str) == Some("inferred"),
+            })
+        })
+        .collect();
+
+    // About the version.
+    let text_ref = |tid: &str| -> Option<Value> {
+        a.room().get(Kind::Text, tid).map(|x| {
+            json!({"id": x.id, "label": x.str("label").unwrap_or(&x.id), "href": room_path(room, &format!("/texts/{}", urlpart(x.id.clone())))})
+        })
+    };
+    let party_list = |field: &str| -> Vec<&str> {
+        t.strs(field)
+            .into_iter()
+            .map(|p| names.get(p).copied().unwrap_or(p))
+            .collect()
+    };
+    let publications: Vec<Value> = t
+        .body
+        .get("publications")
+        .and_then(Value::as_array)
+        .map(|ps| {
+            ps.iter()
+                .map(|p| {
+                    let party = p.get("party_id").and_then(Value::as_str).unwrap_or_default();
+                    json!({
+                        "party": names.get(party).copied().unwrap_or(party),
+                        "at": view::timestamp(p.get("at").and_then(Value::as_str).unwrap_or_default()),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let derived = t.str("derived_from_text_id").and_then(text_ref);
+    let header = json!({
+        "id": t.id,
+        "label": t.str("label").unwrap_or(&t.id),
+        "kind": t.str("kind").unwrap_or("text").replace('_', " "),
+        "version": t.body.get("version").and_then(Value::as_u64),
+        "draft": model::is_draft(t),
+        "status": view::text_option(t, &names)["status"],
+        "audience": view::audience(&t.visibility, &names),
+        "derived": derived,
+        "same_as": t.strs("possibly_same_as_text_ids").into_iter().filter_map(text_ref).collect::<Vec<_>>(),
+        "authors": party_list("author_party_ids"),
+        "input_from": party_list("input_from_party_ids"),
+        "point_count": t.body.get("point_count").and_then(Value::as_u64),
+        "document_count": t.body.get("document_count").and_then(Value::as_u64),
+        "points_note": t.str("points_note"),
+        "facts": view::claims(t.body.get("reported_facts")),
+        "publications": publications,
+        "redline_href": derived.as_ref().map(|d| room_path(room, &format!("/redline?from={}&to={}", urlpart(d["id"].as_str().unwrap_or_default().to_string()), urlpart(t.id.clone())))),
+    });
+
+    // The forms.
+    let texts_for_select = text_options(a.room(), &names, &mut shown);
+    let can_record = a.role() != Role::Observer;
+    let stance_form = if can_record {
+        let mut targets = vec![json!({"value": "text", "label": "Whole text", "group": "text"})];
+        for p in &pts {
+            targets.push(json!({"value": format!("point:{}", p.id), "label": view::point_heading(p), "group": "point"}));
+        }
+        for i in a.room().live_issues() {
+            targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
+        }
+        let parties = party_choices(a.room());
+        let meetings: Vec<Value> = a
+            .room()
+            .of(Kind::Meeting)
+            .map(|mt| {
+                shown.push(mt);
+                json!({"id": mt.id, "title": mt.str("title").unwrap_or(&mt.id)})
+            })
+            .collect();
+        let own = names.get(a.party_id()).copied().unwrap_or(a.party_id());
+        let defaults = if a.is_mediator() {
+            json!({"party": "", "target": "text", "stance": "", "reliability": "official_on_record", "source": "", "date": today(), "visibility": "default"})
+        } else {
+            json!({"party": a.party_id(), "target": "text", "stance": "", "reliability": "own_delegation", "source": format!("{own} delegation"), "date": today(), "visibility": "default"})
+        };
+        json!({
+            "values": form_values(defaults, fail, "stance"),
+            "targets": targets,
+            "parties": parties,
+            "meetings": meetings,
+            "audiences": view::audience_choices(a, &names, true),
+        })
+    } else {
+        Value::Null
+    };
+    // The one-line-per-point form cannot hold a line break: drafts with
+    // multi-line wording are edited point by point only.
+    let one_line = model::points(t).iter().all(|p| !p.body.contains('\n'));
+    let draft_form = (a.is_mediator() && model::is_draft(t) && one_line).then(|| {
+        json!({
+            "values": form_values(json!({
+                "label": t.str("label").unwrap_or_default(),
+                "points": point_lines(t),
+                "derived_from": t.str("derived_from_text_id").unwrap_or_default(),
+            }), fail, "draft"),
+        })
+    });
+    let publish_form = (a.is_mediator() && !t.visibility.is_room_wide()).then(|| {
+        let audience: Vec<&str> = match &t.visibility {
+            Visibility::Parties { parties } => parties.iter().map(String::as_str).collect(),
+            Visibility::PartyAndMediator { party } => vec![party.as_str()],
+            _ => Vec::new(),
+        };
+        let ticked = submitted_list(fail, "publish", "parties");
+        let parties: Vec<Value> = a
+            .room()
+            .of(Kind::Party)
+            .filter(|p| p.id != a.party_id())
+            .map(|p| {
+                let has = audience.contains(&p.id.as_str());
+                json!({
+                    "id": p.id,
+                    "name": p.str("name").unwrap_or(&p.id),
+                    "kind": view::party_kind_label(PartyKind::of(p)),
+                    "has": has,
+                    "checked": has || ticked.as_ref().is_some_and(|l| l.contains(&p.id)),
+                })
+            })
+            .collect();
+        json!({"parties": parties, "widen": !model::is_draft(t)})
+    });
+
+    audit_shown(state, a, shown).await?;
+    let label = t.str("label").unwrap_or(&t.id).to_string();
+    let mut ctx = chrome(state, caller, Some(a), "text", &label).await?;
+    ctx.insert("text".into(), header);
+    ctx.insert("texts".into(), Value::Array(texts_for_select));
+    ctx.insert("columns".into(), Value::Array(columns));
+    ctx.insert("rows".into(), Value::Array(rows));
+    ctx.insert("details".into(), Value::Array(details));
+    ctx.insert("amendments".into(), Value::Array(amendments));
+    ctx.insert("points".into(), Value::Array(points));
+    ctx.insert("stance_kinds".into(), view::stance_kinds());
+    ctx.insert("reliabilities".into(), view::reliabilities());
+    ctx.insert("stance_form".into(), stance_form);
+    ctx.insert("draft_form".into(), json!(draft_form));
+    ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
+    ctx.insert("publish_form".into(), json!(publish_form));
+    ctx.insert("error".into(), error_of(fail));
+    ctx.insert("done".into(), json!(done_message(done)));
+    Ok(page(status_of(fail), "text.html", &Value::Object(ctx)))
+}
+
+/// A version's points as the draft form's lines: `key | title | wording`.
+pub(crate) fn point_lines(t: &Record) -> String {
+    model::points(t)
+        .iter()
+        .map(|p| {
+            let key = PointRef::key_of(&p.id);
+            let title = if p.title.is_empty() {
+                match p.number {
+                    Some(n) => format!("Point {n}"),
+                    None => key.replace('_', " "),
+                }
+            } else {
+                p.title.clone()
+            };
+            let body = p.body.replace(['\r', '\n'], " ");
+            if body.is_empty() {
+                format!("{key} | {title}")
+            } else {
+                format!("{key} | {title} | {body}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[derive(Deserialize, Default)]
+pub(crate) struct FromQuery {
+    #[serde(default)]
+    from: Option<String>,
+}
+
+pub(crate) async fn new_text(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path(room): Path<String>,
+    Query(q): Query<FromQuery>,
+) -> UiResult {
+    let a = load(&state, &caller, &room).await?;
+    new_text_view(&state, &caller, &a, q.from.as_deref(), None).await
+}
+
+/// The new-draft page (mediator only; others get the 404 page).
+pub(crate) async fn new_text_view(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    a: &RoomAccess,
+    from: Option<&str>,
+    fail: Option<Fail>,
+) -> UiResult {
+    a.mediator_page()?;
+    let fail = fail.as_ref();
+    let names = a.room().party_names();
+    let base = match from.filter(|f| !f.is_empty()) {
+        Some(f) => Some(
+            a.room()
+                .get(Kind::Text, f)
+                .ok_or_else(ApiError::not_found)?,
+        ),
+        None => view::latest_text(a.room()),
+    };
+    let mut shown: Vec<&Record> = Vec::new();
+    let texts = text_options(a.room(), &names, &mut shown);
+    let defaults = json!({
+        "label": base.map(|b| format!("Revision of: {}", b.str("label").unwrap_or(&b.id))).unwrap_or_else(|| "Draft".into()),
+        "points": base.map(point_lines).unwrap_or_default(),
+        "derived_from": base.map(|b| b.id.clone()).unwrap_or_default(),
+    });
+    audit_shown(state, a, shown).await?;
+    let mut ctx = chrome(state, caller, Some(a), "text", "New draft").await?;
+    ctx.insert("texts".into(), Value::Array(texts));
+    ctx.insert(
+        "base".into(),
+        json!(base.map(|b| view::text_option(b, &names))),
+    );
+    ctx.insert("values".into(), form_values(defaults, fail, "draft"));
+    ctx.insert("error".into(), error_of(fail));
+    Ok(page(status_of(fail), "new_text.html", &Value::Object(ctx)))
+}
+
+// --------------------------------------------------------------- redline
+
+pub(crate) async fn redline(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path(room): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> UiResult {
+    let a = load(&state, &caller, &room).await?;
+    let names = a.room().party_names();
+    let texts = a.room().texts();
+    let pick = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
+    let to = pick("to").or_else(|| view::latest_text(a.room()).map(|t| t.id.clone()));
+    let from = pick("from").or_else(|| {
+        let to_rec = a.room().get(Kind::Text, to.as_deref()?)?;
+        to_rec
+            .str("derived_from_text_id")
+            .filter(|d| a.room().get(Kind::Text, d).is_some())
+            .map(str::to_string)
+            .or_else(|| {
+                let pos = texts.iter().position(|t| t.id == to_rec.id)?;
+                texts[..pos]
+                    .last()
+                    .or(texts.get(pos + 1))
+                    .map(|t| t.id.clone())
+            })
+    });
+    let mut shown: Vec<&Record> = texts.clone();
+    let options: Vec<Value> = texts.iter().map(|t| view::text_option(t, &names)).collect();
+    let diff = match (&from, &to) {
+        (Some(f), Some(t)) => {
+            let d = crate::texts::diff(&a, f, t)?;
+            let points: Vec<Value> = d.points.iter().map(redline_entry).collect();
+            let from_rec = a.room().get(Kind::Text, f);
+            let to_rec = a.room().get(Kind::Text, t);
+            shown.extend(from_rec);
+            shown.extend(to_rec);
+            let summary: Vec<Value> = Change::ALL
+                .iter()
+                .map(|&c| json!({"change": c.name(), "count": d.count(c)}))
+                .collect();
+            json!({
+                "from": from_rec.map(|r| view::text_option(r, &names)),
+                "to": to_rec.map(|r| view::text_option(r, &names)),
+                "points": points,
+                "summary": summary,
+                "by_content": d.alignment == Alignment::Content,
+                "unchanged": d.unchanged,
+            })
+        }
+        _ => Value::Null,
+    };
+    audit_shown(&state, &a, shown).await?;
+    let mut ctx = chrome(&state, &caller, Some(&a), "redline", "Redline").await?;
+    ctx.insert("texts".into(), Value::Array(options));
+    ctx.insert("from".into(), json!(from));
+    ctx.insert("to".into(), json!(to));
+    ctx.insert("diff".into(), diff);
+    Ok(page(StatusCode::OK, "redline.html", &Value::Object(ctx)))
+}
+
+/// One entry of the redline page: the badge says what happened in words a
+/// reader cites ("Merged from 3 + 4", "Split into 5 / 6"), the numbers say
+/// where the point was and is.
+fn redline_entry(p: &redline::PointDiff) -> Value {
+    let list = |ns: &[u32], sep: &str| ns.iter().map(u32::to_string).collect::<Vec<_>>().join(sep);
+    let label = match p.change {
+        Change::Unchanged => "Unchanged".to_string(),
+        Change::Renumbered => "Renumbered".to_string(),
+        Change::Changed => "Changed".to_string(),
+        Change::Moved => "Moved".to_string(),
+        Change::Merged => format!("Merged from {}", list(&p.from, " + ")),
+        Change::Split => format!("Split into {}", list(&p.to, " / ")),
+        Change::Inserted => "Inserted".to_string(),
+        Change::Deleted => "Deleted".to_string(),
+    };
+    let key = p.to_keys.first().or(p.from_keys.first());
+    json!({
+        "key": key,
+        "change": p.change.name(),
+        "change_label": label,
+        "from": if p.from.is_empty() { "–".to_string() } else { list(&p.from, " + ") },
+        "to": if p.to.is_empty() { "–".to_string() } else { list(&p.to, " / ") },
+        "title_html": redline::to_html(&p.title),
+        "body_html": redline::to_html(&p.body),
+        "empty_body": p.body.iter().all(|s| s.text.is_empty()),
+        "empty_title": p.title.iter().all(|s| s.text.is_empty()),
+    })
+}
+
+// ---------------------------------------------------------------- drafts
+
+/// Reads the draft form's point lines (`key | title | wording`), keeping
+/// the related issues of points whose key the base version already has.
+fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiError> {
+    let issues: HashMap<String, Vec<String>> = base
+        .map(|b| {
+            model::points(b)
+                .into_iter()
+                .map(|p| (PointRef::key_of(&p.id).to_string(), p.issue_ids))
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut points = Vec::new();
+    for (n, line) in f.get("points").lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let mut parts = line.splitn(3, '|').map(str::trim);
+        let key = parts.next().unwrap_or_default().to_string();
+        let Some(title) = parts.next() else {
+            return Err(ApiError::field(
+                format!("points[{}]", points.len()),
+                format!("line {}: expected key | title | wording", n + 1),
+            ));
+        };
+        let body = parts.next().unwrap_or_default().to_string();
+        points.push(PointInput {
+            issue_ids: issues.get(&key).cloned().unwrap_or_default(),
+            key,
+            title: title.to_string(),
+            body,
+            derived_from: Vec::new(),
+        });
+    }
+    if points.is_empty() {
+        return Err(ApiError::field("points", "give at least one point"));
+    }
+    Ok(DraftInput {
+        label: f.get("label").to_string(),
+        derived_from_text_id: f.opt("derived_from"),
+        points,
+    })
+}
+
+/// The form carries points' issue links over from the base version, where
+/// the mediator cannot edit them; links to issues retired since are dropped
+/// rather than refusing a draft the form gives no way to fix.
+fn live_links(mut d: DraftInput, room: &pactum_workspace::model::Room) -> DraftInput {
+    for p in &mut d.points {
+        p.issue_ids
+            .retain(|i| room.live_issues().any(|l| &l.id == i));
+    }
+    d
+}
+
+pub(crate) async fn form_new_draft(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path(room): Path<String>,
+    body: Bytes,
+) -> UiResult {
+    let (form, a) = begin(&state, &caller, &room, &body).await?;
+    a.mediator_page()?;
+    let from = form.opt("derived_from");
+    let base = from.as_deref().and_then(|f| a.room().get(Kind::Text, f));
+    let result = async {
+        let input = live_links(draft_input(&form, base)?, a.room());
+        crate::texts::add_draft(&state, &a, input).await
+    }
+    .await;
+    finish_form(
+        &room,
+        result,
+        |r| format!("/texts/{}?done=draft", urlpart(r.id)),
+        "draft",
+        form,
+        |fail| crate::texts::ui::new_text_view(&state, &caller, &a, from.as_deref(), Some(fail)),
+    )
+    .await
+}
+
+pub(crate) async fn form_edit_draft(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path((room, id)): Path<(String, String)>,
+    body: Bytes,
+) -> UiResult {
+    let (form, a) = begin(&state, &caller, &room, &body).await?;
+    let base = a
+        .room()
+        .get(Kind::Text, &id)
+        .ok_or_else(ApiError::not_found)?;
+    let result = async {
+        let input = live_links(draft_input(&form, Some(base))?, a.room());
+        crate::texts::edit_draft(&state, &a, &id, input).await
+    }
+    .await;
+    finish_form(
+        &room,
+        result,
+        |_| format!("/texts/{}?done=draft", urlpart(id.clone())),
+        "draft",
+        form,
+        |fail| crate::texts::ui::text_view(&state, &caller, &a, &id, Some(fail), None),
+    )
+    .await
+}
+
+pub(crate) async fn form_publish(
+    State(state): State<AppState>,
+    Session(caller): Session,
+    Path((room, id)): Path<(String, String)>,
+    body: Bytes,
+) -> UiResult {
+    let (form, a) = begin(&state, &caller, &room, &body).await?;
+    let input = PublishInput {
+        parties: form.all("parties"),
+    };
+    finish_form(
+        &room,
+        crate::texts::publish(&state, &a, &id, input).await,
+        |_| format!("/texts/{}?done=published", urlpart(id.clone())),
+        "publish",
+        form,
+        |fail| crate::texts::ui::text_view(&state, &caller, &a, &id, Some(fail), None),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> FormData {
+        let body = serde_urlencoded::to_string(pairs).unwrap();
+        FormData::parse(body.as_bytes()).unwrap()
+    }
+
+    #[test]
+    fn draft_lines_keep_keys_titles_and_wording() {
+        let f = form(&[
+            ("label", "v3"),
+            (
+                "points",
+                "p01 | Ceasefire | Both sides stop | at once\n\n  p02 | Talks  \n",
+            ),
+        ]);
+        let d = draft_input(&f, None).unwrap();
+        assert_eq!(d.points.len(), 2);
+        assert_eq!(d.points[0].key, "p01");
+        assert_eq!(d.points[0].body, "Both sides stop | at once");
+        assert_eq!(d.points[1].title, "Talks");
+        assert_eq!(d.points[1].body, "");
+    }
+
+    #[test]
+    fn a_line_without_title_names_the_point() {
+        let f = form(&[("label", "v3"), ("points", "p01 | A\njust words")]);
+        let e = draft_input(&f, None).unwrap_err();
+        assert_eq!(e.field.as_deref(), Some("points[1]"));
+        assert!(e.message.contains("line 2"), "{}", e.message);
+    }
+}
