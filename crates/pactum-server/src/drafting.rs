@@ -289,6 +289,66 @@ async fn revise(state: &AppState, a: &RoomAccess, id: &str, label: &str) -> ApiR
     crate::texts::add_draft(state, a, input).await
 }
 
+/// A new draft as the new-draft page makes it: a label, optionally the
+/// published version it revises (its points carried with their keys), and
+/// optionally one point of the mediator's own (added at the end).
+pub(crate) struct NewDraft {
+    /// The draft's label.
+    pub(crate) label: String,
+    /// The version it starts from; an empty draft when `None`.
+    pub(crate) from: Option<String>,
+    /// A point to add at once.
+    pub(crate) point: Option<NewPoint>,
+}
+
+/// Creates the draft a [`NewDraft`] describes. Starting from a draft is
+/// refused (a draft is changed by editing it); a version the user may not
+/// see answers as a missing one does, naming the field.
+pub(crate) async fn new_draft(
+    state: &AppState,
+    a: &RoomAccess,
+    new: NewDraft,
+) -> ApiResult<Record> {
+    a.mediator()?;
+    if new.label.trim().is_empty() {
+        return Err(FieldError::new("label", "must not be empty").into());
+    }
+    let (mut input, base) = match new.from.as_deref() {
+        Some(from) => {
+            let version = a
+                .room()
+                .get(Kind::Text, from)
+                .ok_or_else(|| ApiError::field("from", format!("no version {from:?}")))?;
+            if model::is_draft(version) {
+                return Err(ApiError::field(
+                    "from",
+                    format!(
+                        "{} is a draft: edit it, or start from a published version",
+                        version.str("label").unwrap_or(&version.id)
+                    ),
+                ));
+            }
+            let keys: BTreeSet<String> = drafting::point_inputs(version)
+                .into_iter()
+                .map(|p| p.key)
+                .collect();
+            (drafting::revise(version, &new.label)?, keys)
+        }
+        None => (
+            model::DraftInput {
+                label: new.label,
+                derived_from_text_id: None,
+                points: Vec::new(),
+            },
+            BTreeSet::new(),
+        ),
+    };
+    if let Some(point) = new.point {
+        drafting::add(&mut input.points, &base, point)?;
+    }
+    crate::texts::add_draft(state, a, input).await
+}
+
 async fn api_revise(
     State(state): State<AppState>,
     caller: Caller,
@@ -302,9 +362,11 @@ async fn api_revise(
 
 // ------------------------------------------------------------ the browser
 
-/// The point editor a draft's page shows the mediator: each point's key,
-/// wording as stored (the textarea gives it back byte for byte) and issue
-/// checkboxes; `None` for anyone else and for published versions.
+/// The point editor a draft's page shows the mediator, one row per point in
+/// the order of the page's points: its key, wording as stored (the textarea
+/// gives it back byte for byte), issue checkboxes and where its move, merge
+/// and split buttons lead; `None` for anyone else and for published
+/// versions.
 pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
     if !a.is_mediator() || !model::is_draft(text) {
         return None;
@@ -326,6 +388,8 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
                 "title": p.title,
                 "body": p.body,
                 "paragraphs": p.body.split("\n\n").filter(|s| !s.is_empty()).count(),
+                // The edit box fits the wording (a few lines to spare).
+                "rows": (p.body.lines().count() + 2).clamp(4, 30),
                 "derived_from": p.derived_from,
                 "next": points.get(i + 1).map(|q| q.key.clone()),
                 "up": (i > 0).then_some(i),

@@ -622,16 +622,31 @@ async fn record_page(
         .rev()
         .map(|h| {
             let vis: Option<Visibility> = serde_json::from_value(h["visibility"].clone()).ok();
+            // Who sees the record now but could not see this revision when
+            // it was made: widening showed them wording written for fewer.
+            let newly: Vec<String> = vis
+                .as_ref()
+                .map(|v| {
+                    viewers(a.room())
+                        .into_iter()
+                        .filter(|(_, who)| who.can_see(&r.visibility) && !who.can_see(v))
+                        .map(|(p, _)| p)
+                        .collect()
+                })
+                .unwrap_or_default();
+            let body = h["body"].as_object().cloned().unwrap_or_default();
             json!({
                 "revision": h["revision"],
                 "at": view::timestamp(h["at"].as_str().unwrap_or_default()),
                 "actor": h["actor"],
-                "action": h["action"],
+                "action": action_label(h["action"].as_str().unwrap_or_default()),
                 "audience": vis.map(|v| view::audience(&v, &names)),
-                "body": serde_json::to_string_pretty(&h["body"]).unwrap_or_default(),
+                "narrower": (!newly.is_empty()).then(|| names_of(a, &newly)),
+                "fields": readable(a, kind, &r.id, &body),
             })
         })
         .collect();
+    let narrower = revisions.iter().filter(|h| h["narrower"].is_string()).count();
     let may_write = recorder(state, a, r).await?.as_deref() == Some(a.party_id())
         && !model::is_withdrawn(r)
         && (kind != Kind::Meeting || a.is_mediator());
@@ -651,7 +666,7 @@ async fn record_page(
     } else {
         Vec::new()
     };
-    let title = format!("{} {}", kind.as_str(), r.id);
+    let title = record_title(a, r);
     let mut ctx: Map<String, Value> = chrome(state, caller, Some(a), "", &title).await?;
     ctx.insert(
         "record".into(),
@@ -661,10 +676,13 @@ async fn record_page(
             "id": r.id,
             "audience": view::audience(&r.visibility, &names),
             "choice": view::audience_choice(&r.visibility),
+            "title": record_title(a, r),
             "withdrawn": r.body.get("withdrawn"),
-            "body": serde_json::to_string_pretty(&r.body).unwrap_or_default(),
+            "fields": readable(a, kind, &r.id, &r.body),
+            "json": serde_json::to_string_pretty(&r.body).unwrap_or_default(),
         }),
     );
+    ctx.insert("narrower".into(), json!(narrower));
     ctx.insert("revisions".into(), json!(revisions));
     ctx.insert("may_write".into(), json!(may_write));
     ctx.insert("fields".into(), json!(fields));
@@ -677,6 +695,219 @@ async fn record_page(
         },
     );
     Ok(ui::page(StatusCode::OK, "record.html", &Value::Object(ctx)))
+}
+
+/// A record's name as its page heads it: a stance by its party and what it
+/// is about, the others by their title (a note by its opening words).
+fn record_title(a: &RoomAccess, r: &Record) -> String {
+    let names = a.room().party_names();
+    match r.kind {
+        Kind::Stance => {
+            let party = r.str("party_id").unwrap_or_default();
+            let party = names.get(party).copied().unwrap_or(party);
+            let target = view::target(a.room(), r, a.room_id());
+            format!(
+                "{party} on {}",
+                target["label"].as_str().unwrap_or("the text")
+            )
+        }
+        Kind::Note => {
+            let text = r.str("text").unwrap_or_default();
+            let first = text.lines().next().unwrap_or_default();
+            let short: String = first.chars().take(60).collect();
+            if short.is_empty() {
+                "Note".to_string()
+            } else if short.len() < text.len() {
+                format!("Note: {short}…")
+            } else {
+                format!("Note: {short}")
+            }
+        }
+        _ => r
+            .str("title")
+            .map(str::to_string)
+            .unwrap_or_else(|| format!("{} {}", r.kind.as_str(), r.id)),
+    }
+}
+
+/// What the history calls a write.
+fn action_label(action: &str) -> String {
+    let verb = action.rsplit('.').next().unwrap_or(action);
+    match verb {
+        "add" | "record" | "create" => "recorded".into(),
+        "import" => "imported".into(),
+        "edit" => "corrected".into(),
+        "withdraw" => "withdrawn".into(),
+        "narrow" => "narrowed who sees it".into(),
+        "widen" => "widened who sees it".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+/// An option's label, from whichever issue offers it.
+fn option_label(room: &Room, id: &str) -> String {
+    room.of(Kind::Issue)
+        .filter_map(|i| i.body.get("options").and_then(Value::as_array))
+        .flatten()
+        .find(|o| o.get("id").and_then(Value::as_str) == Some(id))
+        .and_then(|o| o.get("label").and_then(Value::as_str))
+        .unwrap_or(id)
+        .to_string()
+}
+
+/// A record body as labelled fields for reading: `{label, text}` for a
+/// value, `{label, wording}` for wording shown with its line breaks,
+/// `{label, text, href}` for a reference. A reference is a link only to a
+/// record the viewer may see now (the room holds no other); one they may
+/// not see is named as such, never by its id or title. Fields a case file
+/// brought that no form knows are listed after, by their names.
+fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> Vec<Value> {
+    let room = a.room();
+    let names = room.party_names();
+    let base = format!("/rooms/{}", urlpart(a.room_id().to_string()));
+    let s = |f: &str| body.get(f).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let mut out: Vec<Value> = Vec::new();
+    let mut used: Vec<&str> = vec!["id", "withdrawn", "kind"];
+    let text = |out: &mut Vec<Value>, label: &str, v: Option<&str>| {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            out.push(json!({"label": label, "text": v}));
+        }
+    };
+    let wording = |out: &mut Vec<Value>, label: &str, v: Option<&str>| {
+        if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+            out.push(json!({"label": label, "wording": v}));
+        }
+    };
+    let party = |p: &str| names.get(p).copied().unwrap_or(p).to_string();
+    let meeting = |out: &mut Vec<Value>, m: Option<&str>| {
+        if let Some(m) = m {
+            out.push(match room.get(Kind::Meeting, m) {
+                Some(r) => json!({
+                    "label": "Meeting",
+                    "text": r.str("title").unwrap_or(&r.id),
+                    "href": format!("{base}/meetings#meeting-{}", urlpart(r.id.clone())),
+                }),
+                None => json!({"label": "Meeting", "text": "a meeting you cannot see"}),
+            });
+        }
+    };
+    let version = |out: &mut Vec<Value>, t: Option<&str>| {
+        if let Some(t) = t {
+            out.push(match room.get(Kind::Text, t) {
+                Some(r) => json!({
+                    "label": "Version",
+                    "text": r.str("label").unwrap_or(&r.id),
+                    "href": format!("{base}/texts/{}", urlpart(r.id.clone())),
+                }),
+                None => json!({"label": "Version", "text": "a version you cannot see"}),
+            });
+        }
+    };
+    match kind {
+        Kind::Stance => {
+            used.extend([
+                "party_id", "target", "stance", "summary", "amendment", "date", "meeting_id",
+                "provenance", "preferred_option_ids", "ruled_out_option_ids",
+            ]);
+            text(&mut out, "Party", s("party_id").map(party).as_deref());
+            let as_record = Record {
+                kind,
+                id: id.to_string(),
+                visibility: Visibility::Mediator,
+                body: body.clone(),
+            };
+            let t = view::target(room, &as_record, a.room_id());
+            let about = match t["context"].as_str().filter(|c| !c.is_empty()) {
+                Some(c) => format!("{} ({c})", t["label"].as_str().unwrap_or_default()),
+                None => t["label"].as_str().unwrap_or_default().to_string(),
+            };
+            out.push(json!({"label": "About", "text": about, "href": t["href"]}));
+            if let Some(i) = t["issue"].as_str() {
+                out.push(json!({"label": "Issue", "text": i}));
+            }
+            text(&mut out, "Stance", s("stance").map(view::stance_label));
+            text(&mut out, "Summary", s("summary"));
+            wording(&mut out, "Proposed wording", s("amendment"));
+            for (field, label) in [
+                ("preferred_option_ids", "Prefers"),
+                ("ruled_out_option_ids", "Rules out"),
+            ] {
+                let opts: Vec<String> = body
+                    .get(field)
+                    .and_then(Value::as_array)
+                    .map(|o| o.iter().filter_map(Value::as_str).map(|o| option_label(room, o)).collect())
+                    .unwrap_or_default();
+                text(&mut out, label, Some(&opts.join(", ")));
+            }
+            let p = body.get("provenance");
+            let not_before = p.and_then(|p| p.get("not_before")).and_then(Value::as_str);
+            text(&mut out, "Date", Some(&view::when(s("date"), not_before)));
+            meeting(&mut out, s("meeting_id"));
+            let pv = view::provenance(p);
+            text(&mut out, "Source", pv["source"].as_str());
+            text(&mut out, "Reliability", pv["rel_label"].as_str());
+            text(&mut out, "Quote", pv["quote"].as_str());
+            text(&mut out, "Attribution", pv["attribution"].as_str());
+        }
+        Kind::Meeting => {
+            used.extend([
+                "title", "date", "not_before", "place", "participants", "duration",
+                "confidentiality", "reported_outcome",
+            ]);
+            text(&mut out, "Title", s("title"));
+            text(&mut out, "Date", Some(&view::when(s("date"), s("not_before"))));
+            text(&mut out, "Place", s("place"));
+            text(&mut out, "Duration", s("duration").map(view::duration).as_deref());
+            text(
+                &mut out,
+                "Confidentiality",
+                s("confidentiality").map(crate::ui::pages::confidentiality_label),
+            );
+            let who: Vec<String> = body
+                .get("participants")
+                .and_then(Value::as_array)
+                .map(|ps| {
+                    ps.iter()
+                        .filter_map(|p| p.get("party_id").and_then(Value::as_str))
+                        .map(party)
+                        .collect()
+                })
+                .unwrap_or_default();
+            text(&mut out, "Participants", Some(&who.join(", ")));
+            for c in view::claims(body.get("reported_outcome")) {
+                wording(&mut out, "Reported outcome", c["summary"].as_str());
+            }
+        }
+        Kind::Note => {
+            used.extend(["text", "author"]);
+            wording(&mut out, "Note", s("text"));
+            text(&mut out, "Written by", s("author"));
+        }
+        _ => {
+            used.extend(["title", "content", "text_id", "meeting_id"]);
+            text(&mut out, "Title", s("title"));
+            wording(&mut out, "Content", s("content"));
+            version(&mut out, s("text_id"));
+            meeting(&mut out, s("meeting_id"));
+        }
+    }
+    for (k, v) in body {
+        if used.contains(&k.as_str()) || v.is_null() {
+            continue;
+        }
+        let label = {
+            let l = k.replace('_', " ");
+            let mut c = l.chars();
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
+        };
+        match v {
+            Value::String(t) => wording(&mut out, &label, Some(t)),
+            other => text(&mut out, &label, Some(&other.to_string())),
+        }
+    }
+    out
 }
 
 async fn ui_action(

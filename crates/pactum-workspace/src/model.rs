@@ -972,7 +972,10 @@ pub struct DraftInput {
     /// The version it revises.
     #[serde(default)]
     pub derived_from_text_id: Option<String>,
-    /// Points in order; numbers are given by position.
+    /// Points in order; numbers are given by position. May be empty (or
+    /// left out): a new draft starts with a label only and is filled point
+    /// by point.
+    #[serde(default)]
     pub points: Vec<PointInput>,
 }
 

@@ -386,7 +386,7 @@ async fn setup_form(State(state): State<AppState>, P(token): P<String>, body: By
         Err(e) if e.field.is_some() => return Ok(setup_view(e.status, &token, &form, Some(&e))),
         Err(e) => return Err(e.into()),
     }
-    sign_in(&state, &user, "/operator").await
+    sign_in(&state, &user, "/").await
 }
 
 /// A form value as typed (passwords are not trimmed).
@@ -1215,25 +1215,11 @@ async fn api_operator_rooms(
     Ok(Json(Value::Array(rooms)))
 }
 
+/// The operator's home is the room list (`/`), which lists every room for
+/// an operator; `/operator` stays as a way there for old links.
 async fn operator_page(State(state): State<AppState>, Session(caller): Session) -> UiResult {
-    let op = operator_page_only(&state, &caller).await?;
-    let mut rooms = Vec::new();
-    for r in op.rooms(&state).await? {
-        rooms.push(json!({
-            "id": r.id,
-            "title": r.title,
-            "created_at": ui::view::timestamp(&r.created_at),
-            "href": format!("/operator/rooms/{}", ui::urlpart(r.id.clone())),
-            "room_href": r.seat.then(|| format!("/rooms/{}", ui::urlpart(r.id.clone()))),
-        }));
-    }
-    let mut ctx = ui::chrome(&state, &caller, None, "operator", "Operator").await?;
-    ctx.insert("rooms".into(), rooms.into());
-    Ok(ui::page(
-        StatusCode::OK,
-        "operator.html",
-        &Value::Object(ctx),
-    ))
+    operator_page_only(&state, &caller).await?;
+    Ok(Redirect::to("/").into_response())
 }
 
 // ---------------------------------------------------------------------------

@@ -9,14 +9,16 @@ use crate::ui::pages::{
     submitted_list, text_options, today, DoneQuery,
 };
 use crate::ui::view::{self};
-use crate::ui::{chrome, page, urlpart, Fail, FormData, Session, UiResult};
+use crate::ui::{chrome, page, urlpart, Fail, Session, UiResult};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use pactum_workspace::model::{self, DraftInput, Kind, PartyKind, PointInput, Record};
-use pactum_workspace::redline::{self, Alignment, Change, PointRef};
+use crate::drafting::NewDraft;
+use pactum_workspace::drafting::{self, NewPoint};
+use pactum_workspace::model::{self, Kind, PartyKind, Record};
+use pactum_workspace::redline::{self, Alignment, Change};
 use pactum_workspace::Visibility;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -259,16 +261,10 @@ pub(crate) async fn text_view(
     } else {
         Value::Null
     };
-    // The one-line-per-point form cannot hold a line break: drafts with
-    // multi-line wording are edited point by point only.
-    let one_line = model::points(t).iter().all(|p| !p.body.contains('\n'));
-    let draft_form = (a.is_mediator() && model::is_draft(t) && one_line).then(|| {
+    // A draft's label; its points are edited one by one (`point_editor`).
+    let rename_form = (a.is_mediator() && model::is_draft(t)).then(|| {
         json!({
-            "values": form_values(json!({
-                "label": t.str("label").unwrap_or_default(),
-                "points": point_lines(t),
-                "derived_from": t.str("derived_from_text_id").unwrap_or_default(),
-            }), fail, "draft"),
+            "values": form_values(json!({"label": t.str("label").unwrap_or_default()}), fail, "draft"),
         })
     });
     let publish_form = (a.is_mediator() && !t.visibility.is_room_wide()).then(|| {
@@ -309,37 +305,12 @@ pub(crate) async fn text_view(
     ctx.insert("stance_kinds".into(), view::stance_kinds());
     ctx.insert("reliabilities".into(), view::reliabilities());
     ctx.insert("stance_form".into(), stance_form);
-    ctx.insert("draft_form".into(), json!(draft_form));
+    ctx.insert("rename_form".into(), json!(rename_form));
     ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
     ctx.insert("publish_form".into(), json!(publish_form));
     ctx.insert("error".into(), error_of(fail));
     ctx.insert("done".into(), json!(done_message(done)));
     Ok(page(status_of(fail), "text.html", &Value::Object(ctx)))
-}
-
-/// A version's points as the draft form's lines: `key | title | wording`.
-pub(crate) fn point_lines(t: &Record) -> String {
-    model::points(t)
-        .iter()
-        .map(|p| {
-            let key = PointRef::key_of(&p.id);
-            let title = if p.title.is_empty() {
-                match p.number {
-                    Some(n) => format!("Point {n}"),
-                    None => key.replace('_', " "),
-                }
-            } else {
-                p.title.clone()
-            };
-            let body = p.body.replace(['\r', '\n'], " ");
-            if body.is_empty() {
-                format!("{key} | {title}")
-            } else {
-                format!("{key} | {title} | {body}")
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[derive(Deserialize, Default)]
@@ -358,7 +329,10 @@ pub(crate) async fn new_text(
     new_text_view(&state, &caller, &a, q.from.as_deref(), None).await
 }
 
-/// The new-draft page (mediator only; others get the 404 page).
+/// The new-draft page (mediator only; others get the 404 page): a label,
+/// what to start from (an empty draft, or a published version whose points
+/// are carried with their keys) and an optional first point. The draft's
+/// page then edits it point by point.
 pub(crate) async fn new_text_view(
     state: &AppState,
     caller: &crate::auth::Caller,
@@ -369,28 +343,25 @@ pub(crate) async fn new_text_view(
     a.mediator_page()?;
     let fail = fail.as_ref();
     let names = a.room().party_names();
-    let base = match from.filter(|f| !f.is_empty()) {
-        Some(f) => Some(
-            a.room()
-                .get(Kind::Text, f)
-                .ok_or_else(ApiError::not_found)?,
-        ),
-        None => view::latest_text(a.room()),
-    };
     let mut shown: Vec<&Record> = Vec::new();
-    let texts = text_options(a.room(), &names, &mut shown);
-    let defaults = json!({
-        "label": base.map(|b| format!("Revision of: {}", b.str("label").unwrap_or(&b.id))).unwrap_or_else(|| "Draft".into()),
-        "points": base.map(point_lines).unwrap_or_default(),
-        "derived_from": base.map(|b| b.id.clone()).unwrap_or_default(),
-    });
+    // Only published (or reported) versions are revised; a draft is edited.
+    let bases: Vec<Value> = a
+        .room()
+        .texts()
+        .into_iter()
+        .filter(|t| !model::is_draft(t))
+        .map(|t| {
+            shown.push(t);
+            view::text_option(t, &names)
+        })
+        .collect();
+    let from = from
+        .filter(|f| bases.iter().any(|b| b["id"] == *f))
+        .unwrap_or_default();
+    let defaults = json!({"label": "", "from": from, "title": "", "body": ""});
     audit_shown(state, a, shown).await?;
     let mut ctx = chrome(state, caller, Some(a), "text", "New draft").await?;
-    ctx.insert("texts".into(), Value::Array(texts));
-    ctx.insert(
-        "base".into(),
-        json!(base.map(|b| view::text_option(b, &names))),
-    );
+    ctx.insert("bases".into(), Value::Array(bases));
     ctx.insert("values".into(), form_values(defaults, fail, "draft"));
     ctx.insert("error".into(), error_of(fail));
     Ok(page(status_of(fail), "new_text.html", &Value::Object(ctx)))
@@ -488,61 +459,8 @@ fn redline_entry(p: &redline::PointDiff) -> Value {
 
 // ---------------------------------------------------------------- drafts
 
-/// Reads the draft form's point lines (`key | title | wording`), keeping
-/// the related issues of points whose key the base version already has.
-fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiError> {
-    let issues: HashMap<String, Vec<String>> = base
-        .map(|b| {
-            model::points(b)
-                .into_iter()
-                .map(|p| (PointRef::key_of(&p.id).to_string(), p.issue_ids))
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut points = Vec::new();
-    for (n, line) in f.get("points").lines().enumerate() {
-        let line = line.trim();
-        if line.is_empty() {
-            continue;
-        }
-        let mut parts = line.splitn(3, '|').map(str::trim);
-        let key = parts.next().unwrap_or_default().to_string();
-        let Some(title) = parts.next() else {
-            return Err(ApiError::field(
-                format!("points[{}]", points.len()),
-                format!("line {}: expected key | title | wording", n + 1),
-            ));
-        };
-        let body = parts.next().unwrap_or_default().to_string();
-        points.push(PointInput {
-            issue_ids: issues.get(&key).cloned().unwrap_or_default(),
-            key,
-            title: title.to_string(),
-            body,
-            derived_from: Vec::new(),
-        });
-    }
-    if points.is_empty() {
-        return Err(ApiError::field("points", "give at least one point"));
-    }
-    Ok(DraftInput {
-        label: f.get("label").to_string(),
-        derived_from_text_id: f.opt("derived_from"),
-        points,
-    })
-}
-
-/// The form carries points' issue links over from the base version, where
-/// the mediator cannot edit them; links to issues retired since are dropped
-/// rather than refusing a draft the form gives no way to fix.
-fn live_links(mut d: DraftInput, room: &pactum_workspace::model::Room) -> DraftInput {
-    for p in &mut d.points {
-        p.issue_ids
-            .retain(|i| room.live_issues().any(|l| &l.id == i));
-    }
-    d
-}
-
+/// The new-draft form: an empty draft, or a revision of a published
+/// version, with the first point's wording kept byte for byte.
 pub(crate) async fn form_new_draft(
     State(state): State<AppState>,
     Session(caller): Session,
@@ -551,11 +469,30 @@ pub(crate) async fn form_new_draft(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     a.mediator_page()?;
-    let from = form.opt("derived_from");
-    let base = from.as_deref().and_then(|f| a.room().get(Kind::Text, f));
+    let from = form.opt("from");
     let result = async {
-        let input = live_links(draft_input(&form, base)?, a.room());
-        crate::texts::add_draft(&state, &a, input).await
+        let title = form.get("title");
+        let wording = form.raw("body");
+        let point = match (title.is_empty(), wording.trim().is_empty()) {
+            (true, true) => None,
+            (true, false) => {
+                return Err(ApiError::field(
+                    "title",
+                    "give the point a title, or leave its wording empty",
+                ))
+            }
+            (false, _) => Some(NewPoint {
+                title: title.to_string(),
+                body: wording.to_string(),
+                ..NewPoint::default()
+            }),
+        };
+        let new = NewDraft {
+            label: form.get("label").to_string(),
+            from: from.clone(),
+            point,
+        };
+        crate::drafting::new_draft(&state, &a, new).await
     }
     .await;
     finish_form(
@@ -569,22 +506,21 @@ pub(crate) async fn form_new_draft(
     .await
 }
 
-pub(crate) async fn form_edit_draft(
+/// Renames a draft; its points stay exactly as they are.
+pub(crate) async fn form_rename_draft(
     State(state): State<AppState>,
     Session(caller): Session,
     Path((room, id)): Path<(String, String)>,
     body: Bytes,
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
-    let base = a
+    let t = a
         .room()
         .get(Kind::Text, &id)
         .ok_or_else(ApiError::not_found)?;
-    let result = async {
-        let input = live_links(draft_input(&form, Some(base))?, a.room());
-        crate::texts::edit_draft(&state, &a, &id, input).await
-    }
-    .await;
+    let mut input = drafting::draft_of(t);
+    input.label = form.get("label").to_string();
+    let result = crate::texts::edit_draft(&state, &a, &id, input).await;
     finish_form(
         &room,
         result,
@@ -615,39 +551,4 @@ pub(crate) async fn form_publish(
         |fail| crate::texts::ui::text_view(&state, &caller, &a, &id, Some(fail), None),
     )
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> FormData {
-        let body = serde_urlencoded::to_string(pairs).unwrap();
-        FormData::parse(body.as_bytes()).unwrap()
-    }
-
-    #[test]
-    fn draft_lines_keep_keys_titles_and_wording() {
-        let f = form(&[
-            ("label", "v3"),
-            (
-                "points",
-                "p01 | Ceasefire | Both sides stop | at once\n\n  p02 | Talks  \n",
-            ),
-        ]);
-        let d = draft_input(&f, None).unwrap();
-        assert_eq!(d.points.len(), 2);
-        assert_eq!(d.points[0].key, "p01");
-        assert_eq!(d.points[0].body, "Both sides stop | at once");
-        assert_eq!(d.points[1].title, "Talks");
-        assert_eq!(d.points[1].body, "");
-    }
-
-    #[test]
-    fn a_line_without_title_names_the_point() {
-        let f = form(&[("label", "v3"), ("points", "p01 | A\njust words")]);
-        let e = draft_input(&f, None).unwrap_err();
-        assert_eq!(e.field.as_deref(), Some("points[1]"));
-        assert!(e.message.contains("line 2"), "{}", e.message);
-    }
 }

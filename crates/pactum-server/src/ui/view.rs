@@ -514,6 +514,9 @@ pub(crate) fn field_label(form: &str, field: &str) -> (String, String) {
         ("stance", "meeting_id") => ("meeting", "Meeting"),
         ("stance", "provenance.quote") => ("quote", "Quote"),
         ("draft", "label") => ("label", "Label"),
+        ("draft", "from") => ("from", "Start from"),
+        ("draft", "title") => ("title", "First point: title"),
+        ("draft", "body") => ("body", "First point: wording"),
         ("draft", f) if f.starts_with("points") || f == "derived_from_text_id" => {
             let which = f
                 .strip_prefix("points[")
