@@ -183,22 +183,31 @@ impl Browser {
             u.query.contains("done=draft")
         })
         .await;
-        self.wait("#point-editor").await;
+        self.wait("#add-point-form").await;
     }
 
-    /// The keys of the draft's points in order, from the point editor.
+    /// The keys of the draft's points in order, from the point list.
     async fn editor_keys(&self) -> Vec<String> {
         let mut keys = Vec::new();
-        for li in self.all("#point-editor li.point-edit").await {
-            let id = self.attr(&li, "id").await;
-            keys.push(id.trim_start_matches("edit-point-").to_string());
+        for li in self.all("#points li.point[data-key]").await {
+            keys.push(self.attr(&li, "data-key").await);
         }
         keys
     }
 
-    /// Clicks a point operation's button and waits for the draft again.
-    async fn point_op(&self, button: &str) {
-        self.submit(button).await;
+    /// Opens a point's form (`edit`, `merge`, `split` or `delete`) the way
+    /// a reader does, by its summary, then submits it and waits for the
+    /// draft again. The forms are closed until opened: a button they hold
+    /// cannot be clicked before.
+    async fn point_op(&self, op: &str, key: &str) {
+        let button = format!("#pt-{op}-{key}");
+        self.ensure(
+            !self.wait(&button).await.is_displayed().await.unwrap_or(true),
+            &format!("{button} shows before its form is opened"),
+        )
+        .await;
+        self.click(&format!("#pt-{op}-open-{key}")).await;
+        self.submit(&button).await;
         self.after_draft_edit().await;
     }
 
@@ -347,7 +356,9 @@ async fn blank_room_negotiation_in_chromium() {
     op.fill("#password_again", &password("operator")).await;
     op.shot("01-setup-link").await;
     op.submit("#setup-submit").await;
-    op.wait_path("/operator").await;
+    op.wait_url("the operator's home, the room list", |u| u.path == "/")
+        .await;
+    op.wait("#no-rooms").await;
     op.shot("02-operator-home").await;
     op.submit("#new-room").await;
     op.wait("#new-room-form").await;
@@ -489,17 +500,31 @@ async fn blank_room_negotiation_in_chromium() {
     //    the point editor, one of them of several paragraphs.
     med.submit("#nav-text").await;
     med.wait_path("/texts/new").await;
-    med.fill("#draft-label", "Single text v1").await;
-    med.fill(
-        "#draft-points",
-        "ceasefire | Ceasefire | The parties cease all hostilities from the date of signature.",
+    med.ensure(
+        !med.has("#draft-start").await,
+        "the room's first draft offers a version to start from",
     )
     .await;
+    med.fill("#draft-label", "Single text v1").await;
+    med.fill("#draft-title", "Ceasefire").await;
+    med.fill(
+        "#draft-body",
+        "The parties cease all hostilities from the date of signature.",
+    )
+    .await;
+    med.shot("10a-mediator-new-draft").await;
     med.submit("#draft-submit").await;
     let url = med
         .wait_url("the new draft", |u| u.query.contains("done=draft"))
         .await;
     let v1 = url.path.rsplit('/').next().unwrap_or_default().to_string();
+    med.wait_text("#points", "Ceasefire").await;
+    med.ensure(
+        !med.has("#revise-form").await,
+        "a draft offers to start a draft from it",
+    )
+    .await;
+    med.shot("10b-mediator-first-point").await;
     for (title, body) in POINTS {
         if title == "Water" {
             med.check(
@@ -511,9 +536,14 @@ async fn blank_room_negotiation_in_chromium() {
         med.add_point(title, body, None).await;
     }
     let keys = med.editor_keys().await;
+    med.ensure(keys.len() == 10, &format!("v1's points: {keys:?}"))
+        .await;
+    let first = med
+        .text_content(&format!(r#"li[data-key="{}"] .point-title"#, keys[0]))
+        .await;
     med.ensure(
-        keys.len() == 10 && keys[0] == "ceasefire",
-        &format!("v1's points: {keys:?}"),
+        first == "Ceasefire",
+        &format!("v1's first point is {first:?}, not the new-draft form's"),
     )
     .await;
     let key = |title: &str| keys[POINTS.iter().position(|p| p.0 == title).unwrap() + 1].clone();
@@ -535,9 +565,27 @@ async fn blank_room_negotiation_in_chromium() {
         &format!("the editor holds {stored:?}, not the wording typed"),
     )
     .await;
+    // Editing a point: its form opens in place; a new wording of two lines
+    // replaces the old, line break included.
+    let k_pris = key("Prisoners");
+    let reworded = "All prisoners are exchanged within 30 days.\nLists are exchanged first.";
+    med.click(&format!("#pt-edit-{k_pris}")).await;
+    med.fill(&format!("#pt-body-{k_pris}"), reworded).await;
+    med.shot("11a-mediator-editing-a-point").await;
+    med.submit(&format!("#pt-save-{k_pris}")).await;
+    med.after_draft_edit().await;
+    let shown = med
+        .inner_text(&format!(r#"li[data-key="{k_pris}"] .point-body"#))
+        .await;
+    med.ensure(
+        shown == reworded,
+        &format!("the edited point reads {shown:?}"),
+    )
+    .await;
     med.shot("11-mediator-v1-draft").await;
     med.publish_to(&["north", "south", "east", "monitors"])
         .await;
+    med.wait("#revise-form").await;
     med.shot("12-mediator-v1-published").await;
     step("6. v1 drafted (10 points) and published to all");
 
@@ -590,18 +638,20 @@ async fn blank_room_negotiation_in_chromium() {
         })
         .await;
     let v2 = url.path.rsplit('/').next().unwrap_or_default().to_string();
-    med.wait("#point-editor").await;
-    med.point_op(&format!("#pt-merge-{k_sep}")).await;
+    med.wait("#add-point-form").await;
+    med.point_op("merge", &k_sep).await;
     med.ensure(
         !med.has(&format!("#edit-point-{k_mon}")).await,
         "Monitoring is still a point of its own after the merge",
     )
     .await;
-    med.point_op(&format!("#pt-split-{k_hum}")).await;
+    med.point_op("split", &k_hum).await;
     let before_move = med.editor_keys().await;
     let from = before_move.iter().position(|k| *k == k_elect).unwrap();
-    med.point_op(&format!("#pt-down-{k_elect}")).await;
-    med.point_op(&format!("#pt-down-{k_elect}")).await;
+    for _ in 0..2 {
+        med.submit(&format!("#pt-down-{k_elect}")).await;
+        med.after_draft_edit().await;
+    }
     let after_move = med.editor_keys().await;
     med.ensure(
         after_move.iter().position(|k| *k == k_elect) == Some(from + 2),
@@ -891,6 +941,33 @@ async fn blank_room_negotiation_in_chromium() {
     // South still has it.
     south.expect_200(&api).await;
     step("12. the narrowed stance is gone for East, at once");
+
+    // 13. The mediator widens it again: the confirmation says the history
+    //     becomes visible too, and the history marks the revision made
+    //     while fewer parties could see the stance.
+    med.goto(&record).await;
+    med.select("#record-visibility", "room").await;
+    med.submit("#visibility-submit").await;
+    med.wait_text("#confirm-history", "history becomes visible too")
+        .await;
+    med.wait_text("#confirm-who", "Eastern League").await;
+    med.shot("26-mediator-confirm-widen").await;
+    med.submit("#confirm-submit").await;
+    med.wait_path(&format!("/records/stances/{south_stance}"))
+        .await;
+    let marks = med.all("#history .narrower").await;
+    med.ensure(
+        marks.len() == 1,
+        &format!("{} revisions are marked as made while narrower, not 1", marks.len()),
+    )
+    .await;
+    med.wait_text("#history .narrower", "Eastern League").await;
+    med.shot("27-mediator-history-marked").await;
+    east.goto(&record).await;
+    east.wait_text("#record-body", SOUTH_MARK).await;
+    east.wait_text("#history .narrower", "Eastern League").await;
+    east.shot("28-east-sees-history-marked").await;
+    step("13. widening warned of the history; the history marks the narrower revision");
 
     for b in [med, north, south, east, observer] {
         b.close().await;

@@ -120,41 +120,32 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     //    one is added) and publishes the draft to Russia only.
     b.login("united-states").await;
     b.open_text(BASE_TEXT).await;
-    b.click("#new-draft-link").await;
-    b.wait_path("/texts/new").await;
-    let points = b.value("#draft-points").await;
-    let mut lines = Vec::new();
-    let (mut reworded, mut retitled) = (false, false);
-    for line in points.lines().filter(|l| !l.trim().is_empty()) {
-        let fields: Vec<&str> = line.split('|').map(str::trim).collect();
-        match fields.first().copied() {
-            Some("armed_forces_cap") => {
-                reworded = true;
-                lines.push(format!("armed_forces_cap | {} | {new_wording}", fields[1]));
-            }
-            Some("territorial_concessions") => {
-                retitled = true;
-                lines.push(line.replace("Territorial concessions", "Territorial arrangements"));
-            }
-            _ => lines.push(line.to_string()),
-        }
-    }
-    b.ensure(
-        reworded && retitled,
-        &format!("the draft form does not start from v2's points: {points:?}"),
-    )
-    .await;
-    lines.push(
-        "ceasefire_monitoring | Ceasefire monitoring | An international mission monitors the line"
-            .to_string(),
-    );
-    b.fill("#draft-label", &label).await;
-    b.fill("#draft-points", &lines.join("\n")).await;
-    b.click("#draft-submit").await;
+    // A published version offers to revise it in a new draft.
+    b.fill("#revise-label", &label).await;
+    b.click("#revise-submit").await;
     let url = b
         .wait_url("the new draft's page", |u| u.query.contains("done=draft"))
         .await;
     let draft_id = url.path.rsplit('/').next().unwrap_or_default().to_string();
+    // Point by point: reword one point, retitle another, add a third.
+    for (key, field, value) in [
+        ("armed_forces_cap", "body", new_wording),
+        ("territorial_concessions", "title", "Territorial arrangements"),
+    ] {
+        b.click(&format!("#pt-edit-{key}")).await;
+        b.fill(&format!("#pt-{field}-{key}"), value).await;
+        b.submit(&format!("#pt-save-{key}")).await;
+        b.wait_text(&format!(r#"li[data-key="{key}"]"#), value).await;
+    }
+    b.fill("#new-point-title", "Ceasefire monitoring").await;
+    b.fill(
+        "#new-point-body",
+        "An international mission monitors the line",
+    )
+    .await;
+    b.submit("#add-point-submit").await;
+    let added = b.wait_text("#points li.point:last-child", "Ceasefire monitoring").await;
+    let added_key = b.attr(&added, "data-key").await;
     b.ensure(
         url.path
             .ends_with(&format!("/rooms/{ROOM}/texts/{draft_id}"))
@@ -333,7 +324,7 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     .await;
     let added = b
         .wait_text(
-            r#"li[data-key="ceasefire_monitoring"]"#,
+            &format!(r#"li[data-key="{added_key}"]"#),
             "Ceasefire monitoring",
         )
         .await;
@@ -628,9 +619,8 @@ async fn invitation_people_and_account_in_chromium() {
     b.click("#login-submit").await;
     b.wait_url("the room list after signing in", |u| u.path == "/")
         .await;
-    b.click("#nav-operator").await;
-    b.wait_path("/operator").await;
     b.wait(&format!(r#"tr[data-room="{ROOM}"]"#)).await;
+    b.wait(&format!("#mediators-{ROOM}")).await;
     b.wait("#new-room").await;
     b.shot("05-operator").await;
 }

@@ -590,6 +590,146 @@ async fn the_point_editor_form_round_trips_wording_byte_for_byte() {
     assert!(!p.text.contains("point-editor"));
 }
 
+#[tokio::test]
+async fn a_new_draft_starts_empty_or_from_a_published_version() {
+    let app = start().await;
+    // Over the API: a label alone makes an empty draft.
+    let a = app
+        .post(MED, &api("/texts"), json!({"label": "Blank draft"}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
+    let blank = a.json();
+    assert_eq!(blank["body"]["points"], json!([]));
+    assert_eq!(blank["body"]["status"], "draft");
+    let blank_id = blank["id"].as_str().unwrap().to_string();
+
+    // In the browser: the page offers an empty draft or a published
+    // version, never a draft, and no line-per-point box.
+    let b = app.browser(MED).await;
+    let page = app.page(&b, &ui("/texts/new")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains(r#"id="from-empty""#));
+    assert!(page.text.contains(&format!(r#"id="from-{V2}""#)));
+    assert!(!page.text.contains(&format!(r#"id="from-{blank_id}""#)));
+    assert!(!page.text.contains("key | title"));
+    let token = csrf_of(&page.text);
+
+    // An empty draft with a first point of several paragraphs, typed with
+    // the browser's CRLF line breaks: stored as typed.
+    let typed = WORDING.replace('\n', "\r\n");
+    let r = app
+        .form(
+            &b,
+            &ui("/texts"),
+            &[
+                ("_csrf", token.as_str()),
+                ("label", "Fresh draft"),
+                ("from", ""),
+                ("title", "Opening"),
+                ("body", typed.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.location.clone().unwrap();
+    assert!(to.ends_with("?done=draft"), "{to}");
+    let fresh_id = to.split('?').next().unwrap().rsplit('/').next().unwrap();
+    let fresh = text(&app, fresh_id).await;
+    assert_eq!(fresh["body"]["label"], "Fresh draft");
+    assert!(fresh["body"]["derived_from_text_id"].is_null());
+    let pts = points_of(&fresh);
+    assert_eq!(pts.len(), 1);
+    assert_eq!(pts[0].1, WORDING);
+
+    // Wording without a title is refused naming the title; what was typed
+    // comes back in the form.
+    let r = app
+        .form(
+            &b,
+            &ui("/texts"),
+            &[
+                ("_csrf", token.as_str()),
+                ("label", "No title"),
+                ("title", ""),
+                ("body", "Only <wording>"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains(r#"data-field="title""#), "{}", r.text);
+    assert!(r.text.contains("Only &lt;wording&gt;</textarea>"));
+    // Starting from a draft is refused naming the field.
+    let r = app
+        .form(
+            &b,
+            &ui("/texts"),
+            &[
+                ("_csrf", token.as_str()),
+                ("label", "From a draft"),
+                ("from", blank_id.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text.contains(r#"data-field="from""#), "{}", r.text);
+
+    // From a published version, with a point added after its points.
+    let r = app
+        .form(
+            &b,
+            &ui("/texts"),
+            &[
+                ("_csrf", token.as_str()),
+                ("label", "v3"),
+                ("from", V2),
+                ("title", "Added"),
+                ("body", "New wording"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let to = r.location.clone().unwrap();
+    let v3_id = to.split('?').next().unwrap().rsplit('/').next().unwrap();
+    let v3 = text(&app, v3_id).await;
+    assert_eq!(v3["body"]["derived_from_text_id"], V2);
+    let ks = keys(&v3);
+    assert_eq!(
+        ks[..4],
+        [
+            "armed_forces_cap",
+            "nato_membership",
+            "territorial_concessions",
+            "donetsk_withdrawal"
+        ]
+    );
+    assert_eq!(ks.len(), 5);
+    assert_eq!(wording(&v3, &ks[4]), "New wording");
+
+    // Renaming keeps every point as it was.
+    let page = app.page(&b, &ui(&format!("/texts/{fresh_id}"))).await;
+    assert!(!page.text.contains(r#"id="revise-form""#), "a draft offers revise");
+    let r = app
+        .form(
+            &b,
+            &ui(&format!("/texts/{fresh_id}/label")),
+            &[("_csrf", token.as_str()), ("label", "Renamed")],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.text);
+    let renamed = text(&app, fresh_id).await;
+    assert_eq!(renamed["body"]["label"], "Renamed");
+    assert_eq!(renamed["body"]["points"], fresh["body"]["points"]);
+
+    // A published version offers revise; a delegate has no new-draft page.
+    let page = app.page(&b, &ui(&format!("/texts/{V2}"))).await;
+    assert!(page.text.contains(r#"id="revise-form""#));
+    let rb = app.browser(RU).await;
+    assert_eq!(
+        app.page(&rb, &ui("/texts/new")).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
 /// A stance input by `party` about an issue.
 fn stance(party: &str, summary: &str, visibility: Option<Value>) -> Value {
     let mut s = json!({

@@ -268,15 +268,19 @@ async fn first_start_through_the_set_up_link() {
         )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
-    assert_eq!(a.location.as_deref(), Some("/operator"));
+    assert_eq!(a.location.as_deref(), Some("/"));
     assert!(a.cookie.unwrap().contains("HttpOnly"));
     assert!(app.store.is_operator("olga").await.unwrap());
 
-    // Signed in: the operator's home lists rooms and offers a new one.
-    let a = app.get(&c, "/operator").await;
+    // Signed in: the operator's home, the room list, lists rooms and
+    // offers a new one; `/operator` leads there.
+    let a = app.get(&c, "/").await;
     assert_eq!(a.status, StatusCode::OK);
     assert!(a.text.contains(r#"href="/rooms/new""#), "{}", a.text);
-    assert!(a.text.contains(r#"id="nav-operator""#));
+    assert!(a.text.contains(r#"id="no-rooms""#), "{}", a.text);
+    let a = app.get(&c, "/operator").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.location.as_deref(), Some("/"));
 
     // The link died with its use, through the page and the API alike.
     assert_eq!(
@@ -352,12 +356,18 @@ async fn operator_pages_are_for_operators_only() {
             "{path}"
         );
     }
-    let a = app.get(&c, "/account").await;
-    assert!(!a.text.contains("nav-operator"));
+    let a = app.get(&c, "/").await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(!a.text.contains("operator-rooms"), "{}", a.text);
     let op = app.browser_login("operator", "operator-demo").await;
     let a = app.get(&op, "/operator").await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER);
+    assert_eq!(a.location.as_deref(), Some("/"));
+    // One list of every room, with the way to invite its mediators.
+    let a = app.get(&op, "/").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.text.contains(ROOM));
+    assert!(a.text.contains(&format!(r#"id="oproom-{ROOM}""#)), "{}", a.text);
+    assert!(a.text.contains(&format!(r#"href="/operator/rooms/{ROOM}""#)));
     // The operator's room page invites the mediator party only.
     let a = app.get(&op, &format!("/operator/rooms/{ROOM}")).await;
     assert_eq!(a.status, StatusCode::OK);

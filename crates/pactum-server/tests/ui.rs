@@ -231,7 +231,11 @@ async fn every_page_renders_its_key_content() {
         ),
         (
             room("/texts/new?from=v2_post_geneva"),
-            &["armed_forces_cap | Limit on the size"],
+            &[
+                r#"id="from-v2_post_geneva" checked"#,
+                r#"id="from-empty""#,
+                r#"id="draft-body""#,
+            ],
         ),
         (
             room("/redline?from=v1_28_point_plan&to=v2_post_geneva"),
@@ -283,13 +287,11 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
     let ru = app.login("russia").await;
     let ua = app.login("ukraine").await;
 
-    // The mediator drafts a revision of v2 with one point reworded.
+    // The mediator drafts a revision of v2, then, point by point, rewords
+    // one point and deletes another.
     let token = app
         .csrf(&med, &room("/texts/new?from=v2_post_geneva"))
         .await;
-    let points = "armed_forces_cap | Limit on the size of Ukraine's armed forces | A cap of 600,000 troops\n\
-                  nato_membership | Ukraine's prospective NATO membership\n\
-                  territorial_concessions | Territorial concessions";
     let p = app
         .post(
             &med,
@@ -297,8 +299,9 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
             &[
                 ("_csrf", &token),
                 ("label", "Draft after the Kremlin meeting"),
-                ("derived_from", "v2_post_geneva"),
-                ("points", points),
+                ("from", "v2_post_geneva"),
+                ("title", ""),
+                ("body", ""),
             ],
         )
         .await;
@@ -307,7 +310,38 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
     let draft_path = draft_path.split('?').next().unwrap().to_string();
     let draft_id = draft_path.rsplit('/').next().unwrap().to_string();
     let p = app.get(&med, &draft_path).await;
-    assert!(p.body.contains(r#"id="publish-form""#) && p.body.contains(r#"id="draft-form""#));
+    for needle in [
+        r#"id="publish-form""#,
+        r#"id="rename-form""#,
+        r#"id="add-point-form""#,
+        r#"id="pt-body-armed_forces_cap""#,
+    ] {
+        assert!(p.body.contains(needle), "the draft page lacks {needle}");
+    }
+    // A draft is edited, not revised.
+    assert!(!p.body.contains(r#"id="revise-form""#));
+    let token = csrf_of(&p.body);
+    let p = app
+        .post(
+            &med,
+            &format!("{draft_path}/points/armed_forces_cap"),
+            &[
+                ("_csrf", token.as_str()),
+                ("title", "Limit on the size of Ukraine's armed forces"),
+                ("body", "A cap of 600,000 troops"),
+                ("issue_ids", "armed_forces_cap"),
+            ],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
+    let p = app
+        .post(
+            &med,
+            &format!("{draft_path}/points/donetsk_withdrawal/delete"),
+            &[("_csrf", token.as_str())],
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::SEE_OTHER, "{}", p.body);
 
     // Nobody else sees the draft: the page is the plain 404 page.
     let missing = app.get(&ua, &room("/texts/no_such_text")).await;
