@@ -415,8 +415,7 @@ pub async fn operator_rooms(state: &AppState, caller: &Caller) -> ApiResult<Opti
                     "mediator": r.mediator,
                     "mediator_name": r.mediator_name,
                     "parties": r.parties,
-                    "room_href": r.seat.then(|| format!("/rooms/{}", crate::ui::urlpart(r.id.clone()))),
-                    "invite_href": format!("/operator/rooms/{}", crate::ui::urlpart(r.id.clone())),
+                    "seat": r.seat,
                 })
             })
             .collect(),
