@@ -378,6 +378,33 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
         .collect();
     let points = drafting::point_inputs(text);
     let n = points.len();
+    // Where a merged or split point comes from, by the revised version's
+    // point numbers (its keys mean nothing to a reader).
+    let base = text
+        .str("derived_from_text_id")
+        .and_then(|b| a.room().get(Kind::Text, b));
+    let origin = |keys: &[String]| -> Option<String> {
+        if keys.is_empty() {
+            return None;
+        }
+        let base = base?;
+        let numbers: Vec<String> = keys
+            .iter()
+            .map(|k| {
+                drafting::point_inputs(base)
+                    .iter()
+                    .position(|p| &p.key == k)
+                    .map(|i| (i + 1).to_string())
+                    .unwrap_or_else(|| k.clone())
+            })
+            .collect();
+        let what = if numbers.len() == 1 { "point" } else { "points" };
+        Some(format!(
+            "from {what} {} of {}",
+            numbers.join(" + "),
+            base.str("label").unwrap_or(&base.id)
+        ))
+    };
     let rows: Vec<Value> = points
         .iter()
         .enumerate()
@@ -391,6 +418,7 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
                 // The edit box fits the wording (a few lines to spare).
                 "rows": (p.body.lines().count() + 2).clamp(4, 30),
                 "derived_from": p.derived_from,
+                "origin": origin(&p.derived_from),
                 "next": points.get(i + 1).map(|q| q.key.clone()),
                 "up": (i > 0).then_some(i),
                 "down": (i + 1 < n).then_some(i + 2),

@@ -614,6 +614,9 @@ async fn record_page(
     let r = visible(a, kind, id)?;
     let names = a.room().party_names();
     let hist = history(state, a, kind, id).await?;
+    let proposed: Option<Visibility> = confirm
+        .as_ref()
+        .and_then(|(value, _)| view::parse_audience(value).ok().flatten());
     let revisions: Vec<Value> = hist["revisions"]
         .as_array()
         .cloned()
@@ -624,16 +627,16 @@ async fn record_page(
             let vis: Option<Visibility> = serde_json::from_value(h["visibility"].clone()).ok();
             // Who sees the record now but could not see this revision when
             // it was made: widening showed them wording written for fewer.
-            let newly: Vec<String> = vis
+            let newly = vis
                 .as_ref()
-                .map(|v| {
-                    viewers(a.room())
-                        .into_iter()
-                        .filter(|(_, who)| who.can_see(&r.visibility) && !who.can_see(v))
-                        .map(|(p, _)| p)
-                        .collect()
-                })
+                .map(|v| not_then(a.room(), &r.visibility, v))
                 .unwrap_or_default();
+            // The same for the audience a widening awaiting confirmation
+            // would give it.
+            let widened = match (&proposed, &vis) {
+                (Some(to), Some(v)) => !not_then(a.room(), to, v).is_empty(),
+                _ => false,
+            };
             let body = h["body"].as_object().cloned().unwrap_or_default();
             json!({
                 "revision": h["revision"],
@@ -642,11 +645,15 @@ async fn record_page(
                 "action": action_label(h["action"].as_str().unwrap_or_default()),
                 "audience": vis.map(|v| view::audience(&v, &names)),
                 "narrower": (!newly.is_empty()).then(|| names_of(a, &newly)),
+                "hidden_from_new": widened,
                 "fields": readable(a, kind, &r.id, &body),
             })
         })
         .collect();
-    let narrower = revisions.iter().filter(|h| h["narrower"].is_string()).count();
+    let narrower = revisions
+        .iter()
+        .filter(|h| h["hidden_from_new"] == true)
+        .count();
     let may_write = recorder(state, a, r).await?.as_deref() == Some(a.party_id())
         && !model::is_withdrawn(r)
         && (kind != Kind::Meeting || a.is_mediator());
@@ -695,6 +702,15 @@ async fn record_page(
         },
     );
     Ok(ui::page(StatusCode::OK, "record.html", &Value::Object(ctx)))
+}
+
+/// The parties that see a record under `now` but could not under `then`.
+fn not_then(room: &Room, now: &Visibility, then: &Visibility) -> Vec<String> {
+    viewers(room)
+        .into_iter()
+        .filter(|(_, who)| who.can_see(now) && !who.can_see(then))
+        .map(|(p, _)| p)
+        .collect()
 }
 
 /// A record's name as its page heads it: a stance by its party and what it
@@ -904,6 +920,12 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
         };
         match v {
             Value::String(t) => wording(&mut out, &label, Some(t)),
+            Value::Array(items) if items.iter().all(Value::is_string) => {
+                let items: Vec<&str> = items.iter().filter_map(Value::as_str).collect();
+                text(&mut out, &label, Some(&items.join(", ")));
+            }
+            Value::Array(items) if items.is_empty() => {}
+            Value::Object(o) if o.is_empty() => {}
             other => text(&mut out, &label, Some(&other.to_string())),
         }
     }

@@ -401,6 +401,18 @@ async fn blank_room_negotiation_in_chromium() {
     let (status, _) = op.fetch(&room_path("")).await;
     op.ensure(status == 404, "the operator, seatless, reads the room page")
         .await;
+    // The operator's home lists the room once, with its mediator; the old
+    // operator page leads there.
+    op.goto("/operator").await;
+    op.wait_url("the operator's home", |u| u.path == "/").await;
+    op.wait_text(&format!("#oproom-{ROOM}"), "Office of the Envoy")
+        .await;
+    op.ensure(
+        !op.has(&format!("#open-{ROOM}")).await,
+        "the seatless operator is offered to open the room",
+    )
+    .await;
+    op.shot("06a-operator-home-with-room").await;
     op.close().await;
 
     // 4. The mediator, sent from the empty room to its set-up, seats the

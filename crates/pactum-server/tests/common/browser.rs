@@ -375,8 +375,22 @@ impl Browser {
         }
     }
 
+    /// Scrolls an element to the middle of the window, as a reader would
+    /// before clicking it: the sticky top bar covers the top rows.
+    async fn centre(&self, e: &Element, css: &str) {
+        let r = self
+            .c
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center', inline: 'nearest'});",
+                vec![json!(e)],
+            )
+            .await;
+        self.ok(r, &format!("scrolling to {css}")).await;
+    }
+
     pub async fn click(&self, css: &str) {
         let e = self.wait(css).await;
+        self.centre(&e, css).await;
         let r = e.click().await;
         self.ok(r, &format!("clicking {css}")).await;
     }
@@ -391,6 +405,7 @@ impl Browser {
             .execute("window.__pactumLeaving = true;", vec![])
             .await;
         self.ok(r, "marking the page").await;
+        self.centre(&e, css).await;
         let r = e.click().await;
         self.ok(r, &format!("clicking {css}")).await;
         let deadline = Instant::now() + WAIT;
