@@ -398,7 +398,11 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
                     .unwrap_or_else(|| k.clone())
             })
             .collect();
-        let what = if numbers.len() == 1 { "point" } else { "points" };
+        let what = if numbers.len() == 1 {
+            "point"
+        } else {
+            "points"
+        };
         Some(format!(
             "from {what} {} of {}",
             numbers.join(" + "),

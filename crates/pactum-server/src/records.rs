@@ -641,7 +641,8 @@ async fn record_page(
             json!({
                 "revision": h["revision"],
                 "at": view::timestamp(h["at"].as_str().unwrap_or_default()),
-                "actor": h["actor"],
+                // Another party's writer is told by party: by its name.
+                "actor": h["actor"].as_str().map(|w| names.get(w).copied().unwrap_or(w)),
                 "action": action_label(h["action"].as_str().unwrap_or_default()),
                 "audience": vis.map(|v| view::audience(&v, &names)),
                 "narrower": (!newly.is_empty()).then(|| names_of(a, &newly)),
@@ -781,7 +782,11 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
     let room = a.room();
     let names = room.party_names();
     let base = format!("/rooms/{}", urlpart(a.room_id().to_string()));
-    let s = |f: &str| body.get(f).and_then(Value::as_str).filter(|v| !v.is_empty());
+    let s = |f: &str| {
+        body.get(f)
+            .and_then(Value::as_str)
+            .filter(|v| !v.is_empty())
+    };
     let mut out: Vec<Value> = Vec::new();
     let mut used: Vec<&str> = vec!["id", "withdrawn", "kind"];
     let text = |out: &mut Vec<Value>, label: &str, v: Option<&str>| {
@@ -795,35 +800,40 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
         }
     };
     let party = |p: &str| names.get(p).copied().unwrap_or(p).to_string();
-    let meeting = |out: &mut Vec<Value>, m: Option<&str>| {
-        if let Some(m) = m {
-            out.push(match room.get(Kind::Meeting, m) {
-                Some(r) => json!({
-                    "label": "Meeting",
-                    "text": r.str("title").unwrap_or(&r.id),
-                    "href": format!("{base}/meetings#meeting-{}", urlpart(r.id.clone())),
-                }),
-                None => json!({"label": "Meeting", "text": "a meeting you cannot see"}),
-            });
-        }
-    };
-    let version = |out: &mut Vec<Value>, t: Option<&str>| {
-        if let Some(t) = t {
-            out.push(match room.get(Kind::Text, t) {
-                Some(r) => json!({
-                    "label": "Version",
-                    "text": r.str("label").unwrap_or(&r.id),
-                    "href": format!("{base}/texts/{}", urlpart(r.id.clone())),
-                }),
-                None => json!({"label": "Version", "text": "a version you cannot see"}),
-            });
-        }
+    // A reference: a link to the record when the viewer may see it.
+    let reference = |out: &mut Vec<Value>, kind: Kind, id: Option<&str>| {
+        let Some(id) = id else { return };
+        let (label, page, name, unseen) = match kind {
+            Kind::Meeting => (
+                "Meeting",
+                "meetings#meeting-",
+                "title",
+                "a meeting you cannot see",
+            ),
+            _ => ("Version", "texts/", "label", "a version you cannot see"),
+        };
+        out.push(match room.get(kind, id) {
+            Some(r) => json!({
+                "label": label,
+                "text": r.str(name).unwrap_or(&r.id),
+                "href": format!("{base}/{page}{}", urlpart(r.id.clone())),
+            }),
+            None => json!({"label": label, "text": unseen}),
+        });
     };
     match kind {
         Kind::Stance => {
             used.extend([
-                "party_id", "target", "stance", "summary", "amendment", "date", "meeting_id",
-                "provenance", "preferred_option_ids", "ruled_out_option_ids",
+                "party_id",
+                "target",
+                "stance",
+                "summary",
+                "amendment",
+                "date",
+                "meeting_id",
+                "provenance",
+                "preferred_option_ids",
+                "ruled_out_option_ids",
             ]);
             text(&mut out, "Party", s("party_id").map(party).as_deref());
             let as_record = Record {
@@ -851,14 +861,19 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
                 let opts: Vec<String> = body
                     .get(field)
                     .and_then(Value::as_array)
-                    .map(|o| o.iter().filter_map(Value::as_str).map(|o| option_label(room, o)).collect())
+                    .map(|o| {
+                        o.iter()
+                            .filter_map(Value::as_str)
+                            .map(|o| option_label(room, o))
+                            .collect()
+                    })
                     .unwrap_or_default();
                 text(&mut out, label, Some(&opts.join(", ")));
             }
             let p = body.get("provenance");
             let not_before = p.and_then(|p| p.get("not_before")).and_then(Value::as_str);
             text(&mut out, "Date", Some(&view::when(s("date"), not_before)));
-            meeting(&mut out, s("meeting_id"));
+            reference(&mut out, Kind::Meeting, s("meeting_id"));
             let pv = view::provenance(p);
             text(&mut out, "Source", pv["source"].as_str());
             text(&mut out, "Reliability", pv["rel_label"].as_str());
@@ -867,13 +882,27 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
         }
         Kind::Meeting => {
             used.extend([
-                "title", "date", "not_before", "place", "participants", "duration",
-                "confidentiality", "reported_outcome",
+                "title",
+                "date",
+                "not_before",
+                "place",
+                "participants",
+                "duration",
+                "confidentiality",
+                "reported_outcome",
             ]);
             text(&mut out, "Title", s("title"));
-            text(&mut out, "Date", Some(&view::when(s("date"), s("not_before"))));
+            text(
+                &mut out,
+                "Date",
+                Some(&view::when(s("date"), s("not_before"))),
+            );
             text(&mut out, "Place", s("place"));
-            text(&mut out, "Duration", s("duration").map(view::duration).as_deref());
+            text(
+                &mut out,
+                "Duration",
+                s("duration").map(view::duration).as_deref(),
+            );
             text(
                 &mut out,
                 "Confidentiality",
@@ -903,8 +932,8 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
             used.extend(["title", "content", "text_id", "meeting_id"]);
             text(&mut out, "Title", s("title"));
             wording(&mut out, "Content", s("content"));
-            version(&mut out, s("text_id"));
-            meeting(&mut out, s("meeting_id"));
+            reference(&mut out, Kind::Text, s("text_id"));
+            reference(&mut out, Kind::Meeting, s("meeting_id"));
         }
     }
     for (k, v) in body {

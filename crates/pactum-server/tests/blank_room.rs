@@ -45,6 +45,8 @@ const INSERTED_MARK: &str = "ZQINSERTED";
 const NORTH_MARK: &str = "ZQNORTHSTANCE";
 /// South's room-wide stance, which the mediator narrows.
 const SOUTH_MARK: &str = "ZQSOUTHSTANCE";
+/// The wording South asks for in its stance, over two lines.
+const SOUTH_WORDING: &str = "Convoys are escorted by the joint commission.\nEscorts carry no arms.";
 /// A point of three paragraphs, the first with a line break inside, and
 /// spacing a renderer could collapse.
 const MULTI: &str = "Humanitarian agencies have unimpeded access to all affected areas.\n\
@@ -202,7 +204,12 @@ impl Browser {
     async fn point_op(&self, op: &str, key: &str) {
         let button = format!("#pt-{op}-{key}");
         self.ensure(
-            !self.wait(&button).await.is_displayed().await.unwrap_or(true),
+            !self
+                .wait(&button)
+                .await
+                .is_displayed()
+                .await
+                .unwrap_or(true),
             &format!("{button} shows before its form is opened"),
         )
         .await;
@@ -725,8 +732,10 @@ async fn blank_room_negotiation_in_chromium() {
         )
         .await;
     north.shot("17-north-stance-on-v2").await;
-    // South, on v1's point, for the whole room; East, on the whole of v1.
+    // South, on v1's point, for the whole room, with the wording it asks
+    // for (two lines); East, on the whole of v1.
     south.goto(&room_path(&format!("/texts/{v1}"))).await;
+    south.fill("#stance-amendment", SOUTH_WORDING).await;
     south
         .record_stance(
             &format!("point:{hum_v1}"),
@@ -901,6 +910,14 @@ async fn blank_room_negotiation_in_chromium() {
     east.expect_200(&api).await;
     east.goto(&record).await;
     east.wait_text("#record-body", SOUTH_MARK).await;
+    // The record reads as labelled fields, the wording with its line break.
+    let asked = east.inner_text("#record-body .point-body").await;
+    east.ensure(
+        asked == SOUTH_WORDING,
+        &format!("the record page renders the proposed wording as {asked:?}"),
+    )
+    .await;
+    east.wait_text("#record-body", "Southern Coalition").await;
     east.shot("23-east-sees-south-stance").await;
     med.goto(&room_path("/stances")).await;
     med.submit(&format!("#record-link-{south_stance}")).await;
@@ -970,10 +987,16 @@ async fn blank_room_negotiation_in_chromium() {
     let marks = med.all("#history .narrower").await;
     med.ensure(
         marks.len() == 1,
-        &format!("{} revisions are marked as made while narrower, not 1", marks.len()),
+        &format!(
+            "{} revisions are marked as made while narrower, not 1",
+            marks.len()
+        ),
     )
     .await;
     med.wait_text("#history .narrower", "Eastern League").await;
+    med.click("#said-1").await;
+    med.wait_text("#revision-1 .record-fields", SOUTH_MARK)
+        .await;
     med.shot("27-mediator-history-marked").await;
     east.goto(&record).await;
     east.wait_text("#record-body", SOUTH_MARK).await;

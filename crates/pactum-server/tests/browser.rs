@@ -130,12 +130,17 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     // Point by point: reword one point, retitle another, add a third.
     for (key, field, value) in [
         ("armed_forces_cap", "body", new_wording),
-        ("territorial_concessions", "title", "Territorial arrangements"),
+        (
+            "territorial_concessions",
+            "title",
+            "Territorial arrangements",
+        ),
     ] {
         b.click(&format!("#pt-edit-{key}")).await;
         b.fill(&format!("#pt-{field}-{key}"), value).await;
         b.submit(&format!("#pt-save-{key}")).await;
-        b.wait_text(&format!(r#"li[data-key="{key}"]"#), value).await;
+        b.wait_text(&format!(r#"li[data-key="{key}"]"#), value)
+            .await;
     }
     b.fill("#new-point-title", "Ceasefire monitoring").await;
     b.fill(
@@ -144,7 +149,9 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     )
     .await;
     b.submit("#add-point-submit").await;
-    let added = b.wait_text("#points li.point:last-child", "Ceasefire monitoring").await;
+    let added = b
+        .wait_text("#points li.point:last-child", "Ceasefire monitoring")
+        .await;
     let added_key = b.attr(&added, "data-key").await;
     b.ensure(
         url.path

@@ -707,7 +707,10 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
 
     // Renaming keeps every point as it was.
     let page = app.page(&b, &ui(&format!("/texts/{fresh_id}"))).await;
-    assert!(!page.text.contains(r#"id="revise-form""#), "a draft offers revise");
+    assert!(
+        !page.text.contains(r#"id="revise-form""#),
+        "a draft offers revise"
+    );
     let r = app
         .form(
             &b,

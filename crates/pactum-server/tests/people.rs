@@ -366,8 +366,14 @@ async fn operator_pages_are_for_operators_only() {
     // One list of every room, with the way to invite its mediators.
     let a = app.get(&op, "/").await;
     assert_eq!(a.status, StatusCode::OK);
-    assert!(a.text.contains(&format!(r#"id="oproom-{ROOM}""#)), "{}", a.text);
-    assert!(a.text.contains(&format!(r#"href="/operator/rooms/{ROOM}""#)));
+    assert!(
+        a.text.contains(&format!(r#"id="oproom-{ROOM}""#)),
+        "{}",
+        a.text
+    );
+    assert!(a
+        .text
+        .contains(&format!(r#"href="/operator/rooms/{ROOM}""#)));
     // The operator's room page invites the mediator party only.
     let a = app.get(&op, &format!("/operator/rooms/{ROOM}")).await;
     assert_eq!(a.status, StatusCode::OK);

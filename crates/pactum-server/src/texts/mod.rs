@@ -108,7 +108,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/rooms/{room}/texts/new", get(ui::new_text))
         .route("/rooms/{room}/texts/{id}", get(ui::text))
-        .route("/rooms/{room}/texts/{id}/label", post(ui::form_rename_draft))
+        .route(
+            "/rooms/{room}/texts/{id}/label",
+            post(ui::form_rename_draft),
+        )
         .route("/rooms/{room}/texts/{id}/publish", post(ui::form_publish))
         .route("/rooms/{room}/redline", get(ui::redline))
 }

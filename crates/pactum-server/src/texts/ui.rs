@@ -2,6 +2,7 @@
 
 use super::PublishInput;
 use crate::access::{Role, RoomAccess};
+use crate::drafting::NewDraft;
 use crate::error::ApiError;
 use crate::ui::forms::{begin, finish_form};
 use crate::ui::pages::{
@@ -15,7 +16,6 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use crate::drafting::NewDraft;
 use pactum_workspace::drafting::{self, NewPoint};
 use pactum_workspace::model::{self, Kind, PartyKind, Record};
 use pactum_workspace::redline::{self, Alignment, Change};

@@ -493,6 +493,7 @@ impl Browser {
         let e = self.wait(css).await;
         let r = e.is_selected().await;
         if self.ok(r, &format!("reading {css}")).await != on {
+            self.centre(&e, css).await;
             let r = e.click().await;
             self.ok(r, &format!("clicking {css}")).await;
         }
