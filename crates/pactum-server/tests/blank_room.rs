@@ -967,8 +967,13 @@ async fn blank_room_negotiation_in_chromium() {
     ] {
         east.body_lacks(&path, &[SOUTH_MARK, &south_stance]).await;
     }
-    // South still has it.
+    // South still has it, and, having recorded it, may correct or
+    // withdraw it on its page.
     south.expect_200(&api).await;
+    south.goto(&record).await;
+    south.wait("#edit-form").await;
+    south.wait("#withdraw-form").await;
+    south.shot("25a-south-own-stance").await;
     step("12. the narrowed stance is gone for East, at once");
 
     // 13. The mediator widens it again: the confirmation says the history
