@@ -29,9 +29,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
         let cookie = set_cookie.split(';').next().unwrap_or_default().to_string();
         let port = 8100 + i as u16;
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
-        // The operator has no seat: their home is the operator's page.
+        // The operator has no seat: their home is the room list.
         let home = if l.party_id.is_empty() {
-            "/operator".to_string()
+            "/".to_string()
         } else {
             format!("/rooms/{room}")
         };

@@ -278,13 +278,24 @@ struct ReviseInput {
 }
 
 /// A new draft revising a version the mediator sees, with its points and
-/// their keys.
+/// their keys. Only a published (or reported) version is revised: a draft
+/// is edited in place (409 naming it).
 async fn revise(state: &AppState, a: &RoomAccess, id: &str, label: &str) -> ApiResult<Record> {
     a.mediator()?;
     let version = a
         .room()
         .get(Kind::Text, id)
         .ok_or_else(ApiError::not_found)?;
+    if model::is_draft(version) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{} ({}) is a draft: edit it, or start a new draft from a published version",
+                version.str("label").unwrap_or(&version.id),
+                version.id
+            ),
+        ));
+    }
     let input = drafting::revise(version, label)?;
     crate::texts::add_draft(state, a, input).await
 }

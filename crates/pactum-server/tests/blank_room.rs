@@ -12,7 +12,14 @@
 //! find no trace of it on any page or download they can reach; the redline
 //! v1 → v2 shows the merge, the split, the move and the insertion; the
 //! mediator narrows a room-wide stance, and the party that saw it gets 404
-//! on its next request and no longer finds it in its lists.
+//! on its next request and no longer finds it in its lists; widening it
+//! again asks first, saying its history becomes visible too, and the
+//! history then marks the revision made while it was narrower.
+//!
+//! Drafting is the day-one flow: "New draft" asks for a label and an
+//! optional first point; the draft's page lists the points, each with its
+//! own Edit, Merge, Split and Delete forms (closed until opened) and move
+//! buttons; a published version offers "Start draft" to revise it.
 //!
 //! Each user keeps the session their account was made in (the set-up link
 //! and the invitations sign in), so the scenario signs in with a password

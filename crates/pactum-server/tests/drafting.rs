@@ -602,6 +602,16 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
     assert_eq!(blank["body"]["points"], json!([]));
     assert_eq!(blank["body"]["status"], "draft");
     let blank_id = blank["id"].as_str().unwrap().to_string();
+    // A draft is edited, not revised.
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/texts/{blank_id}/revise")),
+            json!({"label": "Copy"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+    assert!(a.text.contains("is a draft"), "{}", a.text);
 
     // In the browser: the page offers an empty draft or a published
     // version, never a draft, and no line-per-point box.

@@ -91,7 +91,12 @@ pub(crate) async fn overview(
                 "title": item.title,
                 "dated": item.date.is_some(),
                 "when": view::when(item.date.as_deref(), item.not_before.as_deref()),
-                "detail": item.detail,
+                "detail": match (item.detail.as_str(), rec.body.get("version").and_then(Value::as_u64)) {
+                    // What a mediator calls it: "version 2", not "plan version".
+                    ("plan version", Some(n)) => format!("version {n}"),
+                    ("plan version", None) => "version".to_string(),
+                    (d, _) => d.to_string(),
+                },
                 "href": href,
                 "closed": closed,
                 "confidentiality": extra,
