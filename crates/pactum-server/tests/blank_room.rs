@@ -613,6 +613,16 @@ async fn blank_room_negotiation_in_chromium() {
         .await;
     med.wait("#revise-form").await;
     med.shot("12-mediator-v1-published").await;
+    // "New draft" now offers to start from the published v1 as well.
+    med.submit("#new-draft-link").await;
+    med.wait(&format!("#from-{v1}")).await;
+    let empty = med.wait("#from-empty").await;
+    med.ensure(
+        empty.is_selected().await.unwrap_or(false),
+        "the new-draft page does not start from an empty draft",
+    )
+    .await;
+    med.shot("12a-mediator-new-draft-page").await;
     step("6. v1 drafted (10 points) and published to all");
 
     // 7. Line breaks survive: on the page (rendered as typed), in the API
