@@ -663,9 +663,16 @@ async fn record_page(
         .iter()
         .map(|(path, label, multi)| {
             let v = path_get(&input, path);
+            // Closed lists are chosen by their labels, as when recording.
+            let options = match *path {
+                "stance" => view::stance_kinds(),
+                "provenance.reliability" => view::reliabilities(),
+                _ => Value::Null,
+            };
             json!({
                 "name": path, "label": label, "multi": multi,
                 "value": v.as_str().unwrap_or_default(),
+                "options": options,
             })
         })
         .collect();

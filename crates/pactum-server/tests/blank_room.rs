@@ -990,6 +990,22 @@ async fn blank_room_negotiation_in_chromium() {
     south.goto(&record).await;
     south.wait("#edit-form").await;
     south.wait("#withdraw-form").await;
+    // The correction form offers the stance and the reliability by their
+    // labels, set to what was recorded.
+    for (field, want) in [
+        ("stance", "conditional"),
+        ("provenance.reliability", "own_delegation"),
+    ] {
+        let got = south
+            .value(&format!(r#"#edit-form select[name="{field}"]"#))
+            .await;
+        south
+            .ensure(
+                got == want,
+                &format!("the correction form's {field} is {got:?}"),
+            )
+            .await;
+    }
     south.shot("25a-south-own-stance").await;
     step("12. the narrowed stance is gone for East, at once");
 
