@@ -63,25 +63,37 @@ async fn access(state: &AppState, caller: &Caller, room: &str) -> ApiResult<Room
     RoomAccess::load_kinds(state, &caller.user, room, Some(CONTEXT)).await
 }
 
-/// The draft `text_id` for the mediator: a version the user may not see is
-/// missing; a published one is a conflict that names it.
-fn draft<'a>(a: &'a RoomAccess, text_id: &str) -> ApiResult<&'a Record> {
+/// The version `text_id` for the mediator, a draft when `draft` and a
+/// published (or reported) version otherwise: a version the user may not
+/// see is missing; one of the other kind is a conflict that names it (a
+/// published version never changes; a draft is edited, not revised).
+fn version<'a>(a: &'a RoomAccess, text_id: &str, draft: bool) -> ApiResult<&'a Record> {
     a.mediator()?;
     let text = a
         .room()
         .get(Kind::Text, text_id)
         .ok_or_else(ApiError::not_found)?;
-    if !model::is_draft(text) {
+    if model::is_draft(text) != draft {
+        let why = if draft {
+            "is published and never changes; start a new draft from it"
+        } else {
+            "is a draft: edit it, or start a new draft from a published version"
+        };
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             format!(
-                "{} ({}) is published and never changes; start a new draft from it",
+                "{} ({}) {why}",
                 text.str("label").unwrap_or(&text.id),
                 text.id
             ),
         ));
     }
     Ok(text)
+}
+
+/// The draft `text_id` (see [`version`]).
+fn draft<'a>(a: &'a RoomAccess, text_id: &str) -> ApiResult<&'a Record> {
+    version(a, text_id, true)
 }
 
 /// Applies one operation to a draft's points and stores the draft.
@@ -281,22 +293,7 @@ struct ReviseInput {
 /// their keys. Only a published (or reported) version is revised: a draft
 /// is edited in place (409 naming it).
 async fn revise(state: &AppState, a: &RoomAccess, id: &str, label: &str) -> ApiResult<Record> {
-    a.mediator()?;
-    let version = a
-        .room()
-        .get(Kind::Text, id)
-        .ok_or_else(ApiError::not_found)?;
-    if model::is_draft(version) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            format!(
-                "{} ({}) is a draft: edit it, or start a new draft from a published version",
-                version.str("label").unwrap_or(&version.id),
-                version.id
-            ),
-        ));
-    }
-    let input = drafting::revise(version, label)?;
+    let input = drafting::revise(version(a, id, false)?, label)?;
     crate::texts::add_draft(state, a, input).await
 }
 
