@@ -13,6 +13,7 @@
 pub mod briefing;
 pub mod case;
 pub mod drafting;
+pub mod ids;
 pub mod model;
 pub mod preference;
 pub mod redline;
