@@ -126,6 +126,19 @@ fn parse(t: &str) -> Value {
     serde_json::from_str(t).unwrap()
 }
 
+/// The room's id of a record the case file calls `case_id`, from the
+/// `ids` list `case import --json` prints.
+fn new_id(ids: &Value, kind: &str, case_id: &str) -> String {
+    ids.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind && c["case_id"] == case_id)
+        .unwrap_or_else(|| panic!("no fresh id for {kind} {case_id}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Every string value inside a JSON value.
 fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
@@ -214,9 +227,11 @@ fn add_user(db: &Path, name: &str, party: &str, password: &str) {
 // ---------------------------------------------------------------------------
 // Import and export
 
-/// The shared case imports with nothing lost, visibility derived from what
-/// it says; operator and mediator exports import back under a new room id
-/// and export again to the same bytes.
+/// The shared case imported with its own ids (`--keep-ids`) loses nothing,
+/// visibility derived from what it says; operator and mediator exports
+/// import back under a new room id and export again to the same bytes.
+/// (Imported by default, its records get fresh ids and nothing else
+/// changes: `shared_case_imports_under_fresh_ids`.)
 #[test]
 fn shared_case_round_trips_byte_for_byte() {
     let Some(case_file) = shared_case() else {
@@ -224,7 +239,7 @@ fn shared_case_round_trips_byte_for_byte() {
     };
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
-    let out = ok(&["case", "import", s(&case_file), "--db", s(&a)]);
+    let out = ok(&["case", "import", s(&case_file), "--keep-ids", "--db", s(&a)]);
     assert!(out.contains(&format!("room {ROOM}")), "{out}");
     let case: Value = parse(&std::fs::read_to_string(&case_file).unwrap());
     let op1 = export(&a, ROOM, None);
@@ -322,6 +337,128 @@ fn shared_case_round_trips_byte_for_byte() {
             "{name} export -> import -> export"
         );
     }
+}
+
+/// Imported by default, the shared case's texts, meetings, stances and
+/// points get fresh ids: no id of the file is left anywhere in the room
+/// (not as a value, not as a word of prose), and the export with each
+/// fresh id put back in its place (the `--json` map, read backwards) is
+/// byte for byte the export of the same case imported with its own ids.
+/// A dry run shows the ids an import with its seed then stores.
+#[test]
+fn shared_case_imports_under_fresh_ids() {
+    let Some(case_file) = shared_case() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let out = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--json",
+        "--db",
+        s(&a),
+    ]));
+    assert_eq!(out["room"], ROOM);
+    let ids = out["ids"].as_array().unwrap().clone();
+    ok(&["case", "import", s(&case_file), "--keep-ids", "--db", s(&b)]);
+    let (fresh, kept) = (export(&a, ROOM, None), export(&b, ROOM, None));
+    assert_ne!(fresh, kept);
+
+    let case = parse(&std::fs::read_to_string(&case_file).unwrap());
+    let mut old: HashSet<String> = HashSet::new();
+    for coll in ["texts", "meetings", "stances"] {
+        for r in case[coll].as_array().unwrap() {
+            old.insert(r["id"].as_str().unwrap().to_string());
+            for p in r["points"].as_array().into_iter().flatten() {
+                old.insert(p["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!(ids.len(), old.len(), "every record and point renamed once");
+    let doc = parse(&fresh);
+    let mut all = Vec::new();
+    strings(&doc, &mut all);
+    for v in all {
+        for word in v.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+            assert!(
+                !old.contains(word.trim_matches('.')),
+                "{word:?} left in {v:?}"
+            );
+        }
+    }
+    // Put every fresh id back (longest first: a point's id begins with its
+    // text's): the kept import's export, to the byte.
+    let mut back: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["case_id"].as_str().unwrap()))
+        .collect();
+    back.sort_by_key(|(new, _)| std::cmp::Reverse(new.len()));
+    let mut restored = fresh.clone();
+    for (new, case_id) in back {
+        assert!(fresh.contains(new), "{new} ({case_id}) not in the export");
+        restored = restored.replace(new, case_id);
+    }
+    assert_eq!(restored, kept);
+
+    // The dry run's ids are the ones an import with its seed stores.
+    let c = dir.path().join("c.db");
+    let preview = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--json",
+    ]));
+    assert_eq!(preview["ids"], "fresh");
+    let seed = preview["id_seed"].as_str().unwrap();
+    let table = ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--id-seed",
+        seed,
+    ]);
+    let stored = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--id-seed",
+        seed,
+        "--json",
+        "--db",
+        s(&c),
+    ]));
+    for r in preview["records"].as_array().unwrap() {
+        let (kind, id, shown) = (
+            r["kind"].as_str().unwrap(),
+            r["id"].as_str().unwrap(),
+            r["stored_id"].as_str().unwrap(),
+        );
+        assert!(table.contains(shown), "the table lacks {shown}");
+        if old.contains(id) {
+            assert_eq!(new_id(&stored["ids"], kind, id), shown);
+        } else {
+            assert_eq!(shown, id, "{kind} {id} keeps its id");
+        }
+    }
+    let err = fails(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--id-seed",
+        "xyz",
+    ]);
+    assert!(err.contains("--id-seed"), "{err}");
+    // Kept ids come with a warning.
+    let table = ok(&["case", "import", s(&case_file), "--dry-run", "--keep-ids"]);
+    assert!(
+        table.contains("warning:") && table.contains("gaps"),
+        "{table}"
+    );
 }
 
 /// Delegates' exports hold only what they may see: no closed meeting they
@@ -499,6 +636,7 @@ fn demo_file_holds_the_shared_case() {
         s(&case_file),
         "--room",
         "from-shared",
+        "--keep-ids",
         "--db",
         s(&a),
     ]);
@@ -520,13 +658,33 @@ fn demo_file_holds_the_shared_case() {
     let doc = parse(&from_demo);
     assert!(doc["meta"]["disclaimer"].as_str().unwrap().len() > 20);
     assert!(!doc["meta"]["sources"].as_array().unwrap().is_empty());
-    // And `case convert` gives the demo file.
+    // And `case convert --keep-ids` gives the demo file; without it, the
+    // same file under fresh ids.
     let conv = dir.path().join("conv.json");
-    ok(&["case", "convert", s(&case_file), "-o", s(&conv)]);
+    ok(&[
+        "case",
+        "convert",
+        s(&case_file),
+        "--keep-ids",
+        "-o",
+        s(&conv),
+    ]);
     assert_eq!(
         std::fs::read_to_string(&conv).unwrap().trim_end(),
         std::fs::read_to_string(demo_file()).unwrap().trim_end()
     );
+    ok(&["case", "convert", s(&case_file), "-o", s(&conv)]);
+    let fresh = parse(&std::fs::read_to_string(&conv).unwrap());
+    let demo = parse(&std::fs::read_to_string(demo_file()).unwrap());
+    assert_eq!(
+        fresh["stances"].as_array().unwrap().len(),
+        demo["stances"].as_array().unwrap().len()
+    );
+    assert!(fresh["stances"][0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("st_"));
+    assert_eq!(fresh["parties"], demo["parties"]);
 }
 
 /// A file valid against the case schema but other than the demo: its own
@@ -549,14 +707,15 @@ fn schema_files_get_visibility_from_what_they_say() {
     let file = dir.path().join("variant.json");
     std::fs::write(&file, serde_json::to_string_pretty(&case).unwrap()).unwrap();
     let db = dir.path().join("v.db");
-    let out = ok(&["case", "import", s(&file), "--db", s(&db)]);
-    assert!(out.contains("room variant-case"), "{out}");
+    let out = parse(&ok(&["case", "import", s(&file), "--json", "--db", s(&db)]));
+    assert_eq!(out["room"], "variant-case");
+    let geneva_id = new_id(&out["ids"], "meeting", "geneva_consultations");
     let geneva_stances: Vec<String> = case["stances"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|s| s["meeting_id"] == "geneva_consultations")
-        .map(|s| s["id"].as_str().unwrap().to_string())
+        .map(|s| new_id(&out["ids"], "stance", s["id"].as_str().unwrap()))
         .collect();
     assert!(!geneva_stances.is_empty());
     let op = parse(&export(&db, "variant-case", None));
@@ -564,7 +723,7 @@ fn schema_files_get_visibility_from_what_they_say() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == "geneva_consultations")
+        .find(|m| m["id"] == geneva_id.as_str())
         .unwrap();
     assert_eq!(
         geneva["visibility"],
@@ -588,7 +747,7 @@ fn schema_files_get_visibility_from_what_they_say() {
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let t = export(&db, "variant-case", Some(user));
-        assert_eq!(t.contains("geneva_consultations"), sees, "{user}");
+        assert_eq!(t.contains(&geneva_id), sees, "{user}");
         for id in &geneva_stances {
             assert_eq!(t.contains(&format!("\"{id}\"")), sees, "{user}: {id}");
         }

@@ -804,7 +804,10 @@ impl Preview {
     /// case with a mint that gives the same ids in the same order (the
     /// server's seeded mint) gives the same ids, which is how a preview
     /// shows the ids a later import stores.
-    pub fn with_fresh_ids(mut self, mint: impl FnMut(Kind) -> String) -> Result<Preview, CaseError> {
+    pub fn with_fresh_ids(
+        mut self,
+        mint: impl FnMut(Kind) -> String,
+    ) -> Result<Preview, CaseError> {
         let ids = IdMap::mint(&self.case, mint)?;
         self.set_ids(ids);
         Ok(self)

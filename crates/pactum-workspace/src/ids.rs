@@ -355,7 +355,10 @@ fn fresh(
     }
     Err(CaseError::Field {
         path: path.to_string(),
-        message: format!("no unused new {} id after {MINT_TRIES} tries", kind.as_str()),
+        message: format!(
+            "no unused new {} id after {MINT_TRIES} tries",
+            kind.as_str()
+        ),
     })
 }
 
@@ -384,10 +387,7 @@ fn field_role(key: &str) -> Role {
     if KEPT.contains(&key) || key == "changes" {
         return Role::Identifier;
     }
-    let Some(stem) = key
-        .strip_suffix("_ids")
-        .or_else(|| key.strip_suffix("_id"))
-    else {
+    let Some(stem) = key.strip_suffix("_ids").or_else(|| key.strip_suffix("_id")) else {
         return Role::Prose;
     };
     let word = stem.rsplit('_').next().unwrap_or(stem);
@@ -462,9 +462,15 @@ mod tests {
             [("s1", "st_a"), ("v1.p1", "tx_b.p1"), ("v2_x", "tx_c")].into();
         let r = |s: &str| rewrite_prose(s, &prose);
         assert_eq!(r("see s1."), Some("see st_a.".into()));
-        assert_eq!(r("(s1, s12, xs1, s1_b)"), Some("(st_a, s12, xs1, s1_b)".into()));
+        assert_eq!(
+            r("(s1, s12, xs1, s1_b)"),
+            Some("(st_a, s12, xs1, s1_b)".into())
+        );
         assert_eq!(r("s1-s1"), Some("st_a-st_a".into()));
-        assert_eq!(r("point v1.p1; not v1.p12 nor v1.p1.a"), Some("point tx_b.p1; not v1.p12 nor v1.p1.a".into()));
+        assert_eq!(
+            r("point v1.p1; not v1.p12 nor v1.p1.a"),
+            Some("point tx_b.p1; not v1.p12 nor v1.p1.a".into())
+        );
         assert_eq!(r("text v2_x)"), Some("text tx_c)".into()));
         assert_eq!(r("nothing here"), None);
         assert_eq!(r("é s1 ü"), Some("é st_a ü".into()));
@@ -483,7 +489,14 @@ mod tests {
         assert_eq!(names("texts_discussed"), Some("text"));
         assert_eq!(names("point_id"), Some("point"));
         assert_eq!(names("session_id"), Some("session"));
-        for kept in ["party_id", "issue_id", "speaker_delegate_id", "preferred_option_ids", "case_id", "id"] {
+        for kept in [
+            "party_id",
+            "issue_id",
+            "speaker_delegate_id",
+            "preferred_option_ids",
+            "case_id",
+            "id",
+        ] {
             assert!(matches!(field_role(kept), Role::Identifier), "{kept}");
         }
         assert!(matches!(field_role("summary"), Role::Prose));
@@ -503,10 +516,15 @@ mod tests {
                 "illustrative_preferences": {"models": []}}"#,
         )
         .unwrap();
-        let err = IdMap::mint(&two, |_| "same".into()).unwrap_err().to_string();
+        let err = IdMap::mint(&two, |_| "same".into())
+            .unwrap_err()
+            .to_string();
         assert_eq!(err, "/texts/1/id: no unused new text id after 16 tries");
         let err = IdMap::mint(&two, |_| "a/b".into()).unwrap_err().to_string();
-        assert!(err.starts_with("/texts/0/id: the new id \"a/b\" is not an id"), "{err}");
+        assert!(
+            err.starts_with("/texts/0/id: the new id \"a/b\" is not an id"),
+            "{err}"
+        );
         let map = IdMap::mint(&two, counter()).unwrap();
         assert_eq!(map.get("text", "a"), Some("text_0001"));
         assert_eq!(map.get("text", "b"), Some("text_0002"));
@@ -548,18 +566,16 @@ mod tests {
     /// lays them out: (JSON pointer inside the body, kind, id).
     fn references(r: &Record) -> Vec<(String, &'static str, String)> {
         let mut out = Vec::new();
-        let mut one = |path: &str, kind: &'static str, v: Option<&Value>| {
-            match v {
-                Some(Value::String(s)) => out.push((path.to_string(), kind, s.clone())),
-                Some(Value::Array(a)) => {
-                    for (i, x) in a.iter().enumerate() {
-                        if let Some(s) = x.as_str() {
-                            out.push((format!("{path}/{i}"), kind, s.to_string()));
-                        }
+        let mut one = |path: &str, kind: &'static str, v: Option<&Value>| match v {
+            Some(Value::String(s)) => out.push((path.to_string(), kind, s.clone())),
+            Some(Value::Array(a)) => {
+                for (i, x) in a.iter().enumerate() {
+                    if let Some(s) = x.as_str() {
+                        out.push((format!("{path}/{i}"), kind, s.to_string()));
                     }
                 }
-                _ => {}
             }
+            _ => {}
         };
         let b = Value::Object(r.body.clone());
         match r.kind {
@@ -570,8 +586,16 @@ mod tests {
             }
             Kind::Meeting => one("/texts_discussed", "text", b.get("texts_discussed")),
             Kind::Text => {
-                one("/derived_from_text_id", "text", b.get("derived_from_text_id"));
-                one("/possibly_same_as_text_ids", "text", b.get("possibly_same_as_text_ids"));
+                one(
+                    "/derived_from_text_id",
+                    "text",
+                    b.get("derived_from_text_id"),
+                );
+                one(
+                    "/possibly_same_as_text_ids",
+                    "text",
+                    b.get("possibly_same_as_text_ids"),
+                );
             }
             Kind::Document => {
                 one("/text_id", "text", b.get("text_id"));
@@ -598,7 +622,14 @@ mod tests {
         let mut at = HashMap::new();
         for (i, r) in case.records.iter().enumerate() {
             at.insert((r.kind.as_str(), r.id.clone()), (i, None));
-            for (j, p) in r.body.get("points").and_then(Value::as_array).into_iter().flatten().enumerate() {
+            for (j, p) in r
+                .body
+                .get("points")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 at.entry(("point", p["id"].as_str().unwrap().to_string()))
                     .or_insert((i, Some(j)));
             }
@@ -608,7 +639,10 @@ mod tests {
 
     fn point_id(case: &Case, (i, j): (usize, Option<usize>)) -> String {
         match j {
-            Some(j) => case.records[i].body["points"][j]["id"].as_str().unwrap().to_string(),
+            Some(j) => case.records[i].body["points"][j]["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
             None => case.records[i].id.clone(),
         }
     }
@@ -633,18 +667,40 @@ mod tests {
             // The case ids that must go: restricted kinds and points.
             let old: HashSet<String> = was
                 .keys()
-                .filter(|(k, _)| !["meta", "party", "issue", "preference", "preference_set"].contains(k))
+                .filter(|(k, _)| {
+                    !["meta", "party", "issue", "preference", "preference_set"].contains(k)
+                })
                 .map(|(_, id)| id.clone())
                 .collect();
-            assert!(old.contains("s01") && old.contains("kremlin_meeting") && old.contains("v1.p01"), "{name}");
+            assert!(
+                old.contains("s01") && old.contains("kremlin_meeting") && old.contains("v1.p01"),
+                "{name}"
+            );
             let mut counted = 0;
             for (b, a) in before.records.iter().zip(&after.records) {
-                assert_eq!((a.kind, &a.visibility), (b.kind, &b.visibility), "{name} {}", b.id);
-                assert_eq!(a.body.get("id").and_then(Value::as_str).unwrap_or(&a.id), a.id);
-                if matches!(b.kind, Kind::Party | Kind::Issue | Kind::Preference | Kind::Meta) {
+                assert_eq!(
+                    (a.kind, &a.visibility),
+                    (b.kind, &b.visibility),
+                    "{name} {}",
+                    b.id
+                );
+                assert_eq!(
+                    a.body.get("id").and_then(Value::as_str).unwrap_or(&a.id),
+                    a.id
+                );
+                if matches!(
+                    b.kind,
+                    Kind::Party | Kind::Issue | Kind::Preference | Kind::Meta
+                ) {
                     assert_eq!(a.id, b.id, "{name}: set-up keeps its ids");
                 } else if b.kind != Kind::PreferenceSet {
-                    assert_ne!(a.id, b.id, "{name}: {} {} kept its id", b.kind.as_str(), b.id);
+                    assert_ne!(
+                        a.id,
+                        b.id,
+                        "{name}: {} {} kept its id",
+                        b.kind.as_str(),
+                        b.id
+                    );
                     assert_eq!(map.get(b.kind.as_str(), &b.id), Some(a.id.as_str()));
                 }
                 // Each reference names, now, the record at the position the
@@ -654,27 +710,59 @@ mod tests {
                 for ((path, kind, old_ref), (path2, kind2, new_ref)) in rb.into_iter().zip(ra) {
                     assert_eq!((&path, kind), (&path2, kind2));
                     let pos = was[&(kind, old_ref.clone())];
-                    assert_eq!(now.get(&(kind, new_ref.clone())), Some(&pos), "{name} {} {path}", b.id);
+                    assert_eq!(
+                        now.get(&(kind, new_ref.clone())),
+                        Some(&pos),
+                        "{name} {} {path}",
+                        b.id
+                    );
                     assert_eq!(new_ref, point_id(&after, pos));
                     assert_ne!(new_ref, old_ref);
                     counted += 1;
                 }
                 // Points: same count, each under its text's new id.
-                let pts = |r: &Record| r.body.get("points").and_then(Value::as_array).map_or(0, Vec::len);
+                let pts = |r: &Record| {
+                    r.body
+                        .get("points")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len)
+                };
                 assert_eq!(pts(a), pts(b));
-                for p in a.body.get("points").and_then(Value::as_array).into_iter().flatten() {
+                for p in a
+                    .body
+                    .get("points")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                {
                     let id = p["id"].as_str().unwrap();
-                    assert!(id.starts_with(&format!("{}.", a.id)), "{name}: point {id} of {}", a.id);
+                    assert!(
+                        id.starts_with(&format!("{}.", a.id)),
+                        "{name}: point {id} of {}",
+                        a.id
+                    );
                 }
                 // No case id anywhere: not as a value, not as a word.
                 let body = Value::Object(a.body.clone());
                 let mut all = Vec::new();
                 strings(&body, &mut all);
                 for s in all {
-                    assert!(!old.contains(s), "{name}: {} {} still holds {s:?}", a.kind.as_str(), a.id);
-                    for word in s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+                    assert!(
+                        !old.contains(s),
+                        "{name}: {} {} still holds {s:?}",
+                        a.kind.as_str(),
+                        a.id
+                    );
+                    for word in
+                        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
+                    {
                         let word = word.trim_matches('.');
-                        assert!(!old.contains(word), "{name}: {} {} still says {word:?} in {s:?}", a.kind.as_str(), a.id);
+                        assert!(
+                            !old.contains(word),
+                            "{name}: {} {} still says {word:?} in {s:?}",
+                            a.kind.as_str(),
+                            a.id
+                        );
                     }
                 }
             }
@@ -682,9 +770,18 @@ mod tests {
             // meetings, meetings their texts, models their stances.
             assert!(counted > 60, "{name}: only {counted} references");
             // Prose that named a stance names it by its new id.
-            let ru = after.records.iter().find(|r| r.kind == Kind::Preference && r.id == "russia").unwrap();
+            let ru = after
+                .records
+                .iter()
+                .find(|r| r.kind == Kind::Preference && r.id == "russia")
+                .unwrap();
             let s03 = map.get("stance", "s03").unwrap();
-            assert!(ru.str("reservation_rationale").unwrap().contains(&format!("({s03})")), "{name}");
+            assert!(
+                ru.str("reservation_rationale")
+                    .unwrap()
+                    .contains(&format!("({s03})")),
+                "{name}"
+            );
         }
     }
 }

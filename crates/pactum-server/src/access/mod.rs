@@ -22,6 +22,7 @@ use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+pub mod ids;
 pub mod operator;
 pub mod people;
 
@@ -538,16 +539,7 @@ impl RoomAccess {
     /// A fresh record id with a kind prefix. Ids are random rather than
     /// sequential so that gaps reveal nothing about records others cannot see.
     pub fn new_id(kind: Kind) -> String {
-        let prefix = match kind {
-            Kind::Stance => "st",
-            Kind::Text => "tx",
-            Kind::Meeting => "mt",
-            Kind::Document => "doc",
-            Kind::Note => "note",
-            Kind::Session => "ses",
-            _ => "rec",
-        };
-        format!("{prefix}_{}", crate::auth::random_hex(6))
+        format!("{}_{}", ids::prefix(kind), crate::auth::random_hex(6))
     }
 
     /// The visibilities a user may choose: those that include the user. A
