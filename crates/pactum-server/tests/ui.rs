@@ -219,6 +219,15 @@ async fn every_page_renders_its_key_content() {
         r#"data-party="ukraine" data-point="{}" data-stance="rejects""#,
         app.id("point", "v2.armed_forces_cap")
     );
+    let matrix_needles = [
+        r#"id="stance-matrix""#,
+        &ua_cell,
+        r#"data-party="russia" data-point="whole" data-stance="conditional""#,
+        "Limit on the size of Ukraine&#x27;s armed forces",
+        "Wording not known.",
+        r#"id="stance-form""#,
+        r#"id="stance-party""#,
+    ];
     let checks: Vec<(String, &[&str])> = vec![
         (
             "/".to_string(),
@@ -236,18 +245,7 @@ async fn every_page_renders_its_key_content() {
                 r#"id="nav-audit""#,
             ],
         ),
-        (
-            room(&format!("/texts/{v2}")),
-            &[
-                r#"id="stance-matrix""#,
-                &ua_cell,
-                r#"data-party="russia" data-point="whole" data-stance="conditional""#,
-                "Limit on the size of Ukraine&#x27;s armed forces",
-                "Wording not known.",
-                r#"id="stance-form""#,
-                r#"id="stance-party""#,
-            ],
-        ),
+        (room(&format!("/texts/{v2}")), &matrix_needles),
         (
             room(&format!("/texts/new?from={v2}")),
             &["armed_forces_cap | Limit on the size"],
