@@ -522,8 +522,7 @@ pub(crate) fn rescope_form(a: &RoomAccess, r: &Record, widen: Option<&str>) -> A
             let to = view::parse_audience(chosen)?
                 .ok_or_else(|| ApiError::field("visibility", "choose an audience"))?;
             let c = change(a, r, &to)?;
-            (!c.gain.is_empty())
-                .then(|| json!({"value": chosen, "who": names_of(a, &c.gain)}))
+            (!c.gain.is_empty()).then(|| json!({"value": chosen, "who": names_of(a, &c.gain)}))
         }
         None => None,
     };

@@ -10,7 +10,7 @@
 //!
 //! - In a view ([`Hidden::apply`]), a reference to a record the viewer
 //!   cannot see is dropped from the record that holds it (set to null, or
-//!   left out of its list). A stance is about its target: one whose target
+//!   left out of its list), wherever in the record it is. A stance is about its target: one whose target
 //!   is wholly hidden is left out of the view, as a stance about nothing.
 //! - When a version of the text is narrowed, the records about it (stances
 //!   on it or one of its points, documents attached to it) are narrowed to
@@ -74,57 +74,84 @@ impl Hidden {
     /// `kind` (a record as it is now, or an earlier revision of it); false
     /// when the record is a stance whose whole target is hidden, which
     /// must not be shown at all.
+    ///
+    /// References are found by the field names the case format and the
+    /// workspace give them, at any depth (a model's
+    /// `issues[].based_on_stance_ids` as much as a document's `text_id`):
+    /// see [`named_kind`].
     pub fn redact(&self, kind: Kind, body: &mut Body) -> bool {
-        let null = |body: &mut Body, field: &str, of: Kind| {
-            let hidden = body
-                .get(field)
-                .and_then(Value::as_str)
-                .is_some_and(|id| self.hides(of, id));
-            if hidden {
-                body.insert(field.into(), Value::Null);
-            }
+        let target = |b: &Body| {
+            b.get("target").and_then(Value::as_object).is_some_and(|t| {
+                ["issue_id", "text_id", "point_id"]
+                    .iter()
+                    .any(|f| t.get(*f).is_some_and(|v| !v.is_null()))
+            })
         };
-        let filter = |body: &mut Body, field: &str, of: Kind| {
-            if let Some(Value::Array(list)) = body.get_mut(field) {
-                list.retain(|v| !v.as_str().is_some_and(|id| self.hides(of, id)));
-            }
-        };
-        null(body, "meeting_id", Kind::Meeting);
-        null(body, "text_id", Kind::Text);
-        match kind {
-            Kind::Text => {
-                null(body, "derived_from_text_id", Kind::Text);
-                filter(body, "possibly_same_as_text_ids", Kind::Text);
-            }
-            Kind::Meeting => {
-                filter(body, "texts_discussed", Kind::Text);
-                filter(body, "issues_discussed", Kind::Issue);
-            }
-            Kind::Stance => {
-                let Some(Value::Object(target)) = body.get_mut("target") else {
-                    return true;
-                };
-                let named = |t: &Body| {
-                    ["issue_id", "text_id", "point_id"]
-                        .iter()
-                        .any(|f| t.get(*f).is_some_and(|v| !v.is_null()))
-                };
-                let had_target = named(target);
-                null(target, "issue_id", Kind::Issue);
-                null(target, "text_id", Kind::Text);
-                let point_hidden = target
-                    .get("point_id")
-                    .and_then(Value::as_str)
-                    .is_some_and(|p| self.points.contains(p));
-                if point_hidden {
-                    target.insert("point_id".into(), Value::Null);
+        let had_target = kind == Kind::Stance && target(body);
+        self.redact_object(body);
+        !had_target || target(body)
+    }
+
+    fn hidden_name(&self, field: &str, id: &str) -> bool {
+        match named_kind(field) {
+            Some(Named::Record(kind)) => self.hides(kind, id),
+            Some(Named::Point) => self.points.contains(id),
+            None => false,
+        }
+    }
+
+    fn redact_object(&self, body: &mut Body) {
+        for (field, v) in body.iter_mut() {
+            match v {
+                Value::String(id) if self.hidden_name(field, id) => *v = Value::Null,
+                Value::Array(list) if named_kind(field).is_some() => {
+                    list.retain(|x| !x.as_str().is_some_and(|id| self.hidden_name(field, id)));
                 }
-                return !had_target || named(target);
+                _ => self.redact_value(v),
             }
+        }
+    }
+
+    fn redact_value(&self, v: &mut Value) {
+        match v {
+            Value::Object(o) => self.redact_object(o),
+            Value::Array(list) => list.iter_mut().for_each(|x| self.redact_value(x)),
             _ => {}
         }
-        true
     }
+}
+
+/// What a field's value names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Named {
+    /// A record of this kind, by id.
+    Record(Kind),
+    /// A point of a version, by point id.
+    Point,
+}
+
+/// What a field names, by its name: `…text_id(s)` and `texts_discussed`
+/// name versions, `…meeting_id(s)` meetings, `…stance_id(s)` stances,
+/// `…document_id(s)` documents, `…session_id(s)` sessions, `…issue_id(s)`
+/// and `issues_discussed` issues, `point_id(s)` points. Other ids (parties,
+/// delegates, options, point keys) name what every member sees.
+fn named_kind(field: &str) -> Option<Named> {
+    let stem = field
+        .strip_suffix("_ids")
+        .or_else(|| field.strip_suffix("_id"));
+    let kind = match (field, stem) {
+        ("texts_discussed", _) => Kind::Text,
+        ("issues_discussed", _) => Kind::Issue,
+        (_, Some(s)) if s == "point" || s.ends_with("_point") => return Some(Named::Point),
+        (_, Some(s)) if s == "text" || s.ends_with("_text") => Kind::Text,
+        (_, Some(s)) if s == "meeting" || s.ends_with("_meeting") => Kind::Meeting,
+        (_, Some(s)) if s == "stance" || s.ends_with("_stance") => Kind::Stance,
+        (_, Some(s)) if s == "document" || s.ends_with("_document") => Kind::Document,
+        (_, Some(s)) if s == "session" || s.ends_with("_session") => Kind::Session,
+        (_, Some(s)) if s == "issue" || s.ends_with("_issue") => Kind::Issue,
+        _ => return None,
+    };
+    Some(Named::Record(kind))
 }
 
 /// The parties of the room that can see `v`, each as the visibility rule
@@ -276,10 +303,7 @@ mod tests {
             within(&r, &to(&["a", "b"]), &to(&["b", "c"])),
             Some(pm("b"))
         );
-        assert_eq!(
-            within(&r, &pm("a"), &pm("b")),
-            Some(Visibility::Mediator)
-        );
+        assert_eq!(within(&r, &pm("a"), &pm("b")), Some(Visibility::Mediator));
         // The whole room reaches parties that join later: it fits only in
         // the whole room, even when the bound lists every party of today.
         assert_eq!(
@@ -367,6 +391,50 @@ mod tests {
         assert_eq!(visible[2].body["meeting_id"], Value::Null);
         assert_eq!(visible[3].body["meeting_id"], Value::Null);
         assert_eq!(visible[3].body["target"]["text_id"], json!("t2"));
+    }
+
+    #[test]
+    fn names_are_found_at_any_depth_by_their_field() {
+        let hidden_stance = rec(Kind::Stance, "s_hidden", Visibility::Mediator, json!({}));
+        let mut visible = vec![rec(
+            Kind::Preference,
+            "model",
+            pm("a"),
+            json!({"issues": [{"issue_id": "i", "based_on_stance_ids": ["s_hidden", "s_seen"]}],
+                   "note": "s_hidden", "party_id": "s_hidden"}),
+        )];
+        Hidden::new([&hidden_stance], &visible).apply(&mut visible);
+        let b = &visible[0].body;
+        assert_eq!(b["issues"][0]["based_on_stance_ids"], json!(["s_seen"]));
+        assert_eq!(b["issues"][0]["issue_id"], json!("i"));
+        // Prose and fields naming other kinds are left as they are.
+        assert_eq!(b["note"], json!("s_hidden"));
+        assert_eq!(b["party_id"], json!("s_hidden"));
+    }
+
+    #[test]
+    fn field_names_say_what_they_name() {
+        let k = |f: &str| named_kind(f);
+        assert_eq!(k("text_id"), Some(Named::Record(Kind::Text)));
+        assert_eq!(k("derived_from_text_id"), Some(Named::Record(Kind::Text)));
+        assert_eq!(
+            k("possibly_same_as_text_ids"),
+            Some(Named::Record(Kind::Text))
+        );
+        assert_eq!(k("texts_discussed"), Some(Named::Record(Kind::Text)));
+        assert_eq!(k("meeting_id"), Some(Named::Record(Kind::Meeting)));
+        assert_eq!(k("based_on_stance_ids"), Some(Named::Record(Kind::Stance)));
+        assert_eq!(k("point_id"), Some(Named::Point));
+        for other in [
+            "party_id",
+            "author_party_ids",
+            "option_id",
+            "id",
+            "context",
+            "derived_from",
+        ] {
+            assert_eq!(k(other), None, "{other}");
+        }
     }
 
     #[test]

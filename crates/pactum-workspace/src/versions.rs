@@ -35,10 +35,7 @@ pub fn room_number(text: &Record) -> Option<u64> {
 /// texts: the dense rank (from 1) of its room number among theirs, by text
 /// id; unnumbered texts are absent.
 pub fn ranks<'a>(texts: impl IntoIterator<Item = &'a Record>) -> HashMap<String, u64> {
-    let texts: Vec<&Record> = texts
-        .into_iter()
-        .filter(|t| t.kind == Kind::Text)
-        .collect();
+    let texts: Vec<&Record> = texts.into_iter().filter(|t| t.kind == Kind::Text).collect();
     let numbers: BTreeSet<u64> = texts.iter().filter_map(|t| room_number(t)).collect();
     let rank: HashMap<u64, u64> = numbers.into_iter().zip(1..).collect();
     texts
@@ -95,7 +92,9 @@ pub fn known_as(room: &Room, text_id: &str) -> Vec<KnownAs> {
             if !viewer.can_see(&text.visibility) {
                 return None;
             }
-            let seen = room.of(Kind::Text).filter(|t| viewer.can_see(&t.visibility));
+            let seen = room
+                .of(Kind::Text)
+                .filter(|t| viewer.can_see(&t.visibility));
             let version = *ranks(seen).get(text_id)?;
             Some(KnownAs {
                 party_id: p.id.clone(),
@@ -128,7 +127,10 @@ mod tests {
             kind: Kind::Party,
             id: id.into(),
             visibility: Visibility::Room,
-            body: json!({"id": id, "kind": kind}).as_object().cloned().unwrap(),
+            body: json!({"id": id, "kind": kind})
+                .as_object()
+                .cloned()
+                .unwrap(),
         }
     }
 

@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::ui::forms::{begin, finish_form};
 use crate::ui::pages::{
     audit_shown, done_message, error_of, form_values, load, party_choices, room_path, status_of,
-    submitted_list, text_options, today, DoneQuery,
+    submitted_list, text_options, today,
 };
 use crate::ui::view::{self};
 use crate::ui::{chrome, page, urlpart, Fail, FormData, Session, UiResult};
@@ -346,10 +346,7 @@ async fn text_page(
     ctx.insert("draft_form".into(), json!(draft_form));
     ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
     ctx.insert("publish_form".into(), json!(publish_form));
-    ctx.insert(
-        "rescope".into(),
-        crate::records::rescope_form(a, t, widen)?,
-    );
+    ctx.insert("rescope".into(), crate::records::rescope_form(a, t, widen)?);
     ctx.insert("error".into(), error_of(fail));
     ctx.insert("done".into(), json!(done_message(done)));
     Ok(page(status_of(fail), "text.html", &Value::Object(ctx)))
