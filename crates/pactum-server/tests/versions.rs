@@ -613,6 +613,13 @@ async fn a_narrowed_version_takes_what_is_about_it_along() {
         refused.to_string().contains("only the version"),
         "{refused}"
     );
+    let still = app
+        .json(&med, &format!("/api/rooms/{ROOM}/texts/{v2}"))
+        .await;
+    assert_eq!(
+        still["visibility"],
+        json!({"scope": "party_and_mediator", "party": russia})
+    );
     assert_eq!(
         app.get(&ua, &format!("/api/rooms/{ROOM}/texts/{v2}")).await,
         (StatusCode::NOT_FOUND, missing.clone())
