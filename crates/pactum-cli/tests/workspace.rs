@@ -1492,3 +1492,67 @@ fn first_start_link_and_operator_add() {
     let again = Server::start(&db, false);
     assert!(!again.printed.contains("/setup/"), "{}", again.printed);
 }
+
+/// `case export --as` and `report --as` number the versions a user was
+/// given without gaps: here the room's version 2 is Russia's alone, so
+/// Ukraine knows the room's versions 1, 3 and 4 as 1, 2 and 3.
+#[test]
+fn exports_as_a_user_number_versions_without_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let mut case = parse(&std::fs::read_to_string(demo_file()).unwrap());
+    // The room's numbering: the 28-point plan 1, the four documents handed
+    // to Russia 2, the post-Geneva version 3, the 27-point document 4.
+    let numbers = [
+        ("28-point plan", 1),
+        ("Four additional documents", 2),
+        ("Version revised after the Geneva consultations", 3),
+        ("27-point document", 4),
+    ];
+    for t in case["texts"].as_array_mut().unwrap() {
+        if let Some((_, n)) = numbers.iter().find(|(l, _)| t["label"] == *l) {
+            t["version"] = json!(n);
+        }
+    }
+    let file = dir.path().join("case.json");
+    std::fs::write(&file, case.to_string()).unwrap();
+    ok(&["case", "import", s(&file), "--db", s(&a)]);
+    add_user(&a, "ua", "ukraine", "delegate-secret");
+    add_user(&a, "ru", "russia", "delegate-secret");
+
+    let by_label = |doc: &Value| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = doc["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| Some((t["label"].as_str()?.to_string(), t["version"].as_u64()?)))
+            .collect();
+        v.sort_by_key(|(_, n)| *n);
+        v
+    };
+    let owned = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(l, n)| (l.to_string(), *n)).collect()
+    };
+    let ua = parse(&export(&a, ROOM, Some("ua")));
+    assert_eq!(
+        by_label(&ua),
+        owned(&[
+            ("28-point plan", 1),
+            ("Version revised after the Geneva consultations", 2),
+            ("27-point document", 3),
+        ])
+    );
+    let ru = parse(&export(&a, ROOM, Some("ru")));
+    assert_eq!(
+        by_label(&ru),
+        owned(&[
+            ("28-point plan", 1),
+            ("Four additional documents", 2),
+            ("Version revised after the Geneva consultations", 3),
+            ("27-point document", 4),
+        ])
+    );
+    // The operator's export keeps the room's numbers.
+    let full = parse(&export(&a, ROOM, None));
+    assert_eq!(by_label(&full), by_label(&ru));
+}

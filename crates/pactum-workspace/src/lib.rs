@@ -17,8 +17,10 @@ pub mod ids;
 pub mod model;
 pub mod preference;
 pub mod redline;
+pub mod references;
 pub mod session;
 pub mod setup;
+pub mod versions;
 pub mod visibility;
 
 pub use model::*;
