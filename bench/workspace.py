@@ -48,6 +48,21 @@ def post(url, body, headers=None):
         return json.load(r)
 
 
+def get(url, token):
+    req = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
+    with urllib.request.urlopen(req) as r:
+        return json.load(r)
+
+
+def text_id(base, token, label):
+    """The demo room's id of the text with this label: the demo's records
+    get fresh ids when the room is made, so the file's ids do not name them."""
+    for t in get(base + f"/api/rooms/{ROOM}/texts", token):
+        if t["body"].get("label") == label:
+            return t["id"]
+    sys.exit(f"the demo room has no text labelled {label!r}")
+
+
 def big_case(records):
     """The shared case (../shared/cases/peace-plan-2025/case.json, read at
     run time, never copied into the project) grown to about `records`
@@ -120,10 +135,11 @@ def main():
         reader = post(base + "/api/login", {"user": "russia", "password": "russia-demo"})["token"]
         writer = post(base + "/api/login", {"user": "ukraine", "password": "ukraine-demo"})["token"]
         results = {}
+        v2 = text_id(base, reader, "Version revised after the Geneva consultations")
         reads = {
             "room summary": f"/api/rooms/{ROOM}",
             "stance ledger": f"/api/rooms/{ROOM}/stances",
-            "stance matrix v2": f"/api/rooms/{ROOM}/texts/v2_post_geneva/matrix",
+            "stance matrix v2": f"/api/rooms/{ROOM}/texts/{v2}/matrix",
             "meetings (audited)": f"/api/rooms/{ROOM}/meetings",
             "case export": f"/api/rooms/{ROOM}/export",
         }

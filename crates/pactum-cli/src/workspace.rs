@@ -4,7 +4,9 @@
 //! and field).
 
 use anyhow::{anyhow, bail, Context, Result};
+use pactum_server::access::ids::IdSeed;
 use pactum_server::access::{all_records, RoomAccess};
+use pactum_server::import::Ids;
 use pactum_server::{auth, AppState};
 use pactum_store::{MemberRow, NewAudit, Store, UserRow};
 use pactum_workspace::case;
@@ -110,13 +112,26 @@ pub enum CaseCommand {
         /// Room id (default: the file's room or case id).
         #[arg(long)]
         room: Option<String>,
-        /// Show every record with the visibility it would get and the rule
-        /// that derived it, and write nothing (no database is opened).
+        /// Show every record with the visibility it would get, the rule
+        /// that derived it and the id it will have in the room, and write
+        /// nothing (no database is opened).
         #[arg(long)]
         dry_run: bool,
-        /// With --dry-run: print the preview as JSON.
-        #[arg(long, requires = "dry_run")]
+        /// Print JSON: the preview with --dry-run (as `POST
+        /// /api/import/preview`), else the room, the record count and every
+        /// fresh id (case id → room id).
+        #[arg(long)]
         json: bool,
+        /// Keep a schema file's own ids instead of giving its records fresh
+        /// ones. Ids that run in sequence (s01, s02, ...) may then reveal to
+        /// a party, through the gaps in those it sees, that records hidden
+        /// from it exist. (pactum's own format always keeps its ids.)
+        #[arg(long)]
+        keep_ids: bool,
+        /// Draw the fresh ids from this seed (32 hex digits, as a --dry-run
+        /// prints it), so that the import stores the ids that dry run showed.
+        #[arg(long, value_name = "HEX", conflicts_with = "keep_ids")]
+        id_seed: Option<String>,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -133,10 +148,15 @@ pub enum CaseCommand {
         #[command(flatten)]
         db: DbArgs,
     },
-    /// Convert a case file to pactum's format without a database.
+    /// Convert a case file to pactum's format without a database (a schema
+    /// file's records get fresh ids, as on import).
     Convert {
         /// The case file.
         file: PathBuf,
+        /// Keep a schema file's own ids (they may reveal hidden records
+        /// through their gaps once imported).
+        #[arg(long)]
+        keep_ids: bool,
         /// Output file (default: standard output).
         #[arg(long, short)]
         out: Option<PathBuf>,
@@ -236,7 +256,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let addr = listener.local_addr()?;
         println!("pactum workspace on {}", args.db.describe());
         if args.demo {
-            let (room, logins) = pactum_server::load_demo(store.as_ref())
+            let pactum_server::Demo { room, logins, .. } = pactum_server::load_demo(store.as_ref())
                 .await
                 .map_err(|e| anyhow!("{e}"))?;
             println!("demo room: {room}");
@@ -276,8 +296,14 @@ pub fn serve(args: ServeArgs) -> Result<()> {
 /// `pactum case ...`.
 pub fn case(cmd: CaseCommand) -> Result<()> {
     match cmd {
-        CaseCommand::Convert { file, out } => {
-            let parsed = read_case(&file)?;
+        CaseCommand::Convert {
+            file,
+            out,
+            keep_ids,
+        } => {
+            let ids =
+                Ids::choose(keep_ids, None, "--id-seed").map_err(|e| anyhow!("{}", e.message))?;
+            let parsed = read_preview(&file, &ids)?.into_case();
             let value = case::export(&parsed.room_id, &parsed.title, &parsed.records);
             write_out(out.as_deref(), &pretty(&value)?)
         }
@@ -286,30 +312,54 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
             room,
             dry_run,
             json,
+            keep_ids,
+            id_seed,
             db,
         } => {
-            let preview = read_preview(&file)?;
+            let ids = Ids::choose(keep_ids, id_seed.as_deref(), "--id-seed")
+                .map_err(|e| anyhow!("{}", e.message))?;
+            let preview = read_preview(&file, &ids)?;
             let room = room.unwrap_or_else(|| preview.room_id().to_string());
             if !case::valid_room_id(&room) {
                 bail!("--room {room:?}: expected lowercase letters, digits, - and _");
             }
+            let seed = match &ids {
+                Ids::Fresh(seed) if preview.ids().is_some() => Some(seed),
+                _ => None,
+            };
             if dry_run {
                 // Nothing is opened, so nothing can be written.
                 let text = if json {
-                    pretty(&preview_json(&preview, &room)?)?
+                    pretty(&pactum_server::import::preview_json(&preview, &room, seed))?
                 } else {
-                    preview_table(&preview, &room)
+                    preview_table(&preview, &room, seed)
                 };
                 return write_out(None, &text);
             }
+            for w in preview.warnings() {
+                eprintln!("warning: {w}");
+            }
+            let map = preview.ids().cloned();
             let parsed = preview.into_case();
             runtime()?.block_on(async {
                 let store = db.open().await?;
                 pactum_server::import_case(store.as_ref(), &parsed, &room, "operator").await?;
+                if json {
+                    let mut v = serde_json::json!({"room": room, "records": parsed.records.len()});
+                    if let Some(map) = &map {
+                        v["ids"] = serde_json::to_value(map)?;
+                    }
+                    return write_out(None, &pretty(&v)?);
+                }
                 println!(
-                    "imported {} records into room {room} ({})",
+                    "imported {} records into room {room} ({}){}",
                     parsed.records.len(),
-                    db.describe()
+                    db.describe(),
+                    if map.is_some() {
+                        "; its texts, meetings, stances and points have fresh ids (--dry-run shows them)"
+                    } else {
+                        ""
+                    }
                 );
                 Ok(())
             })
@@ -361,14 +411,10 @@ fn pretty(v: &serde_json::Value) -> Result<String> {
     Ok(serde_json::to_string_pretty(v)?)
 }
 
-fn read_case(file: &Path) -> Result<case::Case> {
-    Ok(read_preview(file)?.into_case())
-}
-
-fn read_preview(file: &Path) -> Result<case::Preview> {
+fn read_preview(file: &Path, ids: &Ids) -> Result<case::Preview> {
     let text =
         std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-    case::preview(&text).map_err(|e| match e {
+    pactum_server::import::preview_with_ids(&text, ids).map_err(|e| match e {
         case::CaseError::Json {
             line,
             column,
@@ -385,44 +431,50 @@ fn read_preview(file: &Path) -> Result<case::Preview> {
     })
 }
 
-/// The `--dry-run --json` answer: the same shape as the server's
-/// `POST /api/import/preview`.
-fn preview_json(preview: &case::Preview, room: &str) -> Result<serde_json::Value> {
-    Ok(serde_json::json!({
-        "room": room,
-        "title": preview.title(),
-        "format": preview.format,
-        "records": serde_json::to_value(&preview.records)?,
-    }))
-}
-
-/// The `--dry-run` table: one line per record, grouped as the file lists them.
-fn preview_table(preview: &case::Preview, room: &str) -> String {
-    let rows: Vec<[String; 4]> = preview
+/// The `--dry-run` table: one line per record, grouped as the file lists
+/// them, with its id in the file and the id it will have in the room.
+fn preview_table(preview: &case::Preview, room: &str, seed: Option<&IdSeed>) -> String {
+    let rows: Vec<[String; 5]> = preview
         .records
         .iter()
         .map(|r| {
             [
                 r.kind.to_string(),
                 r.id.clone(),
+                r.stored_id.clone(),
                 r.visibility.label(),
                 r.reason.clone(),
             ]
         })
         .collect();
     let width = |c: usize| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0);
-    let (wk, wi, wv) = (width(0).max(4), width(1).max(2), width(2).max(10));
+    let (wk, wi, ws, wv) = (
+        width(0).max(4),
+        width(1).max(7),
+        width(2).max(7),
+        width(3).max(10),
+    );
     let points = preview.records.iter().filter(|r| r.kind == "point").count();
     let mut out = format!(
-        "dry run: room {room} ({}), {} records and {points} points; nothing written\n{:<wk$}  {:<wi$}  {:<wv$}  rule\n",
+        "dry run: room {room} ({}), {} records and {points} points; nothing written\n",
         preview.title(),
         preview.records.len() - points,
-        "kind",
-        "id",
-        "visibility",
     );
-    for [k, i, v, r] in rows {
-        out.push_str(&format!("{k:<wk$}  {i:<wi$}  {v:<wv$}  {r}\n"));
+    if let Some(seed) = seed {
+        out.push_str(&format!(
+            "fresh ids: give --id-seed {} to import with the ids shown\n",
+            seed.as_str()
+        ));
+    }
+    for w in preview.warnings() {
+        out.push_str(&format!("warning: {w}\n"));
+    }
+    out.push_str(&format!(
+        "{:<wk$}  {:<wi$}  {:<ws$}  {:<wv$}  rule\n",
+        "kind", "case id", "room id", "visibility",
+    ));
+    for [k, i, s, v, r] in rows {
+        out.push_str(&format!("{k:<wk$}  {i:<wi$}  {s:<ws$}  {v:<wv$}  {r}\n"));
     }
     out.pop();
     out

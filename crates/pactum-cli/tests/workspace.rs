@@ -126,6 +126,19 @@ fn parse(t: &str) -> Value {
     serde_json::from_str(t).unwrap()
 }
 
+/// The room's id of a record the case file calls `case_id`, from the
+/// `ids` list `case import --json` prints.
+fn new_id(ids: &Value, kind: &str, case_id: &str) -> String {
+    ids.as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["kind"] == kind && c["case_id"] == case_id)
+        .unwrap_or_else(|| panic!("no fresh id for {kind} {case_id}"))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
 /// Every string value inside a JSON value.
 fn strings<'a>(v: &'a Value, out: &mut Vec<&'a str>) {
     match v {
@@ -214,9 +227,11 @@ fn add_user(db: &Path, name: &str, party: &str, password: &str) {
 // ---------------------------------------------------------------------------
 // Import and export
 
-/// The shared case imports with nothing lost, visibility derived from what
-/// it says; operator and mediator exports import back under a new room id
-/// and export again to the same bytes.
+/// The shared case imported with its own ids (`--keep-ids`) loses nothing,
+/// visibility derived from what it says; operator and mediator exports
+/// import back under a new room id and export again to the same bytes.
+/// (Imported by default, its records get fresh ids and nothing else
+/// changes: `shared_case_imports_under_fresh_ids`.)
 #[test]
 fn shared_case_round_trips_byte_for_byte() {
     let Some(case_file) = shared_case() else {
@@ -224,7 +239,7 @@ fn shared_case_round_trips_byte_for_byte() {
     };
     let dir = tempfile::tempdir().unwrap();
     let a = dir.path().join("a.db");
-    let out = ok(&["case", "import", s(&case_file), "--db", s(&a)]);
+    let out = ok(&["case", "import", s(&case_file), "--keep-ids", "--db", s(&a)]);
     assert!(out.contains(&format!("room {ROOM}")), "{out}");
     let case: Value = parse(&std::fs::read_to_string(&case_file).unwrap());
     let op1 = export(&a, ROOM, None);
@@ -322,6 +337,128 @@ fn shared_case_round_trips_byte_for_byte() {
             "{name} export -> import -> export"
         );
     }
+}
+
+/// Imported by default, the shared case's texts, meetings, stances and
+/// points get fresh ids: no id of the file is left anywhere in the room
+/// (not as a value, not as a word of prose), and the export with each
+/// fresh id put back in its place (the `--json` map, read backwards) is
+/// byte for byte the export of the same case imported with its own ids.
+/// A dry run shows the ids an import with its seed then stores.
+#[test]
+fn shared_case_imports_under_fresh_ids() {
+    let Some(case_file) = shared_case() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (a, b) = (dir.path().join("a.db"), dir.path().join("b.db"));
+    let out = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--json",
+        "--db",
+        s(&a),
+    ]));
+    assert_eq!(out["room"], ROOM);
+    let ids = out["ids"].as_array().unwrap().clone();
+    ok(&["case", "import", s(&case_file), "--keep-ids", "--db", s(&b)]);
+    let (fresh, kept) = (export(&a, ROOM, None), export(&b, ROOM, None));
+    assert_ne!(fresh, kept);
+
+    let case = parse(&std::fs::read_to_string(&case_file).unwrap());
+    let mut old: HashSet<String> = HashSet::new();
+    for coll in ["texts", "meetings", "stances"] {
+        for r in case[coll].as_array().unwrap() {
+            old.insert(r["id"].as_str().unwrap().to_string());
+            for p in r["points"].as_array().into_iter().flatten() {
+                old.insert(p["id"].as_str().unwrap().to_string());
+            }
+        }
+    }
+    assert_eq!(ids.len(), old.len(), "every record and point renamed once");
+    let doc = parse(&fresh);
+    let mut all = Vec::new();
+    strings(&doc, &mut all);
+    for v in all {
+        for word in v.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.')) {
+            assert!(
+                !old.contains(word.trim_matches('.')),
+                "{word:?} left in {v:?}"
+            );
+        }
+    }
+    // Put every fresh id back (longest first: a point's id begins with its
+    // text's): the kept import's export, to the byte.
+    let mut back: Vec<(&str, &str)> = ids
+        .iter()
+        .map(|c| (c["id"].as_str().unwrap(), c["case_id"].as_str().unwrap()))
+        .collect();
+    back.sort_by_key(|(new, _)| std::cmp::Reverse(new.len()));
+    let mut restored = fresh.clone();
+    for (new, case_id) in back {
+        assert!(fresh.contains(new), "{new} ({case_id}) not in the export");
+        restored = restored.replace(new, case_id);
+    }
+    assert_eq!(restored, kept);
+
+    // The dry run's ids are the ones an import with its seed stores.
+    let c = dir.path().join("c.db");
+    let preview = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--json",
+    ]));
+    assert_eq!(preview["ids"], "fresh");
+    let seed = preview["id_seed"].as_str().unwrap();
+    let table = ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--id-seed",
+        seed,
+    ]);
+    let stored = parse(&ok(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--id-seed",
+        seed,
+        "--json",
+        "--db",
+        s(&c),
+    ]));
+    for r in preview["records"].as_array().unwrap() {
+        let (kind, id, shown) = (
+            r["kind"].as_str().unwrap(),
+            r["id"].as_str().unwrap(),
+            r["stored_id"].as_str().unwrap(),
+        );
+        assert!(table.contains(shown), "the table lacks {shown}");
+        if old.contains(id) {
+            assert_eq!(new_id(&stored["ids"], kind, id), shown);
+        } else {
+            assert_eq!(shown, id, "{kind} {id} keeps its id");
+        }
+    }
+    let err = fails(&[
+        "case",
+        "import",
+        s(&case_file),
+        "--dry-run",
+        "--id-seed",
+        "xyz",
+    ]);
+    assert!(err.contains("--id-seed"), "{err}");
+    // Kept ids come with a warning.
+    let table = ok(&["case", "import", s(&case_file), "--dry-run", "--keep-ids"]);
+    assert!(
+        table.contains("warning:") && table.contains("gaps"),
+        "{table}"
+    );
 }
 
 /// Delegates' exports hold only what they may see: no closed meeting they
@@ -499,6 +636,7 @@ fn demo_file_holds_the_shared_case() {
         s(&case_file),
         "--room",
         "from-shared",
+        "--keep-ids",
         "--db",
         s(&a),
     ]);
@@ -520,13 +658,33 @@ fn demo_file_holds_the_shared_case() {
     let doc = parse(&from_demo);
     assert!(doc["meta"]["disclaimer"].as_str().unwrap().len() > 20);
     assert!(!doc["meta"]["sources"].as_array().unwrap().is_empty());
-    // And `case convert` gives the demo file.
+    // And `case convert --keep-ids` gives the demo file; without it, the
+    // same file under fresh ids.
     let conv = dir.path().join("conv.json");
-    ok(&["case", "convert", s(&case_file), "-o", s(&conv)]);
+    ok(&[
+        "case",
+        "convert",
+        s(&case_file),
+        "--keep-ids",
+        "-o",
+        s(&conv),
+    ]);
     assert_eq!(
         std::fs::read_to_string(&conv).unwrap().trim_end(),
         std::fs::read_to_string(demo_file()).unwrap().trim_end()
     );
+    ok(&["case", "convert", s(&case_file), "-o", s(&conv)]);
+    let fresh = parse(&std::fs::read_to_string(&conv).unwrap());
+    let demo = parse(&std::fs::read_to_string(demo_file()).unwrap());
+    assert_eq!(
+        fresh["stances"].as_array().unwrap().len(),
+        demo["stances"].as_array().unwrap().len()
+    );
+    assert!(fresh["stances"][0]["id"]
+        .as_str()
+        .unwrap()
+        .starts_with("st_"));
+    assert_eq!(fresh["parties"], demo["parties"]);
 }
 
 /// A file valid against the case schema but other than the demo: its own
@@ -549,14 +707,15 @@ fn schema_files_get_visibility_from_what_they_say() {
     let file = dir.path().join("variant.json");
     std::fs::write(&file, serde_json::to_string_pretty(&case).unwrap()).unwrap();
     let db = dir.path().join("v.db");
-    let out = ok(&["case", "import", s(&file), "--db", s(&db)]);
-    assert!(out.contains("room variant-case"), "{out}");
+    let out = parse(&ok(&["case", "import", s(&file), "--json", "--db", s(&db)]));
+    assert_eq!(out["room"], "variant-case");
+    let geneva_id = new_id(&out["ids"], "meeting", "geneva_consultations");
     let geneva_stances: Vec<String> = case["stances"]
         .as_array()
         .unwrap()
         .iter()
         .filter(|s| s["meeting_id"] == "geneva_consultations")
-        .map(|s| s["id"].as_str().unwrap().to_string())
+        .map(|s| new_id(&out["ids"], "stance", s["id"].as_str().unwrap()))
         .collect();
     assert!(!geneva_stances.is_empty());
     let op = parse(&export(&db, "variant-case", None));
@@ -564,7 +723,7 @@ fn schema_files_get_visibility_from_what_they_say() {
         .as_array()
         .unwrap()
         .iter()
-        .find(|m| m["id"] == "geneva_consultations")
+        .find(|m| m["id"] == geneva_id.as_str())
         .unwrap();
     assert_eq!(
         geneva["visibility"],
@@ -588,7 +747,7 @@ fn schema_files_get_visibility_from_what_they_say() {
         );
         assert!(out.status.success(), "{}", text(&out.stderr));
         let t = export(&db, "variant-case", Some(user));
-        assert_eq!(t.contains("geneva_consultations"), sees, "{user}");
+        assert_eq!(t.contains(&geneva_id), sees, "{user}");
         for id in &geneva_stances {
             assert_eq!(t.contains(&format!("\"{id}\"")), sees, "{user}: {id}");
         }
@@ -1332,4 +1491,68 @@ fn first_start_link_and_operator_add() {
     drop(server);
     let again = Server::start(&db, false);
     assert!(!again.printed.contains("/setup/"), "{}", again.printed);
+}
+
+/// `case export --as` and `report --as` number the versions a user was
+/// given without gaps: here the room's version 2 is Russia's alone, so
+/// Ukraine knows the room's versions 1, 3 and 4 as 1, 2 and 3.
+#[test]
+fn exports_as_a_user_number_versions_without_gaps() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.db");
+    let mut case = parse(&std::fs::read_to_string(demo_file()).unwrap());
+    // The room's numbering: the 28-point plan 1, the four documents handed
+    // to Russia 2, the post-Geneva version 3, the 27-point document 4.
+    let numbers = [
+        ("28-point plan", 1),
+        ("Four additional documents", 2),
+        ("Version revised after the Geneva consultations", 3),
+        ("27-point document", 4),
+    ];
+    for t in case["texts"].as_array_mut().unwrap() {
+        if let Some((_, n)) = numbers.iter().find(|(l, _)| t["label"] == *l) {
+            t["version"] = json!(n);
+        }
+    }
+    let file = dir.path().join("case.json");
+    std::fs::write(&file, case.to_string()).unwrap();
+    ok(&["case", "import", s(&file), "--db", s(&a)]);
+    add_user(&a, "ua", "ukraine", "delegate-secret");
+    add_user(&a, "ru", "russia", "delegate-secret");
+
+    let by_label = |doc: &Value| -> Vec<(String, u64)> {
+        let mut v: Vec<(String, u64)> = doc["texts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|t| Some((t["label"].as_str()?.to_string(), t["version"].as_u64()?)))
+            .collect();
+        v.sort_by_key(|(_, n)| *n);
+        v
+    };
+    let owned = |pairs: &[(&str, u64)]| -> Vec<(String, u64)> {
+        pairs.iter().map(|(l, n)| (l.to_string(), *n)).collect()
+    };
+    let ua = parse(&export(&a, ROOM, Some("ua")));
+    assert_eq!(
+        by_label(&ua),
+        owned(&[
+            ("28-point plan", 1),
+            ("Version revised after the Geneva consultations", 2),
+            ("27-point document", 3),
+        ])
+    );
+    let ru = parse(&export(&a, ROOM, Some("ru")));
+    assert_eq!(
+        by_label(&ru),
+        owned(&[
+            ("28-point plan", 1),
+            ("Four additional documents", 2),
+            ("Version revised after the Geneva consultations", 3),
+            ("27-point document", 4),
+        ])
+    );
+    // The operator's export keeps the room's numbers.
+    let full = parse(&export(&a, ROOM, None));
+    assert_eq!(by_label(&full), by_label(&ru));
 }

@@ -16,7 +16,7 @@ use std::future::IntoFuture;
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let dir = tempfile::tempdir()?;
     let store = pactum_store::open_sqlite(&dir.path().join("demo.db")).await?;
-    let (room, logins) = load_demo(store.as_ref()).await?;
+    let pactum_server::Demo { room, logins, .. } = load_demo(store.as_ref()).await?;
     let state = AppState::new(store);
     let mut tasks = Vec::new();
     let plain = tokio::net::TcpListener::bind("127.0.0.1:8099").await?;

@@ -3,10 +3,18 @@
 //! anything is stored; then the room in one transaction. Only operators
 //! import; the preview writes nothing, not even an audit entry, because a
 //! refused or abandoned preview must leave no trace of the case.
+//!
+//! A case in the shared schema gets fresh ids (`pactum_workspace::ids`):
+//! the preview shows each record's case id beside the id it will have,
+//! drawn from a seed the preview returns (`id_seed`), and an import given
+//! that seed stores exactly those ids (see [`crate::access::ids`] for why a
+//! seed). `keep_ids` keeps the file's ids, with a warning; pactum's own
+//! format always keeps its ids, which pactum minted.
 
+use crate::access::ids::IdSeed;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult};
-use crate::json::JsonBody;
+use crate::json::{JsonBody, Q};
 use crate::people::require_operator;
 use crate::ui::{self, FormData, Session, UiError, UiResult};
 use crate::{AppState, ImportError};
@@ -16,7 +24,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pactum_workspace::case::{self, CaseError, Override, Preview};
+use pactum_workspace::case::{self, CaseError, CaseFormat, Override, Preview};
 use pactum_workspace::model::{Kind, PartyKind};
 use pactum_workspace::Visibility;
 use serde::Deserialize;
@@ -51,35 +59,98 @@ fn override_error(e: CaseError) -> ApiError {
     }
 }
 
+/// How an import names the records of a schema case.
+#[derive(Debug, Clone)]
+pub enum Ids {
+    /// The case file's own ids (`keep_ids`).
+    Keep,
+    /// Fresh ids drawn from this seed.
+    Fresh(IdSeed),
+}
+
+impl Ids {
+    /// From the request's `keep_ids` and `id_seed` (a new random seed when
+    /// none is given); `field` names where the seed came from in errors.
+    pub fn choose(keep_ids: bool, id_seed: Option<&str>, field: &str) -> ApiResult<Ids> {
+        match (keep_ids, id_seed.filter(|s| !s.is_empty())) {
+            (true, _) => Ok(Ids::Keep),
+            (false, None) => Ok(Ids::Fresh(IdSeed::random())),
+            (false, Some(s)) => IdSeed::parse(s)
+                .map(Ids::Fresh)
+                .map_err(|e| ApiError::field(field, e.to_string())),
+        }
+    }
+
+    /// The seed, if the preview gave fresh ids.
+    fn seed<'a>(&'a self, p: &Preview) -> Option<&'a IdSeed> {
+        match self {
+            Ids::Fresh(seed) if p.ids().is_some() => Some(seed),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a case and derives its preview, with fresh ids for a schema case
+/// unless they are kept: the preview's `stored_id`s are what an import
+/// with the same seed stores.
+pub fn preview_with_ids(text: &str, ids: &Ids) -> Result<Preview, CaseError> {
+    let p = case::preview(text)?;
+    match ids {
+        Ids::Fresh(seed) if p.format == CaseFormat::Schema => p.with_fresh_ids(seed.mint()),
+        _ => Ok(p),
+    }
+}
+
 /// Reads and derives off the async threads: a large case is CPU work.
-async fn derive(text: String) -> ApiResult<Preview> {
-    tokio::task::spawn_blocking(move || case::preview(&text))
+async fn derive(text: String, ids: &Ids) -> ApiResult<Preview> {
+    let ids = ids.clone();
+    tokio::task::spawn_blocking(move || preview_with_ids(&text, &ids))
         .await
         .map_err(ApiError::internal)?
         .map_err(case_error)
 }
 
-/// The preview as JSON (the CLI's `--dry-run --json` has the same shape).
-fn preview_json(p: &Preview, room: &str) -> Value {
-    json!({
+/// The preview as JSON (the CLI's `--dry-run --json` has the same shape):
+/// every record with its case `id` and its `stored_id`, whether the ids are
+/// `fresh` or `kept`, the `id_seed` that reproduces fresh ones, and warnings.
+pub fn preview_json(p: &Preview, room: &str, seed: Option<&IdSeed>) -> Value {
+    let mut v = json!({
         "room": room,
         "title": p.title(),
         "format": p.format,
+        "ids": if p.ids().is_some() { "fresh" } else { "kept" },
+        "warnings": p.warnings(),
         "records": p.records,
-    })
+    });
+    if let Some(seed) = seed {
+        v["id_seed"] = seed.as_str().into();
+    }
+    v
+}
+
+/// `POST /api/import/preview`'s options, in the query (the body is the case).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PreviewQuery {
+    #[serde(default)]
+    keep_ids: bool,
+    #[serde(default)]
+    id_seed: Option<String>,
 }
 
 async fn api_preview(
     State(state): State<AppState>,
     caller: Caller,
+    Q(q): Q<PreviewQuery>,
     body: Bytes,
 ) -> ApiResult<Json<Value>> {
     require_operator(&state, &caller).await?;
+    let ids = Ids::choose(q.keep_ids, q.id_seed.as_deref(), "id_seed")?;
     let text = String::from_utf8(body.to_vec())
         .map_err(|_| ApiError::new(StatusCode::BAD_REQUEST, "the case must be UTF-8 JSON"))?;
-    let p = derive(text).await?;
+    let p = derive(text, &ids).await?;
     let room = p.room_id().to_string();
-    Ok(Json(preview_json(&p, &room)))
+    Ok(Json(preview_json(&p, &room, ids.seed(&p))))
 }
 
 #[derive(Deserialize)]
@@ -90,6 +161,12 @@ struct ImportInput {
     room: Option<String>,
     #[serde(default)]
     overrides: Vec<Override>,
+    /// Keep the case file's ids (a schema case's get fresh ones otherwise).
+    #[serde(default)]
+    keep_ids: bool,
+    /// The seed a preview returned, to store the ids it showed.
+    #[serde(default)]
+    id_seed: Option<String>,
 }
 
 async fn api_import(
@@ -98,8 +175,10 @@ async fn api_import(
     JsonBody(input): JsonBody<ImportInput>,
 ) -> ApiResult<Response> {
     require_operator(&state, &caller).await?;
-    let p = derive(input.case.to_string()).await?;
+    let ids = Ids::choose(input.keep_ids, input.id_seed.as_deref(), "id_seed")?;
+    let p = derive(input.case.to_string(), &ids).await?;
     let p = p.with_overrides(&input.overrides).map_err(override_error)?;
+    let map = p.ids().cloned();
     let room = input.room.unwrap_or_else(|| p.room_id().to_string());
     if !case::valid_room_id(&room) {
         return Err(ApiError::field(
@@ -108,11 +187,11 @@ async fn api_import(
         ));
     }
     let count = store(&state, &caller, p, &room).await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({"room": room, "records": count})),
-    )
-        .into_response())
+    let mut out = json!({"room": room, "records": count});
+    if let Some(map) = map {
+        out["ids"] = json!(map);
+    }
+    Ok((StatusCode::CREATED, Json(out)).into_response())
 }
 
 /// Stores the previewed case as a new room, in one transaction.
@@ -229,6 +308,7 @@ const OPEN_GROUP: usize = 40;
 fn preview_page_response(
     mut ctx: serde_json::Map<String, Value>,
     p: &Preview,
+    ids: &Ids,
     text: &str,
     room: &str,
     error: Option<String>,
@@ -240,7 +320,8 @@ fn preview_page_response(
     for r in &p.records {
         let value = encode(&r.visibility);
         let row = json!({
-            "kind": r.kind, "id": r.id, "title": r.title,
+            "kind": r.kind, "id": r.id, "stored_id": r.stored_id,
+            "renamed": r.stored_id != r.id, "title": r.title,
             "label": r.visibility.label(), "value": value,
             "listed": listed.contains(&value),
             "reason": r.reason, "overridable": r.overridable,
@@ -263,6 +344,9 @@ fn preview_page_response(
         json!({
             "title": p.title(), "format": p.format,
             "count": p.records.len() - points, "points": points,
+            "fresh_ids": p.ids().is_some(), "warnings": p.warnings(),
+            "keep_ids": matches!(ids, Ids::Keep),
+            "id_seed": ids.seed(p).map(IdSeed::as_str),
         }),
     );
     ctx.insert(
@@ -316,7 +400,11 @@ async fn preview_page(
     let room = get("room")
         .map(|c| String::from_utf8_lossy(&c).trim().to_string())
         .unwrap_or_default();
-    match derive(text.clone()).await {
+    let ids = match get("keep_ids") {
+        Some(_) => Ids::Keep,
+        None => Ids::Fresh(IdSeed::random()),
+    };
+    match derive(text.clone(), &ids).await {
         Ok(p) => {
             let room = if room.is_empty() {
                 p.room_id().to_string()
@@ -326,6 +414,7 @@ async fn preview_page(
             Ok(preview_page_response(
                 ctx,
                 &p,
+                &ids,
                 &text,
                 &room,
                 None,
@@ -352,7 +441,12 @@ async fn confirm(State(state): State<AppState>, Session(caller): Session, body: 
     let mut ctx = chrome(&state, &caller).await?;
     let text = form.raw("case").to_string();
     let room = form.get("room").to_string();
-    let p = match derive(text.clone()).await {
+    let ids = Ids::choose(
+        form.get("keep_ids") == "on",
+        Some(form.get("id_seed")),
+        "id_seed",
+    )?;
+    let p = match derive(text.clone(), &ids).await {
         Ok(p) => p,
         Err(e) => return Ok(error_page(ctx, e.message)),
     };
@@ -384,6 +478,7 @@ async fn confirm(State(state): State<AppState>, Session(caller): Session, body: 
             return Ok(preview_page_response(
                 ctx,
                 &p,
+                &ids,
                 &text,
                 &room,
                 Some(msg),
@@ -396,6 +491,7 @@ async fn confirm(State(state): State<AppState>, Session(caller): Session, body: 
         return Ok(preview_page_response(
             ctx,
             &applied,
+            &ids,
             &text,
             &room,
             Some(msg),
@@ -414,6 +510,7 @@ async fn confirm(State(state): State<AppState>, Session(caller): Session, body: 
         Err(e) if e.status.is_client_error() => Ok(preview_page_response(
             ctx,
             &applied,
+            &ids,
             &text,
             &room,
             Some(e.message),

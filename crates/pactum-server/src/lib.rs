@@ -25,7 +25,7 @@ pub mod ui;
 
 use axum::Router;
 use pactum_store::{MemberRow, NewAudit, RoomRow, Store, UserRow};
-use pactum_workspace::case::Case;
+use pactum_workspace::case::{Case, IdMap};
 use pactum_workspace::model::{Kind, PartyKind};
 
 pub use access::{auth, people, AppState};
@@ -121,14 +121,34 @@ pub struct DemoLogin {
     pub role: &'static str,
 }
 
+/// The demo room as [`load_demo`] left it.
+#[derive(Debug, Clone)]
+pub struct Demo {
+    /// The room's id.
+    pub room: String,
+    /// One login per party, then the operator's.
+    pub logins: Vec<DemoLogin>,
+    /// The demo file's ids → the room's: every text, meeting, stance, point
+    /// (...) got a fresh random id when the room was made (see
+    /// `pactum_workspace::ids`). Empty when the room existed already: its
+    /// ids were drawn then and are not kept anywhere a party could read.
+    pub ids: IdMap,
+}
+
 /// Loads the demo case and creates one login per party (the mediator, each
 /// party's delegate, the observer), unless the room exists already, and an
 /// operator login (`operator`, no seat in the room); returns the logins
 /// either way so they can be printed.
+///
+/// The demo file is in pactum's own format, whose ids an import keeps; but
+/// its ids are the case author's numbered ones (`s01`..`s24`), so the demo
+/// gives its records fresh random ids as a schema import does: otherwise
+/// each party would learn from the gaps in the stances it sees that others
+/// exist.
 pub async fn load_demo(
     store: &dyn Store,
-) -> Result<(String, Vec<DemoLogin>), Box<dyn std::error::Error + Send + Sync>> {
-    let case = pactum_workspace::case::import(DEMO_CASE)?;
+) -> Result<Demo, Box<dyn std::error::Error + Send + Sync>> {
+    let mut case = pactum_workspace::case::import(DEMO_CASE)?;
     let room_id = case.room_id.clone();
     let logins: Vec<DemoLogin> = case
         .records
@@ -170,8 +190,13 @@ pub async fn load_demo(
     }
     let logins: Vec<DemoLogin> = logins.into_iter().chain([operator]).collect();
     if store.room(&room_id).await?.is_some() {
-        return Ok((room_id, logins));
+        return Ok(Demo {
+            room: room_id,
+            logins,
+            ids: IdMap::default(),
+        });
     }
+    let ids = pactum_workspace::case::fresh_ids(&mut case, access::RoomAccess::new_id)?;
     import_case(store, &case, &room_id, "demo").await?;
     for l in logins.iter().filter(|l| !l.party_id.is_empty()) {
         if store.user(&l.user).await?.is_none() {
@@ -215,7 +240,11 @@ pub async fn load_demo(
             )
             .await?;
     }
-    Ok((room_id, logins))
+    Ok(Demo {
+        room: room_id,
+        logins,
+        ids,
+    })
 }
 
 /// Serves the app until the process ends. Each request knows the address

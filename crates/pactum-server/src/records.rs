@@ -14,6 +14,18 @@
 //! takes effect at once (every view is built per request from
 //! `RoomAccess::load`); widening must be confirmed, because it shows the
 //! record, and its history, to parties that have not seen it.
+//!
+//! Published versions of the text are re-scoped the same way (drafts are
+//! the mediator's until published through `publish`). Narrowing a version
+//! also narrows, in the same transaction and each with its own audit
+//! entry, the stances on it or on one of its points and the documents
+//! attached to it, to at most its new audience
+//! (`pactum_workspace::references::narrowed_about`): a party that loses a
+//! version loses what was said about it. Whatever else names the version (a
+//! meeting's `texts_discussed`, another version's `derived_from_text_id`)
+//! keeps its audience and loses the name in the view of whoever cannot see
+//! the version (`RoomAccess::load`). Widening a version widens only the
+//! version.
 
 use crate::access::{Role, RoomAccess};
 use crate::auth::Caller;
@@ -31,6 +43,7 @@ use pactum_workspace::model::{
     self, check_reference, check_visibility, points, DocumentInput, Kind, MeetingInput, NoteInput,
     PartyKind, Record, Room, StanceInput,
 };
+use pactum_workspace::references::narrowed_about;
 use pactum_workspace::{Viewer, Visibility};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
@@ -69,11 +82,21 @@ fn kind_of(collection: &str) -> ApiResult<Kind> {
     })
 }
 
+/// The kinds whose audience the mediator may change, by collection: those
+/// of [`kind_of`] and published versions of the text.
+fn rescopable(collection: &str) -> ApiResult<Kind> {
+    match collection {
+        "texts" => Ok(Kind::Text),
+        c => kind_of(c),
+    }
+}
+
 fn collection(kind: Kind) -> &'static str {
     match kind {
         Kind::Stance => "stances",
         Kind::Meeting => "meetings",
         Kind::Note => "notes",
+        Kind::Text => "texts",
         _ => "documents",
     }
 }
@@ -353,18 +376,29 @@ pub struct Change {
 /// Checks a new audience for `r` and says who gains and loses it.
 fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
     a.mediator()?;
+    if r.kind == Kind::Text && model::is_draft(r) {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            format!(
+                "text {} is a draft, seen by the mediator only; publish it to share it",
+                r.id
+            ),
+        ));
+    }
     a.may_choose(to)?;
     check_visibility(a.room(), "visibility", to)?;
     for named in referenced(a.room(), r) {
         check_reference(a.room(), "visibility", to, named)?;
     }
     // Nor may a record that names this one reach anyone it would leave out:
-    // the reference would carry its id to them.
+    // the reference would carry its id to them. A version of the text is
+    // the exception: what is about it is narrowed with it (see
+    // `set_visibility`).
     let rescoped = Record {
         visibility: to.clone(),
         ..r.clone()
     };
-    for referrer in &a.room().records {
+    for referrer in a.room().records.iter().filter(|_| r.kind != Kind::Text) {
         let names_it = referenced(a.room(), referrer)
             .iter()
             .any(|n| n.kind == r.kind && n.id == r.id);
@@ -420,13 +454,18 @@ pub async fn set_visibility(
         return Err(ApiError::new(
             StatusCode::CONFLICT,
             format!(
-                "widening {} {} from {} to {} would show it, with its history, to {}; \
+                "widening {} {} from {} to {} would show it, with its history, to {}{}; \
                  send confirm: true to widen it",
                 kind.as_str(),
                 id,
                 old.visibility.label(),
                 input.visibility.label(),
-                names_of(a, &c.gain)
+                names_of(a, &c.gain),
+                if kind == Kind::Text {
+                    " (only the version: stances and documents about it keep their audience)"
+                } else {
+                    ""
+                }
             ),
         ));
     }
@@ -438,8 +477,73 @@ pub async fn set_visibility(
     let mut record = old.clone();
     record.visibility = input.visibility;
     let detail = format!("{} → {}", old.visibility.label(), record.visibility.label());
-    m.write_detailed(state, &record, action, detail).await?;
+    if kind != Kind::Text {
+        m.write_detailed(state, &record, action, detail).await?;
+        return Ok(record);
+    }
+    // A version: its publications say who it is published to, so those of
+    // parties that lose it go (the record's history keeps them); and what
+    // is about it is narrowed with it, all in one transaction.
+    let viewers = viewers(a.room());
+    if let Some(Value::Array(pubs)) = record.body.get_mut("publications") {
+        pubs.retain(|p| {
+            let party = p.get("party_id").and_then(Value::as_str);
+            !viewers
+                .iter()
+                .any(|(id, v)| Some(id.as_str()) == party && !v.can_see(&record.visibility))
+        });
+    }
+    let about = narrowed_about(a.room(), old, &record.visibility);
+    let mut writes: Vec<(&Record, &str, String)> = vec![(&record, action, detail)];
+    for (r, was) in &about {
+        let detail = format!(
+            "{} → {} (follows text {})",
+            was.label(),
+            r.visibility.label(),
+            old.id
+        );
+        writes.push((r, "visibility.narrow", detail));
+    }
+    m.write_set_detailed(state, &writes).await?;
     Ok(record)
+}
+
+/// The re-scoping form of a record's page, for the mediator (`Null` for
+/// anyone else): where it posts, the audiences to choose from, the one in
+/// force, and the widening awaiting confirmation when `widen` names one
+/// (an audience choice, as the form posts it).
+pub(crate) fn rescope_form(a: &RoomAccess, r: &Record, widen: Option<&str>) -> ApiResult<Value> {
+    if !a.is_mediator() || (r.kind == Kind::Text && model::is_draft(r)) {
+        return Ok(Value::Null);
+    }
+    let names = a.room().party_names();
+    let confirm = match widen.filter(|w| !w.is_empty()) {
+        Some(chosen) => {
+            let to = view::parse_audience(chosen)?
+                .ok_or_else(|| ApiError::field("visibility", "choose an audience"))?;
+            let c = change(a, r, &to)?;
+            (!c.gain.is_empty()).then(|| json!({"value": chosen, "who": names_of(a, &c.gain)}))
+        }
+        None => None,
+    };
+    let room_path = |rest: String| crate::ui::pages::room_path(a.room_id(), &rest);
+    let path = room_path(format!(
+        "/records/{}/{}",
+        collection(r.kind),
+        urlpart(r.id.clone())
+    ));
+    Ok(json!({
+        "action": format!("{path}/visibility"),
+        "cancel": match r.kind {
+            Kind::Text => room_path(format!("/texts/{}", urlpart(r.id.clone()))),
+            _ => path,
+        },
+        "kind": if r.kind == Kind::Text { "version" } else { r.kind.as_str() },
+        "only_this": r.kind == Kind::Text,
+        "audiences": view::audience_choices(a, &names, false),
+        "choice": view::audience_choice(&r.visibility),
+        "confirm": confirm,
+    }))
 }
 
 // ------------------------------------------------------------------ API
@@ -484,7 +588,7 @@ async fn api_visibility(
     P((room, coll, id)): P<(String, String, String)>,
     JsonBody(input): JsonBody<VisibilityInput>,
 ) -> ApiResult<Json<Value>> {
-    let kind = kind_of(&coll)?;
+    let kind = rescopable(&coll)?;
     let a = RoomAccess::load(&state, &caller.user, &room).await?;
     let r = set_visibility(&state, &a, kind, &id, input).await?;
     Ok(Json(json!(out(&r))))
@@ -601,7 +705,7 @@ async fn ui_record(
 }
 
 /// The record's page: what it says now, its history, and the forms that
-/// correct, withdraw or re-scope it for those who may. `confirm` holds a
+/// correct, withdraw or re-scope it for those who may. `widen` holds a
 /// widening awaiting confirmation.
 async fn record_page(
     state: &AppState,
@@ -609,14 +713,14 @@ async fn record_page(
     a: &RoomAccess,
     kind: Kind,
     id: &str,
-    confirm: Option<(String, String)>,
+    widen: Option<&str>,
 ) -> UiResult {
     let r = visible(a, kind, id)?;
     let names = a.room().party_names();
     let hist = history(state, a, kind, id).await?;
-    let proposed: Option<Visibility> = confirm
-        .as_ref()
-        .and_then(|(value, _)| view::parse_audience(value).ok().flatten());
+    let proposed: Option<Visibility> = widen
+        .filter(|w| !w.is_empty())
+        .and_then(|w| view::parse_audience(w).ok().flatten());
     let revisions: Vec<Value> = hist["revisions"]
         .as_array()
         .cloned()
@@ -676,11 +780,6 @@ async fn record_page(
             })
         })
         .collect();
-    let audiences = if a.is_mediator() {
-        view::audience_choices(a, &names, false)
-    } else {
-        Vec::new()
-    };
     let title = record_title(a, r);
     let mut ctx: Map<String, Value> = chrome(state, caller, Some(a), "", &title).await?;
     ctx.insert(
@@ -697,18 +796,18 @@ async fn record_page(
             "json": serde_json::to_string_pretty(&r.body).unwrap_or_default(),
         }),
     );
-    ctx.insert("narrower".into(), json!(narrower));
     ctx.insert("revisions".into(), json!(revisions));
     ctx.insert("may_write".into(), json!(may_write));
     ctx.insert("fields".into(), json!(fields));
-    ctx.insert("audiences".into(), json!(audiences));
-    ctx.insert(
-        "confirm".into(),
-        match confirm {
-            Some((value, who)) => json!({"value": value, "who": who}),
-            None => Value::Null,
-        },
-    );
+    let mut rescope = rescope_form(a, r, widen)?;
+    if let Some(form) = rescope.as_object_mut() {
+        // A widening shows the history too: the confirmation says how much.
+        form.insert(
+            "history".into(),
+            json!({"revisions": revisions.len(), "narrower": narrower}),
+        );
+    }
+    ctx.insert("rescope".into(), rescope);
     Ok(ui::page(StatusCode::OK, "record.html", &Value::Object(ctx)))
 }
 
@@ -974,7 +1073,10 @@ async fn ui_action(
     P((room, coll, id, action)): P<(String, String, String, String)>,
     body: Bytes,
 ) -> UiResult {
-    let kind = kind_of(&coll)?;
+    let kind = match action.as_str() {
+        "visibility" => rescopable(&coll)?,
+        _ => kind_of(&coll)?,
+    };
     let form = FormData::parse(&body)?;
     form.check_csrf(&caller)?;
     let a = RoomAccess::load(&state, &caller.user, &room).await?;
@@ -1010,8 +1112,16 @@ async fn ui_action(
             let c = change(&a, old, &to)?;
             if !c.gain.is_empty() && form.get("confirm") != "yes" {
                 // The second page: say who would start seeing it.
-                let who = names_of(&a, &c.gain);
-                return record_page(&state, &caller, &a, kind, &id, Some((chosen, who))).await;
+                if kind == Kind::Text {
+                    return Ok(Redirect::to(&format!(
+                        "/rooms/{}/texts/{}?widen={}#confirm-widen",
+                        urlpart(room),
+                        urlpart(id),
+                        urlpart(chosen)
+                    ))
+                    .into_response());
+                }
+                return record_page(&state, &caller, &a, kind, &id, Some(chosen.as_str())).await;
             }
             set_visibility(
                 &state,
@@ -1026,6 +1136,14 @@ async fn ui_action(
             .await?;
         }
         _ => return Err(ApiError::not_found().into()),
+    }
+    if kind == Kind::Text {
+        return Ok(Redirect::to(&format!(
+            "/rooms/{}/texts/{}?done=rescoped",
+            urlpart(room),
+            urlpart(id)
+        ))
+        .into_response());
     }
     Ok(Redirect::to(&format!(
         "/rooms/{}/records/{}/{}",

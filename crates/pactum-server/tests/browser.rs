@@ -19,11 +19,14 @@ use std::time::Instant;
 
 const ROOM: &str = "peace-plan-2025";
 /// The version the mediator revises.
+/// The demo file's id of the version revised (the room's is `App::base_text`).
 const BASE_TEXT: &str = "v2_post_geneva";
 
 /// The app on 127.0.0.1:0 over a fresh SQLite store with the demo loaded.
 struct App {
     base: String,
+    /// The room's id of [`BASE_TEXT`] (the demo's records have fresh ids).
+    base_text: String,
     _dir: tempfile::TempDir,
 }
 
@@ -32,7 +35,7 @@ async fn start_app() -> App {
     let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
         .await
         .unwrap();
-    pactum_server::load_demo(store.as_ref()).await.unwrap();
+    let demo = pactum_server::load_demo(store.as_ref()).await.unwrap();
     let state = pactum_server::AppState::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -41,6 +44,7 @@ async fn start_app() -> App {
     });
     App {
         base: format!("http://{addr}"),
+        base_text: demo.ids.get("text", BASE_TEXT).unwrap().to_string(),
         _dir: dir,
     }
 }
@@ -119,7 +123,7 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     // 1. The mediator revises v2 (one point gets wording, one is retitled,
     //    one is added) and publishes the draft to Russia only.
     b.login("united-states").await;
-    b.open_text(BASE_TEXT).await;
+    b.open_text(&app.base_text).await;
     // A published version offers to revise it in a new draft.
     b.fill("#revise-label", &label).await;
     b.click("#revise-submit").await;
@@ -293,7 +297,8 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
     let url = b.wait_path("/redline").await;
     let query = url.query;
     b.ensure(
-        query.contains(&format!("from={BASE_TEXT}")) && query.contains(&format!("to={draft_id}")),
+        query.contains(&format!("from={}", app.base_text))
+            && query.contains(&format!("to={draft_id}")),
         &format!("the redline compares {query}, not v2 with the new version"),
     )
     .await;
@@ -365,7 +370,7 @@ async fn publish_stance_matrix_redline_and_confidentiality_in_chromium() {
         "/".to_string(),
     ];
     b.goto("/").await;
-    b.open_text(BASE_TEXT).await;
+    b.open_text(&app.base_text).await;
     let versions = b.options("#version-select").await;
     b.ensure(
         !versions.contains(&draft_id),

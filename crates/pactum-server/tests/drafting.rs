@@ -18,6 +18,7 @@ const MED: &str = "united_states";
 const RU: &str = "russia";
 const UA: &str = "ukraine";
 const EU: &str = "european_states";
+/// The demo file's id of the version drafts revise (the room's is `app.id`'s).
 const V2: &str = "v2_post_geneva";
 
 /// Several paragraphs, indentation, a tab, trailing spaces, non-ASCII and
@@ -30,6 +31,8 @@ struct App {
     base: String,
     http: Client,
     tokens: BTreeMap<String, String>,
+    /// The demo file's ids → the room's (its records have fresh ids).
+    ids: pactum_workspace::case::IdMap,
     _dir: tempfile::TempDir,
 }
 
@@ -50,7 +53,7 @@ async fn start() -> App {
     let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
         .await
         .unwrap();
-    pactum_server::load_demo(store.as_ref()).await.unwrap();
+    let demo = pactum_server::load_demo(store.as_ref()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(pactum_server::serve(
@@ -81,6 +84,7 @@ async fn start() -> App {
         base,
         http,
         tokens,
+        ids: demo.ids,
         _dir: dir,
     }
 }
@@ -97,6 +101,14 @@ async fn answer(res: reqwest::Response) -> Answer {
 }
 
 impl App {
+    /// A demo record's id in the room, by its id in the demo file.
+    fn id(&self, kind: &str, file_id: &str) -> String {
+        self.ids
+            .get(kind, file_id)
+            .unwrap_or_else(|| panic!("the demo file has no {kind} {file_id}"))
+            .to_string()
+    }
+
     async fn call(&self, party: &str, method: Method, path: &str, body: Option<Value>) -> Answer {
         let mut req = self
             .http
@@ -224,8 +236,9 @@ async fn text(app: &App, id: &str) -> Value {
 #[tokio::test]
 async fn drafting_point_by_point_keeps_identity_and_wording() {
     let app = start().await;
+    let v2_id = app.id("text", V2);
     // The version revised: its keys, read from the demo's own record.
-    let v2 = text(&app, V2).await;
+    let v2 = text(&app, &v2_id).await;
     let v2_keys: Vec<String> = v2["body"]["points"]
         .as_array()
         .unwrap()
@@ -246,7 +259,7 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
     let r = app
         .post(
             MED,
-            &api(&format!("/texts/{V2}/revise")),
+            &api(&format!("/texts/{v2_id}/revise")),
             json!({"label": "v3"}),
         )
         .await;
@@ -254,7 +267,7 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
     let draft = r.json();
     let d = draft["id"].as_str().unwrap().to_string();
     assert_eq!(draft["body"]["point_identity"], true);
-    assert_eq!(draft["body"]["derived_from_text_id"], V2);
+    assert_eq!(draft["body"]["derived_from_text_id"], v2_id.as_str());
     assert_eq!(keys(&draft), v2_keys);
     assert!(points_of(&draft).iter().all(|p| p.2.is_empty()));
     let pts = |rest: &str| api(&format!("/texts/{d}/points{rest}"));
@@ -399,7 +412,7 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
 
     // Not the mediator: refused, on drafts and published versions alike.
     for party in [RU, UA, EU] {
-        for t in [d.as_str(), V2] {
+        for t in [d.as_str(), v2_id.as_str()] {
             let r = app
                 .post(
                     party,
@@ -420,23 +433,23 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
     for (method, path, body) in [
         (
             Method::POST,
-            format!("/texts/{V2}/points"),
+            format!("/texts/{v2_id}/points"),
             json!({"title": "x"}),
         ),
         (
             Method::POST,
-            format!("/texts/{V2}/points/{}/move", v2_keys[0]),
+            format!("/texts/{v2_id}/points/{}/move", v2_keys[0]),
             json!({"to": 1}),
         ),
         (
             Method::PUT,
-            format!("/texts/{V2}/points/{}", v2_keys[0]),
+            format!("/texts/{v2_id}/points/{}", v2_keys[0]),
             json!({"title": "x"}),
         ),
     ] {
         let r = app.call(MED, method, &api(&path), Some(body)).await;
         assert_eq!(r.status, StatusCode::CONFLICT, "{path}: {}", r.text);
-        assert!(r.text.contains(V2), "{}", r.text);
+        assert!(r.text.contains(&v2_id), "{}", r.text);
     }
     let r = app
         .post(
@@ -494,10 +507,11 @@ async fn drafting_point_by_point_keeps_identity_and_wording() {
 #[tokio::test]
 async fn the_point_editor_form_round_trips_wording_byte_for_byte() {
     let app = start().await;
+    let v2_id = app.id("text", V2);
     let d = app
         .post(
             MED,
-            &api(&format!("/texts/{V2}/revise")),
+            &api(&format!("/texts/{v2_id}/revise")),
             json!({"label": "v3"}),
         )
         .await
@@ -586,13 +600,14 @@ async fn the_point_editor_form_round_trips_wording_byte_for_byte() {
     );
     // A delegate has no point editor and cannot post to it.
     let rb = app.browser(RU).await;
-    let p = app.page(&rb, &ui(&format!("/texts/{V2}"))).await;
+    let p = app.page(&rb, &ui(&format!("/texts/{v2_id}"))).await;
     assert!(!p.text.contains("point-editor"));
 }
 
 #[tokio::test]
 async fn a_new_draft_starts_empty_or_from_a_published_version() {
     let app = start().await;
+    let v2 = app.id("text", V2);
     // Over the API: a label alone makes an empty draft.
     let a = app
         .post(MED, &api("/texts"), json!({"label": "Blank draft"}))
@@ -619,7 +634,7 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
     let page = app.page(&b, &ui("/texts/new")).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.text.contains(r#"id="from-empty""#));
-    assert!(page.text.contains(&format!(r#"id="from-{V2}""#)));
+    assert!(page.text.contains(&format!(r#"id="from-{v2}""#)));
     assert!(!page.text.contains(&format!(r#"id="from-{blank_id}""#)));
     assert!(!page.text.contains("key | title"));
     let token = csrf_of(&page.text);
@@ -691,7 +706,7 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
             &[
                 ("_csrf", token.as_str()),
                 ("label", "v3"),
-                ("from", V2),
+                ("from", v2.as_str()),
                 ("title", "Added"),
                 ("body", "New wording"),
             ],
@@ -701,7 +716,7 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
     let to = r.location.clone().unwrap();
     let v3_id = to.split('?').next().unwrap().rsplit('/').next().unwrap();
     let v3 = text(&app, v3_id).await;
-    assert_eq!(v3["body"]["derived_from_text_id"], V2);
+    assert_eq!(v3["body"]["derived_from_text_id"], v2.as_str());
     let ks = keys(&v3);
     assert_eq!(
         ks[..4],
@@ -734,7 +749,7 @@ async fn a_new_draft_starts_empty_or_from_a_published_version() {
     assert_eq!(renamed["body"]["points"], fresh["body"]["points"]);
 
     // A published version offers revise; a delegate has no new-draft page.
-    let page = app.page(&b, &ui(&format!("/texts/{V2}"))).await;
+    let page = app.page(&b, &ui(&format!("/texts/{v2}"))).await;
     assert!(page.text.contains(r#"id="revise-form""#));
     let rb = app.browser(RU).await;
     assert_eq!(
@@ -773,6 +788,7 @@ fn matrix_has(m: &Value, stance_id: &str) -> bool {
 #[tokio::test]
 async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
     let app = start().await;
+    let v2_id = app.id("text", V2);
     let r = app
         .post(RU, &api("/stances"), stance(RU, "No NATO", None))
         .await;
@@ -827,7 +843,7 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
     // v2's matrix shows the stance (through the point on its issue) until
     // it is withdrawn.
     let m = app
-        .get(RU, &api(&format!("/texts/{V2}/matrix")))
+        .get(RU, &api(&format!("/texts/{v2_id}/matrix")))
         .await
         .json();
     assert!(matrix_has(&m, &s));
@@ -844,7 +860,7 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
     assert_eq!(body["withdrawn"]["by"], "russia");
     assert_eq!(body["summary"], "No NATO, ever", "withdrawn, not erased");
     let m = app
-        .get(RU, &api(&format!("/texts/{V2}/matrix")))
+        .get(RU, &api(&format!("/texts/{v2_id}/matrix")))
         .await
         .json();
     assert!(!matrix_has(&m, &s), "a withdrawn stance left the matrix");
@@ -993,6 +1009,7 @@ async fn edit_and_withdraw_keep_history_and_obey_who_wrote_it() {
 #[tokio::test]
 async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
     let app = start().await;
+    let v2_id = app.id("text", V2);
     let s = app
         .post(
             RU,
@@ -1012,7 +1029,7 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
     assert!(ids(&app.get(UA, &api("/stances")).await.json()).contains(&s));
     assert!(app.get(UA, &api("/export")).await.text.contains(&s));
     assert!(matrix_has(
-        &app.get(UA, &api(&format!("/texts/{V2}/matrix")))
+        &app.get(UA, &api(&format!("/texts/{v2_id}/matrix")))
             .await
             .json(),
         &s
@@ -1082,7 +1099,7 @@ async fn narrowing_hides_at_once_and_widening_needs_confirmation() {
         assert!(!app.get(party, &api("/stances")).await.text.contains(&s));
         assert!(!app.get(party, &api("/export")).await.text.contains(&s));
         assert!(!app
-            .get(party, &api(&format!("/texts/{V2}/matrix")))
+            .get(party, &api(&format!("/texts/{v2_id}/matrix")))
             .await
             .text
             .contains(&s));

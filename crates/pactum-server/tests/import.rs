@@ -2,7 +2,8 @@
 //! preview or import; a preview (allowed or refused) stores nothing; bad
 //! overrides and bad cases are refused naming the field, with nothing
 //! written; a confirmed import stores the previewed visibilities, the
-//! overrides applied, in one room.
+//! overrides applied, in one room, under the fresh ids the preview showed
+//! (or the file's own, when asked to keep them, with a warning).
 
 use pactum_server::AppState;
 use pactum_store::{NewAudit, Store, UserRow};
@@ -170,6 +171,9 @@ async fn only_operators_preview_and_a_preview_stores_nothing() {
     let (status, preview) = app.post(Some(&op), "/api/import/preview", &case()).await;
     assert_eq!(status, StatusCode::OK, "{preview}");
     assert_eq!(preview["room"], "bridge-talks");
+    assert_eq!(preview["ids"], "fresh");
+    assert_eq!(preview["warnings"], json!([]));
+    let seed = preview["id_seed"].as_str().unwrap().to_string();
     let row = |kind: &str, id: &str| {
         preview["records"]
             .as_array()
@@ -189,6 +193,58 @@ async fn only_operators_preview_and_a_preview_stores_nothing() {
         .as_str()
         .unwrap()
         .contains("no structured fact"));
+    // Every record of a kind that can be restricted, and every point, gets
+    // a fresh id; parties and issues keep theirs.
+    let stored_id = |kind: &str, id: &str| row(kind, id)["stored_id"].as_str().unwrap().to_string();
+    for (kind, id) in [
+        ("text", "v1"),
+        ("text", "br"),
+        ("meeting", "m1"),
+        ("stance", "s1"),
+        ("stance", "s2"),
+    ] {
+        let new = stored_id(kind, id);
+        assert_ne!(new, id);
+        assert!(new.len() >= 12 && !new.contains('/'), "{new}");
+    }
+    assert_eq!(
+        stored_id("point", "br.p1"),
+        format!("{}.p1", stored_id("text", "br"))
+    );
+    for (kind, id) in [("party", "a"), ("issue", "i")] {
+        assert_eq!(stored_id(kind, id), id);
+    }
+    // The same seed gives the same ids; without one, others.
+    let (_, again) = app
+        .post(
+            Some(&op),
+            &format!("/api/import/preview?id_seed={seed}"),
+            &case(),
+        )
+        .await;
+    assert_eq!(again["records"], preview["records"]);
+    let (_, other) = app.post(Some(&op), "/api/import/preview", &case()).await;
+    assert_ne!(other["records"], preview["records"]);
+    // Kept ids are the file's, with a warning.
+    let (status, kept) = app
+        .post(Some(&op), "/api/import/preview?keep_ids=true", &case())
+        .await;
+    assert_eq!(status, StatusCode::OK, "{kept}");
+    assert_eq!(kept["ids"], "kept");
+    assert!(
+        kept["warnings"][0].as_str().unwrap().contains("gaps"),
+        "{kept}"
+    );
+    assert!(kept["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["stored_id"] == r["id"]));
+    let (status, bad) = app
+        .post(Some(&op), "/api/import/preview?id_seed=xyz", &case())
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad["field"], "id_seed", "{bad}");
 
     // Refused imports: each names the field, and none writes anything.
     let refused = [
@@ -205,6 +261,7 @@ async fn only_operators_preview_and_a_preview_stores_nothing() {
             "overrides.0.visibility",
         ),
         (json!({"case": case(), "room": "Bad Id"}), "room"),
+        (json!({"case": case(), "id_seed": "not hex"}), "id_seed"),
         (json!({"case": case(), "room": "peace-plan-2025"}), "room"),
     ];
     for (body, field) in refused {
@@ -226,35 +283,101 @@ async fn only_operators_preview_and_a_preview_stores_nothing() {
         "a preview or a refused import wrote something"
     );
 
-    // The import, with v1 narrowed to the mediator: b's stance about it follows.
+    // The import, with the preview's seed and v1 narrowed to the mediator
+    // (overrides name records by their ids in the file): b's stance about
+    // it follows, and every record is stored under the id the preview showed.
     let (status, answer) = app
         .post(
             Some(&op),
             "/api/import",
-            &json!({"case": case(), "room": "bt",
+            &json!({"case": case(), "room": "bt", "id_seed": seed,
             "overrides": [{"kind": "text", "id": "v1", "visibility": {"scope": "mediator"}}]}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{answer}");
+    let changes = answer["ids"].as_array().unwrap();
+    assert_eq!(changes.len(), 6, "{answer}");
+    for c in changes {
+        assert_eq!(
+            c["id"].as_str().unwrap(),
+            stored_id(c["kind"].as_str().unwrap(), c["case_id"].as_str().unwrap())
+        );
+    }
     let state = AppState::new(app.store.clone());
     let stored = pactum_server::access::all_records(&state, "bt")
         .await
         .unwrap();
-    let vis = |id: &str| {
-        serde_json::to_value(
-            &stored
-                .iter()
-                .find(|(r, _)| r.id == id)
-                .unwrap()
-                .0
-                .visibility,
-        )
+    let shown: std::collections::BTreeSet<(String, String)> = preview["records"]
+        .as_array()
         .unwrap()
+        .iter()
+        .filter(|r| r["kind"] != "point")
+        .map(|r| {
+            (
+                r["kind"].as_str().unwrap().to_string(),
+                r["stored_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let got: std::collections::BTreeSet<(String, String)> = stored
+        .iter()
+        .map(|(r, _)| (r.kind.as_str().to_string(), r.id.clone()))
+        .collect();
+    assert_eq!(got, shown);
+    let record = |kind: &str, id: &str| {
+        let new = stored_id(kind, id);
+        stored.iter().find(|(r, _)| r.id == new).unwrap().0.clone()
     };
-    assert_eq!(vis("v1"), json!({"scope": "mediator"}));
-    assert_eq!(vis("s2"), json!({"scope": "mediator"}));
-    assert_eq!(vis("s1"), m1);
-    assert_eq!(vis("br"), m1);
+    let vis = |kind: &str, id: &str| serde_json::to_value(&record(kind, id).visibility).unwrap();
+    assert_eq!(vis("text", "v1"), json!({"scope": "mediator"}));
+    assert_eq!(vis("stance", "s2"), json!({"scope": "mediator"}));
+    assert_eq!(vis("stance", "s1"), m1);
+    assert_eq!(vis("text", "br"), m1);
+    // The references follow: the stances name the texts and point by their new ids.
+    let s1 = record("stance", "s1");
+    assert_eq!(
+        s1.body["target"]["point_id"],
+        json!(stored_id("point", "br.p1"))
+    );
+    assert_eq!(
+        record("stance", "s2").body["target"]["text_id"],
+        json!(stored_id("text", "v1"))
+    );
+    assert_eq!(
+        record("meeting", "m1").body["texts_discussed"],
+        json!([stored_id("text", "br")])
+    );
+    assert_eq!(
+        record("text", "br").body["points"][0]["id"],
+        json!(stored_id("point", "br.p1"))
+    );
+
+    // Kept ids, when asked for.
+    let (status, answer) = app
+        .post(
+            Some(&op),
+            "/api/import",
+            &json!({"case": case(), "room": "bt-kept", "keep_ids": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{answer}");
+    assert!(answer.get("ids").is_none(), "{answer}");
+    let stored = pactum_server::access::all_records(&state, "bt-kept")
+        .await
+        .unwrap();
+    assert!(stored
+        .iter()
+        .any(|(r, _)| r.id == "s1" && r.body["target"]["point_id"] == "br.p1"));
+}
+
+/// The id the preview page shows a record will have in the room.
+fn shown_id(html: &str, kind: &str, id: &str) -> String {
+    let row = html
+        .find(&format!(r#"id="rec-{kind}-{id}""#))
+        .unwrap_or_else(|| panic!("no row for {kind} {id}"));
+    let marker = r#"class="stored-id"><code>"#;
+    let at = row + html[row..].find(marker).unwrap() + marker.len();
+    html[at..].split('<').next().unwrap().to_string()
 }
 
 #[tokio::test]
@@ -304,6 +427,15 @@ async fn the_browser_previews_then_imports_on_confirmation_only() {
         "{html}"
     );
     assert!(html.contains(r#"name="v:text:v1""#), "{html}");
+    // Each record's id in the file beside the fresh id it will have, and
+    // the seed that gives those ids on confirmation.
+    let s2_id = shown_id(&html, "stance", "s2");
+    assert!(s2_id.starts_with("st_") && s2_id.len() > 8, "{s2_id}");
+    assert_eq!(shown_id(&html, "party", "a"), "a");
+    let marker = r#"name="id_seed" value=""#;
+    let at = html.find(marker).expect("the id seed") + marker.len();
+    let seed = html[at..].split('"').next().unwrap().to_string();
+    assert!(!html.contains("import-warning"), "{html}");
     assert!(
         html.contains("point inherits its text br&#x27;s visibility")
             || html.contains("point inherits its text br's visibility"),
@@ -329,6 +461,7 @@ async fn the_browser_previews_then_imports_on_confirmation_only() {
             ("_csrf", csrf.as_str()),
             ("case", text.as_str()),
             ("room", "from-browser"),
+            ("id_seed", seed.as_str()),
             ("v:text:v1", mediator.as_str()),
         ])
         .send()
@@ -344,8 +477,9 @@ async fn the_browser_previews_then_imports_on_confirmation_only() {
     let stored = pactum_server::access::all_records(&state, "from-browser")
         .await
         .unwrap();
-    let s2 = &stored.iter().find(|(r, _)| r.id == "s2").unwrap().0;
+    let s2 = &stored.iter().find(|(r, _)| r.id == s2_id).unwrap().0;
     assert_eq!(s2.visibility, pactum_workspace::Visibility::Mediator);
+    assert!(!stored.iter().any(|(r, _)| r.id == "s2"));
 
     // A second confirmation of the same room is refused on the page, and stores nothing more.
     let after = app.dump().await;
@@ -361,4 +495,37 @@ async fn the_browser_previews_then_imports_on_confirmation_only() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(app.dump().await == after);
+
+    // Keeping the file's ids is a choice, and the page warns about it.
+    let (ct, body) = multipart(&[("_csrf", &csrf), ("case", &text), ("keep_ids", "on")]);
+    let res = op
+        .post(app.url("/import/preview"))
+        .header("content-type", ct)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("import-warning") && html.contains("gaps"),
+        "{html}"
+    );
+    assert_eq!(shown_id(&html, "stance", "s2"), "s2");
+    assert!(html.contains(r#"name="keep_ids" value="on""#), "{html}");
+    let res = op
+        .post(app.url("/import"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("case", text.as_str()),
+            ("room", "kept-ids"),
+            ("keep_ids", "on"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let stored = pactum_server::access::all_records(&state, "kept-ids")
+        .await
+        .unwrap();
+    assert!(stored.iter().any(|(r, _)| r.id == "s2"));
 }

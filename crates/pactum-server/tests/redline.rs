@@ -13,6 +13,8 @@ const ROOM: &str = "peace-plan-2025";
 struct App {
     base: String,
     http: Client,
+    /// The demo file's ids → the room's (its records have fresh ids).
+    ids: pactum_workspace::case::IdMap,
     _dir: tempfile::TempDir,
 }
 
@@ -21,7 +23,7 @@ async fn start() -> App {
     let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
         .await
         .unwrap();
-    pactum_server::load_demo(store.as_ref()).await.unwrap();
+    let demo = pactum_server::load_demo(store.as_ref()).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(pactum_server::serve(
@@ -31,11 +33,20 @@ async fn start() -> App {
     App {
         base: format!("http://{addr}"),
         http: Client::new(),
+        ids: demo.ids,
         _dir: dir,
     }
 }
 
 impl App {
+    /// A demo record's id in the room, by its id in the demo file.
+    fn id(&self, kind: &str, file_id: &str) -> String {
+        self.ids
+            .get(kind, file_id)
+            .unwrap_or_else(|| panic!("the demo file has no {kind} {file_id}"))
+            .to_string()
+    }
+
     async fn token(&self, user: &str) -> String {
         let v: Value = self
             .http
@@ -91,12 +102,13 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     let app = start().await;
     let med = app.token("united-states").await;
     let ru = app.token("russia").await;
+    let v2 = app.id("text", "v2_post_geneva");
 
     // v2 (imported, unnumbered) has four points: armed_forces_cap,
     // nato_membership, territorial_concessions, donetsk_withdrawal.
     let draft = json!({
         "label": "Draft v3",
-        "derived_from_text_id": "v2_post_geneva",
+        "derived_from_text_id": v2,
         "points": [
             {"key": "armed_forces_cap", "title": "Limit on the size of Ukraine's armed forces"},
             {"key": "nato_and_territory", "title": "NATO membership and territory",
@@ -123,7 +135,7 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     let created: Value = res.json().await.unwrap();
     let id = created["id"].as_str().unwrap().to_string();
 
-    let path = format!("/api/rooms/{ROOM}/diff?from=v2_post_geneva&to={id}");
+    let path = format!("/api/rooms/{ROOM}/diff?from={v2}&to={id}");
     let (status, body) = app.get(&med, &path).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let d: Value = serde_json::from_str(&body).unwrap();
@@ -162,13 +174,13 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     let (missing_status, missing) = app
         .get(
             &ru,
-            &format!("/api/rooms/{ROOM}/diff?from=v2_post_geneva&to=no_such_text"),
+            &format!("/api/rooms/{ROOM}/diff?from={v2}&to=no_such_text"),
         )
         .await;
     assert_eq!(missing_status, StatusCode::NOT_FOUND);
     for path in [
         path.clone(),
-        format!("/api/rooms/{ROOM}/diff?from={id}&to=v2_post_geneva"),
+        format!("/api/rooms/{ROOM}/diff?from={id}&to={v2}"),
     ] {
         assert_eq!(
             app.get(&ru, &path).await,
@@ -179,10 +191,7 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     // The redline page shows the badges and the word-level redline.
     let c = app.browser("united-states").await;
     let (status, page) = app
-        .page(
-            &c,
-            &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"),
-        )
+        .page(&c, &format!("/rooms/{ROOM}/redline?from={v2}&to={id}"))
         .await;
     assert_eq!(status, StatusCode::OK);
     for needle in [
@@ -202,10 +211,7 @@ async fn drafted_merge_split_and_insertion_read_as_such() {
     }
     let rc = app.browser("russia").await;
     let (status, page) = app
-        .page(
-            &rc,
-            &format!("/rooms/{ROOM}/redline?from=v2_post_geneva&to={id}"),
-        )
+        .page(&rc, &format!("/rooms/{ROOM}/redline?from={v2}&to={id}"))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert!(!page.contains("Draft v3") && !page.contains("Demilitarised"));

@@ -11,6 +11,8 @@ const ROOM: &str = "peace-plan-2025";
 
 struct App {
     base: String,
+    /// The demo file's ids → the room's (its records have fresh ids).
+    ids: pactum_workspace::case::IdMap,
     _dir: tempfile::TempDir,
 }
 
@@ -19,7 +21,7 @@ async fn start() -> App {
     let store = pactum_store::open_sqlite(&dir.path().join("x.db"))
         .await
         .unwrap();
-    pactum_server::load_demo(store.as_ref()).await.unwrap();
+    let demo = pactum_server::load_demo(store.as_ref()).await.unwrap();
     let state = pactum_server::AppState::new(store);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -28,6 +30,7 @@ async fn start() -> App {
     });
     App {
         base: format!("http://{addr}"),
+        ids: demo.ids,
         _dir: dir,
     }
 }
@@ -52,6 +55,14 @@ struct Page {
 }
 
 impl App {
+    /// A demo record's id in the room, by its id in the demo file.
+    fn id(&self, kind: &str, file_id: &str) -> String {
+        self.ids
+            .get(kind, file_id)
+            .unwrap_or_else(|| panic!("the demo file has no {kind} {file_id}"))
+            .to_string()
+    }
+
     fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -200,6 +211,25 @@ async fn login_form_cookie_throttling_and_logout() {
 async fn every_page_renders_its_key_content() {
     let app = start().await;
     let m = app.login("united-states").await;
+    let (v1, v2) = (
+        app.id("text", "v1_28_point_plan"),
+        app.id("text", "v2_post_geneva"),
+    );
+    let ua_cell = format!(
+        r#"data-party="ukraine" data-point="{}" data-stance="rejects""#,
+        app.id("point", "v2.armed_forces_cap")
+    );
+    let matrix_needles = [
+        r#"id="stance-matrix""#,
+        &ua_cell,
+        r#"data-party="russia" data-point="whole" data-stance="conditional""#,
+        "Limit on the size of Ukraine&#x27;s armed forces",
+        "Wording not known.",
+        r#"id="stance-form""#,
+        r#"id="stance-party""#,
+    ];
+    let from_v2 = format!(r#"id="from-{v2}" checked"#);
+    let new_draft_needles = [from_v2.as_str(), r#"id="from-empty""#, r#"id="draft-body""#];
     let checks: Vec<(String, &[&str])> = vec![
         (
             "/".to_string(),
@@ -217,28 +247,10 @@ async fn every_page_renders_its_key_content() {
                 r#"id="nav-audit""#,
             ],
         ),
+        (room(&format!("/texts/{v2}")), &matrix_needles),
+        (room(&format!("/texts/new?from={v2}")), &new_draft_needles),
         (
-            room("/texts/v2_post_geneva"),
-            &[
-                r#"id="stance-matrix""#,
-                r#"data-party="ukraine" data-point="v2.armed_forces_cap" data-stance="rejects""#,
-                r#"data-party="russia" data-point="whole" data-stance="conditional""#,
-                "Limit on the size of Ukraine&#x27;s armed forces",
-                "Wording not known.",
-                r#"id="stance-form""#,
-                r#"id="stance-party""#,
-            ],
-        ),
-        (
-            room("/texts/new?from=v2_post_geneva"),
-            &[
-                r#"id="from-v2_post_geneva" checked"#,
-                r#"id="from-empty""#,
-                r#"id="draft-body""#,
-            ],
-        ),
-        (
-            room("/redline?from=v1_28_point_plan&to=v2_post_geneva"),
+            room(&format!("/redline?from={v1}&to={v2}")),
             &["28 deleted", "4 inserted", r#"data-change="inserted""#],
         ),
         (
@@ -286,11 +298,12 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
     let med = app.login("united-states").await;
     let ru = app.login("russia").await;
     let ua = app.login("ukraine").await;
+    let v2 = app.id("text", "v2_post_geneva");
 
     // The mediator drafts a revision of v2, then, point by point, rewords
     // one point and deletes another.
     let token = app
-        .csrf(&med, &room("/texts/new?from=v2_post_geneva"))
+        .csrf(&med, &room(&format!("/texts/new?from={v2}")))
         .await;
     let p = app
         .post(
@@ -299,7 +312,7 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
             &[
                 ("_csrf", &token),
                 ("label", "Draft after the Kremlin meeting"),
-                ("from", "v2_post_geneva"),
+                ("from", v2.as_str()),
                 ("title", ""),
                 ("body", ""),
             ],
@@ -413,10 +426,7 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
     assert!(p.body.contains(&cell), "matrix cell");
     assert!(p.body.contains(amendment));
     let p = app
-        .get(
-            &med,
-            &room(&format!("/redline?from=v2_post_geneva&to={draft_id}")),
-        )
+        .get(&med, &room(&format!("/redline?from={v2}&to={draft_id}")))
         .await;
     assert_eq!(p.status, StatusCode::OK);
     assert!(
@@ -427,8 +437,12 @@ async fn a_new_version_reaches_only_the_party_it_is_published_to() {
     assert!(p.body.contains("1 deleted") && p.body.contains("1 changed"));
 
     // Ukraine sees neither the stance nor its wording anywhere.
-    for path in ["/stances", "", "/texts/v2_post_geneva"] {
-        let p = app.get(&ua, &room(path)).await;
+    for path in [
+        "/stances".to_string(),
+        String::new(),
+        format!("/texts/{v2}"),
+    ] {
+        let p = app.get(&ua, &room(&path)).await;
         assert_eq!(p.status, StatusCode::OK);
         assert!(!p.body.contains(amendment), "{path}");
         assert!(
@@ -448,11 +462,12 @@ async fn refused_forms_name_the_field_and_restricted_pages_are_404() {
     let app = start().await;
     let ru = app.login("russia").await;
     let ua = app.login("ukraine").await;
-    let text = room("/texts/v2_post_geneva");
+    let v2 = app.id("text", "v2_post_geneva");
+    let text = room(&format!("/texts/{v2}"));
     let token = app.csrf(&ru, &text).await;
     let mut form = vec![
         ("_csrf", token.as_str()),
-        ("text_id", "v2_post_geneva"),
+        ("text_id", v2.as_str()),
         ("target", "text"),
         ("stance", "proposes_amendment"),
         ("summary", "A proposal"),

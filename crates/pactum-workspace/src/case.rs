@@ -8,6 +8,7 @@
 //! record, so an export carries the room's confidentiality with it and a
 //! mediator's export imports back to the same room, text byte for byte.
 
+pub use crate::ids::{fresh_ids, IdChange, IdMap};
 use crate::model::{meeting_visibility, Body, Kind, PartyKind, Record};
 use crate::visibility::{Viewer, Visibility};
 use serde::{Deserialize, Serialize};
@@ -107,7 +108,9 @@ fn room_id(id: Option<&str>, path: &str) -> Result<String, CaseError> {
 }
 
 /// Reads a case file in either format, with every record's visibility
-/// derived (shared schema) or as stated (pactum's format).
+/// derived (shared schema) or as stated (pactum's format), and every id as
+/// the file gives it (an import into a room gives a schema file's records
+/// fresh ids first: [`Preview::with_fresh_ids`], [`fresh_ids`]).
 pub fn import(text: &str) -> Result<Case, CaseError> {
     Ok(preview(text)?.into_case())
 }
@@ -423,7 +426,7 @@ fn record_paths(records: &[Record]) -> Vec<String> {
 
 /// Cross-references the workspace relies on: unique ids, and parties, issues,
 /// texts, points and meetings that exist where a record names them.
-fn check_references(case: &Case) -> Result<(), CaseError> {
+pub(crate) fn check_references(case: &Case) -> Result<(), CaseError> {
     let mut seen: HashSet<(Kind, &str)> = HashSet::new();
     let paths = record_paths(&case.records);
     for (r, path) in case.records.iter().zip(&paths) {
@@ -699,8 +702,11 @@ impl Rule {
 pub struct PreviewRecord {
     /// The record's kind (`text`, `stance`, ...), or `point` for a point of a text.
     pub kind: &'static str,
-    /// Its id.
+    /// Its id in the case file (what overrides name).
     pub id: String,
+    /// The id it will have in the room: a fresh one (see [`crate::ids`]),
+    /// or `id` when the import keeps the file's ids.
+    pub stored_id: String,
     /// A short title (label, title, name or summary).
     pub title: String,
     /// Who will see it.
@@ -734,6 +740,7 @@ pub struct Preview {
     pub records: Vec<PreviewRecord>,
     case: Case,
     derivation: Derivation,
+    ids: Option<IdMap>,
 }
 
 /// Reads a case file and derives every record's visibility, writing nothing.
@@ -756,6 +763,7 @@ impl Preview {
             records.push(PreviewRecord {
                 kind: r.kind.as_str(),
                 id: r.id.clone(),
+                stored_id: r.id.clone(),
                 title: short_title(&r.body, r.kind, &r.id),
                 visibility: r.visibility.clone(),
                 reason: rule.sentence(),
@@ -771,6 +779,7 @@ impl Preview {
             records.push(PreviewRecord {
                 kind: "point",
                 id: p.id.clone(),
+                stored_id: p.id.clone(),
                 title: p.title.clone(),
                 visibility: text.visibility.clone(),
                 reason: rule.sentence(),
@@ -783,7 +792,52 @@ impl Preview {
             records,
             case,
             derivation,
+            ids: None,
         })
+    }
+
+    /// The preview again, with every record of a kind that can be
+    /// restricted and every point to be stored under a fresh id from
+    /// `mint` (see [`crate::ids`]): each line's `stored_id` says which, and
+    /// [`Preview::into_case`] renames the records and rewrites every
+    /// reference. Overrides still name records by their case ids. The same
+    /// case with a mint that gives the same ids in the same order (the
+    /// server's seeded mint) gives the same ids, which is how a preview
+    /// shows the ids a later import stores.
+    pub fn with_fresh_ids(
+        mut self,
+        mint: impl FnMut(Kind) -> String,
+    ) -> Result<Preview, CaseError> {
+        let ids = IdMap::mint(&self.case, mint)?;
+        self.set_ids(ids);
+        Ok(self)
+    }
+
+    fn set_ids(&mut self, ids: IdMap) {
+        for r in &mut self.records {
+            if let Some(new) = ids.get(r.kind, &r.id) {
+                r.stored_id = new.to_string();
+            }
+        }
+        self.ids = Some(ids);
+    }
+
+    /// The fresh ids the import gives, old → new; `None` when it keeps the
+    /// case's ids.
+    pub fn ids(&self) -> Option<&IdMap> {
+        self.ids.as_ref()
+    }
+
+    /// What whoever imports should know before confirming: a schema case
+    /// imported with its own ids (`--keep-ids`, `"keep_ids": true`) tells
+    /// every party, through the gaps in the ids it sees, that records it
+    /// cannot see exist.
+    pub fn warnings(&self) -> Vec<String> {
+        if self.format == CaseFormat::Schema && self.ids.is_none() {
+            vec!["the case's own ids are kept: ids that run in sequence (s01, s02, ...) may reveal, through the gaps a party sees, that records hidden from it exist".into()]
+        } else {
+            Vec::new()
+        }
     }
 
     /// The room id the file names.
@@ -845,15 +899,25 @@ impl Preview {
                 ));
             }
         }
-        Preview::build(self.case.clone(), self.derivation.clone(), &by_index)
+        let mut out = Preview::build(self.case.clone(), self.derivation.clone(), &by_index)?;
+        if let Some(ids) = &self.ids {
+            out.set_ids(ids.clone());
+        }
+        Ok(out)
     }
 
-    /// The case as it would be stored.
+    /// The case as it would be stored: visibilities as previewed, and the
+    /// fresh ids applied when there are any.
     pub fn into_case(self) -> Case {
-        self.case
+        let mut case = self.case;
+        if let Some(ids) = &self.ids {
+            ids.apply(&mut case);
+        }
+        case
     }
 
-    /// The case as it would be stored.
+    /// The case as read, under the file's own ids (the parties, issues and
+    /// visibilities are as stored).
     pub fn case(&self) -> &Case {
         &self.case
     }

@@ -13,11 +13,14 @@
 pub mod briefing;
 pub mod case;
 pub mod drafting;
+pub mod ids;
 pub mod model;
 pub mod preference;
 pub mod redline;
+pub mod references;
 pub mod session;
 pub mod setup;
+pub mod versions;
 pub mod visibility;
 
 pub use model::*;

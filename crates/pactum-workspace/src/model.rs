@@ -1046,6 +1046,8 @@ impl DraftInput {
                 }
             }
         }
+        // The room's number, counting every version (drafts included); no
+        // one but the mediator is shown it (see `crate::versions`).
         let version = room
             .texts()
             .iter()

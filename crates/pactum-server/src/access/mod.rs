@@ -18,10 +18,12 @@ use pactum_store::{
     AuditEntry, AuditReport, HistoryRow, MemberRow, NewAudit, NewRecord, RecordRow, RoomRow, Store,
 };
 use pactum_workspace::model::{Kind, PartyKind, Record, Room};
+use pactum_workspace::references::Hidden;
 use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+pub mod ids;
 pub mod operator;
 pub mod people;
 
@@ -160,6 +162,9 @@ pub struct RoomAccess {
     room: Room,
     /// Store revisions of the visible records, by (kind, id).
     revisions: std::collections::HashMap<(Kind, String), i64>,
+    /// The records the user may not see, whose names are dropped from what
+    /// the user is shown (earlier revisions included).
+    hidden: Hidden,
 }
 
 /// What only the mediator may do in a room. Only [`RoomAccess::mediator`]
@@ -306,14 +311,22 @@ impl RoomAccess {
             ),
         };
         let mut revisions = std::collections::HashMap::new();
-        let mut records: Vec<Record> = all
+        let (seen, unseen): (Vec<_>, Vec<_>) = all
             .into_iter()
-            .filter(|(r, _)| viewer.can_see(&r.visibility))
+            .partition(|(r, _)| viewer.can_see(&r.visibility));
+        let mut records: Vec<Record> = seen
+            .into_iter()
             .map(|(r, rev)| {
                 revisions.insert((r.kind, r.id.clone()), rev);
                 r
             })
             .collect();
+        // What the user sees names nothing they cannot see, and numbers
+        // the versions of the text as they know them (see
+        // `pactum_workspace::references` and `pactum_workspace::versions`).
+        let hidden = Hidden::new(unseen.iter().map(|(r, _)| r), &records);
+        hidden.apply(&mut records);
+        pactum_workspace::versions::renumber(&mut records, &viewer);
         pactum_workspace::setup::arrange(&mut records);
         Ok(RoomAccess {
             room_id: room_id.to_string(),
@@ -324,6 +337,7 @@ impl RoomAccess {
             viewer,
             room: Room { records },
             revisions,
+            hidden,
         })
     }
 
@@ -403,10 +417,22 @@ impl RoomAccess {
         id: &str,
     ) -> ApiResult<Vec<HistoryRow>> {
         self.room.get(kind, id).ok_or_else(ApiError::not_found)?;
-        Ok(state
+        let mut rows = state
             .store
             .record_history(&self.room_id, kind.as_str(), id)
-            .await?)
+            .await?;
+        // An earlier revision may name what the user cannot see now (a
+        // version since narrowed): it is shown as the record is, without
+        // the name.
+        if !self.hidden.is_empty() {
+            for row in &mut rows {
+                if let Ok(serde_json::Value::Object(mut body)) = serde_json::from_str(&row.body) {
+                    self.hidden.redact(kind, &mut body);
+                    row.body = serde_json::Value::Object(body).to_string();
+                }
+            }
+        }
+        Ok(rows)
     }
 
     /// Who holds which seat in this room (user → party): every member may
@@ -538,16 +564,7 @@ impl RoomAccess {
     /// A fresh record id with a kind prefix. Ids are random rather than
     /// sequential so that gaps reveal nothing about records others cannot see.
     pub fn new_id(kind: Kind) -> String {
-        let prefix = match kind {
-            Kind::Stance => "st",
-            Kind::Text => "tx",
-            Kind::Meeting => "mt",
-            Kind::Document => "doc",
-            Kind::Note => "note",
-            Kind::Session => "ses",
-            _ => "rec",
-        };
-        format!("{prefix}_{}", crate::auth::random_hex(6))
+        format!("{}_{}", ids::prefix(kind), crate::auth::random_hex(6))
     }
 
     /// The visibilities a user may choose: those that include the user. A
@@ -635,6 +652,25 @@ impl MediatorAccess<'_> {
         let writes: Vec<_> = writes
             .iter()
             .map(|(record, action)| self.record_write(record, action))
+            .collect();
+        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+    }
+
+    /// Like [`MediatorAccess::write_set`], each write audited with its own
+    /// action and detail (a change of audience names the old and the new
+    /// one, and why).
+    pub async fn write_set_detailed(
+        &self,
+        state: &AppState,
+        writes: &[(&Record, &str, String)],
+    ) -> ApiResult<Vec<RecordRow>> {
+        let writes: Vec<_> = writes
+            .iter()
+            .map(|(record, action, detail)| {
+                let mut w = self.record_write(record, action);
+                w.audit.detail = detail.clone();
+                w
+            })
             .collect();
         Ok(state.store.put_record_set(&self.room_id, &writes).await?)
     }

@@ -7,7 +7,7 @@ use crate::error::ApiError;
 use crate::ui::forms::{begin, finish_form};
 use crate::ui::pages::{
     audit_shown, done_message, error_of, form_values, load, party_choices, room_path, status_of,
-    submitted_list, text_options, today, DoneQuery,
+    submitted_list, text_options, today,
 };
 use crate::ui::view::{self};
 use crate::ui::{chrome, page, urlpart, Fail, Session, UiResult};
@@ -55,10 +55,21 @@ pub(crate) async fn text(
     State(state): State<AppState>,
     Session(caller): Session,
     Path((room, id)): Path<(String, String)>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<TextQuery>,
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
-    text_view(&state, &caller, &a, &id, None, q.done.as_deref()).await
+    let (done, widen) = (q.done.as_deref(), q.widen.as_deref());
+    text_page(&state, &caller, &a, &id, None, done, widen).await
+}
+
+/// The text page's query: a form's confirmation, or a widening of the
+/// version's audience awaiting the mediator's confirmation.
+#[derive(Deserialize, Default)]
+pub(crate) struct TextQuery {
+    #[serde(default)]
+    done: Option<String>,
+    #[serde(default)]
+    widen: Option<String>,
 }
 
 /// The text page: header, stance matrix, points and the forms that act on
@@ -70,6 +81,19 @@ pub(crate) async fn text_view(
     id: &str,
     fail: Option<Fail>,
     done: Option<&str>,
+) -> UiResult {
+    text_page(state, caller, a, id, fail, done, None).await
+}
+
+/// [`text_view`], with a widening awaiting confirmation.
+async fn text_page(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    a: &RoomAccess,
+    id: &str,
+    fail: Option<Fail>,
+    done: Option<&str>,
+    widen: Option<&str>,
 ) -> UiResult {
     let fail = fail.as_ref();
     let t = a
@@ -222,6 +246,16 @@ pub(crate) async fn text_view(
         "points_note": t.str("points_note"),
         "facts": view::claims(t.body.get("reported_facts")),
         "publications": publications,
+        // For the mediator, how each party numbers this version (each
+        // party's numbers skip what it was not given).
+        "known_as": if a.is_mediator() {
+            pactum_workspace::versions::known_as(a.room(), &t.id)
+                .into_iter()
+                .map(|k| json!({"party": names.get(k.party_id.as_str()).copied().unwrap_or(&k.party_id), "version": k.version}))
+                .collect::<Vec<_>>()
+        } else {
+            Vec::new()
+        },
         "redline_href": derived.as_ref().map(|d| room_path(room, &format!("/redline?from={}&to={}", urlpart(d["id"].as_str().unwrap_or_default().to_string()), urlpart(t.id.clone())))),
     });
 
@@ -308,6 +342,7 @@ pub(crate) async fn text_view(
     ctx.insert("rename_form".into(), json!(rename_form));
     ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
     ctx.insert("publish_form".into(), json!(publish_form));
+    ctx.insert("rescope".into(), crate::records::rescope_form(a, t, widen)?);
     ctx.insert("error".into(), error_of(fail));
     ctx.insert("done".into(), json!(done_message(done)));
     Ok(page(status_of(fail), "text.html", &Value::Object(ctx)))

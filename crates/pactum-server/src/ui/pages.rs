@@ -49,6 +49,7 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "stance" => "Stance recorded.",
         "draft" => "Draft saved.",
         "published" => "Published. The parties you chose can now see this version.",
+        "rescoped" => "Audience changed.",
         "meeting" => "Meeting recorded.",
         "document" => "Document added.",
         "note" => "Note added.",
