@@ -273,9 +273,16 @@ async fn each_party_numbers_the_versions_it_was_given_without_gaps() {
     let c = app.browser("ukraine").await;
     let (status, page) = app.page(&c, &format!("/rooms/{ROOM}/texts/{fifth}")).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("version 4"), "{page}");
+    // The heading names the version as a reader says it: "Version 4".
+    assert!(page.contains("Version 4"), "{page}");
     assert!(page.contains("v4 · Fifth text"), "{page}");
-    for absent in ["version 5", "v5 ·", "Russian text", "knows this as"] {
+    for absent in [
+        "Version 5",
+        "version 5",
+        "v5 ·",
+        "Russian text",
+        "knows this as",
+    ] {
         assert!(!page.contains(absent), "{absent} on Ukraine's page");
     }
     let (status, page) = app
@@ -299,7 +306,7 @@ async fn each_party_numbers_the_versions_it_was_given_without_gaps() {
     // Russia's page numbers the fifth as the room does.
     let rc = app.browser("russia").await;
     let (_, page) = app.page(&rc, &format!("/rooms/{ROOM}/texts/{fifth}")).await;
-    assert!(page.contains("version 5") && page.contains("v4 · Russian text"));
+    assert!(page.contains("Version 5") && page.contains("v4 · Russian text"));
 
     // The mediator sees the room's numbers and each party's.
     let mc = app.browser("united-states").await;
