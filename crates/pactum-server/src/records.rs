@@ -364,7 +364,7 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         visibility: to.clone(),
         ..r.clone()
     };
-    for referrer in &a.room().records {
+    for referrer in a.room().records() {
         let names_it = referenced(a.room(), referrer)
             .iter()
             .any(|n| n.kind == r.kind && n.id == r.id);

@@ -1339,11 +1339,11 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
 /// The demo case's room, the fixture the crate's model and session tests share.
 #[cfg(test)]
 pub(crate) fn demo_room() -> crate::model::Room {
-    crate::model::Room {
-        records: import(include_str!("../../../examples/cases/peace-plan-2025.json"))
+    crate::model::Room::new(
+        import(include_str!("../../../examples/cases/peace-plan-2025.json"))
             .unwrap()
             .records,
-    }
+    )
 }
 
 #[cfg(test)]

@@ -46,18 +46,10 @@ fn issues_json(a: &RoomAccess) -> Vec<Value> {
         .live_issues()
         .map(|i| {
             let options: Vec<Value> = i
-                .body
-                .get("options")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|o| !o.as_object().is_some_and(pactum_workspace::setup::is_retired))
-                .filter_map(|o| {
-                    let id = o.get("id")?.as_str()?;
-                    Some(json!({"id": id, "label": o.get("label").and_then(Value::as_str).unwrap_or(id)}))
-                })
+                .live_options()
+                .map(|(id, label)| json!({"id": id, "label": label}))
                 .collect();
-            json!({"id": i.id, "title": i.str("title").unwrap_or(&i.id), "options": options})
+            json!({"id": i.id(), "title": i.title.as_deref().unwrap_or(i.id()), "options": options})
         })
         .filter(|i| !i["options"].as_array().is_some_and(Vec::is_empty))
         .collect()

@@ -232,7 +232,7 @@ pub(crate) async fn text_view(
             targets.push(json!({"value": format!("point:{}", p.id), "label": view::point_heading(p), "group": "point"}));
         }
         for i in a.room().live_issues() {
-            targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
+            targets.push(json!({"value": format!("issue:{}", i.id()), "label": i.title.as_deref().unwrap_or(i.id()), "group": "issue"}));
         }
         let parties = party_choices(a.room());
         let meetings: Vec<Value> = a
@@ -538,7 +538,7 @@ fn draft_input(f: &FormData, base: Option<&Record>) -> Result<DraftInput, ApiErr
 fn live_links(mut d: DraftInput, room: &pactum_workspace::model::Room) -> DraftInput {
     for p in &mut d.points {
         p.issue_ids
-            .retain(|i| room.live_issues().any(|l| &l.id == i));
+            .retain(|i| room.live_issues().any(|l| l.id() == i));
     }
     d
 }
