@@ -391,6 +391,8 @@ pub struct Meta {
     pub title: Option<String>,
     /// The case's disclaimer, shown on every page and briefing.
     pub disclaimer: Option<String>,
+    /// What the room is about.
+    pub description: Option<String>,
 }
 
 /// A party, mediator or observer.
@@ -402,6 +404,62 @@ pub struct Party {
     pub kind: PartyKind,
     /// Description.
     pub description: Option<String>,
+    /// Its delegates, as the case lists them.
+    pub delegates: Vec<Delegate>,
+}
+
+impl Party {
+    /// A delegate's name: the id where the party does not list the
+    /// delegate or gives no name.
+    pub fn delegate_name<'a>(&'a self, delegate: &'a str) -> &'a str {
+        self.delegates
+            .iter()
+            .find(|d| d.id.as_deref() == Some(delegate))
+            .and_then(|d| d.name.as_deref())
+            .unwrap_or(delegate)
+    }
+}
+
+/// A party's delegate as a case lists it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Delegate {
+    /// Delegate id.
+    pub id: Option<String>,
+    /// Name.
+    pub name: Option<String>,
+    /// Role in the delegation.
+    pub role: Option<String>,
+}
+
+/// A reported claim (`{summary, provenance}`): a fact about a text, or a
+/// meeting's reported outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Claim {
+    /// What is reported.
+    pub summary: Option<String>,
+    /// Where it comes from; `None` unless `provenance` is an object.
+    pub provenance: Option<Provenance>,
+}
+
+/// Every entry of a list field as `T`, reading each with `read` (an entry
+/// that is not an object reads as all-absent, as a field lookup on it
+/// finds nothing); a missing or mistyped list is empty.
+fn entries<T>(o: &Object, field: &str, read: impl Fn(&Value) -> T) -> Vec<T> {
+    o.get(field)
+        .and_then(Value::as_array)
+        .map(|a| a.iter().map(read).collect())
+        .unwrap_or_default()
+}
+
+fn value_text(v: &Value, field: &str) -> Option<String> {
+    v.get(field).and_then(Value::as_str).map(str::to_string)
+}
+
+fn claim(c: &Value) -> Claim {
+    Claim {
+        summary: value_text(c, "summary"),
+        provenance: Provenance::read(c.get("provenance")),
+    }
 }
 
 /// An option of an issue (only JSON objects among `options` are options).
@@ -532,6 +590,33 @@ pub struct Text {
     /// The earliest date a report about the text was made (each reported
     /// fact's `provenance.reported_on`, else its `not_before`).
     pub reported_not_before: Option<String>,
+    /// What is reported about the text.
+    pub reported_facts: Vec<Claim>,
+    /// The number of points the case says it has (it may list fewer).
+    pub point_count: Option<u64>,
+    /// The number of documents of a document set.
+    pub document_count: Option<u64>,
+    /// A note on the points.
+    pub points_note: Option<String>,
+    /// Other texts that may be this same one.
+    pub possibly_same_as_text_ids: Vec<String>,
+    /// The parties that wrote it.
+    pub author_party_ids: Vec<String>,
+    /// The parties whose input it reflects.
+    pub input_from_party_ids: Vec<String>,
+    /// What the case reports about each point, in the order of `points`
+    /// (kept apart from [`PointView`], which the API serialises as is).
+    pub point_reports: Vec<PointReport>,
+}
+
+/// What a case reports about one point of a text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PointReport {
+    /// Its sources (an entry that is not an object reads as `None`).
+    pub provenance: Vec<Option<Provenance>>,
+    /// The point's place in this version is inferred, not stated
+    /// (`"version_attribution": "inferred"`).
+    pub inferred: bool,
 }
 
 impl Text {
@@ -590,6 +675,20 @@ impl Text {
                         .min()
                 })
                 .map(str::to_string),
+            reported_facts: entries(b, "reported_facts", claim),
+            point_count: b.get("point_count").and_then(Value::as_u64),
+            document_count: b.get("document_count").and_then(Value::as_u64),
+            points_note: text(b, "points_note"),
+            possibly_same_as_text_ids: texts(b, "possibly_same_as_text_ids"),
+            author_party_ids: texts(b, "author_party_ids"),
+            input_from_party_ids: texts(b, "input_from_party_ids"),
+            point_reports: objects(b, "points")
+                .map(|p| PointReport {
+                    provenance: entries(p, "provenance", |v| Provenance::read(Some(v))),
+                    inferred: p.get("version_attribution").and_then(Value::as_str)
+                        == Some("inferred"),
+                })
+                .collect(),
         }
     }
 }
@@ -628,7 +727,8 @@ pub struct Meeting {
     pub confidentiality: Option<Term<Confidentiality>>,
     /// A note on the confidentiality.
     pub confidentiality_note: Option<String>,
-    /// Participants (only JSON objects among `participants`).
+    /// Participants (an entry that is not an object reads as a participant
+    /// with nothing known).
     pub participants: Vec<Participant>,
     /// Texts discussed.
     pub texts_discussed: Vec<String>,
@@ -636,6 +736,8 @@ pub struct Meeting {
     pub texts_note: Option<String>,
     /// Issues discussed.
     pub issues_discussed: Vec<String>,
+    /// The reported outcome.
+    pub reported_outcome: Vec<Claim>,
 }
 
 impl Meeting {
@@ -728,13 +830,6 @@ pub struct Stance {
     pub status: Option<String>,
 }
 
-impl Stance {
-    /// A provenance field, absent when there is no provenance.
-    pub fn provenance_field(&self, f: impl Fn(&Provenance) -> Option<&str>) -> Option<&str> {
-        self.provenance.as_ref().and_then(f)
-    }
-}
-
 /// An additional document.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Document {
@@ -808,8 +903,17 @@ pub struct Vote {
     pub round: Option<u64>,
     /// The voting party.
     pub party_id: Option<String>,
+    /// The answer as written (`accept` or `reject`).
+    pub vote: Option<String>,
+    /// The party let its model decide (`"by_model": true`).
+    pub by_model: bool,
+}
+
+impl Vote {
     /// True only for `"vote": "accept"`; anything else is a rejection.
-    pub accept: bool,
+    pub fn accepts(&self) -> bool {
+        self.vote.as_deref() == Some("accept")
+    }
 }
 
 /// A record's body, typed by its kind.
@@ -870,11 +974,17 @@ impl TypedBody {
             Kind::Meta => TypedBody::Meta(Meta {
                 title: text(b, "title"),
                 disclaimer: text(b, "disclaimer"),
+                description: text(b, "description"),
             }),
             Kind::Party => TypedBody::Party(Party {
                 name: text(b, "name"),
                 kind: PartyKind::read(b.get("kind")),
                 description: text(b, "description"),
+                delegates: entries(b, "delegates", |d| Delegate {
+                    id: value_text(d, "id"),
+                    name: value_text(d, "name"),
+                    role: value_text(d, "role"),
+                }),
             }),
             Kind::Issue => TypedBody::Issue(Issue {
                 title: text(b, "title"),
@@ -901,16 +1011,18 @@ impl TypedBody {
                 duration: text(b, "duration"),
                 confidentiality: Term::read(b.get("confidentiality")),
                 confidentiality_note: text(b, "confidentiality_note"),
-                participants: objects(b, "participants")
-                    .map(|p| Participant {
-                        party_id: text(p, "party_id"),
-                        delegate_ids: texts(p, "delegate_ids"),
-                        note: text(p, "note"),
-                    })
-                    .collect(),
+                participants: entries(b, "participants", |p| Participant {
+                    party_id: value_text(p, "party_id"),
+                    delegate_ids: p
+                        .as_object()
+                        .map(|p| texts(p, "delegate_ids"))
+                        .unwrap_or_default(),
+                    note: value_text(p, "note"),
+                }),
                 texts_discussed: texts(b, "texts_discussed"),
                 texts_note: text(b, "texts_note"),
                 issues_discussed: texts(b, "issues_discussed"),
+                reported_outcome: entries(b, "reported_outcome", claim),
             }),
             Kind::Stance => {
                 let target = object(b, "target");
@@ -988,7 +1100,8 @@ impl TypedBody {
                 session_id: text(b, "session_id"),
                 round: b.get("round").and_then(Value::as_u64),
                 party_id: text(b, "party_id"),
-                accept: b.get("vote").and_then(Value::as_str) == Some("accept"),
+                vote: text(b, "vote"),
+                by_model: flag(b, "by_model"),
             }),
         }
     }
@@ -1247,6 +1360,88 @@ mod tests {
         assert_eq!(names, vec![("b", "B"), ("c", "C")]);
         assert!(room.find::<Party>("a").is_none());
         assert!(room.find::<Issue>("b").is_none(), "a party is not an issue");
+    }
+
+    #[test]
+    fn the_matrix_shows_what_a_loose_stance_says() {
+        let room = Room::new(vec![
+            record(
+                Kind::Party,
+                "ru",
+                json!({"name": "Russia", "kind": "party"}),
+            ),
+            record(
+                Kind::Party,
+                "obs",
+                json!({"name": "Observer", "kind": "superpower"}),
+            ),
+            record(
+                Kind::Text,
+                "v1",
+                json!({"points": [{"id": "v1.a", "topic": "A", "issue_ids": ["nato"]}, "stray"]}),
+            ),
+            // An unknown spelling, no provenance: shown as written, tagged as
+            // an unnamed source.
+            record(
+                Kind::Stance,
+                "s1",
+                json!({"party_id": "ru", "stance": "accepts_in_principle", "target": {"point_id": "v1.a"}}),
+            ),
+            // No stance at all, reaching the point through its issue.
+            record(
+                Kind::Stance,
+                "s2",
+                json!({"party_id": "ru", "target": {"issue_id": "nato"}, "provenance": {"reliability": 3, "not_before": "2025-11-20"}}),
+            ),
+            // Withdrawn: no longer speaks for its party.
+            record(
+                Kind::Stance,
+                "s3",
+                json!({"party_id": "ru", "stance": "rejects", "target": {"text_id": "v1"}, "withdrawn": {"at": "x"}}),
+            ),
+            // An observer's stance has no row.
+            record(
+                Kind::Stance,
+                "s4",
+                json!({"party_id": "obs", "stance": "rejects", "target": {"text_id": "v1"}}),
+            ),
+        ]);
+        let m = room.matrix("v1").unwrap();
+        assert_eq!(m.points.len(), 1, "the stray non-object point is skipped");
+        assert_eq!(m.rows.len(), 1);
+        let cells = &m.rows[0].cells[0];
+        let seen: Vec<(&str, &str, &str, &str, Option<&str>)> = cells
+            .iter()
+            .map(|c| {
+                (
+                    c.stance_id.as_str(),
+                    c.stance.as_str(),
+                    c.reliability.as_str(),
+                    c.via.as_str(),
+                    c.date.as_deref(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            seen,
+            vec![
+                (
+                    "s1",
+                    "accepts_in_principle",
+                    "unnamed_source",
+                    "point",
+                    None
+                ),
+                (
+                    "s2",
+                    "unknown",
+                    "unnamed_source",
+                    "issue:nato",
+                    Some("2025-11-20")
+                ),
+            ]
+        );
+        assert!(m.rows[0].whole_text.is_empty());
     }
 
     fn json_value() -> impl Strategy<Value = Value> {

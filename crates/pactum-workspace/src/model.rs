@@ -227,14 +227,6 @@ impl Room {
         self.each::<T>().find(|t| t.record.id == id)
     }
 
-    /// The parsed form of one of this room's records (found by kind and id).
-    pub fn parsed(&self, r: &Record) -> Option<&Parsed> {
-        self.records
-            .iter()
-            .position(|x| x.kind == r.kind && x.id == r.id)
-            .map(|i| &self.parsed[i])
-    }
-
     /// The mediating party's id, if the room has one.
     pub fn mediator(&self) -> Option<&str> {
         self.each::<Party>()

@@ -333,7 +333,10 @@ pub fn tally(session: &Record, votes: &[&Record]) -> BTreeMap<String, bool> {
             _ => None,
         })
         .filter(|v| v.session_id.as_deref() == Some(s.id.as_str()) && v.round == Some(s.round))
-        .filter_map(|v| Some((v.party_id?, v.accept)))
+        .filter_map(|v| {
+            let accepts = v.accepts();
+            Some((v.party_id?, accepts))
+        })
         .collect()
 }
 
