@@ -283,16 +283,15 @@ fn package_of(f: &FormData, a: &RoomAccess) -> Package {
 
 fn sessions_json(a: &RoomAccess) -> Vec<Value> {
     a.room()
-        .of(Kind::Session)
-        .map(|s| {
-            let v = SessionView::parse(s);
+        .each::<SessionView>()
+        .map(|v| {
             json!({
-                "id": s.id,
+                "id": v.id(),
                 "title": v.title,
                 "open": v.open,
                 "round": v.round,
                 "proposal_open": v.proposal.is_some(),
-                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
+                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(v.id().to_string()))),
             })
         })
         .collect()
