@@ -14,10 +14,14 @@
 //! it never fails and never panics. The rule for every field:
 //!
 //! - a missing field, or one of the wrong JSON type, reads as absent
-//!   (`None`, an empty list, `false`); list entries of the wrong type are
-//!   skipped. Where the workspace has always shown a default for an absent
+//!   (`None`, an empty list, `false`). List entries of the wrong type are
+//!   skipped, except in the lists pages have always shown entry by entry (a
+//!   meeting's participants and reported outcome, a party's delegates, a
+//!   text's reported facts), where such an entry reads as one with nothing
+//!   known. Where the workspace has always shown a default for an absent
 //!   value (a stance without a `stance` is `unknown`), the field's doc says
-//!   so and the parser applies it.
+//!   so and the parser applies it; other defaults (a title falling back to
+//!   the record's id) stay with the views that show them.
 //! - a closed vocabulary (stance kinds, reliability tags, confidentiality,
 //!   text status) reads as a [`Term`]: [`Term::Known`] for a spelling of
 //!   the vocabulary, [`Term::Other`] keeping any other spelling as written,
