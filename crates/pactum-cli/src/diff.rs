@@ -73,14 +73,14 @@ async fn load(args: &DiffArgs) -> Result<TextDiff> {
             if store.room(room_id).await?.is_none() {
                 bail!("no room {room_id:?}");
             }
-            let room = Room {
-                records: all_records(&state, room_id)
+            let room = Room::new(
+                all_records(&state, room_id)
                     .await
                     .map_err(|e| anyhow!("{e}"))?
                     .into_iter()
                     .map(|(r, _)| r)
                     .collect(),
-            };
+            );
             let old = room
                 .get(Kind::Text, &args.from)
                 .ok_or_else(|| not_found(&args.from))?;

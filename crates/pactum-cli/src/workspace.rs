@@ -378,7 +378,7 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                         .await
                         .map_err(|_| anyhow!("user {user:?} has no room {room:?}"))?;
                     access
-                        .audit_reads(&state, "export", &access.room().records)
+                        .audit_reads(&state, "export", access.room().records())
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
                     pactum_server::rooms::export(&access)

@@ -20,6 +20,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{post, put};
 use axum::{Json, Router};
+use pactum_workspace::body::{Issue, Text};
 use pactum_workspace::drafting::{self, NewPoint, PointContent, SplitAt};
 use pactum_workspace::model::{self, FieldError, Kind, PointInput, Record};
 use serde::Deserialize;
@@ -71,9 +72,9 @@ fn version<'a>(a: &'a RoomAccess, text_id: &str, draft: bool) -> ApiResult<&'a R
     a.mediator()?;
     let text = a
         .room()
-        .get(Kind::Text, text_id)
+        .find::<Text>(text_id)
         .ok_or_else(ApiError::not_found)?;
-    if model::is_draft(text) != draft {
+    if text.is_draft() != draft {
         let why = if draft {
             "is published and never changes; start a new draft from it"
         } else {
@@ -83,12 +84,12 @@ fn version<'a>(a: &'a RoomAccess, text_id: &str, draft: bool) -> ApiResult<&'a R
             StatusCode::CONFLICT,
             format!(
                 "{} ({}) {why}",
-                text.str("label").unwrap_or(&text.id),
-                text.id
+                text.label.as_deref().unwrap_or(text.id()),
+                text.id()
             ),
         ));
     }
-    Ok(text)
+    Ok(text.record)
 }
 
 /// The draft `text_id` (see [`version`]).
@@ -381,8 +382,11 @@ pub(crate) fn editor(a: &RoomAccess, text: &Record) -> Option<Value> {
     }
     let issues: Vec<(String, String)> = a
         .room()
-        .of(Kind::Issue)
-        .map(|i| (i.id.clone(), i.str("title").unwrap_or(&i.id).to_string()))
+        .each::<Issue>()
+        .map(|i| {
+            let title = i.title.as_deref().unwrap_or(i.id());
+            (i.id().to_string(), title.to_string())
+        })
         .collect();
     let points = drafting::point_inputs(text);
     let n = points.len();

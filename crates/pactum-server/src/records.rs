@@ -39,6 +39,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
+use pactum_workspace::body::{StanceTarget, TypedBody};
 use pactum_workspace::model::{
     self, check_reference, check_visibility, points, DocumentInput, Kind, MeetingInput, NoteInput,
     PartyKind, Record, Room, StanceInput,
@@ -398,7 +399,7 @@ fn change(a: &RoomAccess, r: &Record, to: &Visibility) -> ApiResult<Change> {
         visibility: to.clone(),
         ..r.clone()
     };
-    for referrer in a.room().records.iter().filter(|_| r.kind != Kind::Text) {
+    for referrer in a.room().records().iter().filter(|_| r.kind != Kind::Text) {
         let names_it = referenced(a.room(), referrer)
             .iter()
             .any(|n| n.kind == r.kind && n.id == r.id);
@@ -820,6 +821,14 @@ fn not_then(room: &Room, now: &Visibility, then: &Visibility) -> Vec<String> {
         .collect()
 }
 
+/// What a stance record (or one of its revisions) is about.
+fn stance_target(r: &Record) -> StanceTarget {
+    match TypedBody::of(r) {
+        TypedBody::Stance(s) => s.target,
+        _ => StanceTarget::default(),
+    }
+}
+
 /// A record's name as its page heads it: a stance by its party and what it
 /// is about, the others by their title (a note by its opening words).
 fn record_title(a: &RoomAccess, r: &Record) -> String {
@@ -828,7 +837,7 @@ fn record_title(a: &RoomAccess, r: &Record) -> String {
         Kind::Stance => {
             let party = r.str("party_id").unwrap_or_default();
             let party = names.get(party).copied().unwrap_or(party);
-            let target = view::target(a.room(), r, a.room_id());
+            let target = view::target(a.room(), &stance_target(r), a.room_id());
             format!(
                 "{party} on {}",
                 target["label"].as_str().unwrap_or("the text")
@@ -895,6 +904,13 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
     };
     let mut out: Vec<Value> = Vec::new();
     let mut used: Vec<&str> = vec!["id", "withdrawn", "kind"];
+    // The revision parsed once, as the room parses its records.
+    let typed = TypedBody::of(&Record {
+        kind,
+        id: id.to_string(),
+        visibility: Visibility::Mediator,
+        body: body.clone(),
+    });
     let text = |out: &mut Vec<Value>, label: &str, v: Option<&str>| {
         if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
             out.push(json!({"label": label, "text": v}));
@@ -942,13 +958,12 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
                 "ruled_out_option_ids",
             ]);
             text(&mut out, "Party", s("party_id").map(party).as_deref());
-            let as_record = Record {
-                kind,
-                id: id.to_string(),
-                visibility: Visibility::Mediator,
-                body: body.clone(),
+            let stance = match &typed {
+                TypedBody::Stance(st) => Some(st),
+                _ => None,
             };
-            let t = view::target(room, &as_record, a.room_id());
+            let target = stance.map(|st| st.target.clone()).unwrap_or_default();
+            let t = view::target(room, &target, a.room_id());
             let about = match t["context"].as_str().filter(|c| !c.is_empty()) {
                 Some(c) => format!("{} ({c})", t["label"].as_str().unwrap_or_default()),
                 None => t["label"].as_str().unwrap_or_default().to_string(),
@@ -980,7 +995,7 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
             let not_before = p.and_then(|p| p.get("not_before")).and_then(Value::as_str);
             text(&mut out, "Date", Some(&view::when(s("date"), not_before)));
             reference(&mut out, Kind::Meeting, s("meeting_id"));
-            let pv = view::provenance(p);
+            let pv = view::provenance(stance.and_then(|st| st.provenance.as_ref()));
             text(&mut out, "Source", pv["source"].as_str());
             text(&mut out, "Reliability", pv["rel_label"].as_str());
             text(&mut out, "Quote", pv["quote"].as_str());
@@ -1025,7 +1040,11 @@ fn readable(a: &RoomAccess, kind: Kind, id: &str, body: &Map<String, Value>) -> 
                 })
                 .unwrap_or_default();
             text(&mut out, "Participants", Some(&who.join(", ")));
-            for c in view::claims(body.get("reported_outcome")) {
+            let outcome = match &typed {
+                TypedBody::Meeting(m) => m.reported_outcome.as_slice(),
+                _ => &[],
+            };
+            for c in view::claims(outcome) {
                 wording(&mut out, "Reported outcome", c["summary"].as_str());
             }
         }

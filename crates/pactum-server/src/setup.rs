@@ -247,9 +247,7 @@ async fn operator_change(
     change: Change,
     action: &str,
 ) -> ApiResult<Vec<Record>> {
-    let room = Room {
-        records: parties.iter().map(|(r, _)| r.clone()).collect(),
-    };
+    let room = Room::new(parties.iter().map(|(r, _)| r.clone()).collect());
     let refuse = || {
         ApiError::forbidden(
             "an operator appoints the room's mediating party; the mediator sets up the rest",
@@ -350,7 +348,7 @@ pub async fn setup_view(state: &AppState, caller: &Caller, room: &str) -> ApiRes
             let meta = a.room().of(Kind::Meta).next();
             let shown = a
                 .room()
-                .records
+                .records()
                 .iter()
                 .filter(|r| matches!(r.kind, Kind::Meta | Kind::Party | Kind::Issue));
             a.audit_reads(state, "read", shown).await?;

@@ -396,7 +396,7 @@ pub(crate) async fn chrome(
     if let Some(a) = access {
         ctx.insert("rurl".into(), pages::room_path(a.room_id(), "").into());
         let names = a.room().party_names();
-        let latest = view::latest_text(a.room()).map(|t| t.id.clone());
+        let latest = view::latest_text(a.room()).map(|t| t.id().to_string());
         ctx.insert(
             "room".into(),
             json!({
@@ -410,9 +410,9 @@ pub(crate) async fn chrome(
                 "latest_text": latest,
                 "disclaimer": a
                     .room()
-                    .of(pactum_workspace::model::Kind::Meta)
+                    .each::<pactum_workspace::body::Meta>()
                     .next()
-                    .and_then(|m| m.str("disclaimer")),
+                    .and_then(|m| m.body.disclaimer.as_deref()),
             }),
         );
     }

@@ -20,9 +20,8 @@
 use std::collections::HashMap;
 use std::fmt::Write;
 
-use crate::model::{
-    points, stance_glyph, Cell, Kind, Matrix, PartyKind, Record, Room, TimelineItem,
-};
+use crate::body::{Meta, Party, Term, Text, Typed};
+use crate::model::{stance_glyph, Cell, Kind, Matrix, PartyKind, Record, Room, TimelineItem};
 use crate::visibility::{Viewer, Visibility};
 
 /// The agreement zone as a briefing reports it, computed elsewhere (from the
@@ -110,16 +109,16 @@ impl CurrentText {
 /// The version a briefing (and any page that needs "the text") shows: the
 /// highest numbered version in `room`, else its first text.
 pub fn current_text(room: &Room) -> Option<&Record> {
-    let texts = room.texts();
+    current_version(room).map(|t| t.record)
+}
+
+/// [`current_text`] with its typed body.
+pub fn current_version(room: &Room) -> Option<Typed<'_, Text>> {
+    let texts = room.versions();
     texts
         .iter()
         .rev()
-        .find(|t| {
-            t.body
-                .get("version")
-                .and_then(serde_json::Value::as_u64)
-                .is_some()
-        })
+        .find(|t| t.version.is_some())
         .or(texts.first())
         .copied()
 }
@@ -195,28 +194,27 @@ fn latest(cells: &[Cell]) -> Option<&Cell> {
 impl Briefing {
     /// Builds the briefing from the records `input.viewer` may see.
     pub fn new(input: BriefingInput<'_>) -> Briefing {
-        let room = Room {
-            records: input
+        let room = Room::new(
+            input
                 .records
                 .iter()
                 .filter(|r| input.viewer.can_see(&r.visibility))
                 .cloned()
                 .collect(),
-        };
+        );
         let names = room.party_names();
         let mut shown: Vec<(Kind, String)> = Vec::new();
-        let meta = room.of(Kind::Meta).next();
-        let disclaimer = meta.and_then(|m| m.str("disclaimer")).map(str::to_string);
+        let meta = room.each::<Meta>().next();
+        let disclaimer = meta.and_then(|m| m.body.disclaimer.clone());
         if let Some(m) = meta.filter(|_| disclaimer.is_some()) {
-            shown.push((m.kind, m.id.clone()));
+            shown.push((Kind::Meta, m.id().to_string()));
         }
         let reader = match input.viewer.party() {
             None => "operator (every record)".to_string(),
             Some(p) => {
                 let kind = room
-                    .get(Kind::Party, p)
-                    .map(PartyKind::of)
-                    .unwrap_or(PartyKind::Observer);
+                    .find::<Party>(p)
+                    .map_or(PartyKind::Observer, |p| p.kind);
                 let role = match (kind, input.viewer.is_mediator()) {
                     (_, true) => "mediator",
                     (PartyKind::Observer, _) => "observer",
@@ -237,15 +235,16 @@ impl Briefing {
                 })
             })
             .collect();
-        let current = current_text(&room);
+        let current = current_version(&room);
         let text = current.map(|t| {
-            shown.push((t.kind, t.id.clone()));
+            shown.push((Kind::Text, t.id().to_string()));
             CurrentText {
-                label: t.str("label").unwrap_or(&t.id).to_string(),
-                status: t.str("status").unwrap_or("").replace('_', " "),
-                audience: audience(&t.visibility, &names),
-                points: points(t)
-                    .into_iter()
+                label: t.label.as_deref().unwrap_or(t.id()).to_string(),
+                status: t.status.as_ref().map_or("", Term::as_str).replace('_', " "),
+                audience: audience(&t.record.visibility, &names),
+                points: t
+                    .points
+                    .iter()
                     .map(|p| {
                         let body = if p.body.is_empty() {
                             p.summary.clone()
@@ -257,7 +256,7 @@ impl Briefing {
                     .collect(),
             }
         });
-        let matrix = current.and_then(|t| room.matrix(&t.id));
+        let matrix = current.and_then(|t| room.matrix(t.id()));
         if let Some(m) = &matrix {
             for row in &m.rows {
                 for c in row.whole_text.iter().chain(row.cells.iter().flatten()) {

@@ -8,6 +8,7 @@
 //! record, so an export carries the room's confidentiality with it and a
 //! mediator's export imports back to the same room, text byte for byte.
 
+use crate::body::{Meeting, Term, TypedBody};
 pub use crate::ids::{fresh_ids, IdChange, IdMap};
 use crate::model::{meeting_visibility, Body, Kind, PartyKind, Record};
 use crate::visibility::{Viewer, Visibility};
@@ -1243,31 +1244,23 @@ fn schema_base(
     records: &[Record],
     index: &HashMap<(Kind, String), usize>,
 ) -> Vec<(Visibility, Rule)> {
+    let parsed: Vec<TypedBody> = records.iter().map(TypedBody::of).collect();
+    let confidentiality = |m: &Meeting| {
+        m.confidentiality
+            .as_ref()
+            .map_or("", Term::as_str)
+            .to_string()
+    };
     // Each meeting's own scope, and the meetings each text was discussed at.
     let mut meeting_scope: HashMap<usize, Visibility> = HashMap::new();
     let mut discussed: HashMap<usize, Vec<usize>> = HashMap::new();
-    for (i, m) in records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| r.kind == Kind::Meeting)
-    {
-        let participants: Vec<String> = m
-            .body
-            .get("participants")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter_map(|p| {
-                p.get("party_id")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .collect();
-        meeting_scope.insert(
-            i,
-            meeting_visibility(m.str("confidentiality").unwrap_or_default(), &participants),
-        );
-        for t in m.strs("texts_discussed") {
+    for (i, m) in parsed.iter().enumerate().filter_map(|(i, b)| match b {
+        TypedBody::Meeting(m) => Some((i, m)),
+        _ => None,
+    }) {
+        let participants: Vec<String> = m.party_ids().map(str::to_string).collect();
+        meeting_scope.insert(i, meeting_visibility(&confidentiality(m), &participants));
+        for t in &m.texts_discussed {
             if let Some(&ti) = index.get(&(Kind::Text, t.to_string())) {
                 let list = discussed.entry(ti).or_default();
                 if !list.contains(&i) {
@@ -1278,13 +1271,14 @@ fn schema_base(
     }
     records
         .iter()
+        .zip(&parsed)
         .enumerate()
-        .map(|(i, r)| match r.kind {
-            Kind::Meeting => match &meeting_scope[&i] {
+        .map(|(i, (r, b))| match b {
+            TypedBody::Meeting(m) => match &meeting_scope[&i] {
                 Visibility::Room => (
                     Visibility::Room,
                     Rule::MeetingNotClosed {
-                        confidentiality: r.str("confidentiality").unwrap_or_default().to_string(),
+                        confidentiality: confidentiality(m),
                     },
                 ),
                 v => (
@@ -1294,7 +1288,7 @@ fn schema_base(
                     },
                 ),
             },
-            Kind::Text => {
+            TypedBody::Text(t) => {
                 let meetings = discussed.get(&i).map(Vec::as_slice).unwrap_or_default();
                 if let Some(&open) = meetings.iter().find(|m| meeting_scope[m].is_room_wide()) {
                     return (
@@ -1310,11 +1304,11 @@ fn schema_base(
                 // Everyone who was at one of those meetings, and its
                 // authors, who know their own text.
                 let mut parties: Vec<String> = Vec::new();
-                let authors = r.strs("author_party_ids");
+                let authors = &t.author_party_ids;
                 for p in meetings
                     .iter()
                     .flat_map(|m| meeting_scope[m].named_parties())
-                    .chain(authors.iter().copied())
+                    .chain(authors.iter().map(String::as_str))
                 {
                     if !parties.iter().any(|q| q == p) {
                         parties.push(p.to_string());
@@ -1327,7 +1321,7 @@ fn schema_base(
                     Visibility::Parties { parties }
                 };
                 let ids: Vec<String> = meetings.iter().map(|&m| records[m].id.clone()).collect();
-                let rule = match (r.str("kind"), &authors[..]) {
+                let rule = match (t.kind.as_deref(), &authors[..]) {
                     (Some("counter_proposal"), [author]) => Rule::TabledAtClosedMeetings {
                         party: author.to_string(),
                         meetings: ids,
@@ -1336,7 +1330,7 @@ fn schema_base(
                 };
                 (visibility, rule)
             }
-            Kind::Preference => (
+            TypedBody::Preference(_) => (
                 Visibility::Party {
                     party: r.id.clone(),
                 },
@@ -1403,11 +1397,11 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
 /// The demo case's room, the fixture the crate's model and session tests share.
 #[cfg(test)]
 pub(crate) fn demo_room() -> crate::model::Room {
-    crate::model::Room {
-        records: import(include_str!("../../../examples/cases/peace-plan-2025.json"))
+    crate::model::Room::new(
+        import(include_str!("../../../examples/cases/peace-plan-2025.json"))
             .unwrap()
             .records,
-    }
+    )
 }
 
 #[cfg(test)]

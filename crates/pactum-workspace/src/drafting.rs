@@ -18,9 +18,9 @@
 //! `\n` on every path (API and form), and every other byte (spaces, tabs,
 //! blank lines, trailing whitespace) is stored and shown as given.
 
-use crate::model::{points, DraftInput, FieldError, PointInput, Record};
+use crate::body::{PointView, Text};
+use crate::model::{DraftInput, FieldError, PointInput, Record};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// What separates two merged wordings: a paragraph break, so that a split
@@ -48,36 +48,29 @@ pub fn key_of(text_id: &str, point_id: &str) -> String {
 /// A text record's points as a draft gives them (key, title, wording,
 /// issues and provenance), for editing it or revising it.
 pub fn point_inputs(text: &Record) -> Vec<PointInput> {
-    let raw = text.body.get("points").and_then(Value::as_array);
-    points(text)
+    inputs_of(&text.id, Text::read(&text.body).points)
+}
+
+fn inputs_of(text_id: &str, points: Vec<PointView>) -> Vec<PointInput> {
+    points
         .into_iter()
-        .enumerate()
-        .map(|(i, p)| PointInput {
-            key: key_of(&text.id, &p.id),
+        .map(|p| PointInput {
+            key: key_of(text_id, &p.id),
             title: p.title,
             body: p.body,
             issue_ids: p.issue_ids,
-            derived_from: raw
-                .and_then(|r| r.get(i))
-                .and_then(|r| r.get("derived_from"))
-                .and_then(Value::as_array)
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default(),
+            derived_from: p.derived_from,
         })
         .collect()
 }
 
 /// A text record as the draft input that would write it again.
 pub fn draft_of(text: &Record) -> DraftInput {
+    let t = Text::read(&text.body);
     DraftInput {
-        label: text.str("label").unwrap_or(&text.id).to_string(),
-        derived_from_text_id: text.str("derived_from_text_id").map(str::to_string),
-        points: point_inputs(text),
+        label: t.label.unwrap_or_else(|| text.id.clone()),
+        derived_from_text_id: t.derived_from_text_id,
+        points: inputs_of(&text.id, t.points),
     }
 }
 

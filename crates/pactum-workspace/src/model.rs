@@ -7,6 +7,9 @@
 //! records from typed inputs ([`StanceInput`], [`DraftInput`], ...) that are
 //! validated here, naming the offending field.
 
+use crate::body::{
+    Confidentiality, Issue, KindBody, Meeting, Parsed, Party, Stance, Term, Text, Typed, Vocabulary,
+};
 use crate::visibility::{Viewer, Visibility};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -119,138 +122,12 @@ fn strs<'a>(body: &'a Body, field: &str) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
-/// A party's role in the room.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PartyKind {
-    /// Has a stake and a say.
-    Party,
-    /// Holds the text and the process.
-    Mediator,
-    /// Follows the talks.
-    Observer,
-}
-
-impl PartyKind {
-    /// Reads a party record's `kind`; unknown values are treated as observers
-    /// so that nothing unknown gains a mediator's rights.
-    pub fn of(party: &Record) -> PartyKind {
-        match party.str("kind") {
-            Some("mediator") => PartyKind::Mediator,
-            Some("party") => PartyKind::Party,
-            _ => PartyKind::Observer,
-        }
-    }
-}
-
-/// A party's disposition toward a point, an issue or a text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StanceKind {
-    /// Accepts.
-    Accepts,
-    /// Rejects.
-    Rejects,
-    /// Accepts in part, in principle, or subject to conditions.
-    Conditional,
-    /// Proposes an amendment (its wording in the stance's `amendment`).
-    ProposesAmendment,
-    /// Discussed, not disclosed.
-    Unknown,
-}
-
-impl StanceKind {
-    /// Every stance kind, for forms and legends.
-    pub const ALL: [StanceKind; 5] = [
-        StanceKind::Accepts,
-        StanceKind::Rejects,
-        StanceKind::Conditional,
-        StanceKind::ProposesAmendment,
-        StanceKind::Unknown,
-    ];
-
-    /// The case-file spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StanceKind::Accepts => "accepts",
-            StanceKind::Rejects => "rejects",
-            StanceKind::Conditional => "conditional",
-            StanceKind::ProposesAmendment => "proposes_amendment",
-            StanceKind::Unknown => "unknown",
-        }
-    }
-
-    /// Parses the case-file spelling.
-    pub fn parse(s: &str) -> Option<StanceKind> {
-        StanceKind::ALL.into_iter().find(|k| k.as_str() == s)
-    }
-
-    /// The mark a stance matrix cell shows beside its colour, so that the
-    /// matrix does not rely on colour; one table, so that the screen and the
-    /// printed briefing cannot disagree.
-    pub fn glyph(self) -> &'static str {
-        match self {
-            StanceKind::Accepts => "✓",
-            StanceKind::Rejects => "✕",
-            StanceKind::Conditional => "◐",
-            StanceKind::ProposesAmendment => "✎",
-            StanceKind::Unknown => "?",
-        }
-    }
-}
+pub use crate::body::{PartyKind, PointView, Reliability, StanceKind};
 
 /// [`StanceKind::glyph`] of a stance as spelled in a record; "?" for a
 /// spelling that is not a stance.
 pub fn stance_glyph(s: &str) -> &'static str {
     StanceKind::parse(s).map_or("?", StanceKind::glyph)
-}
-
-/// How far a report can be trusted: the case schema's tags, plus what a
-/// party records about itself through its own delegation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reliability {
-    /// Recorded by the party's own delegation in the workspace.
-    OwnDelegation,
-    /// Statement attributed by name to an official of a party.
-    OfficialOnRecord,
-    /// Report attributed to a named outlet.
-    NamedOutletReport,
-    /// Unnamed officials or sources.
-    UnnamedSource,
-    /// A report publicly denied by a party it concerns.
-    DeniedByParty,
-    /// An unattributed assertion by a source's author.
-    AuthorCommentary,
-}
-
-impl Reliability {
-    /// Every tag, most reliable first.
-    pub const ALL: [Reliability; 6] = [
-        Reliability::OwnDelegation,
-        Reliability::OfficialOnRecord,
-        Reliability::NamedOutletReport,
-        Reliability::UnnamedSource,
-        Reliability::DeniedByParty,
-        Reliability::AuthorCommentary,
-    ];
-
-    /// The case-file spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reliability::OwnDelegation => "own_delegation",
-            Reliability::OfficialOnRecord => "official_on_record",
-            Reliability::NamedOutletReport => "named_outlet_report",
-            Reliability::UnnamedSource => "unnamed_source",
-            Reliability::DeniedByParty => "denied_by_party",
-            Reliability::AuthorCommentary => "author_commentary",
-        }
-    }
-
-    /// Parses the case-file spelling.
-    pub fn parse(s: &str) -> Option<Reliability> {
-        Reliability::ALL.into_iter().find(|k| k.as_str() == s)
-    }
 }
 
 /// A bad value in a write, naming the field.
@@ -273,14 +150,52 @@ impl FieldError {
     }
 }
 
-/// The visible records of a room, indexed for the views below.
+/// The visible records of a room, each parsed once into its typed body
+/// ([`crate::body`]) when the room is built, indexed for the views below.
+///
+/// The records are private so that a record and its parsed body cannot
+/// drift apart: a room changes only through [`Room::push`] and
+/// [`Room::retain`], which keep both in step.
 #[derive(Debug, Default, Clone)]
 pub struct Room {
-    /// Records in the store's order.
-    pub records: Vec<Record>,
+    records: Vec<Record>,
+    parsed: Vec<Parsed>,
 }
 
 impl Room {
+    /// A room of these records (in the store's order), each parsed once.
+    pub fn new(records: Vec<Record>) -> Room {
+        let parsed = records.iter().map(Parsed::of).collect();
+        Room { records, parsed }
+    }
+
+    /// Records in the store's order.
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+
+    /// The records, giving the room up.
+    pub fn into_records(self) -> Vec<Record> {
+        self.records
+    }
+
+    /// Adds a record at the end.
+    pub fn push(&mut self, r: Record) {
+        self.parsed.push(Parsed::of(&r));
+        self.records.push(r);
+    }
+
+    /// Keeps only the records `keep` says yes to.
+    pub fn retain(&mut self, mut keep: impl FnMut(&Record) -> bool) {
+        let (records, parsed) = std::mem::take(&mut self.records)
+            .into_iter()
+            .zip(std::mem::take(&mut self.parsed))
+            .filter(|(r, _)| keep(r))
+            .unzip();
+        self.records = records;
+        self.parsed = parsed;
+    }
+
     /// Records of one kind, in order.
     pub fn of(&self, kind: Kind) -> impl Iterator<Item = &Record> {
         self.records.iter().filter(move |r| r.kind == kind)
@@ -291,65 +206,89 @@ impl Room {
         self.records.iter().find(|r| r.kind == kind && r.id == id)
     }
 
-    /// The mediating party's id, if the room has one.
-    pub fn mediator(&self) -> Option<&str> {
-        self.of(Kind::Party)
-            .find(|p| PartyKind::of(p) == PartyKind::Mediator)
-            .map(|p| p.id.as_str())
+    /// Records of one kind with their typed bodies, in order:
+    /// `room.each::<Stance>()`.
+    pub fn each<T: KindBody>(&self) -> impl Iterator<Item = Typed<'_, T>> {
+        self.records
+            .iter()
+            .zip(&self.parsed)
+            .filter(|(r, _)| r.kind == T::KIND)
+            .filter_map(|(record, p)| {
+                Some(Typed {
+                    record,
+                    body: T::pick(&p.body)?,
+                    withdrawal: p.withdrawn.as_ref(),
+                })
+            })
     }
 
-    /// Parties by id, for display names.
+    /// One record with its typed body: `room.find::<Text>(id)`.
+    pub fn find<T: KindBody>(&self, id: &str) -> Option<Typed<'_, T>> {
+        self.each::<T>().find(|t| t.record.id == id)
+    }
+
+    /// The mediating party's id, if the room has one.
+    pub fn mediator(&self) -> Option<&str> {
+        self.each::<Party>()
+            .find(|p| p.kind == PartyKind::Mediator)
+            .map(|p| p.id())
+    }
+
+    /// Parties by id, for display names (the id where a party has no name).
     pub fn party_names(&self) -> HashMap<&str, &str> {
-        self.of(Kind::Party)
-            .map(|p| (p.id.as_str(), p.str("name").unwrap_or(&p.id)))
+        self.each::<Party>()
+            .map(|p| (p.id(), p.body.name.as_deref().unwrap_or(p.id())))
             .collect()
     }
 
     /// Versions of the single text in sequence order (unnumbered ones after,
     /// in record order).
-    pub fn texts(&self) -> Vec<&Record> {
-        let mut texts: Vec<&Record> = self.of(Kind::Text).collect();
-        texts.sort_by_key(|t| {
-            t.body
-                .get("version")
-                .and_then(Value::as_u64)
-                .unwrap_or(u64::MAX)
-        });
+    pub fn versions(&self) -> Vec<Typed<'_, Text>> {
+        let mut texts: Vec<Typed<'_, Text>> = self.each::<Text>().collect();
+        texts.sort_by_key(|t| t.version.unwrap_or(u64::MAX));
         texts
+    }
+
+    /// [`Room::versions`], as records.
+    pub fn texts(&self) -> Vec<&Record> {
+        self.versions().into_iter().map(|t| t.record).collect()
     }
 
     /// The stance matrix of one text: for each party of kind `party` (and the
     /// mediator, whose reported positions are kept like anyone's) and each
     /// point, the stances that bear on it.
     pub fn matrix(&self, text_id: &str) -> Option<Matrix> {
-        let text = self.get(Kind::Text, text_id)?;
-        let points = points(text);
+        let text = self.find::<Text>(text_id)?;
+        let points = text.points.clone();
         let parties: Vec<(String, String)> = self
-            .of(Kind::Party)
-            .filter(|p| PartyKind::of(p) != PartyKind::Observer)
-            .map(|p| (p.id.clone(), p.str("name").unwrap_or(&p.id).to_string()))
+            .each::<Party>()
+            .filter(|p| p.kind != PartyKind::Observer)
+            .map(|p| {
+                let name = p.name.as_deref().unwrap_or(p.id());
+                (p.id().to_string(), name.to_string())
+            })
             .collect();
         let mut cells: BTreeMap<(usize, usize), Vec<Cell>> = BTreeMap::new();
         let mut text_level: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
         // A withdrawn stance stays in the ledger, marked, but no longer
         // speaks for its party.
-        for stance in self.of(Kind::Stance).filter(|s| !is_withdrawn(s)) {
+        for stance in self.each::<Stance>().filter(|s| !s.is_withdrawn()) {
             let Some(row) = parties
                 .iter()
-                .position(|(id, _)| Some(id.as_str()) == stance.str("party_id"))
+                .position(|(id, _)| Some(id.as_str()) == stance.party_id.as_deref())
             else {
                 continue;
             };
-            let target = stance.body.get("target").and_then(Value::as_object);
-            let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
+            let target = &stance.target;
             let cell = Cell::of(stance);
-            if let Some(point_id) = field("point_id") {
-                if let Some(col) = points.iter().position(|p| p.id == point_id) {
+            if let Some(point_id) = &target.point_id {
+                if let Some(col) = points.iter().position(|p| &p.id == point_id) {
                     cells.entry((row, col)).or_default().push(cell.direct());
                 }
                 continue;
             }
-            if let Some(issue_id) = field("issue_id") {
+            let on_text = target.text_id.as_deref() == Some(text_id);
+            if let Some(issue_id) = &target.issue_id {
                 let mut hit = false;
                 for (col, p) in points.iter().enumerate() {
                     if p.issue_ids.iter().any(|i| i == issue_id) {
@@ -360,11 +299,11 @@ impl Room {
                         hit = true;
                     }
                 }
-                if hit || field("text_id") != Some(text_id) {
+                if hit || !on_text {
                     continue;
                 }
             }
-            if field("text_id") == Some(text_id) {
+            if on_text {
                 text_level.entry(row).or_default().push(cell);
             }
         }
@@ -391,51 +330,27 @@ impl Room {
     /// not-before date, and items with neither come last in record order.
     pub fn timeline(&self) -> Vec<TimelineItem> {
         let mut items: Vec<TimelineItem> = Vec::new();
-        for m in self.of(Kind::Meeting) {
+        for m in self.each::<Meeting>() {
             items.push(TimelineItem {
                 kind: Kind::Meeting,
-                id: m.id.clone(),
-                title: m.str("title").unwrap_or(&m.id).to_string(),
-                date: m.str("date").map(str::to_string),
-                not_before: m.str("not_before").map(str::to_string),
-                detail: m.str("place").unwrap_or_default().to_string(),
+                id: m.id().to_string(),
+                title: m.title.as_deref().unwrap_or(m.id()).to_string(),
+                date: m.date.clone(),
+                not_before: m.not_before.clone(),
+                detail: m.place.clone().unwrap_or_default(),
             });
         }
-        for t in self.of(Kind::Text) {
-            let published = t
-                .body
-                .get("publications")
-                .and_then(Value::as_array)
-                .and_then(|p| {
-                    p.iter()
-                        .filter_map(|p| p.get("at").and_then(Value::as_str))
-                        .min()
-                })
-                .map(|d| d.get(..10).unwrap_or(d).to_string());
-            let not_before = t
-                .body
-                .get("reported_facts")
-                .and_then(Value::as_array)
-                .and_then(|f| {
-                    f.iter()
-                        .filter_map(|c| {
-                            let p = c.get("provenance")?;
-                            p.get("reported_on")
-                                .and_then(Value::as_str)
-                                .or(p.get("not_before").and_then(Value::as_str))
-                        })
-                        .min()
-                })
-                .map(str::to_string);
+        for t in self.each::<Text>() {
             items.push(TimelineItem {
                 kind: Kind::Text,
-                id: t.id.clone(),
-                title: t.str("label").unwrap_or(&t.id).to_string(),
-                date: published,
-                not_before,
-                detail: match t.str("status") {
-                    Some("draft") => "draft".into(),
-                    _ => t.str("kind").unwrap_or("text").replace('_', " "),
+                id: t.id().to_string(),
+                title: t.label.as_deref().unwrap_or(t.id()).to_string(),
+                date: t.published_on(),
+                not_before: t.reported_not_before.clone(),
+                detail: if t.is_draft() {
+                    "draft".into()
+                } else {
+                    t.kind.as_deref().unwrap_or("text").replace('_', " ")
                 },
             });
         }
@@ -444,72 +359,10 @@ impl Room {
     }
 }
 
-/// A point of a text as the views read it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PointView {
-    /// Point id (`<text prefix>.<point>`).
-    pub id: String,
-    /// Number in the text, if known.
-    pub number: Option<u32>,
-    /// Title (the case format's `topic`).
-    pub title: String,
-    /// Wording (the case format's `text`), empty when not known.
-    pub body: String,
-    /// Summary of what is reported about the point.
-    pub summary: String,
-    /// Issues the point bears on.
-    pub issue_ids: Vec<String>,
-    /// Keys of the points of the revised version this point was made from
-    /// (see [`PointInput::derived_from`]); empty for a point carried over as
-    /// itself and for imported texts.
-    pub derived_from: Vec<String>,
-}
-
-/// The points of a text record.
+/// The points of a text record (parsed from its body: a view over a room
+/// reads them from [`Text::points`] instead).
 pub fn points(text: &Record) -> Vec<PointView> {
-    text.body
-        .get("points")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .filter_map(Value::as_object)
-                .map(|p| PointView {
-                    id: p
-                        .get("id")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    number: p
-                        .get("number")
-                        .and_then(Value::as_u64)
-                        .and_then(|n| u32::try_from(n).ok()),
-                    title: p
-                        .get("topic")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    body: p
-                        .get("text")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    summary: p
-                        .get("summary")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_string(),
-                    issue_ids: strs(p, "issue_ids")
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect(),
-                    derived_from: strs(p, "derived_from")
-                        .into_iter()
-                        .map(str::to_string)
-                        .collect(),
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+    crate::body::points_of(&text.body)
 }
 
 /// One stance as a matrix cell shows it.
@@ -534,21 +387,27 @@ pub struct Cell {
 }
 
 impl Cell {
-    fn of(stance: &Record) -> Cell {
-        let prov = stance.body.get("provenance").and_then(Value::as_object);
-        let pf = |f: &str| prov.and_then(|p| p.get(f)).and_then(Value::as_str);
+    /// The cell of a stance; a stance without a `stance` shows as
+    /// `unknown`, one whose provenance gives no reliability as
+    /// `unnamed_source`.
+    fn of(stance: Typed<'_, Stance>) -> Cell {
+        let prov = stance.provenance.as_ref();
         Cell {
-            stance_id: stance.id.clone(),
-            stance: stance.str("stance").unwrap_or("unknown").to_string(),
-            reliability: pf("reliability").unwrap_or("unnamed_source").to_string(),
-            source: pf("source").unwrap_or_default().to_string(),
+            stance_id: stance.id().to_string(),
+            stance: stance.stance.as_str().to_string(),
+            reliability: prov
+                .and_then(|p| p.reliability.as_ref())
+                .map_or("unnamed_source", Term::as_str)
+                .to_string(),
+            source: prov.and_then(|p| p.source.clone()).unwrap_or_default(),
             date: stance
-                .str("date")
-                .or(pf("reported_on"))
-                .or(pf("not_before"))
+                .date
+                .as_deref()
+                .or(prov.and_then(|p| p.reported_on.as_deref()))
+                .or(prov.and_then(|p| p.not_before.as_deref()))
                 .map(str::to_string),
-            summary: stance.str("summary").unwrap_or_default().to_string(),
-            amendment: stance.str("amendment").map(str::to_string),
+            summary: stance.summary.clone().unwrap_or_default(),
+            amendment: stance.amendment.clone(),
             via: "text".into(),
         }
     }
@@ -787,14 +646,14 @@ impl StanceInput {
             ));
         }
         if let Some(i) = &t.issue_id {
-            match room.get(Kind::Issue, i) {
+            match room.find::<Issue>(i) {
                 None => {
                     return Err(FieldError::new(
                         "target.issue_id",
                         format!("unknown issue {i:?}"),
                     ))
                 }
-                Some(issue) if crate::setup::is_retired(&issue.body) => {
+                Some(issue) if issue.retired => {
                     return Err(FieldError::new(
                         "target.issue_id",
                         format!("issue {i:?} is retired"),
@@ -804,18 +663,16 @@ impl StanceInput {
             }
         }
         let text = match &t.text_id {
-            Some(tid) => Some(room.get(Kind::Text, tid).ok_or_else(|| {
+            Some(tid) => Some(room.find::<Text>(tid).ok_or_else(|| {
                 FieldError::new("target.text_id", format!("unknown text {tid:?}"))
             })?),
             None => None,
         };
+        let holds = |t: &Text, pid: &str| t.points.iter().any(|p| p.id == pid);
         if let Some(pid) = &t.point_id {
             let holder = match text {
-                Some(text) => points(text).iter().any(|p| &p.id == pid).then_some(()),
-                None => room
-                    .of(Kind::Text)
-                    .any(|t| points(t).iter().any(|p| &p.id == pid))
-                    .then_some(()),
+                Some(text) => holds(&text, pid).then_some(()),
+                None => room.each::<Text>().any(|t| holds(&t, pid)).then_some(()),
             };
             if holder.is_none() {
                 return Err(FieldError::new(
@@ -843,8 +700,8 @@ impl StanceInput {
                 let ok = t
                     .issue_id
                     .as_ref()
-                    .and_then(|i| room.get(Kind::Issue, i))
-                    .is_some_and(|issue| crate::setup::is_live_option(issue, o));
+                    .and_then(|i| room.find::<Issue>(i))
+                    .is_some_and(|issue| issue.is_live_option(o));
                 if !ok {
                     return Err(FieldError::new(
                         field,
@@ -875,16 +732,16 @@ impl StanceInput {
                 party: self.party_id.clone(),
             });
         check_visibility(room, "visibility", &visibility)?;
-        let point_text = t.point_id.as_ref().and_then(|pid| {
-            room.of(Kind::Text)
-                .find(|t| points(t).iter().any(|p| &p.id == pid))
-        });
+        let point_text = t
+            .point_id
+            .as_ref()
+            .and_then(|pid| room.each::<Text>().find(|t| holds(t, pid)));
         let named = [
             self.meeting_id
                 .as_ref()
                 .and_then(|m| room.get(Kind::Meeting, m)),
-            text,
-            point_text,
+            text.map(|t| t.record),
+            point_text.map(|t| t.record),
         ];
         for r in named.into_iter().flatten() {
             check_reference(room, "visibility", &visibility, r)?;
@@ -1013,14 +870,14 @@ impl DraftInput {
             }
             non_empty(&f("title"), &p.title)?;
             for issue in &p.issue_ids {
-                match room.get(Kind::Issue, issue) {
+                match room.find::<Issue>(issue) {
                     None => {
                         return Err(FieldError::new(
                             f("issue_ids"),
                             format!("unknown issue {issue:?}"),
                         ))
                     }
-                    Some(i) if crate::setup::is_retired(&i.body) => {
+                    Some(i) if i.retired => {
                         return Err(FieldError::new(
                             f("issue_ids"),
                             format!("issue {issue:?} is retired"),
@@ -1049,9 +906,8 @@ impl DraftInput {
         // The room's number, counting every version (drafts included); no
         // one but the mediator is shown it (see `crate::versions`).
         let version = room
-            .texts()
-            .iter()
-            .filter_map(|t| t.body.get("version").and_then(Value::as_u64))
+            .each::<Text>()
+            .filter_map(|t| t.version)
             .max()
             .unwrap_or(0)
             + 1;
@@ -1123,7 +979,7 @@ pub fn publish(text: &mut Record, to: &[String], at: &str, room: &Room) -> Resul
 /// True for a record its author has withdrawn: kept, with its history,
 /// and marked, never erased.
 pub fn is_withdrawn(r: &Record) -> bool {
-    r.body.get("withdrawn").is_some_and(|w| !w.is_null())
+    crate::body::Withdrawal::of(&r.body).is_some()
 }
 
 /// Marks a record withdrawn (`"withdrawn": {"at", "by", "reason"}` in its
@@ -1145,7 +1001,8 @@ pub fn withdraw(r: &mut Record, at: &str, by: &str, reason: &str) -> Result<(), 
 
 /// True for a text that can still be edited.
 pub fn is_draft(text: &Record) -> bool {
-    text.str("status") == Some("draft")
+    Term::<crate::body::TextStatus>::read(text.body.get("status"))
+        .is_some_and(|s| s.is(crate::body::TextStatus::Draft))
 }
 
 /// A meeting as the mediator records it.
@@ -1193,14 +1050,7 @@ impl MeetingInput {
                 ));
             }
         }
-        if ![
-            "open",
-            "closed",
-            "closed_with_nondisclosure",
-            "not_reported",
-        ]
-        .contains(&self.confidentiality.as_str())
-        {
+        if Confidentiality::from_spelling(&self.confidentiality).is_none() {
             return Err(FieldError::new(
                 "confidentiality",
                 "expected open, closed, closed_with_nondisclosure or not_reported",
@@ -1236,11 +1086,12 @@ impl MeetingInput {
 
 /// The visibility a meeting's confidentiality implies.
 pub fn meeting_visibility(confidentiality: &str, participants: &[String]) -> Visibility {
-    match confidentiality {
-        "closed" | "closed_with_nondisclosure" => Visibility::Parties {
+    if Confidentiality::from_spelling(confidentiality).is_some_and(Confidentiality::is_closed) {
+        Visibility::Parties {
             parties: participants.to_vec(),
-        },
-        _ => Visibility::Room,
+        }
+    } else {
+        Visibility::Room
     }
 }
 

@@ -12,6 +12,7 @@
 //! what each package asks of each party. Nothing in that view is a weight, a
 //! value or a reservation value.
 
+use crate::body as typed;
 use crate::model::{Body, FieldError, Kind, PartyKind, Record, Room};
 use crate::visibility::Visibility;
 use pactum_core::outcome::{Issue, OutcomeSpace};
@@ -64,21 +65,8 @@ pub struct PreferenceInput {
     pub shared_with_mediator: bool,
 }
 
-fn options_of(issue: &Record) -> Vec<(&str, &str)> {
-    issue
-        .body
-        .get("options")
-        .and_then(Value::as_array)
-        .map(|os| {
-            os.iter()
-                .filter(|o| o.as_object().is_none_or(|o| !crate::setup::is_retired(o)))
-                .filter_map(|o| {
-                    let id = o.get("id")?.as_str()?;
-                    Some((id, o.get("label").and_then(Value::as_str).unwrap_or(id)))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
+fn options_of(issue: &typed::Issue) -> Vec<(&str, &str)> {
+    issue.live_options().collect()
 }
 
 /// A model its party has withdrawn. The store keeps every record it was
@@ -99,15 +87,15 @@ pub fn withdrawn(room: &Room, party_id: &str) -> Record {
 
 /// True for a withdrawn model.
 pub fn is_withdrawn(r: &Record) -> bool {
-    r.body.get("withdrawn").and_then(Value::as_bool) == Some(true)
+    matches!(typed::TypedBody::of(r), typed::TypedBody::Preference(p) if p.withdrawn)
 }
 
 /// The visibility of a party's model: the mediator's own model is the
 /// mediator's alone; a party's is its own unless shared with the mediator.
 pub fn model_visibility(room: &Room, party_id: &str, shared: bool) -> Visibility {
     let is_mediator = room
-        .get(Kind::Party, party_id)
-        .is_some_and(|p| PartyKind::of(p) == PartyKind::Mediator);
+        .find::<typed::Party>(party_id)
+        .is_some_and(|p| p.kind == PartyKind::Mediator);
     if shared && !is_mediator {
         Visibility::PartyAndMediator {
             party: party_id.to_string(),
@@ -143,10 +131,10 @@ impl PreferenceInput {
     /// Validates against the room and builds the record (id = party id, so
     /// a party has at most one model and writing again replaces it).
     pub fn into_record(self, room: &Room) -> Result<Record, FieldError> {
-        let party = room.get(Kind::Party, &self.party_id).ok_or_else(|| {
+        let party = room.find::<typed::Party>(&self.party_id).ok_or_else(|| {
             FieldError::new("party_id", format!("unknown party {:?}", self.party_id))
         })?;
-        if PartyKind::of(party) == PartyKind::Observer {
+        if party.kind == PartyKind::Observer {
             return Err(FieldError::new(
                 "party_id",
                 "observers have no preference model",
@@ -159,7 +147,7 @@ impl PreferenceInput {
             let f = |s: &str| format!("issues[{i}].{s}");
             let issue = room
                 .live_issues()
-                .find(|i| i.id == im.issue_id)
+                .find(|i| i.id() == im.issue_id)
                 .ok_or_else(|| {
                     FieldError::new(
                         f("issue_id"),
@@ -173,7 +161,7 @@ impl PreferenceInput {
                 ));
             }
             unit(&f("weight"), im.weight)?;
-            let options = options_of(issue);
+            let options = options_of(&issue);
             let mut seen_o = std::collections::HashSet::new();
             let mut values = Vec::new();
             for (j, ov) in im.option_values.iter().enumerate() {
@@ -226,13 +214,13 @@ impl PreferenceInput {
         let issues = room
             .live_issues()
             .map(|issue| IssueModelInput {
-                issue_id: issue.id.clone(),
-                weight: parsed.weight(&issue.id),
-                option_values: options_of(issue)
+                issue_id: issue.id().to_string(),
+                weight: parsed.weight(issue.id()),
+                option_values: options_of(&issue)
                     .into_iter()
                     .map(|(o, _)| OptionValueInput {
                         option_id: o.to_string(),
-                        value: parsed.value(&issue.id, o),
+                        value: parsed.value(issue.id(), o),
                     })
                     .collect(),
             })
@@ -262,39 +250,24 @@ pub struct ModelView {
 }
 
 impl ModelView {
-    /// Reads a preference record.
+    /// Reads a preference record (parsing its body; a room's models are
+    /// read with [`ModelView::of`]).
     pub fn parse(r: &Record) -> ModelView {
-        let num = |v: Option<&Value>| v.and_then(Value::as_f64).filter(|x| x.is_finite());
-        let mut issues = BTreeMap::new();
-        for im in r
-            .body
-            .get("issues")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let Some(id) = im.get("issue_id").and_then(Value::as_str) else {
-                continue;
-            };
-            let mut values = BTreeMap::new();
-            for ov in im
-                .get("option_values")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                if let Some(o) = ov.get("option_id").and_then(Value::as_str) {
-                    values.insert(o.to_string(), num(ov.get("value")).unwrap_or(0.0));
-                }
-            }
-            let w = num(im.get("weight")).unwrap_or(0.0).max(0.0);
-            issues.insert(id.to_string(), (w, values));
+        match typed::TypedBody::of(r) {
+            typed::TypedBody::Preference(p) => ModelView::of(&r.id, &p),
+            _ => ModelView::of(&r.id, &typed::Preference::default()),
         }
+    }
+
+    /// The numbers of a parsed model (`id`, the record's, stands in for a
+    /// missing `party_id`); a missing number counts as 0 and a negative
+    /// weight as 0.
+    pub fn of(id: &str, p: &typed::Preference) -> ModelView {
         ModelView {
-            party_id: r.str("party_id").unwrap_or(&r.id).to_string(),
-            reservation: num(r.body.get("reservation_value")).unwrap_or(0.0),
-            issues,
-            hypothetical: r.body.get("hypothetical").and_then(Value::as_bool) == Some(true),
+            party_id: p.party_id.as_deref().unwrap_or(id).to_string(),
+            reservation: p.reservation_value.unwrap_or(0.0),
+            issues: typed::weights(&p.issues),
+            hypothetical: p.hypothetical,
         }
     }
 
@@ -361,8 +334,8 @@ pub struct PartyRef {
 /// (what the room says about its models as a whole), as
 /// `mediator_counts`; absent means no: by default only parties count.
 pub fn mediator_counts(room: &Room) -> bool {
-    room.of(Kind::PreferenceSet)
-        .any(|r| r.body.get("mediator_counts").and_then(Value::as_bool) == Some(true))
+    room.each::<typed::PreferenceSet>()
+        .any(|r| r.mediator_counts)
 }
 
 /// The room's preference-set record with the setting changed (a new one,
@@ -385,26 +358,25 @@ pub fn set_mediator_counts(room: &Room, value: bool) -> Record {
 
 /// The label a room gives its illustrative models, if any.
 pub fn hypothetical_label(room: &Room) -> Option<String> {
-    room.of(Kind::PreferenceSet).find_map(|r| {
-        let flagged = r.body.get("hypothetical").and_then(Value::as_bool) == Some(true);
-        r.str("label")
-            .map(str::to_string)
-            .or_else(|| flagged.then(|| "HYPOTHETICAL".to_string()))
+    room.each::<typed::PreferenceSet>().find_map(|r| {
+        r.label
+            .clone()
+            .or_else(|| r.hypothetical.then(|| "HYPOTHETICAL".to_string()))
     })
 }
 
 /// The parties whose models count: every party of kind `party`, and the
 /// mediator when `include_mediator`.
 pub fn counted_parties(room: &Room, include_mediator: bool) -> Vec<PartyRef> {
-    room.of(Kind::Party)
-        .filter(|p| match PartyKind::of(p) {
+    room.each::<typed::Party>()
+        .filter(|p| match p.kind {
             PartyKind::Party => true,
             PartyKind::Mediator => include_mediator,
             PartyKind::Observer => false,
         })
         .map(|p| PartyRef {
-            id: p.id.clone(),
-            name: p.str("name").unwrap_or(&p.id).to_string(),
+            id: p.id().to_string(),
+            name: p.name.as_deref().unwrap_or(p.id()).to_string(),
         })
         .collect()
 }
@@ -418,13 +390,13 @@ pub fn scenario_from_models(room: &Room, include_mediator: bool) -> (Scenario, M
     let issues: Vec<IssueRef> = room
         .live_issues()
         .filter_map(|i| {
-            let options: Vec<(String, String)> = options_of(i)
+            let options: Vec<(String, String)> = options_of(&i)
                 .into_iter()
                 .map(|(a, b)| (a.to_string(), b.to_string()))
                 .collect();
             (!options.is_empty()).then(|| IssueRef {
-                id: i.id.clone(),
-                title: i.str("title").unwrap_or(&i.id).to_string(),
+                id: i.id().to_string(),
+                title: i.title.as_deref().unwrap_or(i.id()).to_string(),
                 options,
             })
         })
@@ -441,13 +413,13 @@ pub fn scenario_from_models(room: &Room, include_mediator: bool) -> (Scenario, M
     let mut hypothetical = false;
     for p in counted_parties(room, include_mediator) {
         let Some(model) = room
-            .get(Kind::Preference, &p.id)
-            .filter(|m| !is_withdrawn(m))
+            .find::<typed::Preference>(&p.id)
+            .filter(|m| !m.withdrawn)
         else {
             missing.push(p);
             continue;
         };
-        let m = ModelView::parse(model);
+        let m = ModelView::of(model.id(), &model);
         hypothetical |= m.hypothetical;
         let terms = issues
             .iter()
@@ -722,7 +694,9 @@ pub fn from_genius(
     for pi in &profile.issues {
         let issue = room
             .live_issues()
-            .find(|i| same(&i.id, &pi.name) || i.str("title").is_some_and(|t| same(t, &pi.name)))
+            .find(|i| {
+                same(i.id(), &pi.name) || i.title.as_deref().is_some_and(|t| same(t, &pi.name))
+            })
             .ok_or_else(|| {
                 genius_error(format!(
                     "line {}: issue {:?} matches no issue of the room (by id or title)",
@@ -752,7 +726,7 @@ pub fn from_genius(
                 pi.line, pi.name
             )));
         }
-        let options = options_of(issue);
+        let options = options_of(&issue);
         let max = pi
             .items
             .iter()
@@ -772,7 +746,7 @@ pub fn from_genius(
                 .ok_or_else(|| {
                     genius_error(format!(
                         "line {}: value {:?} of issue {:?} matches no option of {:?} (by id or label)",
-                        it.line, it.value, pi.name, issue.id
+                        it.line, it.value, pi.name, issue.id()
                     ))
                 })?;
             let e = it.evaluation.unwrap_or(0.0);
@@ -788,7 +762,7 @@ pub fn from_genius(
             });
         }
         issues.push(IssueModelInput {
-            issue_id: issue.id.clone(),
+            issue_id: issue.id().to_string(),
             weight,
             option_values: values,
         });
@@ -1012,8 +986,8 @@ mod tests {
         // With the mediator counting, three parties.
         let mut room = room;
         let set = set_mediator_counts(&room, true);
-        room.records.retain(|r| r.kind != Kind::PreferenceSet);
-        room.records.push(set);
+        room.retain(|r| r.kind != Kind::PreferenceSet);
+        room.push(set);
         assert_eq!(analyze(&room).counted.len(), 3);
     }
 
@@ -1024,7 +998,7 @@ mod tests {
         // options differ: no package clears both, whatever else is settled,
         // and NATO membership alone is the reason.
         let mut room = demo();
-        room.records.retain(|r| r.kind != Kind::Preference);
+        room.retain(|r| r.kind != Kind::Preference);
         for (party, best) in [("russia", "renounce"), ("ukraine", "keep_open")] {
             let m = PreferenceInput {
                 party_id: party.into(),
@@ -1039,7 +1013,7 @@ mod tests {
                 }],
                 shared_with_mediator: false,
             };
-            room.records.push(m.into_record(&room).unwrap());
+            room.push(m.into_record(&room).unwrap());
         }
         let a = analyze(&room);
         assert!(a.computed && !a.zone_exists && a.zone_size == 0);
@@ -1051,9 +1025,8 @@ mod tests {
         assert!(a.hypothetical.is_none(), "no illustrative model counts");
         // Withdrawing one model leaves one counted party: nothing to compute.
         let w = withdrawn(&room, "ukraine");
-        room.records
-            .retain(|r| !(r.kind == Kind::Preference && r.id == "ukraine"));
-        room.records.push(w);
+        room.retain(|r| !(r.kind == Kind::Preference && r.id == "ukraine"));
+        room.push(w);
         let a = analyze(&room);
         assert!(!a.computed && a.partial);
         assert_eq!(a.missing[0].id, "ukraine");

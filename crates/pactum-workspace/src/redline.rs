@@ -21,9 +21,9 @@ use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap, HashSet, VecDeque};
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use crate::model::{points, Kind, PointView, Record, Room};
+use crate::body::Text;
+use crate::model::{points, PointView, Record, Room};
 
 /// Largest dynamic-programming table (in cells) the word diff will allocate.
 ///
@@ -1219,10 +1219,11 @@ pub fn point_refs(points: &[PointView]) -> Vec<PointRef<'_>> {
 /// particular between two imports, keys are only labels and the points are
 /// aligned by content.
 pub fn alignment_of(room: &Room, old: &Record, new: &Record) -> Alignment {
+    let (old_t, new_t) = (Text::read(&old.body), Text::read(&new.body));
     let identity = old.id == new.id
-        || (has_point_identity(old) && has_point_identity(new))
-        || keys_come_from(room, new, old)
-        || keys_come_from(room, old, new);
+        || (old_t.point_identity && new_t.point_identity)
+        || keys_come_from(room, &new_t, &old.id)
+        || keys_come_from(room, &old_t, &new.id);
     if identity {
         Alignment::Identity
     } else {
@@ -1230,27 +1231,23 @@ pub fn alignment_of(room: &Room, old: &Record, new: &Record) -> Alignment {
     }
 }
 
-fn has_point_identity(text: &Record) -> bool {
-    text.body.get("point_identity").and_then(Value::as_bool) == Some(true)
-}
-
-/// Whether `descendant` was drafted from `ancestor` through drafted versions
-/// only. Bounded by the number of records, so a cycle in malformed
-/// provenance cannot loop.
-fn keys_come_from(room: &Room, descendant: &Record, ancestor: &Record) -> bool {
+/// Whether `descendant` was drafted from the version `ancestor` through
+/// drafted versions only. Bounded by the number of records, so a cycle in
+/// malformed provenance cannot loop.
+fn keys_come_from(room: &Room, descendant: &Text, ancestor: &str) -> bool {
     let mut at = descendant;
-    for _ in 0..=room.records.len() {
-        if !has_point_identity(at) {
+    for _ in 0..=room.records().len() {
+        if !at.point_identity {
             return false;
         }
-        let Some(parent) = at.str("derived_from_text_id") else {
+        let Some(parent) = at.derived_from_text_id.as_deref() else {
             return false;
         };
-        if parent == ancestor.id {
+        if parent == ancestor {
             return true;
         }
-        match room.get(Kind::Text, parent) {
-            Some(p) => at = p,
+        match room.find::<Text>(parent) {
+            Some(p) => at = p.body,
             None => return false,
         }
     }
@@ -1323,6 +1320,7 @@ pub fn to_html(spans: &[Span]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Kind;
     use proptest::prelude::*;
 
     fn span(kind: SpanKind, text: &str) -> Span {
@@ -2077,16 +2075,14 @@ mod tests {
 
     #[test]
     fn alignment_follows_drafting_provenance() {
-        let room = Room {
-            records: vec![
-                text_record("v1", false, None),
-                text_record("v2", false, Some("v1")),
-                text_record("d3", true, Some("v2")),
-                text_record("d4", true, Some("d3")),
-                text_record("d5", true, None),
-                text_record("loop", true, Some("loop")),
-            ],
-        };
+        let room = Room::new(vec![
+            text_record("v1", false, None),
+            text_record("v2", false, Some("v1")),
+            text_record("d3", true, Some("v2")),
+            text_record("d4", true, Some("d3")),
+            text_record("d5", true, None),
+            text_record("loop", true, Some("loop")),
+        ]);
         let get = |id| room.get(Kind::Text, id).unwrap();
         let a = |o, n| alignment_of(&room, get(o), get(n));
         assert_eq!(a("v1", "v2"), Alignment::Content, "two imports");
@@ -2105,9 +2101,7 @@ mod tests {
         assert_eq!(a("d5", "d3"), Alignment::Identity, "both drafted here");
         assert_eq!(a("v1", "loop"), Alignment::Content);
         // A room where the intermediate draft is hidden from the reader.
-        let hidden = Room {
-            records: vec![get("v2").clone(), get("d4").clone()],
-        };
+        let hidden = Room::new(vec![get("v2").clone(), get("d4").clone()]);
         assert_eq!(
             alignment_of(&hidden, get("v2"), get("d4")),
             Alignment::Content

@@ -223,7 +223,7 @@ pub fn is_about(r: &Record, text: &Record) -> bool {
 /// reaches beyond `to`, the version's new audience, each re-scoped to at
 /// most `to` and given with its audience before.
 pub fn narrowed_about(room: &Room, text: &Record, to: &Visibility) -> Vec<(Record, Visibility)> {
-    room.records
+    room.records()
         .iter()
         .filter(|r| is_about(r, text))
         .filter_map(|r| {
@@ -270,27 +270,25 @@ mod tests {
                 json!({"kind": kind, "name": id}),
             )
         };
-        Room {
-            records: vec![
-                party("med", "mediator"),
-                party("a", "party"),
-                party("b", "party"),
-                party("c", "party"),
-                rec(
-                    Kind::Text,
-                    "t1",
-                    Visibility::Room,
-                    json!({"points": [{"id": "t1.p"}]}),
-                ),
-                rec(
-                    Kind::Text,
-                    "t2",
-                    to(&["a", "b"]),
-                    json!({"derived_from_text_id": "t1", "possibly_same_as_text_ids": ["t1"],
+        Room::new(vec![
+            party("med", "mediator"),
+            party("a", "party"),
+            party("b", "party"),
+            party("c", "party"),
+            rec(
+                Kind::Text,
+                "t1",
+                Visibility::Room,
+                json!({"points": [{"id": "t1.p"}]}),
+            ),
+            rec(
+                Kind::Text,
+                "t2",
+                to(&["a", "b"]),
+                json!({"derived_from_text_id": "t1", "possibly_same_as_text_ids": ["t1"],
                            "points": [{"id": "t2.p"}]}),
-                ),
-            ],
-        }
+            ),
+        ])
     }
 
     #[test]
@@ -319,7 +317,7 @@ mod tests {
         let stance = |id: &str, v: Visibility, target: Value| {
             rec(Kind::Stance, id, v, json!({"target": target}))
         };
-        r.records.extend([
+        for x in [
             stance("s_text", to(&["a", "b"]), json!({"text_id": "t2"})),
             stance("s_point", pm("b"), json!({"point_id": "t2.p"})),
             stance("s_fits", pm("a"), json!({"text_id": "t2"})),
@@ -331,7 +329,9 @@ mod tests {
                 to(&["b"]),
                 json!({"texts_discussed": ["t2"]}),
             ),
-        ]);
+        ] {
+            r.push(x);
+        }
         let t2 = r.get(Kind::Text, "t2").unwrap().clone();
         let got: Vec<(String, Visibility, Visibility)> = narrowed_about(&r, &t2, &pm("a"))
             .into_iter()

@@ -13,6 +13,7 @@
 //! Each vote is a [`Kind::Vote`] record visible to its party and the
 //! mediator, so a party sees its own votes and the mediator the tally.
 
+use crate::body::{Issue, TypedBody};
 use crate::model::{points, DraftInput, FieldError, Kind, PointInput, Record, Room};
 use crate::preference::{counted_parties, mediator_counts, ModelView};
 use crate::redline::PointRef;
@@ -66,17 +67,8 @@ pub struct VoteInput {
 fn issue_options(room: &Room) -> Vec<(String, Vec<String>)> {
     room.live_issues()
         .filter_map(|i| {
-            let os: Vec<String> = i
-                .body
-                .get("options")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter_map(Value::as_object)
-                .filter(|o| !crate::setup::is_retired(o))
-                .filter_map(|o| o.get("id").and_then(Value::as_str).map(str::to_string))
-                .collect();
-            (!os.is_empty()).then(|| (i.id.clone(), os))
+            let os: Vec<String> = i.live_options().map(|(o, _)| o.to_string()).collect();
+            (!os.is_empty()).then(|| (i.id().to_string(), os))
         })
         .collect()
 }
@@ -336,16 +328,14 @@ pub fn tally(session: &Record, votes: &[&Record]) -> BTreeMap<String, bool> {
     let s = SessionView::parse(session);
     votes
         .iter()
-        .filter(|v| {
-            v.kind == Kind::Vote
-                && v.str("session_id") == Some(s.id.as_str())
-                && v.body.get("round").and_then(Value::as_u64) == Some(s.round)
+        .filter_map(|v| match TypedBody::of(v) {
+            TypedBody::Vote(v) => Some(v),
+            _ => None,
         })
+        .filter(|v| v.session_id.as_deref() == Some(s.id.as_str()) && v.round == Some(s.round))
         .filter_map(|v| {
-            Some((
-                v.str("party_id")?.to_string(),
-                v.str("vote") == Some("accept"),
-            ))
+            let accepts = v.accepts();
+            Some((v.party_id?, accepts))
         })
         .collect()
 }
@@ -420,21 +410,10 @@ fn key_for(raw: &str, taken: &mut std::collections::HashSet<String>) -> String {
 pub fn draft_of(room: &Room, session: &Record, base: Option<&Record>) -> DraftInput {
     let s = SessionView::parse(session);
     let label_of = |issue: &str, option: &str| -> Option<(String, String)> {
-        let i = room.get(Kind::Issue, issue)?;
-        let title = i.str("title").unwrap_or(issue).to_string();
-        let label = i
-            .body
-            .get("options")
-            .and_then(Value::as_array)?
-            .iter()
-            .find(|o| o.get("id").and_then(Value::as_str) == Some(option))
-            .map(|o| {
-                o.get("label")
-                    .and_then(Value::as_str)
-                    .unwrap_or(option)
-                    .to_string()
-            })?;
-        Some((title, label))
+        let i = room.find::<Issue>(issue)?;
+        let title = i.title.as_deref().unwrap_or(issue).to_string();
+        let label = i.option(option)?.label.as_deref().unwrap_or(option);
+        Some((title, label.to_string()))
     };
     let line = |issue: &str| {
         s.current
@@ -681,7 +660,7 @@ mod tests {
         }
         .into_record(&room, "ses_3".into())
         .unwrap();
-        let mut records = room.records.clone();
+        let mut records = room.records().to_vec();
         records.push(s);
         let doc = case::export("r", "R", &records);
         let back = case::import(&doc.to_string()).unwrap();
@@ -691,7 +670,7 @@ mod tests {
             .iter()
             .any(|r| r.kind == Kind::Session && r.id == "ses_3"));
         // A room without sessions exports as before (no empty collections).
-        let plain = case::export("r", "R", &room.records);
+        let plain = case::export("r", "R", room.records());
         assert!(plain.get("sessions").is_none() && plain.get("votes").is_none());
     }
 }

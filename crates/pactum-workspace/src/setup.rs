@@ -19,8 +19,10 @@
 //! not consulted (the refusal would betray them); they keep resolving the
 //! retired issue by id like any history does.
 
+use crate::body::{Issue, Preference, Stance, Text, Typed, TypedBody};
 use crate::case::valid_room_id;
 use crate::model::{Body, FieldError, Kind, PartyKind, Record, Room};
+use crate::session::SessionView;
 use crate::visibility::Visibility;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -111,25 +113,25 @@ pub fn is_retired(body: &Map<String, Value>) -> bool {
 /// True for a record its author has withdrawn (marked as
 /// [`crate::model::withdraw`] marks it, or a model whose status says so):
 /// it is history, and names nothing any more.
-fn is_withdrawn(r: &Record) -> bool {
-    crate::model::is_withdrawn(r) || r.str("status") == Some("withdrawn")
+fn is_withdrawn<T>(r: &Typed<'_, T>, status: Option<&str>) -> bool {
+    r.is_withdrawn() || status == Some("withdrawn")
 }
 
 impl Room {
     /// The issues still offered for new stances, models, points and
     /// sessions (retired ones left out), in the room's order.
-    pub fn live_issues(&self) -> impl Iterator<Item = &Record> {
-        self.of(Kind::Issue).filter(|i| !is_retired(&i.body))
+    pub fn live_issues(&self) -> impl Iterator<Item = Typed<'_, Issue>> {
+        self.each::<Issue>().filter(|i| !i.retired)
     }
 }
 
 /// An issue's title as records that name it show it: "(retired)" after a
 /// retired one, the bare id for one the room does not hold.
 pub fn issue_title(room: &Room, id: &str) -> String {
-    match room.get(Kind::Issue, id) {
+    match room.find::<Issue>(id) {
         Some(i) => {
-            let title = i.str("title").unwrap_or(id);
-            if is_retired(&i.body) {
+            let title = i.title.as_deref().unwrap_or(id);
+            if i.retired {
                 format!("{title} (retired)")
             } else {
                 title.to_string()
@@ -153,11 +155,13 @@ fn option_id(o: &Map<String, Value>) -> Option<&str> {
     o.get("id").and_then(Value::as_str)
 }
 
-/// An option of an issue that is still offered.
+/// An option of an issue that is still offered (parsing the record; an
+/// issue of a room is asked through [`Issue::is_live_option`]).
 pub fn is_live_option(issue: &Record, option: &str) -> bool {
-    options(issue)
-        .iter()
-        .any(|o| option_id(o) == Some(option) && !is_retired(o))
+    match TypedBody::of(issue) {
+        TypedBody::Issue(i) => i.is_live_option(option),
+        _ => false,
+    }
 }
 
 /// Orders a room's issue records by their `position`, in place and
@@ -493,14 +497,9 @@ pub fn add_issue(room: &Room, input: IssueInput) -> Result<Record, SetupError> {
         }
     }
     let position = room
-        .of(Kind::Issue)
+        .each::<Issue>()
         .enumerate()
-        .map(|(k, r)| {
-            r.body
-                .get("position")
-                .and_then(Value::as_i64)
-                .unwrap_or(k as i64)
-        })
+        .map(|(k, r)| r.position.unwrap_or(k as i64))
         .max()
         .map_or(0, |m| m + 1);
     let mut body = Body::new();
@@ -587,18 +586,18 @@ fn moved<T>(list: &mut Vec<T>, from: usize, to: usize) -> Result<(), FieldError>
 /// position changed, each with its new `position`: every issue gets one, so
 /// the order no longer depends on when issues were written.
 pub fn move_issue(room: &Room, id: &str, to: MoveInput) -> Result<Vec<Record>, SetupError> {
-    let mut list: Vec<&Record> = room.of(Kind::Issue).collect();
+    let mut list: Vec<Typed<'_, Issue>> = room.each::<Issue>().collect();
     let from = list
         .iter()
-        .position(|r| r.id == id)
+        .position(|r| r.id() == id)
         .ok_or(SetupError::NotFound)?;
     moved(&mut list, from, to.to)?;
     Ok(list
         .into_iter()
         .enumerate()
-        .filter(|(k, r)| r.body.get("position").and_then(Value::as_i64) != Some(*k as i64))
+        .filter(|(k, r)| r.position != Some(*k as i64))
         .map(|(k, r)| {
-            let mut r = r.clone();
+            let mut r = r.record.clone();
             r.body.insert("position".into(), (k as i64).into());
             r
         })
@@ -725,80 +724,64 @@ pub fn retire_option(room: &Room, issue_id: &str, option: &str) -> Result<Record
 /// `option`, on that option of it), described for the mediator.
 pub fn named_by(room: &Room, issue_id: &str, option: Option<&str>) -> Vec<String> {
     let mut out = Vec::new();
-    let str_in = |v: Option<&Value>, want: &str| {
-        v.and_then(Value::as_array)
-            .is_some_and(|a| a.iter().any(|x| x.as_str() == Some(want)))
-    };
-    for s in room.of(Kind::Stance).filter(|s| !is_withdrawn(s)) {
-        let target = s
-            .body
-            .get("target")
-            .and_then(|t| t.get("issue_id"))
-            .and_then(Value::as_str);
-        if target != Some(issue_id) {
+    let has = |ids: &[String], want: &str| ids.iter().any(|x| x == want);
+    for s in room
+        .each::<Stance>()
+        .filter(|s| !is_withdrawn(s, s.status.as_deref()))
+    {
+        if s.target.issue_id.as_deref() != Some(issue_id) {
             continue;
         }
         let names = match option {
             None => true,
-            Some(o) => {
-                str_in(s.body.get("preferred_option_ids"), o)
-                    || str_in(s.body.get("ruled_out_option_ids"), o)
-            }
+            Some(o) => has(&s.preferred_option_ids, o) || has(&s.ruled_out_option_ids, o),
         };
         if names {
-            let party = s.str("party_id").unwrap_or("?");
-            out.push(format!("stance {} of {party}", s.id));
+            let party = s.party_id.as_deref().unwrap_or("?");
+            out.push(format!("stance {} of {party}", s.id()));
         }
     }
-    for m in room.of(Kind::Preference).filter(|m| !is_withdrawn(m)) {
+    for m in room
+        .each::<Preference>()
+        .filter(|m| !is_withdrawn(m, m.status.as_deref()))
+    {
         let names = m
-            .body
-            .get("issues")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-            .filter(|im| im.get("issue_id").and_then(Value::as_str) == Some(issue_id))
+            .issues
+            .iter()
+            .filter(|im| im.issue_id == issue_id)
             .any(|im| match option {
-                None => im.get("weight").and_then(Value::as_f64).unwrap_or(0.0) != 0.0,
+                None => im.weight.unwrap_or(0.0) != 0.0,
                 Some(o) => im
-                    .get("option_values")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .any(|ov| {
-                        ov.get("option_id").and_then(Value::as_str) == Some(o)
-                            && ov.get("value").and_then(Value::as_f64).unwrap_or(0.0) != 0.0
-                    }),
+                    .option_values
+                    .iter()
+                    .any(|(id, v)| id == o && v.unwrap_or(0.0) != 0.0),
             });
         if names {
-            out.push(format!("preference model of {}", m.id));
+            out.push(format!("preference model of {}", m.id()));
         }
     }
     if option.is_none() {
         for t in room
-            .of(Kind::Text)
-            .filter(|t| crate::model::is_draft(t) && !is_withdrawn(t))
+            .each::<Text>()
+            .filter(|t| t.is_draft() && !is_withdrawn(t, None))
         {
-            for p in crate::model::points(t) {
+            for p in &t.points {
                 if p.issue_ids.iter().any(|i| i == issue_id) {
-                    out.push(format!("point {} of draft {}", p.id, t.id));
+                    out.push(format!("point {} of draft {}", p.id, t.id()));
                 }
             }
         }
     }
-    for s in room
-        .of(Kind::Session)
-        .filter(|s| s.str("status") == Some("open"))
-    {
-        let names = ["current", "proposal"].iter().any(|k| {
-            s.body
-                .get(*k)
-                .and_then(|p| p.get(issue_id))
-                .and_then(Value::as_str)
-                .is_some_and(|chosen| option.is_none_or(|o| o == chosen))
-        });
+    for s in room.each::<SessionView>().filter(|s| s.open) {
+        let names = [Some(&s.current), s.proposal.as_ref()]
+            .into_iter()
+            .flatten()
+            .any(|p| {
+                p.get(issue_id)
+                    .is_some_and(|chosen| option.is_none_or(|o| o == chosen))
+            });
         if names {
-            out.push(format!("open session {}", s.id));
+            out.push(format!("open session {}", s.id()));
         }
     }
     out
@@ -828,14 +811,11 @@ mod tests {
     use serde_json::json;
 
     fn room() -> Room {
-        Room {
-            records: vec![add_party(
-                &Room::default(),
-                serde_json::from_value(json!({"id": "med", "name": "M", "kind": "mediator"}))
-                    .unwrap(),
-            )
-            .unwrap()],
-        }
+        Room::new(vec![add_party(
+            &Room::default(),
+            serde_json::from_value(json!({"id": "med", "name": "M", "kind": "mediator"})).unwrap(),
+        )
+        .unwrap()])
     }
 
     fn issue_input(id: &str, options: &[&str]) -> IssueInput {
@@ -846,17 +826,17 @@ mod tests {
         .unwrap()
     }
 
-    fn with(mut room: Room, r: Record) -> Room {
-        match room
-            .records
+    fn with(room: Room, r: Record) -> Room {
+        let mut records = room.into_records();
+        match records
             .iter_mut()
             .find(|x| x.kind == r.kind && x.id == r.id)
         {
             Some(x) => *x = r,
-            None => room.records.push(r),
+            None => records.push(r),
         }
-        arrange(&mut room.records);
-        room
+        arrange(&mut records);
+        Room::new(records)
     }
 
     fn ids(room: &Room) -> Vec<&str> {

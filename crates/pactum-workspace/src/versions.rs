@@ -141,18 +141,16 @@ mod tests {
     }
 
     fn room() -> Room {
-        Room {
-            records: vec![
-                party("med", "mediator"),
-                party("a", "party"),
-                party("b", "party"),
-                text("t1", json!(1), Visibility::Room),
-                text("t2", json!(2), to(&["a"])),
-                text("t3", json!(3), to(&["a", "b"])),
-                text("t4", json!(4), Visibility::Mediator),
-                text("set", Value::Null, Visibility::Room),
-            ],
-        }
+        Room::new(vec![
+            party("med", "mediator"),
+            party("a", "party"),
+            party("b", "party"),
+            text("t1", json!(1), Visibility::Room),
+            text("t2", json!(2), to(&["a"])),
+            text("t3", json!(3), to(&["a", "b"])),
+            text("t4", json!(4), Visibility::Mediator),
+            text("set", Value::Null, Visibility::Room),
+        ])
     }
 
     fn versions(records: &[Record]) -> Vec<(String, Value)> {
@@ -165,7 +163,7 @@ mod tests {
 
     fn seen_by(viewer: &Viewer) -> Vec<Record> {
         let mut records: Vec<Record> = room()
-            .records
+            .into_records()
             .into_iter()
             .filter(|r| viewer.can_see(&r.visibility))
             .collect();

@@ -769,9 +769,7 @@ fn shared_case() -> Option<PathBuf> {
 fn shared_case_reports_no_identical_point_as_changed() {
     let Some(file) = shared_case() else { return };
     let parsed = case::import(&std::fs::read_to_string(file).unwrap()).unwrap();
-    let room = Room {
-        records: parsed.records,
-    };
+    let room = Room::new(parsed.records);
     let texts = room.texts();
     let ids: Vec<&str> = texts.iter().map(|t| t.id.as_str()).collect();
     for id in ["v1_28_point_plan", "v2_post_geneva", "d27_point_document"] {

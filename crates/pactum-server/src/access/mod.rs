@@ -335,7 +335,7 @@ impl RoomAccess {
             party_id: membership.party_id,
             role,
             viewer,
-            room: Room { records },
+            room: Room::new(records),
             revisions,
             hidden,
         })
@@ -685,7 +685,7 @@ impl MediatorAccess<'_> {
     /// value or a reservation value. Each model read is audited as
     /// `analysis.read`.
     pub async fn analysis_room(&self, state: &AppState) -> ApiResult<Room> {
-        let mut records = self.room.records.clone();
+        let mut records = self.room.records().to_vec();
         let mut hidden = Vec::new();
         for row in state
             .store
@@ -714,6 +714,6 @@ impl MediatorAccess<'_> {
             state.store.append_audit(&entries).await?;
         }
         records.extend(hidden);
-        Ok(Room { records })
+        Ok(Room::new(records))
     }
 }

@@ -13,7 +13,8 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use pactum_workspace::model::{DocumentInput, Kind, MeetingInput, NoteInput, Record, Room};
+use pactum_workspace::body::{Document, Meeting, Note, Party, Term, Text, Typed};
+use pactum_workspace::model::{DocumentInput, MeetingInput, NoteInput, Record, Room};
 use serde_json::{json, Value};
 
 // -------------------------------------------------------------- meetings
@@ -38,25 +39,25 @@ pub(crate) async fn meetings_view(
 ) -> UiResult {
     let fail = fail.as_ref();
     let names = a.room().party_names();
-    let mut list: Vec<&Record> = a.room().of(Kind::Meeting).collect();
-    list.sort_by_key(|m| match m.str("date").or(m.str("not_before")) {
-        Some(d) => (0, d.to_string()),
+    let mut list: Vec<Typed<'_, Meeting>> = a.room().each::<Meeting>().collect();
+    list.sort_by_key(|m| match m.date.as_ref().or(m.not_before.as_ref()) {
+        Some(d) => (0, d.clone()),
         None => (1, String::new()),
     });
     let cards: Vec<Value> = list
         .iter()
-        .map(|m| meeting(a.room(), m, &names, a.room_id()))
+        .map(|m| meeting(a.room(), *m, &names, a.room_id()))
         .collect();
     let form = a.is_mediator().then(|| {
         let ticked = submitted_list(fail, "meeting", "participants");
         let parties: Vec<Value> = a
             .room()
-            .of(Kind::Party)
+            .each::<Party>()
             .map(|p| {
                 json!({
-                    "id": p.id,
-                    "name": p.str("name").unwrap_or(&p.id),
-                    "checked": ticked.as_ref().is_some_and(|l| l.contains(&p.id)),
+                    "id": p.id(),
+                    "name": p.name.as_deref().unwrap_or(p.id()),
+                    "checked": ticked.as_ref().is_some_and(|l| l.contains(&p.record.id)),
                 })
             })
             .collect();
@@ -71,7 +72,7 @@ pub(crate) async fn meetings_view(
             ],
         })
     });
-    audit_shown(state, a, list).await?;
+    audit_shown(state, a, list.iter().map(|m| m.record).collect()).await?;
     let mut ctx = chrome(state, caller, Some(a), "meetings", "Meetings").await?;
     ctx.insert("meetings".into(), Value::Array(cards));
     ctx.insert("form".into(), json!(form));
@@ -80,69 +81,61 @@ pub(crate) async fn meetings_view(
     Ok(page(status_of(fail), "meetings.html", &Value::Object(ctx)))
 }
 
-fn meeting(room: &Room, m: &Record, names: &Names<'_>, room_id: &str) -> Value {
-    let conf = m.str("confidentiality").unwrap_or("not_reported");
+fn meeting(room: &Room, m: Typed<'_, Meeting>, names: &Names<'_>, room_id: &str) -> Value {
+    let conf = m
+        .confidentiality
+        .as_ref()
+        .map_or("not_reported", Term::as_str);
     let participants: Vec<Value> = m
-        .body
-        .get("participants")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    let id = p.get("party_id").and_then(Value::as_str).unwrap_or_default();
-                    json!({
-                        "name": names.get(id).copied().unwrap_or(id),
-                        "delegates": p.get("delegate_ids").and_then(Value::as_array).map(|d| d.iter().filter_map(Value::as_str).map(|d| delegate_name(room, id, d)).collect::<Vec<_>>()).unwrap_or_default(),
-                        "note": p.get("note").and_then(Value::as_str),
-                    })
-                })
-                .collect()
+        .participants
+        .iter()
+        .map(|p| {
+            let id = p.party_id.as_deref().unwrap_or_default();
+            json!({
+                "name": names.get(id).copied().unwrap_or(id),
+                "delegates": p.delegate_ids.iter().map(|d| delegate_name(room, id, d)).collect::<Vec<_>>(),
+                "note": p.note.as_deref(),
+            })
         })
-        .unwrap_or_default();
+        .collect();
     let texts: Vec<Value> = m
-        .strs("texts_discussed")
-        .into_iter()
-        .filter_map(|t| room.get(Kind::Text, t))
-        .map(|t| json!({"label": t.str("label").unwrap_or(&t.id), "href": room_path(room_id, &format!("/texts/{}", urlpart(t.id.clone())))}))
+        .texts_discussed
+        .iter()
+        .filter_map(|t| room.find::<Text>(t))
+        .map(|t| json!({"label": t.label.as_deref().unwrap_or(t.id()), "href": room_path(room_id, &format!("/texts/{}", urlpart(t.id().to_string())))}))
         .collect();
     let issues: Vec<String> = m
-        .strs("issues_discussed")
-        .into_iter()
+        .issues_discussed
+        .iter()
         .map(|i| pactum_workspace::setup::issue_title(room, i))
         .collect();
     json!({
-        "id": m.id,
-        "title": m.str("title").unwrap_or(&m.id),
-        "kind": m.str("kind").map(|k| k.replace('_', " ")),
-        "status": m.str("status"),
-        "when": view::when(m.str("date"), m.str("not_before")),
-        "dated": m.str("date").is_some(),
-        "date_note": m.str("date_note"),
-        "place": m.str("place"),
+        "id": m.id(),
+        "title": m.title.as_deref().unwrap_or(m.id()),
+        "kind": m.kind.as_ref().map(|k| k.replace('_', " ")),
+        "status": m.status.as_deref(),
+        "when": view::when(m.date.as_deref(), m.not_before.as_deref()),
+        "dated": m.date.is_some(),
+        "date_note": m.date_note.as_deref(),
+        "place": m.place.as_deref(),
         "participants": participants,
-        "duration": m.str("duration").map(view::duration),
+        "duration": m.duration.as_deref().map(view::duration),
         "confidentiality": conf,
         "conf_label": confidentiality_label(conf),
         "closed": conf.starts_with("closed"),
-        "conf_note": m.str("confidentiality_note"),
-        "audience": view::audience(&m.visibility, names),
+        "conf_note": m.confidentiality_note.as_deref(),
+        "audience": view::audience(&m.record.visibility, names),
         "texts": texts,
-        "texts_note": m.str("texts_note"),
+        "texts_note": m.texts_note.as_deref(),
         "issues": issues,
-        "outcomes": view::claims(m.body.get("reported_outcome")),
+        "outcomes": view::claims(&m.reported_outcome),
     })
 }
 
+/// A delegate's name as the party lists it, else the delegate's id.
 fn delegate_name(room: &Room, party: &str, delegate: &str) -> String {
-    room.get(Kind::Party, party)
-        .and_then(|p| p.body.get("delegates"))
-        .and_then(Value::as_array)
-        .and_then(|ds| {
-            ds.iter()
-                .find(|d| d.get("id").and_then(Value::as_str) == Some(delegate))
-        })
-        .and_then(|d| d.get("name").and_then(Value::as_str))
-        .unwrap_or(delegate)
+    room.find::<Party>(party)
+        .map_or(delegate, |p| p.body.delegate_name(delegate))
         .to_string()
 }
 
@@ -176,49 +169,51 @@ pub(crate) async fn documents_view(
     let mut shown: Vec<&Record> = Vec::new();
     let docs: Vec<Value> = a
         .room()
-        .of(Kind::Document)
+        .each::<Document>()
         .map(|d| {
-            shown.push(d);
+            shown.push(d.record);
             let attached = d
-                .str("text_id")
-                .and_then(|t| a.room().get(Kind::Text, t))
-                .map(|t| json!({"label": format!("Text: {}", t.str("label").unwrap_or(&t.id)), "href": room_path(room, &format!("/texts/{}", urlpart(t.id.clone())))}))
+                .text_id
+                .as_deref()
+                .and_then(|t| a.room().find::<Text>(t))
+                .map(|t| json!({"label": format!("Text: {}", t.label.as_deref().unwrap_or(t.id())), "href": room_path(room, &format!("/texts/{}", urlpart(t.id().to_string())))}))
                 .or_else(|| {
-                    d.str("meeting_id")
-                        .and_then(|m| a.room().get(Kind::Meeting, m))
-                        .map(|m| json!({"label": format!("Meeting: {}", m.str("title").unwrap_or(&m.id)), "href": room_path(room, &format!("/meetings#meeting-{}", urlpart(m.id.clone())))}))
+                    d.meeting_id
+                        .as_deref()
+                        .and_then(|m| a.room().find::<Meeting>(m))
+                        .map(|m| json!({"label": format!("Meeting: {}", m.title.as_deref().unwrap_or(m.id())), "href": room_path(room, &format!("/meetings#meeting-{}", urlpart(m.id().to_string())))}))
                 });
             json!({
-                "id": d.id,
-                "title": d.str("title").unwrap_or(&d.id),
-                "content": d.str("content").unwrap_or_default(),
+                "id": d.id(),
+                "title": d.title.as_deref().unwrap_or(d.id()),
+                "content": d.content.as_deref().unwrap_or_default(),
                 "attached": attached,
-                "audience": view::audience(&d.visibility, &names),
+                "audience": view::audience(&d.record.visibility, &names),
             })
         })
         .collect();
     let notes: Vec<Value> = a
         .room()
-        .of(Kind::Note)
+        .each::<Note>()
         .map(|n| {
-            shown.push(n);
+            shown.push(n.record);
             json!({
-                "id": n.id,
-                "text": n.str("text").unwrap_or_default(),
-                "author": n.str("author"),
-                "audience": view::audience(&n.visibility, &names),
+                "id": n.id(),
+                "text": n.text.as_deref().unwrap_or_default(),
+                "author": n.author.as_deref(),
+                "audience": view::audience(&n.record.visibility, &names),
             })
         })
         .collect();
     let can_document = a.role() != Role::Observer;
     let mut attach = vec![json!({"value": "", "label": "Nothing (room document)"})];
-    for t in a.room().texts() {
-        shown.push(t);
-        attach.push(json!({"value": format!("text:{}", t.id), "label": format!("Text: {}", view::text_option(t, &names)["option"].as_str().unwrap_or(&t.id))}));
+    for t in a.room().versions() {
+        shown.push(t.record);
+        attach.push(json!({"value": format!("text:{}", t.id()), "label": format!("Text: {}", view::text_option(t, &names)["option"].as_str().unwrap_or(t.id()))}));
     }
-    for m in a.room().of(Kind::Meeting) {
-        shown.push(m);
-        attach.push(json!({"value": format!("meeting:{}", m.id), "label": format!("Meeting: {}", m.str("title").unwrap_or(&m.id))}));
+    for m in a.room().each::<Meeting>() {
+        shown.push(m.record);
+        attach.push(json!({"value": format!("meeting:{}", m.id()), "label": format!("Meeting: {}", m.title.as_deref().unwrap_or(m.id()))}));
     }
     let audiences = view::audience_choices(a, &names, false);
     let default_doc = audiences

@@ -14,6 +14,7 @@ use crate::AppState;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Router;
+use pactum_workspace::body::Vote;
 use pactum_workspace::model::{Kind, Record};
 use pactum_workspace::preference::{self, MediatorAnalysis, PreferenceInput};
 use pactum_workspace::session::{self, ProposalInput, SessionInput, SessionView, VoteInput};
@@ -203,8 +204,9 @@ pub async fn vote(
 pub fn votes_of<'a>(access: &'a RoomAccess, s: &Record) -> Vec<&'a Record> {
     access
         .room()
-        .of(Kind::Vote)
-        .filter(|v| v.str("session_id") == Some(s.id.as_str()))
+        .each::<Vote>()
+        .filter(|v| v.session_id.as_deref() == Some(s.id.as_str()))
+        .map(|v| v.record)
         .collect()
 }
 
@@ -225,7 +227,7 @@ pub async fn close(state: &AppState, access: &RoomAccess, id: &str) -> ApiResult
     let mut record = session_of(access, id)?.clone();
     let text_id = RoomAccess::new_id(Kind::Text);
     session::close(&mut record, &text_id).map_err(conflict)?;
-    let base = crate::ui::view::latest_text(access.room());
+    let base = crate::ui::view::latest_text(access.room()).map(|t| t.record);
     let draft = session::draft_of(access.room(), &record, base);
     let text = draft.into_record(access.room(), text_id.clone(), &text_id)?;
     // One transaction: a closed session always has its draft, and a

@@ -46,18 +46,10 @@ fn issues_json(a: &RoomAccess) -> Vec<Value> {
         .live_issues()
         .map(|i| {
             let options: Vec<Value> = i
-                .body
-                .get("options")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-                .filter(|o| !o.as_object().is_some_and(pactum_workspace::setup::is_retired))
-                .filter_map(|o| {
-                    let id = o.get("id")?.as_str()?;
-                    Some(json!({"id": id, "label": o.get("label").and_then(Value::as_str).unwrap_or(id)}))
-                })
+                .live_options()
+                .map(|(id, label)| json!({"id": id, "label": label}))
                 .collect();
-            json!({"id": i.id, "title": i.str("title").unwrap_or(&i.id), "options": options})
+            json!({"id": i.id(), "title": i.title.as_deref().unwrap_or(i.id()), "options": options})
         })
         .filter(|i| !i["options"].as_array().is_some_and(Vec::is_empty))
         .collect()
@@ -291,16 +283,15 @@ fn package_of(f: &FormData, a: &RoomAccess) -> Package {
 
 fn sessions_json(a: &RoomAccess) -> Vec<Value> {
     a.room()
-        .of(Kind::Session)
-        .map(|s| {
-            let v = SessionView::parse(s);
+        .each::<SessionView>()
+        .map(|v| {
             json!({
-                "id": s.id,
+                "id": v.id(),
                 "title": v.title,
                 "open": v.open,
                 "round": v.round,
                 "proposal_open": v.proposal.is_some(),
-                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(s.id.clone()))),
+                "href": room_path(a.room_id(), &format!("/sessions/{}", urlpart(v.id().to_string()))),
             })
         })
         .collect()

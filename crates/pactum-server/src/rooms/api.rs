@@ -61,7 +61,7 @@ pub(super) async fn export(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    a.audit_reads(&state, "export", &a.room().records).await?;
+    a.audit_reads(&state, "export", a.room().records()).await?;
     Ok(Json(super::export(&a)))
 }
 

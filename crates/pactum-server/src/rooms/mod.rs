@@ -13,7 +13,7 @@ pub(crate) mod ui;
 
 /// The room as a case file, holding only what the user may see.
 pub fn export(access: &RoomAccess) -> serde_json::Value {
-    case::export(access.room_id(), access.title(), &access.room().records)
+    case::export(access.room_id(), access.title(), access.room().records())
 }
 
 /// The user's briefing: built from the records the user may see (the
@@ -29,7 +29,7 @@ pub fn briefing(
         title: access.title(),
         user: access.user(),
         viewer: access.viewer(),
-        records: &access.room().records,
+        records: access.room().records(),
         zone,
         prepared_at: prepared_at
             .map(|at| match (at.get(..10), at.get(11..16)) {

@@ -8,7 +8,8 @@ use crate::ui::{chrome, page, urlpart, Session, UiResult};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use pactum_workspace::model::{Kind, PartyKind, Record};
+use pactum_workspace::body::{Issue, Meeting, Meta, Party, Term};
+use pactum_workspace::model::{Kind, Record};
 use serde_json::{json, Value};
 
 use crate::ui::pages::{audit_shown, confidentiality_label, load, room_path};
@@ -55,9 +56,9 @@ pub(crate) async fn overview(
     let a = load(&state, &caller, &room).await?;
     let names = a.room().party_names();
     let mut shown: Vec<&Record> = Vec::new();
-    let meta = a.room().of(Kind::Meta).next();
+    let meta = a.room().each::<Meta>().next();
     if let Some(m) = meta {
-        shown.push(m);
+        shown.push(m.record);
     }
     let items = a.room().timeline();
     let timeline_page = window.of(&items);
@@ -67,9 +68,12 @@ pub(crate) async fn overview(
         .filter_map(|item| {
             let rec = a.room().get(item.kind, &item.id)?;
             shown.push(rec);
-            let (href, closed, extra) = match item.kind {
-                Kind::Meeting => {
-                    let conf = rec.str("confidentiality").unwrap_or("not_reported");
+            let (href, closed, extra) = match a.room().find::<Meeting>(&item.id) {
+                Some(m) if item.kind == Kind::Meeting => {
+                    let conf = m
+                        .confidentiality
+                        .as_ref()
+                        .map_or("not_reported", Term::as_str);
                     (
                         room_path(
                             &room,
@@ -106,49 +110,43 @@ pub(crate) async fn overview(
         .collect();
     let parties: Vec<Value> = a
         .room()
-        .of(Kind::Party)
+        .each::<Party>()
         .map(|p| {
-            shown.push(p);
-            let kind = PartyKind::of(p);
+            shown.push(p.record);
             let delegates: Vec<String> = p
-                .body
-                .get("delegates")
-                .and_then(Value::as_array)
-                .map(|ds| {
-                    ds.iter()
-                        .filter_map(|d| {
-                            let n = d.get("name").and_then(Value::as_str)?;
-                            Some(match d.get("role").and_then(Value::as_str) {
-                                Some(r) => format!("{n} ({r})"),
-                                None => n.to_string(),
-                            })
-                        })
-                        .collect()
+                .delegates
+                .iter()
+                .filter_map(|d| {
+                    let n = d.name.as_deref()?;
+                    Some(match d.role.as_deref() {
+                        Some(r) => format!("{n} ({r})"),
+                        None => n.to_string(),
+                    })
                 })
-                .unwrap_or_default();
+                .collect();
             json!({
-                "id": p.id,
-                "name": p.str("name").unwrap_or(&p.id),
-                "kind": view::party_kind_label(kind),
-                "description": p.str("description"),
+                "id": p.id(),
+                "name": p.name.as_deref().unwrap_or(p.id()),
+                "kind": view::party_kind_label(p.kind),
+                "description": p.description.as_deref(),
                 "delegates": delegates,
-                "is_you": p.id == a.party_id(),
+                "is_you": p.id() == a.party_id(),
             })
         })
         .collect();
     let issues: Vec<Value> = a
         .room()
-        .of(Kind::Issue)
+        .each::<Issue>()
         .map(|i| {
-            shown.push(i);
+            shown.push(i.record);
             json!({
-                "id": i.id,
-                "title": pactum_workspace::setup::issue_title(a.room(), &i.id),
-                "description": i.str("description"),
-                "options": i.body.get("options").and_then(Value::as_array).map(|o| o.iter().filter_map(Value::as_object).filter_map(|o| {
-                    let label = o.get("label").and_then(Value::as_str)?;
-                    Some(if pactum_workspace::setup::is_retired(o) { format!("{label} (retired)") } else { label.to_string() })
-                }).collect::<Vec<_>>()).unwrap_or_default(),
+                "id": i.id(),
+                "title": pactum_workspace::setup::issue_title(a.room(), i.id()),
+                "description": i.description.as_deref(),
+                "options": i.options.iter().filter_map(|o| {
+                    let label = o.label.as_deref()?;
+                    Some(if o.retired { format!("{label} (retired)") } else { label.to_string() })
+                }).collect::<Vec<_>>(),
             })
         })
         .collect();
@@ -162,8 +160,8 @@ pub(crate) async fn overview(
         {"label": "Issues", "n": count(Kind::Issue), "href": "#issues"},
     ]);
     let meta_json = json!({
-        "disclaimer": meta.and_then(|m| m.str("disclaimer")),
-        "description": meta.and_then(|m| m.str("description")),
+        "disclaimer": meta.and_then(|m| m.body.disclaimer.as_deref()),
+        "description": meta.and_then(|m| m.body.description.as_deref()),
     });
     audit_shown(&state, &a, shown).await?;
     let mut ctx = chrome(&state, &caller, Some(&a), "overview", a.title()).await?;

@@ -9,6 +9,7 @@ use crate::pagination::PageQuery;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
+use pactum_workspace::body::Stance;
 use pactum_workspace::model::{Kind, Record, StanceInput};
 use serde_json::json;
 
@@ -23,8 +24,9 @@ pub(super) async fn stances(
     let a = access(&state, &caller, &room).await?;
     let items: Vec<&Record> = a
         .room()
-        .of(Kind::Stance)
+        .each::<Stance>()
         .filter(|s| filter.matches(s))
+        .map(|s| s.record)
         .collect();
     let page = window.of(&items);
     a.audit_reads(&state, "read", page.items.iter().copied())

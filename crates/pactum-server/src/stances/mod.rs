@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::AppState;
 use axum::routing::get;
 use axum::Router;
+use pactum_workspace::body::{Stance, Term};
 use pactum_workspace::model::{Kind, Record, StanceInput};
 use serde::Deserialize;
 
@@ -52,26 +53,20 @@ pub struct StanceFilter {
 
 impl StanceFilter {
     /// True when the stance passes every filter given.
-    pub fn matches(&self, s: &Record) -> bool {
-        let prov = s.body.get("provenance");
-        let pf = |f: &str| {
-            prov.and_then(|p| p.get(f))
-                .and_then(serde_json::Value::as_str)
-                .unwrap_or_default()
-        };
+    pub fn matches(&self, s: &Stance) -> bool {
+        let prov = s.provenance.as_ref();
+        let reliability = prov
+            .and_then(|p| p.reliability.as_ref())
+            .map_or("", Term::as_str);
+        let source = prov.and_then(|p| p.source.as_deref()).unwrap_or_default();
         let empty = |o: &Option<String>| o.as_deref().is_none_or(str::is_empty);
-        (empty(&self.party) || s.str("party_id") == self.party.as_deref())
-            && (empty(&self.reliability) || Some(pf("reliability")) == self.reliability.as_deref())
+        (empty(&self.party) || s.party_id.as_deref() == self.party.as_deref())
+            && (empty(&self.reliability) || Some(reliability) == self.reliability.as_deref())
             && (empty(&self.source)
-                || pf("source")
+                || source
                     .to_lowercase()
                     .contains(&self.source.clone().unwrap_or_default().to_lowercase()))
-            && (empty(&self.text)
-                || s.body
-                    .get("target")
-                    .and_then(|t| t.get("text_id"))
-                    .and_then(serde_json::Value::as_str)
-                    == self.text.as_deref())
+            && (empty(&self.text) || s.target.text_id.as_deref() == self.text.as_deref())
     }
 }
 

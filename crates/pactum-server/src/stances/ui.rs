@@ -13,6 +13,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use pactum_workspace::body::{Stance, Typed};
 use pactum_workspace::model::{
     Kind, ProvenanceInput, Record, Reliability, StanceInput, StanceKind, Target,
 };
@@ -30,15 +31,18 @@ pub(crate) async fn stances(
     let window = q.window()?;
     let a = load(&state, &caller, &room).await?;
     let names = a.room().party_names();
-    let all: Vec<&Record> = a.room().of(Kind::Stance).collect();
-    let hits: Vec<&Record> = all.iter().copied().filter(|s| filter.matches(s)).collect();
+    let hits: Vec<Typed<'_, Stance>> = a
+        .room()
+        .each::<Stance>()
+        .filter(|s| filter.matches(s))
+        .collect();
     let hits_page = window.of(&hits);
     let rows: Vec<Value> = hits_page
         .items
         .iter()
-        .map(|s| view::stance(a.room(), s, &names, &room))
+        .map(|s| view::stance(a.room(), *s, &names, &room))
         .collect();
-    let mut shown = hits_page.items.to_vec();
+    let mut shown: Vec<&Record> = hits_page.items.iter().map(|s| s.record).collect();
     let texts = text_options(a.room(), &names, &mut shown);
     let parties = party_choices(a.room());
     audit_shown(&state, &a, shown).await?;
@@ -62,7 +66,7 @@ pub(crate) async fn stances(
     }
     let mut ctx = chrome(&state, &caller, Some(&a), "stances", "Stance ledger").await?;
     ctx.insert("rows".into(), Value::Array(rows));
-    ctx.insert("total".into(), all.len().into());
+    ctx.insert("total".into(), a.room().of(Kind::Stance).count().into());
     ctx.insert("page".into(), hits_page.links(&base, window.limit));
     ctx.insert("filter".into(), filter_json);
     ctx.insert("parties".into(), Value::Array(parties));

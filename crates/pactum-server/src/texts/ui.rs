@@ -16,12 +16,13 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
+use pactum_workspace::body::{Meeting, Party, Stance, Text};
 use pactum_workspace::drafting::{self, NewPoint};
-use pactum_workspace::model::{self, Kind, PartyKind, Record};
+use pactum_workspace::model::{Kind, Record};
 use pactum_workspace::redline::{self, Alignment, Change};
 use pactum_workspace::Visibility;
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 
 // ----------------------------------------------------------------- texts
@@ -36,12 +37,12 @@ pub(crate) async fn texts(
     let a = load(&state, &caller, &room).await?;
     let chosen = q
         .get("id")
-        .and_then(|id| a.room().get(Kind::Text, id))
+        .and_then(|id| a.room().find::<Text>(id))
         .or_else(|| view::latest_text(a.room()));
     match chosen {
         Some(t) => Ok(Redirect::to(&room_path(
             &room,
-            &format!("/texts/{}", urlpart(t.id.clone())),
+            &format!("/texts/{}", urlpart(t.id().to_string())),
         ))
         .into_response()),
         None if a.is_mediator() => {
@@ -96,12 +97,9 @@ async fn text_page(
     widen: Option<&str>,
 ) -> UiResult {
     let fail = fail.as_ref();
-    let t = a
-        .room()
-        .get(Kind::Text, id)
-        .ok_or_else(ApiError::not_found)?;
+    let t = a.room().find::<Text>(id).ok_or_else(ApiError::not_found)?;
     let names = a.room().party_names();
-    let mut shown: Vec<&Record> = vec![t];
+    let mut shown: Vec<&Record> = vec![t.record];
     let room = a.room_id();
     let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
 
@@ -150,9 +148,9 @@ async fn text_page(
         .collect();
     let details: Vec<Value> = stance_ids
         .iter()
-        .filter_map(|sid| a.room().get(Kind::Stance, sid))
+        .filter_map(|sid| a.room().find::<Stance>(sid))
         .map(|s| {
-            shown.push(s);
+            shown.push(s.record);
             view::stance(a.room(), s, &names, room)
         })
         .collect();
@@ -163,16 +161,15 @@ async fn text_page(
         .collect();
 
     // The points, with what the case reports about each.
-    let raw: Vec<&Map<String, Value>> = t
-        .body
-        .get("points")
-        .and_then(Value::as_array)
-        .map(|ps| ps.iter().filter_map(Value::as_object).collect())
-        .unwrap_or_default();
-    let pts = model::points(t);
+    let pts = &t.points;
     let points: Vec<Value> = pts
         .iter()
-        .zip(raw.iter().copied().map(Some).chain(std::iter::repeat(None)))
+        .zip(
+            t.point_reports
+                .iter()
+                .map(Some)
+                .chain(std::iter::repeat(None)),
+        )
         .map(|(p, r)| {
             let issues: Vec<Value> = p
                 .issue_ids
@@ -182,9 +179,12 @@ async fn text_page(
                 })
                 .collect();
             let prov: Vec<Value> = r
-                .and_then(|r| r.get("provenance"))
-                .and_then(Value::as_array)
-                .map(|ps| ps.iter().map(|p| view::provenance(Some(p))).collect())
+                .map(|r| {
+                    r.provenance
+                        .iter()
+                        .map(|p| view::provenance(p.as_ref()))
+                        .collect()
+                })
                 .unwrap_or_default();
             json!({
                 "id": p.id,
@@ -195,68 +195,62 @@ async fn text_page(
                 "summary": (p.summary != p.title && !p.summary.is_empty()).then_some(&p.summary),
                 "issues": issues,
                 "provenance": prov,
-                "inferred": r.and_then(|r| r.get("version_attribution")).and_then(Value::as_str) == Some("inferred"),
+                "inferred": r.is_some_and(|r| r.inferred),
             })
         })
         .collect();
 
     // About the version.
     let text_ref = |tid: &str| -> Option<Value> {
-        a.room().get(Kind::Text, tid).map(|x| {
-            json!({"id": x.id, "label": x.str("label").unwrap_or(&x.id), "href": room_path(room, &format!("/texts/{}", urlpart(x.id.clone())))})
+        a.room().find::<Text>(tid).map(|x| {
+            json!({"id": x.id(), "label": x.label.as_deref().unwrap_or(x.id()), "href": room_path(room, &format!("/texts/{}", urlpart(x.id().to_string())))})
         })
     };
-    let party_list = |field: &str| -> Vec<&str> {
-        t.strs(field)
-            .into_iter()
-            .map(|p| names.get(p).copied().unwrap_or(p))
+    let party_list = |ids: &'_ [String]| -> Vec<String> {
+        ids.iter()
+            .map(|p| names.get(p.as_str()).copied().unwrap_or(p).to_string())
             .collect()
     };
     let publications: Vec<Value> = t
-        .body
-        .get("publications")
-        .and_then(Value::as_array)
-        .map(|ps| {
-            ps.iter()
-                .map(|p| {
-                    let party = p.get("party_id").and_then(Value::as_str).unwrap_or_default();
-                    json!({
-                        "party": names.get(party).copied().unwrap_or(party),
-                        "at": view::timestamp(p.get("at").and_then(Value::as_str).unwrap_or_default()),
-                    })
-                })
-                .collect()
+        .publications
+        .iter()
+        .map(|p| {
+            let party = p.party_id.as_deref().unwrap_or_default();
+            json!({
+                "party": names.get(party).copied().unwrap_or(party),
+                "at": view::timestamp(p.at.as_deref().unwrap_or_default()),
+            })
         })
-        .unwrap_or_default();
-    let derived = t.str("derived_from_text_id").and_then(text_ref);
+        .collect();
+    let derived = t.derived_from_text_id.as_deref().and_then(text_ref);
     let header = json!({
-        "id": t.id,
-        "label": t.str("label").unwrap_or(&t.id),
-        "kind": t.str("kind").unwrap_or("text").replace('_', " "),
-        "version": t.body.get("version").and_then(Value::as_u64),
-        "draft": model::is_draft(t),
+        "id": t.id(),
+        "label": t.label.as_deref().unwrap_or(t.id()),
+        "kind": t.kind.as_deref().unwrap_or("text").replace('_', " "),
+        "version": t.version,
+        "draft": t.is_draft(),
         "status": view::text_option(t, &names)["status"],
-        "audience": view::audience(&t.visibility, &names),
+        "audience": view::audience(&t.record.visibility, &names),
         "derived": derived,
-        "same_as": t.strs("possibly_same_as_text_ids").into_iter().filter_map(text_ref).collect::<Vec<_>>(),
-        "authors": party_list("author_party_ids"),
-        "input_from": party_list("input_from_party_ids"),
-        "point_count": t.body.get("point_count").and_then(Value::as_u64),
-        "document_count": t.body.get("document_count").and_then(Value::as_u64),
-        "points_note": t.str("points_note"),
-        "facts": view::claims(t.body.get("reported_facts")),
+        "same_as": t.possibly_same_as_text_ids.iter().filter_map(|x| text_ref(x)).collect::<Vec<_>>(),
+        "authors": party_list(&t.author_party_ids),
+        "input_from": party_list(&t.input_from_party_ids),
+        "point_count": t.point_count,
+        "document_count": t.document_count,
+        "points_note": t.points_note.as_deref(),
+        "facts": view::claims(&t.reported_facts),
         "publications": publications,
         // For the mediator, how each party numbers this version (each
         // party's numbers skip what it was not given).
         "known_as": if a.is_mediator() {
-            pactum_workspace::versions::known_as(a.room(), &t.id)
+            pactum_workspace::versions::known_as(a.room(), t.id())
                 .into_iter()
                 .map(|k| json!({"party": names.get(k.party_id.as_str()).copied().unwrap_or(&k.party_id), "version": k.version}))
                 .collect::<Vec<_>>()
         } else {
             Vec::new()
         },
-        "redline_href": derived.as_ref().map(|d| room_path(room, &format!("/redline?from={}&to={}", urlpart(d["id"].as_str().unwrap_or_default().to_string()), urlpart(t.id.clone())))),
+        "redline_href": derived.as_ref().map(|d| room_path(room, &format!("/redline?from={}&to={}", urlpart(d["id"].as_str().unwrap_or_default().to_string()), urlpart(t.id().to_string())))),
     });
 
     // The forms.
@@ -264,19 +258,19 @@ async fn text_page(
     let can_record = a.role() != Role::Observer;
     let stance_form = if can_record {
         let mut targets = vec![json!({"value": "text", "label": "Whole text", "group": "text"})];
-        for p in &pts {
+        for p in pts {
             targets.push(json!({"value": format!("point:{}", p.id), "label": view::point_heading(p), "group": "point"}));
         }
         for i in a.room().live_issues() {
-            targets.push(json!({"value": format!("issue:{}", i.id), "label": i.str("title").unwrap_or(&i.id), "group": "issue"}));
+            targets.push(json!({"value": format!("issue:{}", i.id()), "label": i.title.as_deref().unwrap_or(i.id()), "group": "issue"}));
         }
         let parties = party_choices(a.room());
         let meetings: Vec<Value> = a
             .room()
-            .of(Kind::Meeting)
+            .each::<Meeting>()
             .map(|mt| {
-                shown.push(mt);
-                json!({"id": mt.id, "title": mt.str("title").unwrap_or(&mt.id)})
+                shown.push(mt.record);
+                json!({"id": mt.id(), "title": mt.title.as_deref().unwrap_or(mt.id())})
             })
             .collect();
         let own = names.get(a.party_id()).copied().unwrap_or(a.party_id());
@@ -296,13 +290,13 @@ async fn text_page(
         Value::Null
     };
     // A draft's label; its points are edited one by one (`point_editor`).
-    let rename_form = (a.is_mediator() && model::is_draft(t)).then(|| {
+    let rename_form = (a.is_mediator() && t.is_draft()).then(|| {
         json!({
-            "values": form_values(json!({"label": t.str("label").unwrap_or_default()}), fail, "draft"),
+            "values": form_values(json!({"label": t.label.as_deref().unwrap_or_default()}), fail, "draft"),
         })
     });
-    let publish_form = (a.is_mediator() && !t.visibility.is_room_wide()).then(|| {
-        let audience: Vec<&str> = match &t.visibility {
+    let publish_form = (a.is_mediator() && !t.record.visibility.is_room_wide()).then(|| {
+        let audience: Vec<&str> = match &t.record.visibility {
             Visibility::Parties { parties } => parties.iter().map(String::as_str).collect(),
             Visibility::PartyAndMediator { party } => vec![party.as_str()],
             _ => Vec::new(),
@@ -310,24 +304,24 @@ async fn text_page(
         let ticked = submitted_list(fail, "publish", "parties");
         let parties: Vec<Value> = a
             .room()
-            .of(Kind::Party)
-            .filter(|p| p.id != a.party_id())
+            .each::<Party>()
+            .filter(|p| p.id() != a.party_id())
             .map(|p| {
-                let has = audience.contains(&p.id.as_str());
+                let has = audience.contains(&p.id());
                 json!({
-                    "id": p.id,
-                    "name": p.str("name").unwrap_or(&p.id),
-                    "kind": view::party_kind_label(PartyKind::of(p)),
+                    "id": p.id(),
+                    "name": p.name.as_deref().unwrap_or(p.id()),
+                    "kind": view::party_kind_label(p.kind),
                     "has": has,
-                    "checked": has || ticked.as_ref().is_some_and(|l| l.contains(&p.id)),
+                    "checked": has || ticked.as_ref().is_some_and(|l| l.contains(&p.record.id)),
                 })
             })
             .collect();
-        json!({"parties": parties, "widen": !model::is_draft(t)})
+        json!({"parties": parties, "widen": !t.is_draft()})
     });
 
     audit_shown(state, a, shown).await?;
-    let label = t.str("label").unwrap_or(&t.id).to_string();
+    let label = t.label.as_deref().unwrap_or(t.id()).to_string();
     let mut ctx = chrome(state, caller, Some(a), "text", &label).await?;
     ctx.insert("text".into(), header);
     ctx.insert("texts".into(), Value::Array(texts_for_select));
@@ -340,9 +334,15 @@ async fn text_page(
     ctx.insert("reliabilities".into(), view::reliabilities());
     ctx.insert("stance_form".into(), stance_form);
     ctx.insert("rename_form".into(), json!(rename_form));
-    ctx.insert("point_editor".into(), json!(crate::drafting::editor(a, t)));
+    ctx.insert(
+        "point_editor".into(),
+        json!(crate::drafting::editor(a, t.record)),
+    );
     ctx.insert("publish_form".into(), json!(publish_form));
-    ctx.insert("rescope".into(), crate::records::rescope_form(a, t, widen)?);
+    ctx.insert(
+        "rescope".into(),
+        crate::records::rescope_form(a, t.record, widen)?,
+    );
     ctx.insert("error".into(), error_of(fail));
     ctx.insert("done".into(), json!(done_message(done)));
     Ok(page(status_of(fail), "text.html", &Value::Object(ctx)))
@@ -382,11 +382,11 @@ pub(crate) async fn new_text_view(
     // Only published (or reported) versions are revised; a draft is edited.
     let bases: Vec<Value> = a
         .room()
-        .texts()
+        .versions()
         .into_iter()
-        .filter(|t| !model::is_draft(t))
+        .filter(|t| !t.is_draft())
         .map(|t| {
-            shown.push(t);
+            shown.push(t.record);
             view::text_option(t, &names)
         })
         .collect();
@@ -412,33 +412,36 @@ pub(crate) async fn redline(
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
     let names = a.room().party_names();
-    let texts = a.room().texts();
+    let texts = a.room().versions();
     let pick = |k: &str| q.get(k).filter(|v| !v.is_empty()).cloned();
-    let to = pick("to").or_else(|| view::latest_text(a.room()).map(|t| t.id.clone()));
+    let to = pick("to").or_else(|| view::latest_text(a.room()).map(|t| t.id().to_string()));
     let from = pick("from").or_else(|| {
-        let to_rec = a.room().get(Kind::Text, to.as_deref()?)?;
+        let to_rec = a.room().find::<Text>(to.as_deref()?)?;
         to_rec
-            .str("derived_from_text_id")
-            .filter(|d| a.room().get(Kind::Text, d).is_some())
-            .map(str::to_string)
+            .derived_from_text_id
+            .clone()
+            .filter(|d| a.room().find::<Text>(d).is_some())
             .or_else(|| {
-                let pos = texts.iter().position(|t| t.id == to_rec.id)?;
+                let pos = texts.iter().position(|t| t.id() == to_rec.id())?;
                 texts[..pos]
                     .last()
                     .or(texts.get(pos + 1))
-                    .map(|t| t.id.clone())
+                    .map(|t| t.id().to_string())
             })
     });
-    let mut shown: Vec<&Record> = texts.clone();
-    let options: Vec<Value> = texts.iter().map(|t| view::text_option(t, &names)).collect();
+    let mut shown: Vec<&Record> = texts.iter().map(|t| t.record).collect();
+    let options: Vec<Value> = texts
+        .iter()
+        .map(|t| view::text_option(*t, &names))
+        .collect();
     let diff = match (&from, &to) {
         (Some(f), Some(t)) => {
             let d = crate::texts::diff(&a, f, t)?;
             let points: Vec<Value> = d.points.iter().map(redline_entry).collect();
-            let from_rec = a.room().get(Kind::Text, f);
-            let to_rec = a.room().get(Kind::Text, t);
-            shown.extend(from_rec);
-            shown.extend(to_rec);
+            let from_rec = a.room().find::<Text>(f);
+            let to_rec = a.room().find::<Text>(t);
+            shown.extend(from_rec.map(|t| t.record));
+            shown.extend(to_rec.map(|t| t.record));
             let summary: Vec<Value> = Change::ALL
                 .iter()
                 .map(|&c| json!({"change": c.name(), "count": d.count(c)}))

@@ -9,7 +9,8 @@ use crate::access::RoomAccess;
 use crate::error::ApiError;
 use crate::AppState;
 use axum::http::StatusCode;
-use pactum_workspace::model::{Kind, Record, Room};
+use pactum_workspace::body::Party;
+use pactum_workspace::model::{Record, Room};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::collections::HashSet;
@@ -102,10 +103,10 @@ pub(crate) fn text_options<'r>(
     names: &Names<'_>,
     shown: &mut Vec<&'r Record>,
 ) -> Vec<Value> {
-    room.texts()
+    room.versions()
         .into_iter()
         .map(|t| {
-            shown.push(t);
+            shown.push(t.record);
             view::text_option(t, names)
         })
         .collect()
@@ -113,8 +114,8 @@ pub(crate) fn text_options<'r>(
 
 /// The parties as a party picker lists them.
 pub(crate) fn party_choices(room: &Room) -> Vec<Value> {
-    room.of(Kind::Party)
-        .map(|p| json!({"id": p.id, "name": p.str("name").unwrap_or(&p.id)}))
+    room.each::<Party>()
+        .map(|p| json!({"id": p.id(), "name": p.name.as_deref().unwrap_or(p.id())}))
         .collect()
 }
 

@@ -3,9 +3,10 @@
 //! free of logic and every page words things the same way.
 
 use crate::access::{Role, RoomAccess};
-use pactum_workspace::model::{
-    self, stance_glyph, Kind, PartyKind, PointView, Record, Reliability, Room,
+use pactum_workspace::body::{
+    Claim, Provenance, Stance, StanceTarget, Term, Text, TextStatus, Typed,
 };
+use pactum_workspace::model::{self, stance_glyph, Kind, PartyKind, PointView, Reliability, Room};
 use pactum_workspace::redline::PointRef;
 use pactum_workspace::Visibility;
 use serde_json::{json, Value};
@@ -186,8 +187,8 @@ pub(crate) fn audience(v: &Visibility, names: &Names<'_>) -> Value {
 
 /// The version shown when a page needs "the text": the highest numbered
 /// version the user can see, else the first text.
-pub(crate) fn latest_text(room: &Room) -> Option<&Record> {
-    pactum_workspace::briefing::current_text(room)
+pub(crate) fn latest_text(room: &Room) -> Option<Typed<'_, Text>> {
+    pactum_workspace::briefing::current_version(room)
 }
 
 /// A point's heading: its number when it has one, and its topic when the
@@ -202,94 +203,93 @@ pub(crate) fn point_heading(p: &PointView) -> String {
 }
 
 /// A text for selects and lists.
-pub(crate) fn text_option(t: &Record, names: &Names<'_>) -> Value {
-    let version = t.body.get("version").and_then(Value::as_u64);
-    let status = text_status(t);
-    let label = t.str("label").unwrap_or(&t.id);
+pub(crate) fn text_option(t: Typed<'_, Text>, names: &Names<'_>) -> Value {
+    let version = t.version;
+    let status = text_status(&t);
+    let label = t.label.as_deref().unwrap_or(t.id());
     let option = match version {
         Some(v) => format!("v{v} · {label}"),
         None => label.to_string(),
     };
-    let option = if model::is_draft(t) {
+    let option = if t.is_draft() {
         format!("{option} (draft)")
     } else {
         option
     };
     json!({
-        "id": t.id,
+        "id": t.id(),
         "label": label,
         "option": option,
         "version": version,
         "status": status,
-        "draft": model::is_draft(t),
-        "points": model::points(t).len(),
-        "audience": audience(&t.visibility, names),
+        "draft": t.is_draft(),
+        "points": t.points.len(),
+        "audience": audience(&t.record.visibility, names),
     })
 }
 
-fn text_status(t: &Record) -> &'static str {
-    match t.str("status") {
-        Some("draft") => "draft",
-        Some("published") => "published",
-        _ => "as reported",
+/// A version's status in words; a text without one (or with a status
+/// pactum does not write) is a text "as reported".
+fn text_status(t: &Text) -> &'static str {
+    match t.status.as_ref().and_then(Term::known) {
+        Some(TextStatus::Draft) => "draft",
+        Some(TextStatus::Published) => "published",
+        None => "as reported",
     }
 }
 
-/// A provenance line (source, reliability, attribution) from a body's
-/// `provenance` object.
-pub(crate) fn provenance(p: Option<&Value>) -> Value {
-    let f = |k: &str| {
-        p.and_then(|p| p.get(k))
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-    };
-    let rel = f("reliability");
+/// A provenance line (source, reliability, attribution); absent parts read
+/// as empty.
+pub(crate) fn provenance(p: Option<&Provenance>) -> Value {
+    let f =
+        |k: fn(&Provenance) -> &Option<String>| p.and_then(|p| k(p).as_deref()).unwrap_or_default();
+    let rel = p
+        .and_then(|p| p.reliability.as_ref())
+        .map_or("", Term::as_str);
     json!({
-        "source": f("source"),
+        "source": f(|p| &p.source),
         "reliability": rel,
         "rel_label": reliability_label(rel),
         "rel_short": reliability_short(rel),
-        "attribution": f("attribution"),
-        "quote": p.and_then(|p| p.get("quote")).and_then(Value::as_str),
-        "when": when(p.and_then(|p| p.get("reported_on")).and_then(Value::as_str), p.and_then(|p| p.get("not_before")).and_then(Value::as_str)),
+        "attribution": f(|p| &p.attribution),
+        "quote": p.and_then(|p| p.quote.as_deref()),
+        "when": when(p.and_then(|p| p.reported_on.as_deref()), p.and_then(|p| p.not_before.as_deref())),
     })
 }
 
-/// Reported claims (`[{summary, provenance}]`), as facts about a text or a
-/// meeting's reported outcome.
-pub(crate) fn claims(v: Option<&Value>) -> Vec<Value> {
-    v.and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .map(|c| {
-                    json!({
-                        "summary": c.get("summary").and_then(Value::as_str).unwrap_or_default(),
-                        "provenance": provenance(c.get("provenance")),
-                        "has_provenance": c.get("provenance").is_some_and(Value::is_object),
-                    })
-                })
-                .collect()
+/// Reported claims, as facts about a text or a meeting's reported outcome.
+pub(crate) fn claims(claims: &[Claim]) -> Vec<Value> {
+    claims
+        .iter()
+        .map(|c| {
+            json!({
+                "summary": c.summary.as_deref().unwrap_or_default(),
+                "provenance": provenance(c.provenance.as_ref()),
+                "has_provenance": c.provenance.is_some(),
+            })
         })
-        .unwrap_or_default()
+        .collect()
 }
 
 /// What a stance is about, in words, with a link to where it is shown.
-pub(crate) fn target(room: &Room, stance: &Record, room_id: &str) -> Value {
-    let t = stance.body.get("target");
-    let f = |k: &str| t.and_then(|t| t.get(k)).and_then(Value::as_str);
-    let (issue, text, point) = (f("issue_id"), f("text_id"), f("point_id"));
+pub(crate) fn target(room: &Room, target: &StanceTarget, room_id: &str) -> Value {
+    let (issue, text, point) = (
+        target.issue_id.as_deref(),
+        target.text_id.as_deref(),
+        target.point_id.as_deref(),
+    );
     let base = format!("/rooms/{}", super::urlpart(room_id.to_string()));
     let issue_title = issue.map(|i| pactum_workspace::setup::issue_title(room, i));
     let holder = match (text, point) {
-        (Some(tid), _) => room.get(Kind::Text, tid),
+        (Some(tid), _) => room.find::<Text>(tid),
         (None, Some(pid)) => room
-            .of(Kind::Text)
-            .find(|t| model::points(t).iter().any(|p| p.id == pid)),
+            .each::<Text>()
+            .find(|t| t.points.iter().any(|p| p.id == pid)),
         _ => None,
     };
     if let (Some(pid), Some(tx)) = (point, holder) {
-        let pts = model::points(tx);
-        let heading = pts
+        let heading = tx
+            .points
             .iter()
             .find(|p| p.id == pid)
             .map(point_heading)
@@ -299,18 +299,18 @@ pub(crate) fn target(room: &Room, stance: &Record, room_id: &str) -> Value {
         return json!({
             "kind": "point",
             "label": heading,
-            "context": tx.str("label").unwrap_or(&tx.id),
+            "context": tx.label.as_deref().unwrap_or(tx.id()),
             "issue": issue,
-            "href": format!("{base}/texts/{}#point-{}", super::urlpart(tx.id.clone()), super::urlpart(pid.to_string())),
+            "href": format!("{base}/texts/{}#point-{}", super::urlpart(tx.id().to_string()), super::urlpart(pid.to_string())),
         });
     }
     if let Some(tx) = holder {
         return json!({
             "kind": "text",
             "label": "Whole text",
-            "context": tx.str("label").unwrap_or(&tx.id),
+            "context": tx.label.as_deref().unwrap_or(tx.id()),
             "issue": issue_title,
-            "href": format!("{base}/texts/{}", super::urlpart(tx.id.clone())),
+            "href": format!("{base}/texts/{}", super::urlpart(tx.id().to_string())),
         });
     }
     match issue_title {
@@ -325,25 +325,26 @@ pub(crate) fn target(room: &Room, stance: &Record, room_id: &str) -> Value {
 }
 
 /// A stance as the ledger and the detail panels show it.
-pub(crate) fn stance(room: &Room, s: &Record, names: &Names<'_>, room_id: &str) -> Value {
-    let kind = s.str("stance").unwrap_or("unknown");
-    let party = s.str("party_id").unwrap_or_default();
+pub(crate) fn stance(room: &Room, s: Typed<'_, Stance>, names: &Names<'_>, room_id: &str) -> Value {
+    let kind = s.stance.as_str();
+    let party = s.party_id.as_deref().unwrap_or_default();
+    let prov = s.provenance.as_ref();
     json!({
-        "id": s.id,
+        "id": s.id(),
         "party_id": party,
         "party": name(names, party),
         "stance": kind,
         "label": stance_label(kind),
         "glyph": stance_glyph(kind),
         "class": stance_class(kind),
-        "summary": s.str("summary").unwrap_or_default(),
-        "amendment": s.str("amendment"),
-        "date": when(s.str("date"), s.body.get("provenance").and_then(|p| p.get("not_before")).and_then(Value::as_str)),
-        "date_note": s.str("date_note"),
-        "provenance": provenance(s.body.get("provenance")),
-        "audience": audience(&s.visibility, names),
-        "target": target(room, s, room_id),
-        "withdrawn": model::is_withdrawn(s),
+        "summary": s.summary.as_deref().unwrap_or_default(),
+        "amendment": s.amendment.as_deref(),
+        "date": when(s.date.as_deref(), prov.and_then(|p| p.not_before.as_deref())),
+        "date_note": s.date_note.as_deref(),
+        "provenance": provenance(prov),
+        "audience": audience(&s.record.visibility, names),
+        "target": target(room, &s.target, room_id),
+        "withdrawn": s.is_withdrawn(),
     })
 }
 
