@@ -78,7 +78,7 @@ impl Hidden {
     /// References are found by the field names the case format and the
     /// workspace give them, at any depth (a model's
     /// `issues[].based_on_stance_ids` as much as a document's `text_id`):
-    /// see [`named_kind`].
+    /// see `named_kind`.
     pub fn redact(&self, kind: Kind, body: &mut Body) -> bool {
         let target = |b: &Body| {
             b.get("target").and_then(Value::as_object).is_some_and(|t| {
