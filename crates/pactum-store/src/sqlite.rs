@@ -18,7 +18,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::{Sqlite, Transaction};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{oneshot, Mutex, MutexGuard};
 
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
@@ -32,6 +32,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// How often the WAL is checkpointed, off the commit path (see
+/// [`checkpoints`]).
+const CHECKPOINT_EVERY: Duration = Duration::from_secs(1);
+
 pub(crate) struct SqliteStore {
     core: SqliteCore,
     writer: crate::group::Writer,
@@ -43,6 +47,9 @@ pub(crate) struct SqliteStore {
 pub(crate) struct SqliteCore {
     pool: SqlitePool,
     write_lock: Arc<Mutex<()>>,
+    /// Dropped with the last clone of the store, which ends the
+    /// checkpointing task and with it its handle on the pool.
+    _checkpoints: Arc<oneshot::Sender<()>>,
 }
 
 /// A write transaction; the mutex guard is released after it ends.
@@ -67,17 +74,51 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(BUSY_TIMEOUT);
+            .busy_timeout(BUSY_TIMEOUT)
+            .pragma("wal_autocheckpoint", "0");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options)
             .await?;
         let core = SqliteCore {
+            _checkpoints: Arc::new(checkpoints(pool.clone())),
             pool,
             write_lock: Arc::new(Mutex::new(())),
         };
         start(core, MIGRATIONS).await
     }
+}
+
+/// Checkpoints the WAL every [`CHECKPOINT_EVERY`] until the returned sender
+/// is dropped.
+///
+/// SQLite's automatic checkpoint runs inside the commit that crosses its
+/// threshold, and with `synchronous=FULL` it syncs the database file there,
+/// while the store's write turn is still held: every write queued behind it
+/// (audited reads write too) waited for it, which showed as one read stall
+/// of tens of milliseconds per benchmark run. Automatic checkpoints are
+/// off (`wal_autocheckpoint=0`) and this task runs passive ones instead,
+/// which never wait for readers or writers, so the WAL stays short without
+/// a commit ever paying for it.
+fn checkpoints(pool: SqlitePool) -> oneshot::Sender<()> {
+    let (stop, mut stopped) = oneshot::channel::<()>();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = &mut stopped => break,
+                _ = tick.tick() => {
+                    // A failed checkpoint leaves the WAL for the next one;
+                    // nothing is lost.
+                    let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+                        .execute(&pool)
+                        .await;
+                }
+            }
+        }
+    });
+    stop
 }
 
 impl SqliteCore {
@@ -143,6 +184,46 @@ mod tests {
             .await
             .unwrap();
         (dir, store)
+    }
+
+    /// Automatic checkpoints are off, so without the checkpointing task the
+    /// database file would never grow past its schema: everything written
+    /// would stay in the WAL. With it, what was committed reaches the file.
+    #[tokio::test]
+    async fn the_wal_is_checkpointed_off_the_commit_path() {
+        let (dir, store) = store().await;
+        let file = dir.path().join("g.db");
+        tokio::time::sleep(CHECKPOINT_EVERY * 2).await;
+        let before = std::fs::metadata(&file).unwrap().len();
+        for i in 0..300 {
+            store
+                .put_record(
+                    "r1",
+                    &rec(&format!("t{i}")),
+                    None,
+                    NewAudit::new("alice", "put"),
+                )
+                .await
+                .unwrap();
+        }
+        let wal = dir.path().join("g.db-wal");
+        assert!(
+            std::fs::metadata(&wal).unwrap().len() > 0,
+            "writes go to the WAL first"
+        );
+        let mut grown = false;
+        for _ in 0..20 {
+            tokio::time::sleep(CHECKPOINT_EVERY / 2).await;
+            if std::fs::metadata(&file).unwrap().len() > before {
+                grown = true;
+                break;
+            }
+        }
+        assert!(
+            grown,
+            "no checkpoint moved the writes into {}",
+            file.display()
+        );
     }
 
     /// Calls the group writer directly with one group, so that the jobs
