@@ -63,7 +63,7 @@ pub struct Case {
 }
 
 /// The case-file collection that holds records of a kind.
-fn collection(kind: Kind) -> Option<&'static str> {
+pub(crate) fn collection(kind: Kind) -> Option<&'static str> {
     Some(match kind {
         Kind::Party => "parties",
         Kind::Issue => "issues",

@@ -310,16 +310,7 @@ pub fn fresh_ids(case: &mut Case, mint: impl FnMut(Kind) -> String) -> Result<Id
 }
 
 fn collection_name(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Text => "texts",
-        Kind::Meeting => "meetings",
-        Kind::Stance => "stances",
-        Kind::Document => "documents",
-        Kind::Note => "notes",
-        Kind::Session => "sessions",
-        Kind::Vote => "votes",
-        _ => "records",
-    }
+    crate::case::collection(kind).unwrap_or("records")
 }
 
 /// A vote of a session in the case is named after the session's new id,
