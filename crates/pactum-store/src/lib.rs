@@ -43,6 +43,7 @@ mod group;
 mod postgres;
 mod shared;
 mod sqlite;
+pub mod words;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -375,6 +376,22 @@ pub trait Store: Send + Sync {
     ///
     /// Updates do not move a record: the order is that of first insertion.
     async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>>;
+
+    /// The records of a room (kind, id) that may contain every one of
+    /// `terms`: a search's prefilter, through the database's own full-text
+    /// index. Each term is one word as [`words::words`] makes them
+    /// ([`StoreError::Invalid`] otherwise, or when there is none).
+    ///
+    /// The answer is a superset, never missing a record whose body holds
+    /// every term as a word in one of its strings: records too large to
+    /// index are always among it. It is not filtered by visibility: the
+    /// server intersects it with what the user may see and checks each
+    /// term again there. Order unspecified.
+    async fn search_candidates(
+        &self,
+        room: &str,
+        terms: &[String],
+    ) -> Result<Vec<(String, String)>>;
 
     /// Every stored revision of one record, oldest first; empty for a record
     /// that does not exist. Who may read it is the server's decision.

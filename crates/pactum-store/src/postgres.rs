@@ -18,7 +18,26 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_record_history.sql"),
     ),
+    (4, include_str!("../migrations/postgres/0004_search.sql")),
 ];
+
+/// A search's candidates (see `Store::search_candidates`): the records of
+/// room `$1` whose words (as the migration's index makes them lexemes)
+/// match the text search query `$2` ([`match_query`]), and those stored
+/// without words.
+const CANDIDATES: &str = "SELECT kind, id FROM records WHERE room = $1 \
+     AND array_to_tsvector(string_to_array(words, ' ')) @@ $2::tsquery \
+     UNION ALL SELECT kind, id FROM records WHERE room = $1 AND words IS NULL";
+
+/// Every term as a quoted lexeme, taken as it is (a `tsquery` literal is not
+/// normalised), all required.
+fn match_query(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("'{}'", t.replace('\\', "\\\\").replace('\'', "''")))
+        .collect::<Vec<_>>()
+        .join(" & ")
+}
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).
 const WRITE_LOCK_KEY: i64 = 0x7061_6374_756d_0001;

@@ -20,6 +20,9 @@ use crate::{
     Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow,
 };
 
+/// The schema that added the word index (`words` on records).
+pub(crate) const WORDS_SCHEMA: i64 = 4;
+
 /// How many audit rows `verify_audit` holds at once.
 pub(crate) const VERIFY_PAGE: i64 = 1000;
 
@@ -223,7 +226,9 @@ macro_rules! store_impl {
         use crate::shared::{
             intact, sql, AUDIT_COLS, HISTORY_COLS, INVITATION_COLS, MEMBER_COLS, RECORD_COLS,
             RETURNING_RECORD, ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
+            WORDS_SCHEMA,
         };
+        use crate::words::index_of;
         use crate::{
             audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow,
             InvitationRow, InvitationState, MemberRow, NewAudit, NewRecord, RecordRow,
@@ -236,7 +241,10 @@ macro_rules! store_impl {
         async fn start(core: $core, migrations: &[(i64, &str)]) -> Result<$store> {
             {
                 let mut w = core.begin_write().await?;
-                migrate(&mut w.tx, migrations).await?;
+                let was = migrate(&mut w.tx, migrations).await?;
+                if was < WORDS_SCHEMA && migrations.iter().any(|m| m.0 == WORDS_SCHEMA) {
+                    backfill_words(&mut w.tx).await?;
+                }
                 w.tx.commit().await?;
             }
             let (writer, queue) = crate::group::Writer::channel();
@@ -244,10 +252,28 @@ macro_rules! store_impl {
             Ok($store { core, writer })
         }
 
-        /// Applies the migrations newer than the database's schema version.
-        /// Run inside a write transaction so that concurrent starters apply
-        /// each migration once.
-        async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<()> {
+        /// Gives every record stored before the word index existed its
+        /// words (see `words.rs`): SQL alone cannot make them as the store
+        /// does. Runs once, in the transaction that applies the schema.
+        async fn backfill_words(conn: &mut $conn) -> Result<()> {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT pos, body FROM records WHERE words IS NULL ORDER BY pos")
+                    .fetch_all(&mut *conn)
+                    .await?;
+            for (pos, body) in rows {
+                sqlx::query("UPDATE records SET words = $1 WHERE pos = $2")
+                    .bind(index_of(&body))
+                    .bind(pos)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(())
+        }
+
+        /// Applies the migrations newer than the database's schema version;
+        /// returns the version it found. Run inside a write transaction so
+        /// that concurrent starters apply each migration once.
+        async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<i64> {
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS pactum_schema \
                  (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
@@ -275,7 +301,7 @@ macro_rules! store_impl {
                     .execute(&mut *conn)
                     .await?;
             }
-            Ok(())
+            Ok(current)
         }
 
         /// Appends entries after the current head of the chain. The caller
@@ -595,10 +621,11 @@ macro_rules! store_impl {
             for rec in recs {
                 let revision: i64 = sqlx::query_scalar(
                     "INSERT INTO records (room, kind, id, visibility, body, revision, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6) \
+                     created_at, updated_at, words) VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7) \
                      ON CONFLICT (room, kind, id) DO UPDATE SET \
                      visibility = excluded.visibility, body = excluded.body, \
-                     revision = records.revision + 1, updated_at = excluded.updated_at \
+                     revision = records.revision + 1, updated_at = excluded.updated_at, \
+                     words = excluded.words \
                      RETURNING revision",
                 )
                 .bind(room)
@@ -607,6 +634,7 @@ macro_rules! store_impl {
                 .bind(&rec.visibility)
                 .bind(&rec.body)
                 .bind(&now)
+                .bind(index_of(&rec.body))
                 .fetch_one(&mut *conn)
                 .await?;
                 insert_history(conn, &history_of(room, rec, revision, actor, action, &now)).await?;
@@ -638,7 +666,7 @@ macro_rules! store_impl {
             let stored: RecordRow = match expected_revision {
                 None => sqlx::query_as(&format!(
                     "INSERT INTO records (room, kind, id, visibility, body, revision, \
-                     created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 1, $6, $6)\
+                     created_at, updated_at, words) VALUES ($1, $2, $3, $4, $5, 1, $6, $6, $7)\
                      {RETURNING_RECORD}"
                 ))
                 .bind(room)
@@ -647,13 +675,14 @@ macro_rules! store_impl {
                 .bind(&rec.visibility)
                 .bind(&rec.body)
                 .bind(&now)
+                .bind(index_of(&rec.body))
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(|e| conflict_on_unique(e, || format!("{} already exists", key())))?,
                 Some(expected) => {
                     let updated: Option<RecordRow> = sqlx::query_as(&format!(
                         "UPDATE records SET visibility = $1, body = $2, \
-                         revision = revision + 1, updated_at = $3 \
+                         revision = revision + 1, updated_at = $3, words = $8 \
                          WHERE room = $4 AND kind = $5 AND id = $6 AND revision = $7\
                          {RETURNING_RECORD}"
                     ))
@@ -664,6 +693,7 @@ macro_rules! store_impl {
                     .bind(&rec.kind)
                     .bind(&rec.id)
                     .bind(expected)
+                    .bind(index_of(&rec.body))
                     .fetch_optional(&mut *conn)
                     .await?;
                     match updated {
@@ -955,6 +985,19 @@ macro_rules! store_impl {
                 .bind(kind)
                 .fetch_all(&self.core.pool)
                 .await?)
+            }
+
+            async fn search_candidates(
+                &self,
+                room: &str,
+                terms: &[String],
+            ) -> Result<Vec<(String, String)>> {
+                crate::words::check_terms(terms)?;
+                Ok(sqlx::query_as(CANDIDATES)
+                    .bind(room)
+                    .bind(match_query(terms))
+                    .fetch_all(&self.core.pool)
+                    .await?)
             }
 
             async fn record_history(
@@ -1436,7 +1479,8 @@ macro_rules! store_impl {
                 for r in &dump.records {
                     sqlx::query(
                         "INSERT INTO records (room, kind, id, visibility, body, revision, \
-                         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                         created_at, updated_at, words) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
                     )
                     .bind(&r.room)
                     .bind(&r.kind)
@@ -1446,6 +1490,7 @@ macro_rules! store_impl {
                     .bind(r.revision)
                     .bind(&r.created_at)
                     .bind(&r.updated_at)
+                    .bind(index_of(&r.body))
                     .execute(&mut *w.tx)
                     .await?;
                 }

@@ -27,7 +27,25 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_record_history.sql"),
     ),
+    (4, include_str!("../migrations/sqlite/0004_search.sql")),
 ];
+
+/// A search's candidates (see `Store::search_candidates`): the records of
+/// room `$1` whose words match the FTS5 query `$2` ([`match_query`]), and
+/// those stored without words.
+const CANDIDATES: &str = "SELECT kind, id FROM records WHERE pos IN \
+     (SELECT rowid FROM record_words WHERE record_words MATCH $2) AND room = $1 \
+     UNION ALL SELECT kind, id FROM records WHERE room = $1 AND words IS NULL";
+
+/// Every term as an FTS5 string (one token each, see the migration's
+/// tokenizer), all required.
+fn match_query(terms: &[String]) -> String {
+    terms
+        .iter()
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect::<Vec<_>>()
+        .join(" AND ")
+}
 
 /// How long a writer waits for another process's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(30);

@@ -6,6 +6,7 @@
 //! Without that variable the PostgreSQL tests pass after saying they were
 //! skipped, except under `CI=true`, where they fail.
 
+mod search;
 mod suite;
 
 use pactum_testkit::db::TestDb;
@@ -66,6 +67,40 @@ on_both_backends!(
     a_format_1_dump_still_restores,
     schema_1_tokens_get_an_id_and_an_expiry,
 );
+
+/// The search prefilter's tests (`search.rs`), on both backends.
+mod words {
+    macro_rules! on_both {
+        ($($test:ident),* $(,)?) => {
+            mod sqlite {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $test() {
+                        let fx = crate::TestDb::sqlite().await;
+                        crate::search::$test(&fx).await;
+                    }
+                )*
+            }
+            mod postgres {
+                $(
+                    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                    async fn $test() {
+                        let Some(fx) = crate::TestDb::postgres().await else {
+                            return;
+                        };
+                        crate::search::$test(&fx).await;
+                    }
+                )*
+            }
+        };
+    }
+    on_both!(
+        the_index_finds_every_word_in_any_script,
+        the_index_follows_every_write,
+        unindexed_records_are_always_candidates,
+        bad_terms_are_refused,
+    );
+}
 
 /// Dumps move between backends without change.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
