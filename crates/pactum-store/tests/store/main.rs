@@ -99,6 +99,7 @@ mod words {
         the_index_follows_every_write,
         unindexed_records_are_always_candidates,
         bad_terms_are_refused,
+        records_stored_before_the_index_get_their_words,
     );
 }
 

@@ -227,3 +227,35 @@ pub async fn bad_terms_are_refused(fx: &TestDb) {
         []
     );
 }
+
+/// Takes a database back to before schema 4, as one written by an older
+/// build would be (its records keep their bodies, without words).
+pub async fn drop_word_index(fx: &TestDb) {
+    if fx.store.backend() == "sqlite" {
+        fx.exec(
+            "DROP TRIGGER record_words_insert; DROP TRIGGER record_words_delete; \
+             DROP TRIGGER record_words_update; DROP TABLE record_words;",
+        )
+        .await;
+    }
+    fx.exec(
+        "DROP INDEX IF EXISTS records_words; DROP INDEX records_unindexed; \
+         ALTER TABLE records DROP COLUMN words; DELETE FROM pactum_schema WHERE version = 4;",
+    )
+    .await;
+}
+
+/// Records written before the word index get their words when a build
+/// that has it first opens the database.
+pub async fn records_stored_before_the_index_get_their_words(fx: &TestDb) {
+    setup(&*fx.store).await;
+    drop_word_index(fx).await;
+    let again = fx.reopen().await;
+    for (q, want) in [
+        ("water", &["text/t1"][..]),
+        ("прекращение", &["stance/s1"]),
+        ("café", &["note/n1"]),
+    ] {
+        assert_eq!(found(&*again, "r1", q).await, set(want), "{q}");
+    }
+}
