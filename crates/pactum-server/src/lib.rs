@@ -17,6 +17,7 @@ pub mod models;
 pub mod pagination;
 pub mod records;
 pub mod rooms;
+pub mod search;
 pub mod sessions;
 pub mod setup;
 pub mod stances;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(texts::routes())
         .merge(stances::routes())
         .merge(meetings::routes())
+        .merge(search::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

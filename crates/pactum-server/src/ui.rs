@@ -52,6 +52,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("record.html", include_str!("../templates/record.html")),
+    ("search.html", include_str!("../templates/search.html")),
     ("import.html", include_str!("../templates/import.html")),
     ("setup.html", include_str!("../templates/setup.html")),
     ("invite.html", include_str!("../templates/invite.html")),

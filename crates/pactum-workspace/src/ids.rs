@@ -390,6 +390,14 @@ fn field_role(key: &str) -> Role {
         .map_or(Role::Identifier, Role::Names)
 }
 
+/// Whether a field of a record holds names (ids of records, points,
+/// parties, issues, options, users; point keys) rather than prose, by the
+/// rule import renames by: what a full-text search leaves out, so that a
+/// word matches what a record says, never what it points at.
+pub fn is_identifier_field(key: &str) -> bool {
+    key == "issues_discussed" || key == "derived_from" || !matches!(field_role(key), Role::Prose)
+}
+
 /// Is `c` part of a word of an id?
 fn word_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'

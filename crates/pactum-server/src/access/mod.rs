@@ -435,6 +435,36 @@ impl RoomAccess {
         Ok(rows)
     }
 
+    /// The records of this view that may contain every one of `terms`
+    /// (words as [`pactum_store::words`] makes them), in the room's order:
+    /// the store's full-text index narrows the room, and only records this
+    /// view holds are kept, so a record the user may not see never leaves
+    /// this method. A superset: the caller checks each term against what
+    /// the record says in this view (see [`crate::search`]).
+    pub async fn search_candidates(
+        &self,
+        state: &AppState,
+        terms: &[String],
+    ) -> ApiResult<Vec<&Record>> {
+        let mut keys: std::collections::HashMap<String, std::collections::HashSet<String>> =
+            std::collections::HashMap::new();
+        for (kind, id) in state.store.search_candidates(&self.room_id, terms).await? {
+            keys.entry(kind).or_default().insert(id);
+        }
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .room
+            .records()
+            .iter()
+            .filter(|r| {
+                keys.get(r.kind.as_str())
+                    .is_some_and(|ids| ids.contains(r.id.as_str()))
+            })
+            .collect())
+    }
+
     /// Who holds which seat in this room (user → party): every member may
     /// know the room's delegates, as the People page shows them.
     pub async fn seats(&self, state: &AppState) -> ApiResult<Vec<MemberRow>> {
