@@ -14,6 +14,7 @@ mod briefing;
 mod diff;
 mod mediate;
 mod negotiate;
+mod search;
 mod tournament;
 mod workspace;
 mod zone;
@@ -51,6 +52,8 @@ enum Command {
     User(workspace::UserCommand),
     /// The redline between two versions of a room's text, point by point (unchanged, renumbered, changed, moved, merged, split, inserted, deleted).
     Diff(diff::DiffArgs),
+    /// Full-text search of a room as a user sees it (versions, points, stances, meetings, documents, notes...).
+    Search(search::SearchArgs),
     /// Manage the workspace's operators (who create rooms and invite their mediators).
     #[command(subcommand)]
     Operator(workspace::OperatorCommand),
@@ -233,6 +236,7 @@ fn main() {
         Command::Operator(cmd) => workspace::operator(cmd),
         Command::Audit(cmd) => workspace::audit(cmd),
         Command::Diff(args) => diff::diff(args),
+        Command::Search(args) => search::search(args),
         Command::Report(args) => briefing::report(args),
         Command::Backup { out, db } => workspace::backup(out, db),
         Command::Restore { file, db } => workspace::restore(file, db),
