@@ -2732,6 +2732,35 @@ async fn pages_and_lists(w: &mut World, view: &View, t: &mut Tally) {
         }
     }
 
+    // Search, API and page: the words every marker shares find the user's
+    // own markers, and the words of each marker the user may not see,
+    // searched for, show nothing hidden (`get` checks every answer clean;
+    // tests/search.rs checks results against an oracle).
+    let a = get(
+        w,
+        view,
+        t,
+        &rp(&room, "/search?q=secret+7f3a&limit=1000"),
+        None,
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::OK, "{party}: search");
+    assert!(
+        view.shown.is_empty() || a.json()["count"].as_u64().unwrap() > 0,
+        "{party}: search finds none of the user's own markers"
+    );
+    get_page(w, view, t, &ui(&room, "/search?q=secret+7f3a")).await;
+    let hidden_markers: Vec<String> = view
+        .forbidden
+        .iter()
+        .filter(|f| f.starts_with("SECRET-"))
+        .cloned()
+        .collect();
+    for m in hidden_markers {
+        let q = m.replace('-', "+");
+        get(w, view, t, &rp(&room, &format!("/search?q={q}")), None).await;
+    }
+
     // Paginated lists: every page counts the whole visible list, and the
     // pages together hold it exactly once.
     for (rest, kinds) in [
