@@ -424,7 +424,11 @@ fn check(unit: &Unit<'_>, terms: &[String]) -> Option<(usize, Snippet)> {
 fn snippet(field: &str, hit: Range<usize>, terms: &[String]) -> Snippet {
     let starts: Vec<usize> = field.char_indices().map(|(i, _)| i).collect();
     let at = starts.partition_point(|i| *i < hit.start);
-    let mut from = starts[at.saturating_sub(SNIPPET_LEAD)];
+    // A lead that would leave room unused at the end starts earlier (a
+    // short field is shown whole).
+    let room_after = starts.len().saturating_sub(at);
+    let lead = SNIPPET_LEAD.max(SNIPPET_CHARS.saturating_sub(room_after));
+    let mut from = starts.get(at.saturating_sub(lead)).copied().unwrap_or(0);
     if from > 0 {
         // Start after a space close by, rather than inside a word.
         let near = field[from..hit.start]
@@ -445,9 +449,9 @@ fn snippet(field: &str, hit: Range<usize>, terms: &[String]) -> Snippet {
             to = hit.end.min(to) + sp;
         }
     }
-    let lead = if from > 0 { "…" } else { "" };
+    let ellipsis = if from > 0 { "…" } else { "" };
     let mut text = String::with_capacity(to - from + 8);
-    text.push_str(lead);
+    text.push_str(ellipsis);
     // Line breaks and tabs become spaces, byte for byte, so ranges hold.
     text.extend(field[from..to].chars().map(|c| {
         if matches!(c, '\n' | '\r' | '\t') {
@@ -458,7 +462,7 @@ fn snippet(field: &str, hit: Range<usize>, terms: &[String]) -> Snippet {
     }));
     let marks = words(field)
         .filter(|(r, w)| r.start >= from && r.end <= to && terms.contains(w))
-        .map(|(r, _)| r.start - from + lead.len()..r.end - from + lead.len())
+        .map(|(r, _)| r.start - from + ellipsis.len()..r.end - from + ellipsis.len())
         .collect();
     if to < field.len() {
         text.push('…');
@@ -515,6 +519,9 @@ mod tests {
         let runs = s.runs();
         assert!(runs.iter().any(|(m, t)| *m && *t == "Water"));
         assert_eq!(runs.iter().map(|(_, t)| *t).collect::<String>(), s.text);
+        let whole = "Territorial questions to be discussed only after a ceasefire along the line.";
+        let at = whole.find("ceasefire").unwrap();
+        assert_eq!(snippet(whole, at..at + 9, &terms("ceasefire")).text, whole);
         let short = snippet("Мир и вода", 0..6, &terms("мир"));
         assert_eq!(short.text, "Мир и вода");
         assert_eq!(&short.text[short.marks[0].clone()], "Мир");
