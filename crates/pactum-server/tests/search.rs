@@ -65,7 +65,10 @@ fn plants() -> Vec<Plant> {
                 {"id": "t_quokka.p1", "number": 1, "topic": "Harbour access",
                  "text": "The quokka harbour stays open.\nHarbour fees are shared."},
                 {"id": "t_quokka.p2", "number": 2, "topic": "Жираф",
-                 "text": "Мирный договор о жирафах"}]}),
+                 "text": "Мирный договор о жирафах",
+                 // A field this feature was not written for (an edition's
+                 // wording): found as any other prose.
+                 "editions": [{"lang": "ar", "text": "معاهدة السلام"}]}]}),
             units: vec![
                 ("text", "t_quokka", "Quokka plan"),
                 (
@@ -73,7 +76,7 @@ fn plants() -> Vec<Plant> {
                     "t_quokka.p1",
                     "Harbour access The quokka harbour stays open.\nHarbour fees are shared.",
                 ),
-                ("point", "t_quokka.p2", "Жираф Мирный договор о жирафах"),
+                ("point", "t_quokka.p2", "Жираф Мирный договор о жирафах ar معاهدة السلام"),
             ],
         },
         // The mediator's draft: its label and its points are hidden from
@@ -117,12 +120,13 @@ fn plants() -> Vec<Plant> {
                 "target": {"issue_id": null, "text_id": "t_quokka", "point_id": "t_quokka.p1"},
                 "stance": "accepts", "summary": "Accepts the quokka harbour",
                 "amendment": "القمر الجديد فوق الميناء",
+                "justification": {"why": "Lighthouse keepers agree"},
                 "provenance": {"source": "Reuters", "reliability": "reported",
                                "quote": "Crème de la crème"}}),
             units: vec![(
                 "stance",
                 "s_quokka",
-                "Accepts the quokka harbour القمر الجديد فوق الميناء Reuters Crème de la crème",
+                "Accepts the quokka harbour القمر الجديد فوق الميناء Lighthouse keepers agree Reuters Crème de la crème",
             )],
         },
         Plant {
@@ -165,7 +169,9 @@ fn plants() -> Vec<Plant> {
 }
 
 /// The fixed query set.
-const QUERIES: [&str; 24] = [
+const QUERIES: [&str; 26] = [
+    "معاهدة",
+    "lighthouse keepers",
     "quokka",
     "harbour",
     "HARBOUR",
