@@ -100,6 +100,7 @@ mod words {
         unindexed_records_are_always_candidates,
         bad_terms_are_refused,
         records_stored_before_the_index_get_their_words,
+        no_word_of_a_record_is_missed,
     );
 }
 

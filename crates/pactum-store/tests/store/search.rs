@@ -259,3 +259,57 @@ pub async fn records_stored_before_the_index_get_their_words(fx: &TestDb) {
         assert_eq!(found(&*again, "r1", q).await, set(want), "{q}");
     }
 }
+
+/// The prefilter never misses: for strings chosen to trouble tokenizers
+/// (Turkish dotted capitals, Georgian capitals newer than SQLite's Unicode
+/// tables, final sigma, ß, combining marks, private-use and unassigned
+/// characters, digits of other scripts, joiners, emoji, quotes), every
+/// word `words` makes of a record's string finds that record, alone and
+/// with any other word of it.
+pub async fn no_word_of_a_record_is_missed(fx: &TestDb) {
+    let s = &*fx.store;
+    setup(s).await;
+    let strings = [
+        "İSTANBUL Istanbul ıi KİTAP",
+        "ᲡᲐᲥᲐᲠᲗᲕᲔᲚᲝ საქართველო",
+        "ΟΔΥΣΣΕΥΣ Ὀδυσσεύς σοφός",
+        "STRASSE Straße ﬁnal ǅemal",
+        "e\u{301}te\u{301} café caf\u{e9} n\u{303}",
+        "\u{e000}priv\u{e001} x\u{10ffff}y word\u{378}word",
+        "٣٤٥ ۱۲۳ १२३ ４５６ Ⅻ ½",
+        "a\u{200d}b c\u{200b}d 👩\u{200d}💻 🇺🇦 e\u{fe0f}",
+        "don't \"quoted\" back\\slash 'single' a*b (x) -y +z",
+        "ＦＵＬＬＷＩＤＴＨ ﾊﾝｶｸ 漢字かな交じり 한국어",
+        "ⓐⓑⓒ ⒶⒷⒸ ℌ𝔢𝔩𝔩𝔬 𝐁𝐨𝐥𝐝",
+    ];
+    let recs: Vec<NewRecord> = strings
+        .iter()
+        .enumerate()
+        .map(|(i, t)| rec("note", &format!("u{i}"), serde_json::json!({ "text": t })))
+        .collect();
+    s.put_records("r1", &recs, "alice", "case.import")
+        .await
+        .unwrap();
+    for (i, t) in strings.iter().enumerate() {
+        let key = format!("note/u{i}");
+        let ws: Vec<String> = words(t).map(|(_, w)| w).collect();
+        assert!(!ws.is_empty(), "{t:?}");
+        for (j, w) in ws.iter().enumerate() {
+            let got = found_terms(s, &[w.clone()]).await;
+            assert!(got.contains(&key), "{w:?} of {t:?} missed: {got:?}");
+            let other = ws[(j + 1) % ws.len()].clone();
+            let got = found_terms(s, &[w.clone(), other.clone()]).await;
+            assert!(got.contains(&key), "{w:?} + {other:?} of {t:?} missed");
+        }
+    }
+}
+
+async fn found_terms(store: &dyn Store, terms: &[String]) -> BTreeSet<String> {
+    store
+        .search_candidates("r1", terms)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(kind, id)| format!("{kind}/{id}"))
+        .collect()
+}
