@@ -295,7 +295,7 @@ pub async fn no_word_of_a_record_is_missed(fx: &TestDb) {
         let ws: Vec<String> = words(t).map(|(_, w)| w).collect();
         assert!(!ws.is_empty(), "{t:?}");
         for (j, w) in ws.iter().enumerate() {
-            let got = found_terms(s, &[w.clone()]).await;
+            let got = found_terms(s, std::slice::from_ref(w)).await;
             assert!(got.contains(&key), "{w:?} of {t:?} missed: {got:?}");
             let other = ws[(j + 1) % ws.len()].clone();
             let got = found_terms(s, &[w.clone(), other.clone()]).await;
