@@ -788,53 +788,69 @@ pub fn amendment_matrix(room: &Room, text_id: &str) -> Vec<AmendmentRow> {
 pub fn migrate(records: &[Record], mut mint: impl FnMut() -> String) -> Vec<Record> {
     let room = Room::new(records.to_vec());
     let mut out = Vec::new();
-    for s in room.each::<Stance>() {
-        if !s.stance.is(StanceKind::ProposesAmendment)
-            || s.record.body.get("amendment_id").is_some_and(|v| !v.is_null())
-        {
-            continue;
+    for s in room.of(Kind::Stance) {
+        if let Some((amendment, stance)) = table_proposal(&room, s, &mut mint) {
+            out.push(amendment);
+            out.push(stance);
         }
-        let Some(wording) = s.amendment.as_deref().filter(|w| !w.trim().is_empty()) else {
-            continue;
-        };
-        let point_id = s.target.point_id.clone();
-        let text_id = s.target.text_id.clone().or_else(|| {
-            let pid = point_id.as_deref()?;
-            room.each::<Text>()
-                .find(|t| t.points.iter().any(|p| p.id == pid))
-                .map(|t| t.id().to_string())
-        });
-        let id = mint();
-        let body = json!({
-            "id": id,
-            "party_id": s.party_id,
-            "text_id": text_id,
-            "point_id": point_id,
-            "action": "replace",
-            "wording": wording,
-            "title": null,
-            "justification": s.summary,
-            "language": null,
-            "status": "tabled",
-            "status_note": null,
-            "incorporated_in_text_id": null,
-            "superseded_by_amendment_id": null,
-            "date": s.date.clone().or_else(|| s.provenance.as_ref().and_then(|p| p.reported_on.clone())),
-            "provenance": s.record.body.get("provenance").cloned().unwrap_or(Value::Null),
-            "issue_id": s.target.issue_id,
-            "from_stance_id": s.id(),
-        });
-        out.push(Record {
-            kind: Kind::Amendment,
-            id: id.clone(),
-            visibility: s.record.visibility.clone(),
-            body: into_object(body),
-        });
-        let mut stance = s.record.clone();
-        stance.body.insert("amendment_id".into(), Value::String(id));
-        out.push(stance);
     }
     out
+}
+
+/// One stance of [`migrate`]: the amendment it tables and the stance
+/// linked to it, or `None` when it proposes no wording or is linked
+/// already. `room` is where its version is looked up when the stance names
+/// only a point.
+pub fn table_proposal(
+    room: &Room,
+    stance: &Record,
+    mint: &mut impl FnMut() -> String,
+) -> Option<(Record, Record)> {
+    let crate::body::TypedBody::Stance(s) = crate::body::TypedBody::of(stance) else {
+        return None;
+    };
+    if !s.stance.is(StanceKind::ProposesAmendment)
+        || stance.body.get("amendment_id").is_some_and(|v| !v.is_null())
+    {
+        return None;
+    }
+    let wording = s.amendment.as_deref().filter(|w| !w.trim().is_empty())?;
+    let point_id = s.target.point_id.clone();
+    let text_id = s.target.text_id.clone().or_else(|| {
+        let pid = point_id.as_deref()?;
+        room.each::<Text>()
+            .find(|t| t.points.iter().any(|p| p.id == pid))
+            .map(|t| t.id().to_string())
+    });
+    let id = mint();
+    let body = json!({
+        "id": id,
+        "party_id": s.party_id,
+        "text_id": text_id,
+        "point_id": point_id,
+        "action": "replace",
+        "wording": wording,
+        "title": null,
+        "justification": s.summary,
+        "language": null,
+        "status": "tabled",
+        "status_note": null,
+        "incorporated_in_text_id": null,
+        "superseded_by_amendment_id": null,
+        "date": s.date.clone().or_else(|| s.provenance.as_ref().and_then(|p| p.reported_on.clone())),
+        "provenance": stance.body.get("provenance").cloned().unwrap_or(Value::Null),
+        "issue_id": s.target.issue_id,
+        "from_stance_id": stance.id,
+    });
+    let amendment = Record {
+        kind: Kind::Amendment,
+        id: id.clone(),
+        visibility: stance.visibility.clone(),
+        body: into_object(body),
+    };
+    let mut linked = stance.clone();
+    linked.body.insert("amendment_id".into(), Value::String(id));
+    Some((amendment, linked))
 }
 
 #[cfg(test)]
