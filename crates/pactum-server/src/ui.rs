@@ -52,6 +52,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("session.html", include_str!("../templates/session.html")),
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("record.html", include_str!("../templates/record.html")),
+    ("amend.html", include_str!("../templates/amend.html")),
+    (
+        "amendment.html",
+        include_str!("../templates/amendment.html"),
+    ),
     ("import.html", include_str!("../templates/import.html")),
     ("setup.html", include_str!("../templates/setup.html")),
     ("invite.html", include_str!("../templates/invite.html")),
