@@ -111,7 +111,12 @@ impl App {
     /// A POST that must create; the created record.
     async fn create(&self, party: &str, path: &str, body: Value) -> Value {
         let a = self.post(party, path, body).await;
-        assert_eq!(a.status, StatusCode::CREATED, "{party} POST {path}: {}", a.text);
+        assert_eq!(
+            a.status,
+            StatusCode::CREATED,
+            "{party} POST {path}: {}",
+            a.text
+        );
         a.json()
     }
 
@@ -252,13 +257,31 @@ async fn confidentiality(app: &App) {
     };
 
     let m = marker("UA-PRIVATE-WORDING");
-    let ua_private = table(app, &mut o, UA, base(UA, "replace", Some(&m), own(UA)), &[UA], "UA-PRIVATE").await;
+    let ua_private = table(
+        app,
+        &mut o,
+        UA,
+        base(UA, "replace", Some(&m), own(UA)),
+        &[UA],
+        "UA-PRIVATE",
+    )
+    .await;
     o.plant(&m, &set(&[UA]));
     let m = marker("RU-PM-WORDING");
-    let ru_pm = table(app, &mut o, RU, base(RU, "insert_after", Some(&m), pm(RU)), &[RU, MED], "RU-PM").await;
+    let ru_pm = table(
+        app,
+        &mut o,
+        RU,
+        base(RU, "insert_after", Some(&m), pm(RU)),
+        &[RU, MED],
+        "RU-PM",
+    )
+    .await;
     o.plant(&m, &set(&[RU, MED]));
     // Europe observes: it tables nothing.
-    let a = app.post(EU, &api("/amendments"), base(EU, "delete", None, pm(EU))).await;
+    let a = app
+        .post(EU, &api("/amendments"), base(EU, "delete", None, pm(EU)))
+        .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
     // The mediator tables for Ukraine, and must say who reported it.
     let mut eu = base(UA, "delete", None, pm(UA));
@@ -276,15 +299,33 @@ async fn confidentiality(app: &App) {
 
     // Refusals: another party's amendment, a point the version lacks, a
     // deletion with wording, an audience that leaves the tabler out.
-    let a = app.post(UA, &api("/amendments"), base(RU, "replace", Some("w"), pm(RU))).await;
+    let a = app
+        .post(
+            UA,
+            &api("/amendments"),
+            base(RU, "replace", Some("w"), pm(RU)),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
     let mut bad = base(UA, "replace", Some("w"), pm(UA));
     bad["point_id"] = json!("nope");
     let a = app.post(UA, &api("/amendments"), bad).await;
     assert_eq!(a.json()["field"], "point_id", "{}", a.text);
-    let a = app.post(UA, &api("/amendments"), base(UA, "delete", Some("w"), pm(UA))).await;
+    let a = app
+        .post(
+            UA,
+            &api("/amendments"),
+            base(UA, "delete", Some("w"), pm(UA)),
+        )
+        .await;
     assert_eq!(a.json()["field"], "wording", "{}", a.text);
-    let a = app.post(UA, &api("/amendments"), base(UA, "replace", Some("w"), own(RU))).await;
+    let a = app
+        .post(
+            UA,
+            &api("/amendments"),
+            base(UA, "replace", Some("w"), own(RU)),
+        )
+        .await;
     assert_eq!(a.json()["field"], "visibility", "{}", a.text);
 
     // Stances on amendments: Ukraine's on Russia's room-wide one, for the
@@ -294,11 +335,17 @@ async fn confidentiality(app: &App) {
         json!({"party_id": party, "target": {"amendment_id": am}, "stance": "rejects",
                "summary": summary, "provenance": {"source": "delegation", "reliability": "own_delegation"}})
     };
-    let s = app.create(UA, &api("/stances"), stance(UA, &ru_room, &m)).await;
+    let s = app
+        .create(UA, &api("/stances"), stance(UA, &ru_room, &m))
+        .await;
     o.plant(&m, &set(&[UA, MED]));
     o.plant(s["id"].as_str().unwrap(), &set(&[UA, MED]));
-    let a = app.post(RU, &api("/stances"), stance(RU, &ua_private, "x")).await;
-    let missing = app.post(RU, &api("/stances"), stance(RU, "am_000000000000", "x")).await;
+    let a = app
+        .post(RU, &api("/stances"), stance(RU, &ua_private, "x"))
+        .await;
+    let missing = app
+        .post(RU, &api("/stances"), stance(RU, "am_000000000000", "x"))
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.text.replace(&ua_private, "ID"),
@@ -317,55 +364,122 @@ async fn confidentiality(app: &App) {
     };
     let m = marker("UA-INTERNAL");
     let c = app
-        .create(UA, &api("/comments"), json!({"target": {"point_id": p1}, "body": m, "visibility": own(UA)}))
+        .create(
+            UA,
+            &api("/comments"),
+            json!({"target": {"point_id": p1}, "body": m, "visibility": own(UA)}),
+        )
         .await;
     let ua_thread = c["id"].as_str().unwrap().to_string();
     comment(&mut o, &ua_thread, "UA-INTERNAL", &[UA]);
     let m = marker("RU-WITH-MEDIATOR");
-    let c = app.create(RU, &api("/comments"), json!({"target": {"point_id": p1}, "body": m})).await;
+    let c = app
+        .create(
+            RU,
+            &api("/comments"),
+            json!({"target": {"point_id": p1}, "body": m}),
+        )
+        .await;
     let ru_thread = c["id"].as_str().unwrap().to_string();
-    assert_eq!(c["visibility"], pm(RU), "a party's thread is with the mediator by default");
+    assert_eq!(
+        c["visibility"],
+        pm(RU),
+        "a party's thread is with the mediator by default"
+    );
     comment(&mut o, &ru_thread, "RU-WITH-MEDIATOR", &[RU, MED]);
     let m = marker("MED-REPLY");
     let c = app
-        .create(MED, &api("/comments"), json!({"reply_to_comment_id": ru_thread, "body": m}))
+        .create(
+            MED,
+            &api("/comments"),
+            json!({"reply_to_comment_id": ru_thread, "body": m}),
+        )
         .await;
-    assert_eq!(c["visibility"], pm(RU), "a reply has its thread's visibility");
+    assert_eq!(
+        c["visibility"],
+        pm(RU),
+        "a reply has its thread's visibility"
+    );
     assert_eq!(c["body"]["reply_to_comment_id"], json!(ru_thread));
     let reply = c["id"].as_str().unwrap().to_string();
     comment(&mut o, &reply, "MED-REPLY", &[RU, MED]);
     // A reply may not choose another audience, wider or narrower.
     for v in [json!({"scope": "room"}), json!({"scope": "mediator"})] {
         let a = app
-            .post(MED, &api("/comments"), json!({"reply_to_comment_id": ru_thread, "body": "x", "visibility": v}))
+            .post(
+                MED,
+                &api("/comments"),
+                json!({"reply_to_comment_id": ru_thread, "body": "x", "visibility": v}),
+            )
             .await;
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);
         assert_eq!(a.json()["field"], "visibility");
     }
     // Replying to a thread one may not see is replying to nothing.
-    let a = app.post(RU, &api("/comments"), json!({"reply_to_comment_id": ua_thread, "body": "x"})).await;
-    let b = app.post(RU, &api("/comments"), json!({"reply_to_comment_id": "cm_000000000000", "body": "x"})).await;
+    let a = app
+        .post(
+            RU,
+            &api("/comments"),
+            json!({"reply_to_comment_id": ua_thread, "body": "x"}),
+        )
+        .await;
+    let b = app
+        .post(
+            RU,
+            &api("/comments"),
+            json!({"reply_to_comment_id": "cm_000000000000", "body": "x"}),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(a.text.replace(&ua_thread, "ID"), b.text.replace("cm_000000000000", "ID"));
+    assert_eq!(
+        a.text.replace(&ua_thread, "ID"),
+        b.text.replace("cm_000000000000", "ID")
+    );
     let m = marker("ROOM-THREAD");
     let c = app
-        .create(RU, &api("/comments"), json!({"target": {"text_id": v1}, "body": m, "visibility": {"scope": "room"}}))
+        .create(
+            RU,
+            &api("/comments"),
+            json!({"target": {"text_id": v1}, "body": m, "visibility": {"scope": "room"}}),
+        )
         .await;
     let room_thread = c["id"].as_str().unwrap().to_string();
     comment(&mut o, &room_thread, "ROOM-THREAD", &PARTIES);
     let m = marker("UA-ON-RU-AMENDMENT");
     let c = app
-        .create(UA, &api("/comments"), json!({"target": {"amendment_id": ru_room}, "body": m}))
+        .create(
+            UA,
+            &api("/comments"),
+            json!({"target": {"amendment_id": ru_room}, "body": m}),
+        )
         .await;
     let on_am = c["id"].as_str().unwrap().to_string();
     comment(&mut o, &on_am, "UA-ON-RU-AMENDMENT", &[UA, MED]);
     // Resolve and reopen.
-    let a = app.post(RU, &api(&format!("/comments/{ru_thread}/resolve")), json!({})).await;
+    let a = app
+        .post(
+            RU,
+            &api(&format!("/comments/{ru_thread}/resolve")),
+            json!({}),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.json()["body"]["resolved"], true);
-    let a = app.post(RU, &api(&format!("/comments/{reply}/resolve")), json!({})).await;
-    assert_eq!(a.json()["field"], "comment", "a thread is resolved on its first comment");
-    let a = app.post(UA, &api(&format!("/comments/{ru_thread}/resolve")), json!({"resolved": false})).await;
+    let a = app
+        .post(RU, &api(&format!("/comments/{reply}/resolve")), json!({}))
+        .await;
+    assert_eq!(
+        a.json()["field"],
+        "comment",
+        "a thread is resolved on its first comment"
+    );
+    let a = app
+        .post(
+            UA,
+            &api(&format!("/comments/{ru_thread}/resolve")),
+            json!({"resolved": false}),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 
     // Every party reads everything.
@@ -391,7 +505,11 @@ async fn confidentiality(app: &App) {
         }
         for path in &paths {
             let a = app.get(party, path).await;
-            assert!(!a.status.is_server_error(), "{party} GET {path}: {}", a.text);
+            assert!(
+                !a.status.is_server_error(),
+                "{party} GET {path}: {}",
+                a.text
+            );
             o.check(party, &format!("GET {path}"), &a.text);
         }
         // Lists and counts: exactly what the party may see.
@@ -415,18 +533,30 @@ async fn confidentiality(app: &App) {
             let export = app.get(party, &api("/export")).await.json();
             let exported: BTreeSet<String> = export[coll]
                 .as_array()
-                .map(|l| l.iter().map(|r| r["id"].as_str().unwrap().to_string()).collect())
+                .map(|l| {
+                    l.iter()
+                        .map(|r| r["id"].as_str().unwrap().to_string())
+                        .collect()
+                })
                 .unwrap_or_default();
             assert_eq!(exported, want, "{party}: {coll} in the export");
         }
         // By id: a hidden one answers as a missing one, byte for byte.
         for (kind, id, audience) in &o.records {
-            let coll = if *kind == "amendment" { "amendments" } else { "comments" };
+            let coll = if *kind == "amendment" {
+                "amendments"
+            } else {
+                "comments"
+            };
             let a = app.get(party, &api(&format!("/{coll}/{id}"))).await;
             if audience.contains(party) {
                 assert_eq!(a.status, StatusCode::OK, "{party} reads {id}");
             } else {
-                assert_eq!((a.status, a.text.as_str()), (nf.status, nf.text.as_str()), "{party} reads hidden {id}");
+                assert_eq!(
+                    (a.status, a.text.as_str()),
+                    (nf.status, nf.text.as_str()),
+                    "{party} reads hidden {id}"
+                );
             }
             if *kind == "amendment" {
                 let page = app.get(party, &ui(&format!("/amendments/{id}"))).await;
@@ -434,8 +564,15 @@ async fn confidentiality(app: &App) {
                 if audience.contains(party) {
                     assert_eq!(page.status, StatusCode::OK, "{party} page of {id}");
                 } else {
-                    assert_eq!(page.status, StatusCode::NOT_FOUND, "{party} page of hidden {id}");
-                    assert_eq!(page.text, missing.text, "{party}: hidden page unlike a missing one");
+                    assert_eq!(
+                        page.status,
+                        StatusCode::NOT_FOUND,
+                        "{party} page of hidden {id}"
+                    );
+                    assert_eq!(
+                        page.text, missing.text,
+                        "{party}: hidden page unlike a missing one"
+                    );
                 }
             }
         }
@@ -444,7 +581,10 @@ async fn confidentiality(app: &App) {
     // The text page shows, under the point, the amendments and threads the
     // viewer may see; the amendment rows of the matrix too.
     let page = app.get(RU, &ui(&format!("/texts/{v1}"))).await.text;
-    assert!(page.contains(&format!("data-amendment=\"{ru_pm}\"")), "Russia sees its amendment");
+    assert!(
+        page.contains(&format!("data-amendment=\"{ru_pm}\"")),
+        "Russia sees its amendment"
+    );
     assert!(page.contains(&format!("data-thread=\"{ru_thread}\"")));
     assert!(page.contains("id=\"amendment-stance-matrix\""));
     let page = app.get(MED, &ui(&format!("/texts/{v1}"))).await.text;
@@ -454,26 +594,89 @@ async fn confidentiality(app: &App) {
     // Statuses: Ukraine may withdraw its own, not decide Russia's; the
     // mediator considers, rejects, supersedes.
     let status = |s: &str| json!({"status": s});
-    let a = app.post(UA, &api(&format!("/amendments/{ru_room}/status")), status("rejected")).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
-    let a = app.post(UA, &api(&format!("/amendments/{ua_private}/status")), status("under_consideration")).await;
-    assert_eq!(a.json()["field"], "status", "{}", a.text);
-    let a = app.post(UA, &api(&format!("/amendments/{ua_private}/status")), status("withdrawn")).await;
-    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
-    let a = app.post(MED, &api(&format!("/amendments/{ua_private}/status")), status("withdrawn")).await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "the mediator cannot see Ukraine's own");
-    let a = app.post(MED, &api(&format!("/amendments/{ru_pm}/status")), status("under_consideration")).await;
-    assert_eq!(a.json()["body"]["status"], "under_consideration", "{}", a.text);
     let a = app
-        .post(MED, &api(&format!("/amendments/{ru_pm}/status")), json!({"status": "superseded", "superseded_by_amendment_id": ru_room}))
+        .post(
+            UA,
+            &api(&format!("/amendments/{ru_room}/status")),
+            status("rejected"),
+        )
         .await;
-    assert_eq!(a.json()["body"]["superseded_by_amendment_id"], json!(ru_room), "{}", a.text);
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    let a = app
+        .post(
+            UA,
+            &api(&format!("/amendments/{ua_private}/status")),
+            status("under_consideration"),
+        )
+        .await;
+    assert_eq!(a.json()["field"], "status", "{}", a.text);
+    let a = app
+        .post(
+            UA,
+            &api(&format!("/amendments/{ua_private}/status")),
+            status("withdrawn"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/amendments/{ua_private}/status")),
+            status("withdrawn"),
+        )
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::NOT_FOUND,
+        "the mediator cannot see Ukraine's own"
+    );
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/amendments/{ru_pm}/status")),
+            status("under_consideration"),
+        )
+        .await;
+    assert_eq!(
+        a.json()["body"]["status"],
+        "under_consideration",
+        "{}",
+        a.text
+    );
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/amendments/{ru_pm}/status")),
+            json!({"status": "superseded", "superseded_by_amendment_id": ru_room}),
+        )
+        .await;
+    assert_eq!(
+        a.json()["body"]["superseded_by_amendment_id"],
+        json!(ru_room),
+        "{}",
+        a.text
+    );
     // Superseded by an amendment Russia cannot see would name it to Russia.
     let a = app
-        .post(MED, &api(&format!("/amendments/{ru_room}/status")), json!({"status": "superseded", "superseded_by_amendment_id": eu_pm}))
+        .post(
+            MED,
+            &api(&format!("/amendments/{ru_room}/status")),
+            json!({"status": "superseded", "superseded_by_amendment_id": eu_pm}),
+        )
         .await;
-    assert_eq!(a.json()["field"], "superseded_by_amendment_id", "{}", a.text);
-    let a = app.post(MED, &api(&format!("/amendments/{ru_room}/status")), status("incorporated")).await;
+    assert_eq!(
+        a.json()["field"],
+        "superseded_by_amendment_id",
+        "{}",
+        a.text
+    );
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/amendments/{ru_room}/status")),
+            status("incorporated"),
+        )
+        .await;
     assert_eq!(a.json()["field"], "status", "{}", a.text);
 
     // Browser forms: the CSRF token is required.
@@ -489,7 +692,10 @@ async fn confidentiality(app: &App) {
             ("visibility", "default".into()),
         ]
     };
-    let without: Vec<(&str, String)> = fields("").into_iter().filter(|(k, _)| *k != "_csrf").collect();
+    let without: Vec<(&str, String)> = fields("")
+        .into_iter()
+        .filter(|(k, _)| *k != "_csrf")
+        .collect();
     let without: Vec<(&str, &str)> = without.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let a = app.form(&c, &ui("/amendments"), &without).await;
     assert_eq!(a.status, StatusCode::FORBIDDEN, "no CSRF token");
@@ -498,10 +704,25 @@ async fn confidentiality(app: &App) {
     let a = app.form(&c, &ui("/amendments"), &with).await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
     let a = app
-        .form(&c, &ui("/comments"), &[("_csrf", token.as_str()), ("on", &format!("point:{p2}")), ("body", "Form comment"), ("visibility", &format!("pm:{UA}"))])
+        .form(
+            &c,
+            &ui("/comments"),
+            &[
+                ("_csrf", token.as_str()),
+                ("on", &format!("point:{p2}")),
+                ("body", "Form comment"),
+                ("visibility", &format!("pm:{UA}")),
+            ],
+        )
         .await;
     assert_eq!(a.status, StatusCode::SEE_OTHER, "{}", a.text);
-    let a = app.form(&c, &ui("/comments"), &[("on", &format!("point:{p2}")), ("body", "x")]).await;
+    let a = app
+        .form(
+            &c,
+            &ui("/comments"),
+            &[("on", &format!("point:{p2}")), ("body", "x")],
+        )
+        .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     let page = app.get(UA, &ui(&format!("/texts/{v1}"))).await.text;
     assert!(page.contains("Form wording") && page.contains("Form comment"));
@@ -510,7 +731,13 @@ async fn confidentiality(app: &App) {
 async fn incorporation(app: &App) {
     let v2 = app.id("text", "v2_post_geneva");
     let point = |k: &str| format!("{}.{k}", v2);
-    let draft = app.create(MED, &api(&format!("/texts/{v2}/revise")), json!({"label": "v3 draft"})).await;
+    let draft = app
+        .create(
+            MED,
+            &api(&format!("/texts/{v2}/revise")),
+            json!({"label": "v3 draft"}),
+        )
+        .await;
     let draft = draft["id"].as_str().unwrap().to_string();
     let am = |party: &str, key: &str, action: &str, wording: Option<&str>, vis: Value| {
         let mut b = json!({"party_id": party, "text_id": v2, "point_id": point(key), "action": action,
@@ -520,44 +747,118 @@ async fn incorporation(app: &App) {
         }
         b
     };
-    let ua = app.create(UA, &api("/amendments"), am(UA, "armed_forces_cap", "replace", Some("A cap of 800,000."), json!({"scope": "room"}))).await;
-    let ru = app.create(RU, &api("/amendments"), am(RU, "nato_membership", "delete", None, pm(RU))).await;
-    let eu = app.create(UA, &api("/amendments"), am(UA, "territorial_concessions", "insert_after", Some("Inserted by Europe."), json!({"scope": "room"}))).await;
-    let (ua, ru, eu) = (ua["id"].as_str().unwrap(), ru["id"].as_str().unwrap(), eu["id"].as_str().unwrap());
+    let ua = app
+        .create(
+            UA,
+            &api("/amendments"),
+            am(
+                UA,
+                "armed_forces_cap",
+                "replace",
+                Some("A cap of 800,000."),
+                json!({"scope": "room"}),
+            ),
+        )
+        .await;
+    let ru = app
+        .create(
+            RU,
+            &api("/amendments"),
+            am(RU, "nato_membership", "delete", None, pm(RU)),
+        )
+        .await;
+    let eu = app
+        .create(
+            UA,
+            &api("/amendments"),
+            am(
+                UA,
+                "territorial_concessions",
+                "insert_after",
+                Some("Inserted by Europe."),
+                json!({"scope": "room"}),
+            ),
+        )
+        .await;
+    let (ua, ru, eu) = (
+        ua["id"].as_str().unwrap(),
+        ru["id"].as_str().unwrap(),
+        eu["id"].as_str().unwrap(),
+    );
 
     // The draft page lists them to incorporate.
     let page = app.get(MED, &ui(&format!("/texts/{draft}"))).await.text;
     for id in [ua, ru, eu] {
-        assert!(page.contains(&format!("id=\"incorporate-{id}\"")), "{id} offered");
+        assert!(
+            page.contains(&format!("id=\"incorporate-{id}\"")),
+            "{id} offered"
+        );
     }
     let inc = |id: &str| json!({"amendment_id": id});
-    let a = app.post(UA, &api(&format!("/texts/{draft}/incorporate")), inc(ua)).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "only the mediator incorporates");
-    let a = app.post(MED, &api(&format!("/texts/{v2}/incorporate")), inc(ua)).await;
+    let a = app
+        .post(UA, &api(&format!("/texts/{draft}/incorporate")), inc(ua))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::FORBIDDEN,
+        "only the mediator incorporates"
+    );
+    let a = app
+        .post(MED, &api(&format!("/texts/{v2}/incorporate")), inc(ua))
+        .await;
     assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
     for id in [ua, ru, eu] {
-        let a = app.post(MED, &api(&format!("/texts/{draft}/incorporate")), inc(id)).await;
+        let a = app
+            .post(MED, &api(&format!("/texts/{draft}/incorporate")), inc(id))
+            .await;
         assert_eq!(a.status, StatusCode::OK, "{}", a.text);
         let v = a.json();
         assert_eq!(v["amendment"]["body"]["status"], "incorporated");
-        assert_eq!(v["amendment"]["body"]["incorporated_in_text_id"], json!(draft));
+        assert_eq!(
+            v["amendment"]["body"]["incorporated_in_text_id"],
+            json!(draft)
+        );
     }
-    let a = app.post(MED, &api(&format!("/texts/{draft}/incorporate")), inc(ua)).await;
+    let a = app
+        .post(MED, &api(&format!("/texts/{draft}/incorporate")), inc(ua))
+        .await;
     assert_eq!(a.json()["field"], "amendment_id", "only once: {}", a.text);
     let text = app.get(MED, &api(&format!("/texts/{draft}"))).await.json();
     let pts: Vec<(String, String)> = text["body"]["points"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["id"].as_str().unwrap().to_string(), p["text"].as_str().unwrap_or_default().to_string()))
+        .map(|p| {
+            (
+                p["id"].as_str().unwrap().to_string(),
+                p["text"].as_str().unwrap_or_default().to_string(),
+            )
+        })
         .collect();
-    assert!(pts.contains(&(format!("{draft}.armed_forces_cap"), "A cap of 800,000.".into())), "{pts:?}");
-    assert!(!pts.iter().any(|(id, _)| id.ends_with(".nato_membership")), "{pts:?}");
-    let at = pts.iter().position(|(id, _)| id.ends_with(".territorial_concessions")).unwrap();
+    assert!(
+        pts.contains(&(
+            format!("{draft}.armed_forces_cap"),
+            "A cap of 800,000.".into()
+        )),
+        "{pts:?}"
+    );
+    assert!(
+        !pts.iter().any(|(id, _)| id.ends_with(".nato_membership")),
+        "{pts:?}"
+    );
+    let at = pts
+        .iter()
+        .position(|(id, _)| id.ends_with(".territorial_concessions"))
+        .unwrap();
     assert_eq!(pts[at + 1].1, "Inserted by Europe.");
     // A point edit afterwards keeps what the draft took from amendments.
     let a = app
-        .call(MED, Method::PUT, &api(&format!("/texts/{draft}/points/donetsk_withdrawal")), Some(json!({"title": "Donetsk", "body": "Edited."})))
+        .call(
+            MED,
+            Method::PUT,
+            &api(&format!("/texts/{draft}/points/donetsk_withdrawal")),
+            Some(json!({"title": "Donetsk", "body": "Edited."})),
+        )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 
@@ -565,11 +866,20 @@ async fn incorporation(app: &App) {
     let redline = ui(&format!("/redline?from={v2}&to={draft}"));
     let page = app.get(MED, &redline).await.text;
     for id in [ua, ru, eu] {
-        assert!(page.contains(&format!("data-amendment=\"{id}\">from ")), "origin {id}");
+        assert!(
+            page.contains(&format!("data-amendment=\"{id}\">from ")),
+            "origin {id}"
+        );
     }
     // Published to Ukraine and Europe: they see the origins they may see,
     // never Russia's amendment.
-    let a = app.post(MED, &api(&format!("/texts/{draft}/publish")), json!({"parties": [UA, EU]})).await;
+    let a = app
+        .post(
+            MED,
+            &api(&format!("/texts/{draft}/publish")),
+            json!({"parties": [UA, EU]}),
+        )
+        .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     let page = app.get(UA, &redline).await;
     assert_eq!(page.status, StatusCode::OK);
@@ -579,11 +889,18 @@ async fn incorporation(app: &App) {
     let known = app.get(UA, &api(&format!("/texts/{draft}"))).await.json();
     let n = known["body"]["version"].as_u64().unwrap();
     let page = app.get(UA, &ui(&format!("/amendments/{ua}"))).await.text;
-    assert!(page.contains(&format!("Incorporated into version {n}")), "as Ukraine numbers it");
+    assert!(
+        page.contains(&format!("Incorporated into version {n}")),
+        "as Ukraine numbers it"
+    );
     // Russia does not have the new version: its amendment does not name it.
     let mine = app.get(RU, &api(&format!("/amendments/{ru}"))).await.json();
     assert_eq!(mine["body"]["incorporated_in_text_id"], Value::Null);
-    assert!(!app.get(RU, &ui(&format!("/amendments/{ru}"))).await.text.contains(&draft));
+    assert!(!app
+        .get(RU, &ui(&format!("/amendments/{ru}")))
+        .await
+        .text
+        .contains(&draft));
 }
 
 /// A stance proposing wording in a room made before amendments: migrated
@@ -615,24 +932,48 @@ async fn migration(db: &TestDb, app: &App) {
         .unwrap();
     let state = AppState::new(store.clone());
     assert_eq!(pactum_server::migrate_rooms(&state).await.unwrap(), 1);
-    assert_eq!(pactum_server::migrate_rooms(&state).await.unwrap(), 0, "idempotent");
+    assert_eq!(
+        pactum_server::migrate_rooms(&state).await.unwrap(),
+        0,
+        "idempotent"
+    );
     let stance = app.get(UA, &api("/stances/st_0ld0ld0ld0ld")).await.json();
     let am_id = stance["body"]["amendment_id"].as_str().unwrap().to_string();
-    let am = app.get(UA, &api(&format!("/amendments/{am_id}"))).await.json();
+    let am = app
+        .get(UA, &api(&format!("/amendments/{am_id}")))
+        .await
+        .json();
     assert_eq!(am["body"]["wording"], json!(m));
     assert_eq!(am["body"]["point_id"], json!(p));
     assert_eq!(am["visibility"], pm(UA));
-    assert_eq!(app.get(RU, &api(&format!("/amendments/{am_id}"))).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.get(RU, &api(&format!("/amendments/{am_id}")))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
     let audit = store.audit(Some(ROOM), 0, 1_000_000).await.unwrap();
-    assert!(audit.iter().any(|e| e.action == "amendment.migrate" && e.record_id.as_deref() == Some(am_id.as_str())));
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "amendment.migrate"
+                && e.record_id.as_deref() == Some(am_id.as_str()))
+    );
     // A new stance proposing wording tables its amendment at once.
     let s = app
         .create(RU, &api("/stances"), json!({"party_id": RU, "target": {"point_id": p}, "stance": "proposes_amendment",
             "amendment": "Russia's words", "summary": "s", "provenance": {"source": "RU", "reliability": "own_delegation"}}))
         .await;
     let linked = s["body"]["amendment_id"].as_str().unwrap();
-    let am = app.get(RU, &api(&format!("/amendments/{linked}"))).await.json();
-    assert_eq!(am["body"]["text_id"], json!(v1), "the version is found from the point");
+    let am = app
+        .get(RU, &api(&format!("/amendments/{linked}")))
+        .await
+        .json();
+    assert_eq!(
+        am["body"]["text_id"],
+        json!(v1),
+        "the version is found from the point"
+    );
 
     // At import: a pactum-format file with an unlinked proposing stance.
     let mut case = app.get(MED, &api("/export")).await.json();
@@ -645,26 +986,36 @@ async fn migration(db: &TestDb, app: &App) {
     s.as_object_mut().unwrap().remove("amendment_id");
     stances.push(s);
     let parsed = pactum_workspace::case::import(&case.to_string()).unwrap();
-    pactum_server::import_case(store.as_ref(), &parsed, "imported-room", "test").await.unwrap();
-    let recs = pactum_server::access::all_records(&state, "imported-room").await.unwrap();
-    assert!(recs.iter().any(|(r, _)| r.kind.as_str() == "amendment" && r.str("from_stance_id") == Some("st_1mp0rt1mp0rt")));
+    pactum_server::import_case(store.as_ref(), &parsed, "imported-room", "test")
+        .await
+        .unwrap();
+    let recs = pactum_server::access::all_records(&state, "imported-room")
+        .await
+        .unwrap();
+    assert!(recs.iter().any(|(r, _)| r.kind.as_str() == "amendment"
+        && r.str("from_stance_id") == Some("st_1mp0rt1mp0rt")));
 }
 
 /// A mediator's export imports back to the same room: the same records,
 /// amendments and comments included, byte for byte.
 async fn round_trip(db: &TestDb, app: &App) {
     let export = app.get(MED, &api("/export")).await.json();
-    assert!(export["amendments"].as_array().is_some_and(|a| !a.is_empty()));
+    assert!(export["amendments"]
+        .as_array()
+        .is_some_and(|a| !a.is_empty()));
     assert!(export["comments"].as_array().is_some_and(|a| !a.is_empty()));
     let other = db.fresh().await;
     let parsed = pactum_workspace::case::import(&export.to_string()).unwrap();
-    pactum_server::import_case(other.store.as_ref(), &parsed, ROOM, "test").await.unwrap();
-    let back: Vec<_> = pactum_server::access::all_records(&AppState::new(other.store.clone()), ROOM)
+    pactum_server::import_case(other.store.as_ref(), &parsed, ROOM, "test")
         .await
-        .unwrap()
-        .into_iter()
-        .map(|(r, _)| r)
-        .collect();
+        .unwrap();
+    let back: Vec<_> =
+        pactum_server::access::all_records(&AppState::new(other.store.clone()), ROOM)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(r, _)| r)
+            .collect();
     let title = export["room"]["title"].as_str().unwrap();
     let again = pactum_workspace::case::export(ROOM, title, &back);
     assert_eq!(again, export, "export → import → export");

@@ -266,7 +266,10 @@ pub fn change_status(
     if current.is(input.status) {
         return Err(FieldError::new(
             "status",
-            format!("the amendment is already {}", current.as_str().replace('_', " ")),
+            format!(
+                "the amendment is already {}",
+                current.as_str().replace('_', " ")
+            ),
         ));
     }
     let mut superseded_by = Value::Null;
@@ -548,12 +551,10 @@ impl CommentInput {
     ) -> Result<Record, FieldError> {
         non_empty("body", &self.body)?;
         let (target, reply_to, visibility) = match (&self.reply_to_comment_id, &self.target) {
-            (Some(_), Some(_)) => {
-                return Err(FieldError::new(
-                    "target",
-                    "a reply takes its thread's target; give reply_to_comment_id or target, not both",
-                ))
-            }
+            (Some(_), Some(_)) => return Err(FieldError::new(
+                "target",
+                "a reply takes its thread's target; give reply_to_comment_id or target, not both",
+            )),
             (None, None) => {
                 return Err(FieldError::new(
                     "target",
@@ -606,10 +607,7 @@ impl CommentInput {
                 } else {
                     let aid = t.amendment_id.as_deref().unwrap_or_default();
                     room.get(Kind::Amendment, aid).ok_or_else(|| {
-                        FieldError::new(
-                            "target.amendment_id",
-                            format!("unknown amendment {aid:?}"),
-                        )
+                        FieldError::new("target.amendment_id", format!("unknown amendment {aid:?}"))
                     })?
                 };
                 let visibility = self.visibility.clone().unwrap_or(default);
@@ -810,7 +808,10 @@ pub fn table_proposal(
         return None;
     };
     if !s.stance.is(StanceKind::ProposesAmendment)
-        || stance.body.get("amendment_id").is_some_and(|v| !v.is_null())
+        || stance
+            .body
+            .get("amendment_id")
+            .is_some_and(|v| !v.is_null())
     {
         return None;
     }
@@ -874,10 +875,30 @@ mod tests {
             parties: vec!["a".into(), "b".into()],
         };
         Room::new(vec![
-            rec(Kind::Party, "med", Visibility::Room, json!({"kind": "mediator"})),
-            rec(Kind::Party, "a", Visibility::Room, json!({"kind": "party", "name": "A"})),
-            rec(Kind::Party, "b", Visibility::Room, json!({"kind": "party", "name": "B"})),
-            rec(Kind::Party, "c", Visibility::Room, json!({"kind": "party", "name": "C"})),
+            rec(
+                Kind::Party,
+                "med",
+                Visibility::Room,
+                json!({"kind": "mediator"}),
+            ),
+            rec(
+                Kind::Party,
+                "a",
+                Visibility::Room,
+                json!({"kind": "party", "name": "A"}),
+            ),
+            rec(
+                Kind::Party,
+                "b",
+                Visibility::Room,
+                json!({"kind": "party", "name": "B"}),
+            ),
+            rec(
+                Kind::Party,
+                "c",
+                Visibility::Room,
+                json!({"kind": "party", "name": "C"}),
+            ),
             rec(
                 Kind::Text,
                 "v1",
@@ -912,20 +933,35 @@ mod tests {
         let r = input(AmendmentAction::Replace)
             .into_record(&room, "am_1".into())
             .unwrap();
-        assert_eq!(r.visibility, Visibility::PartyAndMediator { party: "a".into() });
+        assert_eq!(
+            r.visibility,
+            Visibility::PartyAndMediator { party: "a".into() }
+        );
         assert_eq!(r.str("status"), Some("tabled"));
         let mut bad = input(AmendmentAction::Replace);
         bad.point_id = "v1.nine".into();
-        assert_eq!(bad.into_record(&room, "x".into()).unwrap_err().field, "point_id");
+        assert_eq!(
+            bad.into_record(&room, "x".into()).unwrap_err().field,
+            "point_id"
+        );
         let mut bad = input(AmendmentAction::Replace);
         bad.wording = None;
-        assert_eq!(bad.into_record(&room, "x".into()).unwrap_err().field, "wording");
+        assert_eq!(
+            bad.into_record(&room, "x".into()).unwrap_err().field,
+            "wording"
+        );
         let mut bad = input(AmendmentAction::Delete);
         bad.wording = Some("x".into());
-        assert_eq!(bad.into_record(&room, "x".into()).unwrap_err().field, "wording");
+        assert_eq!(
+            bad.into_record(&room, "x".into()).unwrap_err().field,
+            "wording"
+        );
         let mut bad = input(AmendmentAction::Replace);
         bad.language = Some("english language".into());
-        assert_eq!(bad.into_record(&room, "x".into()).unwrap_err().field, "language");
+        assert_eq!(
+            bad.into_record(&room, "x".into()).unwrap_err().field,
+            "language"
+        );
         // C does not have version 1: a room-wide amendment on it would
         // reach C.
         let mut wide = input(AmendmentAction::Replace);
@@ -947,25 +983,62 @@ mod tests {
             superseded_by_amendment_id: None,
         };
         let mut x = r.clone();
-        let e = change_status(&room, &mut x, &st(AmendmentStatus::Rejected), Actor::Tabler, "t")
-            .unwrap_err();
+        let e = change_status(
+            &room,
+            &mut x,
+            &st(AmendmentStatus::Rejected),
+            Actor::Tabler,
+            "t",
+        )
+        .unwrap_err();
         assert_eq!(e.field, "status");
-        change_status(&room, &mut x, &st(AmendmentStatus::Withdrawn), Actor::Tabler, "t").unwrap();
+        change_status(
+            &room,
+            &mut x,
+            &st(AmendmentStatus::Withdrawn),
+            Actor::Tabler,
+            "t",
+        )
+        .unwrap();
         assert_eq!(x.str("status"), Some("withdrawn"));
         let mut y = r.clone();
-        let e = change_status(&room, &mut y, &st(AmendmentStatus::Superseded), Actor::Mediator, "t")
-            .unwrap_err();
+        let e = change_status(
+            &room,
+            &mut y,
+            &st(AmendmentStatus::Superseded),
+            Actor::Mediator,
+            "t",
+        )
+        .unwrap_err();
         assert_eq!(e.field, "superseded_by_amendment_id");
-        let e = change_status(&room, &mut y, &st(AmendmentStatus::Incorporated), Actor::Mediator, "t")
-            .unwrap_err();
+        let e = change_status(
+            &room,
+            &mut y,
+            &st(AmendmentStatus::Incorporated),
+            Actor::Mediator,
+            "t",
+        )
+        .unwrap_err();
         assert_eq!(e.field, "status");
-        change_status(&room, &mut y, &st(AmendmentStatus::UnderConsideration), Actor::Mediator, "t")
-            .unwrap();
+        change_status(
+            &room,
+            &mut y,
+            &st(AmendmentStatus::UnderConsideration),
+            Actor::Mediator,
+            "t",
+        )
+        .unwrap();
         // Once closed, it stays closed.
         room.retain(|r| r.id != "am_1");
         room.push(x.clone());
-        let e = change_status(&room, &mut x, &st(AmendmentStatus::Tabled), Actor::Mediator, "t")
-            .unwrap_err();
+        let e = change_status(
+            &room,
+            &mut x,
+            &st(AmendmentStatus::Tabled),
+            Actor::Mediator,
+            "t",
+        )
+        .unwrap_err();
         assert!(e.message.contains("withdrawn"), "{e}");
     }
 
@@ -973,10 +1046,17 @@ mod tests {
     fn incorporation_applies_each_action_by_identity() {
         let room = room();
         let v1 = room.get(Kind::Text, "v1").unwrap();
-        let base: BTreeSet<String> = drafting::point_inputs(v1).into_iter().map(|p| p.key).collect();
+        let base: BTreeSet<String> = drafting::point_inputs(v1)
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
         for (action, keys, body) in [
             (AmendmentAction::Replace, vec!["one", "two"], "new wording"),
-            (AmendmentAction::InsertAfter, vec!["one", "p3", "two"], "first wording"),
+            (
+                AmendmentAction::InsertAfter,
+                vec!["one", "p3", "two"],
+                "first wording",
+            ),
             (AmendmentAction::Delete, vec!["two"], "second wording"),
         ] {
             let mut points = drafting::revise(v1, "v2").unwrap().points;
@@ -994,7 +1074,10 @@ mod tests {
             let mut want = keys.clone();
             want.sort();
             assert_eq!(got, want, "{action:?}");
-            let one = points.iter().find(|p| p.key == "one" || p.key == "two").unwrap();
+            let one = points
+                .iter()
+                .find(|p| p.key == "one" || p.key == "two")
+                .unwrap();
             if action != AmendmentAction::Delete {
                 assert_eq!(points.iter().find(|p| p.key == "one").unwrap().body, body);
             } else {
@@ -1011,9 +1094,14 @@ mod tests {
     fn the_redline_names_the_amendment_behind_a_change() {
         let room = room();
         let v1 = room.get(Kind::Text, "v1").unwrap().clone();
-        let base: BTreeSet<String> = drafting::point_inputs(&v1).into_iter().map(|p| p.key).collect();
+        let base: BTreeSet<String> = drafting::point_inputs(&v1)
+            .into_iter()
+            .map(|p| p.key)
+            .collect();
         let mut draft = drafting::revise(&v1, "v2").unwrap();
-        let am = input(AmendmentAction::Replace).into_record(&room, "am_1".into()).unwrap();
+        let am = input(AmendmentAction::Replace)
+            .into_record(&room, "am_1".into())
+            .unwrap();
         let mut del = input(AmendmentAction::Delete);
         del.point_id = "v1.two".into();
         del.wording = None;
@@ -1107,7 +1195,8 @@ mod tests {
         .into_record(&room, "cm_9".into(), "a", "alice", "t", pm)
         .unwrap_err();
         assert_eq!(e.field, "visibility");
-        assert!(!Viewer::Member { party: "c".into() }.can_see(&room.get(Kind::Comment, "cm_2").unwrap().visibility));
+        assert!(!Viewer::Member { party: "c".into() }
+            .can_see(&room.get(Kind::Comment, "cm_2").unwrap().visibility));
     }
 
     #[test]
@@ -1136,7 +1225,10 @@ mod tests {
         assert_eq!(out.len(), 2);
         let (am, st) = (&out[0], &out[1]);
         assert_eq!(am.kind, Kind::Amendment);
-        assert_eq!(am.visibility, Visibility::PartyAndMediator { party: "b".into() });
+        assert_eq!(
+            am.visibility,
+            Visibility::PartyAndMediator { party: "b".into() }
+        );
         assert_eq!(am.str("text_id"), Some("v1"));
         assert_eq!(am.str("point_id"), Some("v1.two"));
         assert_eq!(am.str("wording"), Some("better words"));
@@ -1144,7 +1236,9 @@ mod tests {
         assert_eq!(st.str("amendment_id"), Some("am_1"));
         // Applied, it has nothing more to do.
         for r in out {
-            let at = records.iter().position(|x| x.kind == r.kind && x.id == r.id);
+            let at = records
+                .iter()
+                .position(|x| x.kind == r.kind && x.id == r.id);
             match at {
                 Some(i) => records[i] = r,
                 None => records.push(r),

@@ -1281,8 +1281,7 @@ impl TypedBody {
                 title: text(b, "title"),
                 justification: text(b, "justification"),
                 language: text(b, "language"),
-                status: Term::read(b.get("status"))
-                    .unwrap_or(Term::Known(AmendmentStatus::Tabled)),
+                status: Term::read(b.get("status")).unwrap_or(Term::Known(AmendmentStatus::Tabled)),
                 status_note: text(b, "status_note"),
                 incorporated_in_text_id: text(b, "incorporated_in_text_id"),
                 superseded_by_amendment_id: text(b, "superseded_by_amendment_id"),

@@ -816,7 +816,8 @@ impl StanceInput {
 /// amendment only when there is one (so stances written before amendments
 /// existed keep their shape).
 fn target_json(t: &Target) -> Value {
-    let mut v = serde_json::json!({"issue_id": t.issue_id, "text_id": t.text_id, "point_id": t.point_id});
+    let mut v =
+        serde_json::json!({"issue_id": t.issue_id, "text_id": t.text_id, "point_id": t.point_id});
     if let Some(a) = &t.amendment_id {
         v["amendment_id"] = Value::String(a.clone());
     }

@@ -745,9 +745,8 @@ pub(crate) async fn migrate_amendments(state: &AppState) -> ApiResult<usize> {
     for room in state.store.rooms().await? {
         let loaded = all_records(state, &room.id).await?;
         let records: Vec<Record> = loaded.iter().map(|(r, _)| r.clone()).collect();
-        let changes = pactum_workspace::amendment::migrate(&records, || {
-            RoomAccess::new_id(Kind::Amendment)
-        });
+        let changes =
+            pactum_workspace::amendment::migrate(&records, || RoomAccess::new_id(Kind::Amendment));
         if changes.is_empty() {
             continue;
         }
@@ -769,10 +768,7 @@ pub(crate) async fn migrate_amendments(state: &AppState) -> ApiResult<usize> {
                 },
             })
             .collect();
-        made += changes
-            .iter()
-            .filter(|r| r.kind == Kind::Amendment)
-            .count();
+        made += changes.iter().filter(|r| r.kind == Kind::Amendment).count();
         state.store.put_record_set(&room.id, &writes).await?;
     }
     Ok(made)

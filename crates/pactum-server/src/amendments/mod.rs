@@ -74,8 +74,7 @@ pub async fn set_status(
         .ok_or_else(ApiError::not_found)?;
     let actor = if access.is_mediator() {
         Actor::Mediator
-    } else if access.role() == Role::Delegate && a.party_id.as_deref() == Some(access.party_id())
-    {
+    } else if access.role() == Role::Delegate && a.party_id.as_deref() == Some(access.party_id()) {
         Actor::Tabler
     } else {
         return Err(ApiError::forbidden(
@@ -121,7 +120,10 @@ pub async fn incorporate(
         .room()
         .get(Kind::Amendment, amendment_id)
         .ok_or_else(|| {
-            ApiError::field("amendment_id", format!("unknown amendment {amendment_id:?}"))
+            ApiError::field(
+                "amendment_id",
+                format!("unknown amendment {amendment_id:?}"),
+            )
         })?;
     let mut input = drafting::draft_of(text.record);
     let base: BTreeSet<String> = input

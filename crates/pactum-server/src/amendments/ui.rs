@@ -162,7 +162,9 @@ pub(crate) fn comment_audiences(a: &RoomAccess, names: &Names<'_>) -> Vec<Value>
             out.push(json!({"value": format!("pm:{}", p.id), "label": format!("{n} + mediator")}));
         }
     } else {
-        out.push(json!({"value": format!("pm:{}", a.party_id()), "label": format!("{own} + mediator")}));
+        out.push(
+            json!({"value": format!("pm:{}", a.party_id()), "label": format!("{own} + mediator")}),
+        );
         out.push(json!({"value": format!("party:{}", a.party_id()), "label": format!("{own} only (internal)")}));
     }
     out.push(json!({"value": "room", "label": "Whole room"}));
@@ -191,7 +193,9 @@ pub(crate) fn text_extras<'r>(
                 amendment_view(room, x, names, room_id)
             })
             .collect();
-        let ths = amendment::threads(room, |c| c.target.point_id.as_deref() == Some(p.id.as_str()));
+        let ths = amendment::threads(room, |c| {
+            c.target.point_id.as_deref() == Some(p.id.as_str())
+        });
         for th in &ths {
             shown.push(th.root.record);
             shown.extend(th.replies.iter().map(|r| r.record));
@@ -252,7 +256,10 @@ pub(crate) fn text_extras<'r>(
     out.insert("amendment_rows".into(), json!(rows));
     out.insert(
         "amendment_parties".into(),
-        json!(parties.iter().map(|(id, n)| json!({"id": id, "name": n})).collect::<Vec<_>>()),
+        json!(parties
+            .iter()
+            .map(|(id, n)| json!({"id": id, "name": n}))
+            .collect::<Vec<_>>()),
     );
     out.insert("incorporate".into(), json!(incorporate));
     out.insert("can_write".into(), json!(can_write));
@@ -260,7 +267,10 @@ pub(crate) fn text_extras<'r>(
         "can_table".into(),
         json!(can_write && !t.is_draft() && !t.points.is_empty()),
     );
-    out.insert("comment_audiences".into(), json!(comment_audiences(a, names)));
+    out.insert(
+        "comment_audiences".into(),
+        json!(comment_audiences(a, names)),
+    );
     out.insert(
         "amendment_audiences".into(),
         json!(view::audience_choices(a, names, true)),
@@ -287,7 +297,11 @@ pub(crate) async fn amendment(
         .ok_or_else(ApiError::not_found)?;
     let names = a.room().party_names();
     let mut shown: Vec<&Record> = vec![am.record];
-    shown.extend(am.text_id.as_deref().and_then(|t| a.room().get(Kind::Text, t)));
+    shown.extend(
+        am.text_id
+            .as_deref()
+            .and_then(|t| a.room().get(Kind::Text, t)),
+    );
     let stances: Vec<Value> = a
         .room()
         .each::<Stance>()
@@ -316,8 +330,7 @@ pub(crate) async fn amendment(
     } else {
         Vec::new()
     };
-    let is_tabler =
-        a.role() == Role::Delegate && am.party_id.as_deref() == Some(a.party_id());
+    let is_tabler = a.role() == Role::Delegate && am.party_id.as_deref() == Some(a.party_id());
     let view_json = amendment_view(a.room(), am, &names, &room);
     audit_shown(&state, &a, shown).await?;
     let mut ctx = chrome(&state, &caller, Some(&a), "text", "Amendment").await?;
@@ -329,10 +342,7 @@ pub(crate) async fn amendment(
         "can_withdraw".into(),
         json!((a.is_mediator() || is_tabler) && am.is_open()),
     );
-    ctx.insert(
-        "can_decide".into(),
-        json!(a.is_mediator() && am.is_open()),
-    );
+    ctx.insert("can_decide".into(), json!(a.is_mediator() && am.is_open()));
     ctx.insert("can_write".into(), json!(a.role() != Role::Observer));
     ctx.insert(
         "comment_audiences".into(),
@@ -340,13 +350,11 @@ pub(crate) async fn amendment(
     );
     ctx.insert(
         "stance_kinds".into(),
-        json!(view::stance_kinds()
-            .as_array()
-            .map(|k| k
-                .iter()
-                .filter(|s| s["value"] != "proposes_amendment")
-                .cloned()
-                .collect::<Vec<_>>())),
+        json!(view::stance_kinds().as_array().map(|k| k
+            .iter()
+            .filter(|s| s["value"] != "proposes_amendment")
+            .cloned()
+            .collect::<Vec<_>>())),
     );
     ctx.insert("reliabilities".into(), view::reliabilities());
     ctx.insert(
@@ -540,4 +548,3 @@ pub(crate) async fn form_resolve(
     let r = super::resolve(&state, &a, &id, resolved).await?;
     Ok(Redirect::to(&comment_place(a.room(), &room, &r)).into_response())
 }
-
