@@ -1200,6 +1200,36 @@ mod tests {
     }
 
     #[test]
+    fn what_is_about_a_hidden_amendment_is_not_shown() {
+        let room = room();
+        let am = input(AmendmentAction::Replace)
+            .into_record(&room, "am_1".into())
+            .unwrap();
+        let stance = rec(
+            Kind::Stance,
+            "s1",
+            Visibility::Room,
+            json!({"party_id": "b", "stance": "rejects", "target": {"amendment_id": "am_1"}}),
+        );
+        let comment = rec(
+            Kind::Comment,
+            "cm_1",
+            Visibility::Room,
+            json!({"target": {"amendment_id": "am_1"}, "body": "x"}),
+        );
+        let superseded = rec(
+            Kind::Amendment,
+            "am_2",
+            Visibility::Room,
+            json!({"superseded_by_amendment_id": "am_1", "text_id": "v1"}),
+        );
+        let mut seen = vec![stance, comment, superseded];
+        crate::references::Hidden::new([&am], &seen).apply(&mut seen);
+        assert_eq!(seen.len(), 1, "the stance and comment about it go");
+        assert_eq!(seen[0].body["superseded_by_amendment_id"], Value::Null);
+    }
+
+    #[test]
     fn migration_is_idempotent() {
         let mut records = room().into_records();
         records.push(rec(
