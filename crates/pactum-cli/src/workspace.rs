@@ -273,6 +273,14 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             }
         }
         let state = AppState::new(store).with_transport(transport);
+        // Rooms from before amendments were records: their proposed
+        // wordings become amendments, once (the migration is idempotent).
+        let migrated = pactum_server::migrate_rooms(&state)
+            .await
+            .map_err(|e| anyhow!("migrating amendments: {}", e.message))?;
+        if migrated > 0 {
+            println!("migrated {migrated} proposed wordings into amendments");
+        }
         // The link names the address browsers use: --public-url when given.
         let base = match args.public_url.as_deref() {
             Some(url) => url.trim_end_matches('/').to_string(),

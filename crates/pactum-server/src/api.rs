@@ -55,6 +55,7 @@ mod tests {
             include_str!("rooms/mod.rs"),
             include_str!("texts/mod.rs"),
             include_str!("stances/mod.rs"),
+            include_str!("amendments/mod.rs"),
             include_str!("meetings/mod.rs"),
             include_str!("search/mod.rs"),
         ];

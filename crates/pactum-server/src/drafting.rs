@@ -127,7 +127,7 @@ async fn apply<T>(
         .unwrap_or_default();
     let result = op(&mut input.points, &base)?;
     let mut record = input.into_record(a.room(), text.id.clone(), &text.id)?;
-    for keep in ["version", "kind"] {
+    for keep in ["version", "kind", pactum_workspace::amendment::INCORPORATED] {
         if let Some(v) = text.body.get(keep) {
             record.body.insert(keep.into(), v.clone());
         }

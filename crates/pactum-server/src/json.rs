@@ -166,6 +166,8 @@ pub(crate) fn kind_of(collection: &str) -> ApiResult<Kind> {
         "notes" => Kind::Note,
         "preferences" => Kind::Preference,
         "votes" => Kind::Vote,
+        "amendments" => Kind::Amendment,
+        "comments" => Kind::Comment,
         _ => return Err(ApiError::not_found()),
     })
 }

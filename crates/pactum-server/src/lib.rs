@@ -7,6 +7,7 @@
 //! server-rendered UI ([`ui`]).
 
 pub mod access;
+pub mod amendments;
 pub mod api;
 pub mod drafting;
 pub mod error;
@@ -44,6 +45,7 @@ pub fn app(state: AppState) -> Router {
         .merge(rooms::routes())
         .merge(texts::routes())
         .merge(stances::routes())
+        .merge(amendments::routes())
         .merge(meetings::routes())
         .merge(search::routes())
         .merge(ui::routes())
@@ -82,7 +84,21 @@ pub async fn import_case(
     if store.room(room_id).await?.is_some() {
         return Err(ImportError::RoomExists(room_id.to_string()));
     }
-    let records: Vec<_> = case.records.iter().map(access::new_record).collect();
+    // Stances that proposed wording come in as amendments with their
+    // stance (see `pactum_workspace::amendment::migrate`).
+    let mut records = case.records.clone();
+    for r in pactum_workspace::amendment::migrate(&records, || {
+        access::RoomAccess::new_id(Kind::Amendment)
+    }) {
+        match records
+            .iter()
+            .position(|x| x.kind == r.kind && x.id == r.id)
+        {
+            Some(i) => records[i] = r,
+            None => records.push(r),
+        }
+    }
+    let records: Vec<_> = records.iter().map(access::new_record).collect();
     // One transaction: a refused record leaves no empty room behind.
     store
         .import_room(
@@ -105,6 +121,17 @@ pub async fn import_case(
         )
         .await?;
     Ok(())
+}
+
+/// Migrates every room once at server start: the stances that proposed
+/// wording, from before amendments were records of their own, become
+/// amendments linked from their stance (see
+/// `pactum_workspace::amendment::migrate`, idempotent, so a room already
+/// migrated costs one read). Each room's changes are one transaction, each
+/// record audited as `amendment.migrate`. Returns how many amendments were
+/// made.
+pub async fn migrate_rooms(state: &AppState) -> Result<usize, error::ApiError> {
+    access::migrate_amendments(state).await
 }
 
 /// The demo case, in pactum's own case format, shipped with the project.

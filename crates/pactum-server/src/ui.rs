@@ -53,6 +53,11 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("briefing.html", include_str!("../templates/briefing.html")),
     ("record.html", include_str!("../templates/record.html")),
     ("search.html", include_str!("../templates/search.html")),
+    ("amend.html", include_str!("../templates/amend.html")),
+    (
+        "amendment.html",
+        include_str!("../templates/amendment.html"),
+    ),
     ("import.html", include_str!("../templates/import.html")),
     ("setup.html", include_str!("../templates/setup.html")),
     ("invite.html", include_str!("../templates/invite.html")),

@@ -88,6 +88,8 @@ fn collection(kind: &str) -> Option<&'static str> {
         "note" => "notes",
         "preference" => "preferences",
         "vote" => "votes",
+        "amendment" => "amendments",
+        "comment" => "comments",
         _ => return None,
     })
 }
@@ -1693,8 +1695,11 @@ fn export_keys(doc: &Value) -> BTreeSet<Key> {
         ("notes", "note"),
         ("sessions", "session"),
         ("votes", "vote"),
+        ("amendments", "amendment"),
+        ("comments", "comment"),
     ] {
-        // Sessions and votes are written only when the room has some.
+        // Sessions, votes, amendments and comments are written only when
+        // the room has some.
         let Some(list) = doc.get(coll) else { continue };
         for r in list.as_array().unwrap() {
             out.insert((kind.into(), r["id"].as_str().unwrap().into()));
@@ -1907,6 +1912,8 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
         "note",
         "preference",
         "vote",
+        "amendment",
+        "comment",
     ] {
         let coll = collection(kind).unwrap();
         let expect = view.of_kind(kind);
@@ -2338,7 +2345,62 @@ async fn make_feature_material(w: &mut World, made: &Made) {
     );
     s["stance"] = json!("proposes_amendment");
     s["amendment"] = json!(format!("Replace the second sentence with {m}"));
-    w.create(UA, "/stances", s, &[UA, MED], &[&m]).await;
+    let sid = w.create(UA, "/stances", s, &[UA, MED], &[&m]).await;
+    // The proposed wording is tabled as an amendment with the stance's
+    // audience (read from the store, so that no read is logged).
+    let stored = pactum_server::access::all_records(&AppState::new(w.store.clone()), &w.room)
+        .await
+        .unwrap();
+    let am = stored
+        .iter()
+        .map(|(r, _)| r)
+        .find(|r| r.kind.as_str() == "amendment" && r.str("from_stance_id") == Some(sid.as_str()))
+        .expect("the proposed wording is tabled as an amendment");
+    let am_json = json!({"kind": "amendment", "id": am.id, "body": am.body});
+    w.remember(&am_json, &[UA, MED], &[&m]);
+
+    // Comment threads: Ukraine's internal thread on a point, Russia's
+    // thread with the mediator on the same point and a reply in it, and a
+    // room-wide thread on the amendment's version... kept to those who see
+    // that version.
+    let point = w.id("point", "v1.p01");
+    let m = marker("UA-INTERNAL-THREAD");
+    w.create(
+        UA,
+        "/comments",
+        json!({"target": {"point_id": point}, "body": m, "visibility": {"scope": "party", "party": UA}}),
+        &[UA],
+        &[&m],
+    )
+    .await;
+    let m = marker("RU-THREAD-WITH-MEDIATOR");
+    let root = w
+        .create(
+            RU,
+            "/comments",
+            json!({"target": {"point_id": point}, "body": m}),
+            &[RU, MED],
+            &[&m],
+        )
+        .await;
+    let m = marker("MED-REPLY-TO-RU");
+    w.create(
+        MED,
+        "/comments",
+        json!({"reply_to_comment_id": root, "body": m}),
+        &[RU, MED],
+        &[&m],
+    )
+    .await;
+    let m = marker("UA-COMMENT-ON-AMENDMENT");
+    w.create(
+        UA,
+        "/comments",
+        json!({"target": {"amendment_id": am.id}, "body": m}),
+        &[UA, MED],
+        &[&m],
+    )
+    .await;
 
     // A withdrawn stance.
     let (m1, m2) = (marker("RU-WITHDRAWN"), marker("RU-WITHDRAW-REASON"));
@@ -2693,6 +2755,13 @@ async fn pages_and_lists(w: &mut World, view: &View, t: &mut Tally) {
             format!("/records/{coll}/no_such_record"),
             matches!(coll, "stances" | "meetings" | "notes" | "documents"),
         )];
+        if r.kind == "amendment" {
+            pairs.push((
+                format!("/amendments/{}", r.id),
+                "/amendments/no_such_amendment".into(),
+                true,
+            ));
+        }
         if r.kind == "text" {
             pairs.push((
                 format!("/texts/{}", r.id),

@@ -359,6 +359,87 @@ impl Vocabulary for TextStatus {
     }
 }
 
+/// What an amendment does to the point it targets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentAction {
+    /// New wording for the point.
+    Replace,
+    /// A new point after it.
+    InsertAfter,
+    /// The point goes.
+    Delete,
+}
+
+impl Vocabulary for AmendmentAction {
+    const ALL: &'static [AmendmentAction] = &[
+        AmendmentAction::Replace,
+        AmendmentAction::InsertAfter,
+        AmendmentAction::Delete,
+    ];
+
+    fn spelling(self) -> &'static str {
+        match self {
+            AmendmentAction::Replace => "replace",
+            AmendmentAction::InsertAfter => "insert_after",
+            AmendmentAction::Delete => "delete",
+        }
+    }
+}
+
+/// Where an amendment stands: tabled, then considered by the mediator, and
+/// finally incorporated into a version, rejected, withdrawn by its party or
+/// superseded by another amendment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AmendmentStatus {
+    /// Tabled, not yet taken up.
+    Tabled,
+    /// The mediator is considering it.
+    UnderConsideration,
+    /// Applied to a draft (`incorporated_in_text_id`).
+    Incorporated,
+    /// Rejected by the mediator.
+    Rejected,
+    /// Withdrawn by the party that tabled it.
+    Withdrawn,
+    /// Replaced by another amendment (`superseded_by_amendment_id`).
+    Superseded,
+}
+
+impl Vocabulary for AmendmentStatus {
+    const ALL: &'static [AmendmentStatus] = &[
+        AmendmentStatus::Tabled,
+        AmendmentStatus::UnderConsideration,
+        AmendmentStatus::Incorporated,
+        AmendmentStatus::Rejected,
+        AmendmentStatus::Withdrawn,
+        AmendmentStatus::Superseded,
+    ];
+
+    fn spelling(self) -> &'static str {
+        match self {
+            AmendmentStatus::Tabled => "tabled",
+            AmendmentStatus::UnderConsideration => "under_consideration",
+            AmendmentStatus::Incorporated => "incorporated",
+            AmendmentStatus::Rejected => "rejected",
+            AmendmentStatus::Withdrawn => "withdrawn",
+            AmendmentStatus::Superseded => "superseded",
+        }
+    }
+}
+
+impl AmendmentStatus {
+    /// True while the amendment can still be acted on (considered,
+    /// incorporated, withdrawn).
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            AmendmentStatus::Tabled | AmendmentStatus::UnderConsideration
+        )
+    }
+}
+
 // ------------------------------------------------------------------ bodies
 
 /// The withdrawn marker (`"withdrawn": {"at", "by", "reason"}`): a record
@@ -771,6 +852,8 @@ pub struct StanceTarget {
     pub text_id: Option<String>,
     /// A point.
     pub point_id: Option<String>,
+    /// An amendment.
+    pub amendment_id: Option<String>,
 }
 
 /// Where a report comes from.
@@ -887,6 +970,83 @@ pub struct Preference {
     pub issues: Vec<IssueWeights>,
 }
 
+/// An amendment tabled against a point of a version (see
+/// [`crate::amendment`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Amendment {
+    /// The party that tables it.
+    pub party_id: Option<String>,
+    /// The version it is tabled against.
+    pub text_id: Option<String>,
+    /// The point it targets (absent for one migrated from a stance on a
+    /// whole text or an issue).
+    pub point_id: Option<String>,
+    /// What it does; absent when the record does not say.
+    pub action: Option<Term<AmendmentAction>>,
+    /// The new wording (replace, insert).
+    pub wording: Option<String>,
+    /// The new point's title (insert), or a new title (replace).
+    pub title: Option<String>,
+    /// Why.
+    pub justification: Option<String>,
+    /// BCP 47 tag of the edition it quotes.
+    pub language: Option<String>,
+    /// Where it stands; a missing status reads as `tabled`.
+    pub status: Term<AmendmentStatus>,
+    /// The mediator's note on the last change of status.
+    pub status_note: Option<String>,
+    /// The draft it was incorporated into.
+    pub incorporated_in_text_id: Option<String>,
+    /// The amendment that replaced it.
+    pub superseded_by_amendment_id: Option<String>,
+    /// Date tabled.
+    pub date: Option<String>,
+    /// Who recorded it, when the mediator tabled it on a party's behalf.
+    pub provenance: Option<Provenance>,
+}
+
+impl Amendment {
+    /// The status, when it is one of the vocabulary.
+    pub fn known_status(&self) -> Option<AmendmentStatus> {
+        self.status.known()
+    }
+
+    /// True while it can be considered, incorporated or withdrawn.
+    pub fn is_open(&self) -> bool {
+        self.known_status().is_some_and(AmendmentStatus::is_open)
+    }
+}
+
+/// What a comment thread is about (only string ids are read).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommentTarget {
+    /// A version.
+    pub text_id: Option<String>,
+    /// A point.
+    pub point_id: Option<String>,
+    /// An amendment.
+    pub amendment_id: Option<String>,
+}
+
+/// A comment: the first of a thread, or a reply in one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Comment {
+    /// What the thread is about.
+    pub target: CommentTarget,
+    /// The thread's first comment, for a reply.
+    pub reply_to_comment_id: Option<String>,
+    /// The author's party.
+    pub party_id: Option<String>,
+    /// The author (user name).
+    pub author: Option<String>,
+    /// The comment.
+    pub body: Option<String>,
+    /// The thread is resolved (read on its first comment).
+    pub resolved: bool,
+    /// When it was written.
+    pub created: Option<String>,
+}
+
 /// What a case says about its preference models as a whole.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct PreferenceSet {
@@ -947,6 +1107,10 @@ pub enum TypedBody {
     Session(crate::session::SessionView),
     /// [`Kind::Vote`].
     Vote(Vote),
+    /// [`Kind::Amendment`].
+    Amendment(Amendment),
+    /// [`Kind::Comment`].
+    Comment(Comment),
 }
 
 /// A record parsed once: its typed body and the withdrawn marker, which any
@@ -1037,6 +1201,7 @@ impl TypedBody {
                         issue_id: t("issue_id"),
                         text_id: t("text_id"),
                         point_id: t("point_id"),
+                        amendment_id: t("amendment_id"),
                     },
                     stance: Term::read(b.get("stance")).unwrap_or(Term::Known(StanceKind::Unknown)),
                     amendment: text(b, "amendment"),
@@ -1107,6 +1272,39 @@ impl TypedBody {
                 vote: text(b, "vote"),
                 by_model: flag(b, "by_model"),
             }),
+            Kind::Amendment => TypedBody::Amendment(Amendment {
+                party_id: text(b, "party_id"),
+                text_id: text(b, "text_id"),
+                point_id: text(b, "point_id"),
+                action: Term::read(b.get("action")),
+                wording: text(b, "wording"),
+                title: text(b, "title"),
+                justification: text(b, "justification"),
+                language: text(b, "language"),
+                status: Term::read(b.get("status")).unwrap_or(Term::Known(AmendmentStatus::Tabled)),
+                status_note: text(b, "status_note"),
+                incorporated_in_text_id: text(b, "incorporated_in_text_id"),
+                superseded_by_amendment_id: text(b, "superseded_by_amendment_id"),
+                date: text(b, "date"),
+                provenance: Provenance::read(b.get("provenance")),
+            }),
+            Kind::Comment => {
+                let target = object(b, "target");
+                let t = |f: &str| target.and_then(|t| text(t, f));
+                TypedBody::Comment(Comment {
+                    target: CommentTarget {
+                        text_id: t("text_id"),
+                        point_id: t("point_id"),
+                        amendment_id: t("amendment_id"),
+                    },
+                    reply_to_comment_id: text(b, "reply_to_comment_id"),
+                    party_id: text(b, "party_id"),
+                    author: text(b, "author"),
+                    body: text(b, "body"),
+                    resolved: flag(b, "resolved"),
+                    created: text(b, "created"),
+                })
+            }
         }
     }
 }
@@ -1147,6 +1345,8 @@ kind_body!(
     PreferenceSet => PreferenceSet,
     crate::session::SessionView => Session,
     Vote => Vote,
+    Amendment => Amendment,
+    Comment => Comment,
 );
 
 /// A record with its typed body, as a room hands them out. Dereferences to

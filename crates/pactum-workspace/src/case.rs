@@ -74,6 +74,8 @@ pub(crate) fn collection(kind: Kind) -> Option<&'static str> {
         Kind::Note => "notes",
         Kind::Session => "sessions",
         Kind::Vote => "votes",
+        Kind::Amendment => "amendments",
+        Kind::Comment => "comments",
         Kind::Meta | Kind::Preference | Kind::PreferenceSet => return None,
     })
 }
@@ -520,13 +522,21 @@ pub(crate) fn check_references(case: &Case) -> Result<(), CaseError> {
                         field(format!("{path}/target"), "missing (expected an object)")
                     })?;
                 let t = |f: &str| target.get(f).and_then(Value::as_str);
-                if t("issue_id").is_none() && t("text_id").is_none() && t("point_id").is_none() {
+                if t("issue_id").is_none()
+                    && t("text_id").is_none()
+                    && t("point_id").is_none()
+                    && t("amendment_id").is_none()
+                {
                     return Err(field(
                         format!("{path}/target"),
-                        "name an issue_id, a text_id or a point_id",
+                        "name an issue_id, a text_id, a point_id or an amendment_id",
                     ));
                 }
-                for (f, kind) in [("issue_id", Kind::Issue), ("text_id", Kind::Text)] {
+                for (f, kind) in [
+                    ("issue_id", Kind::Issue),
+                    ("text_id", Kind::Text),
+                    ("amendment_id", Kind::Amendment),
+                ] {
                     if let Some(id) = t(f) {
                         if !has(kind, id) {
                             return Err(field(
@@ -558,6 +568,27 @@ pub(crate) fn check_references(case: &Case) -> Result<(), CaseError> {
                 }
             }
             Kind::Preference => want("party_id", Kind::Party)?,
+            Kind::Amendment => {
+                want("party_id", Kind::Party)?;
+                want("text_id", Kind::Text)?;
+                want("superseded_by_amendment_id", Kind::Amendment)?;
+                want("incorporated_in_text_id", Kind::Text)?;
+            }
+            Kind::Comment => {
+                want("reply_to_comment_id", Kind::Comment)?;
+                if let Some(t) = r.body.get("target").and_then(Value::as_object) {
+                    for (f, kind) in [("text_id", Kind::Text), ("amendment_id", Kind::Amendment)] {
+                        if let Some(id) = t.get(f).and_then(Value::as_str) {
+                            if !has(kind, id) {
+                                return Err(field(
+                                    format!("{path}/target/{f}"),
+                                    format!("unknown {} {id:?}", kind.as_str()),
+                                ));
+                            }
+                        }
+                    }
+                }
+            }
             Kind::Document => {
                 want("text_id", Kind::Text)?;
                 want("meeting_id", Kind::Meeting)?;
@@ -1372,7 +1403,12 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
             .collect();
         // Sessions and votes came later than the case format: a room
         // without them exports exactly as before.
-        if list.is_empty() && matches!(kind, Kind::Session | Kind::Vote) {
+        if list.is_empty()
+            && matches!(
+                kind,
+                Kind::Session | Kind::Vote | Kind::Amendment | Kind::Comment
+            )
+        {
             continue;
         }
         root.insert(key.into(), Value::Array(list));

@@ -42,7 +42,7 @@ use std::collections::{HashMap, HashSet};
 
 /// The kinds whose records get fresh ids: every kind a record of which can
 /// be restricted to some of the room. Points (inside texts) are renamed too.
-pub const RENAMED: [Kind; 7] = [
+pub const RENAMED: [Kind; 9] = [
     Kind::Text,
     Kind::Meeting,
     Kind::Stance,
@@ -50,6 +50,8 @@ pub const RENAMED: [Kind; 7] = [
     Kind::Note,
     Kind::Session,
     Kind::Vote,
+    Kind::Amendment,
+    Kind::Comment,
 ];
 
 /// The name a point goes by in an [`IdMap`] (points are not records).

@@ -10,6 +10,7 @@
 //! redlines between versions and decides visibility, but never touches a
 //! database, a socket or a file.
 
+pub mod amendment;
 pub mod body;
 pub mod briefing;
 pub mod case;

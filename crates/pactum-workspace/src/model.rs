@@ -47,11 +47,16 @@ pub enum Kind {
     Session,
     /// A party's vote in a single-text session.
     Vote,
+    /// A change to a point of a version, tabled by a party (see
+    /// [`crate::amendment`]).
+    Amendment,
+    /// A comment in a thread on a point, an amendment or a version.
+    Comment,
 }
 
 impl Kind {
     /// Every kind, in the order a case file lists them.
-    pub const ALL: [Kind; 12] = [
+    pub const ALL: [Kind; 14] = [
         Kind::Meta,
         Kind::Party,
         Kind::Issue,
@@ -64,6 +69,8 @@ impl Kind {
         Kind::Preference,
         Kind::Session,
         Kind::Vote,
+        Kind::Amendment,
+        Kind::Comment,
     ];
 
     /// The store's name for the kind.
@@ -81,6 +88,8 @@ impl Kind {
             Kind::PreferenceSet => "preference_set",
             Kind::Session => "session",
             Kind::Vote => "vote",
+            Kind::Amendment => "amendment",
+            Kind::Comment => "comment",
         }
     }
 
@@ -390,7 +399,7 @@ impl Cell {
     /// The cell of a stance; a stance without a `stance` shows as
     /// `unknown`, one whose provenance gives no reliability as
     /// `unnamed_source`.
-    fn of(stance: Typed<'_, Stance>) -> Cell {
+    pub(crate) fn of(stance: Typed<'_, Stance>) -> Cell {
         let prov = stance.provenance.as_ref();
         Cell {
             stance_id: stance.id().to_string(),
@@ -507,6 +516,9 @@ pub struct Target {
     /// A point of that text.
     #[serde(default)]
     pub point_id: Option<String>,
+    /// An amendment (see [`crate::amendment`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub amendment_id: Option<String>,
 }
 
 /// A stance as recorded through the workspace.
@@ -543,7 +555,7 @@ pub struct StanceInput {
     pub visibility: Option<Visibility>,
 }
 
-fn check_date(field: &str, d: &Option<String>) -> Result<(), FieldError> {
+pub(crate) fn check_date(field: &str, d: &Option<String>) -> Result<(), FieldError> {
     if let Some(d) = d {
         let b = d.as_bytes();
         let ok = b.len() == 10
@@ -559,7 +571,7 @@ fn check_date(field: &str, d: &Option<String>) -> Result<(), FieldError> {
     Ok(())
 }
 
-fn non_empty(field: &str, s: &str) -> Result<(), FieldError> {
+pub(crate) fn non_empty(field: &str, s: &str) -> Result<(), FieldError> {
     if s.trim().is_empty() {
         Err(FieldError::new(field, "must not be empty"))
     } else {
@@ -639,12 +651,22 @@ impl StanceInput {
             ));
         }
         let t = &self.target;
-        if t.issue_id.is_none() && t.text_id.is_none() && t.point_id.is_none() {
+        if t.issue_id.is_none()
+            && t.text_id.is_none()
+            && t.point_id.is_none()
+            && t.amendment_id.is_none()
+        {
             return Err(FieldError::new(
                 "target",
-                "name an issue_id, a text_id or a point_id",
+                "name an issue_id, a text_id, a point_id or an amendment_id",
             ));
         }
+        let amendment = match &t.amendment_id {
+            Some(id) => Some(room.get(Kind::Amendment, id).ok_or_else(|| {
+                FieldError::new("target.amendment_id", format!("unknown amendment {id:?}"))
+            })?),
+            None => None,
+        };
         if let Some(i) = &t.issue_id {
             match room.find::<Issue>(i) {
                 None => {
@@ -742,6 +764,7 @@ impl StanceInput {
                 .and_then(|m| room.get(Kind::Meeting, m)),
             text.map(|t| t.record),
             point_text.map(|t| t.record),
+            amendment,
         ];
         for r in named.into_iter().flatten() {
             check_reference(room, "visibility", &visibility, r)?;
@@ -756,7 +779,7 @@ impl StanceInput {
             "id": id,
             "party_id": self.party_id,
             "delegate_ids": [],
-            "target": {"issue_id": t.issue_id, "text_id": t.text_id, "point_id": t.point_id},
+            "target": target_json(t),
             "stance": self.stance.as_str(),
             "amendment": self.amendment,
             "preferred_option_ids": self.preferred_option_ids,
@@ -789,7 +812,19 @@ impl StanceInput {
     }
 }
 
-fn into_object(v: Value) -> Body {
+/// A stance's target as stored: the case format's three fields, and the
+/// amendment only when there is one (so stances written before amendments
+/// existed keep their shape).
+fn target_json(t: &Target) -> Value {
+    let mut v =
+        serde_json::json!({"issue_id": t.issue_id, "text_id": t.text_id, "point_id": t.point_id});
+    if let Some(a) = &t.amendment_id {
+        v["amendment_id"] = Value::String(a.clone());
+    }
+    v
+}
+
+pub(crate) fn into_object(v: Value) -> Body {
     match v {
         Value::Object(m) => m,
         _ => Body::new(),

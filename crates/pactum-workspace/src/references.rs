@@ -82,12 +82,14 @@ impl Hidden {
     pub fn redact(&self, kind: Kind, body: &mut Body) -> bool {
         let target = |b: &Body| {
             b.get("target").and_then(Value::as_object).is_some_and(|t| {
-                ["issue_id", "text_id", "point_id"]
+                ["issue_id", "text_id", "point_id", "amendment_id"]
                     .iter()
                     .any(|f| t.get(*f).is_some_and(|v| !v.is_null()))
             })
         };
-        let had_target = kind == Kind::Stance && target(body);
+        // A comment, like a stance, is about its target: one about
+        // nothing the viewer sees is not shown.
+        let had_target = matches!(kind, Kind::Stance | Kind::Comment) && target(body);
         self.redact_object(body);
         !had_target || target(body)
     }
@@ -148,6 +150,8 @@ fn named_kind(field: &str) -> Option<Named> {
         (_, Some(s)) if s == "stance" || s.ends_with("_stance") => Kind::Stance,
         (_, Some(s)) if s == "document" || s.ends_with("_document") => Kind::Document,
         (_, Some(s)) if s == "session" || s.ends_with("_session") => Kind::Session,
+        (_, Some(s)) if s == "amendment" || s.ends_with("_amendment") => Kind::Amendment,
+        (_, Some(s)) if s == "comment" || s.ends_with("_comment") => Kind::Comment,
         (_, Some(s)) if s == "issue" || s.ends_with("_issue") => Kind::Issue,
         _ => return None,
     };
@@ -204,12 +208,13 @@ pub fn within(room: &Room, v: &Visibility, bound: &Visibility) -> Option<Visibil
     })
 }
 
-/// True when `r` is about the version `text`: a stance whose target is it
-/// or one of its points, a document attached to it.
+/// True when `r` is about the version `text`: a stance or comment whose
+/// target is it or one of its points, a document attached to it, an
+/// amendment tabled against it.
 pub fn is_about(r: &Record, text: &Record) -> bool {
     match r.kind {
-        Kind::Document => r.str("text_id") == Some(text.id.as_str()),
-        Kind::Stance => {
+        Kind::Document | Kind::Amendment => r.str("text_id") == Some(text.id.as_str()),
+        Kind::Stance | Kind::Comment => {
             let target = r.body.get("target");
             let field = |f: &str| target.and_then(|t| t.get(f)).and_then(Value::as_str);
             field("text_id") == Some(text.id.as_str())

@@ -28,6 +28,8 @@ pub fn prefix(kind: Kind) -> &'static str {
         Kind::Document => "doc",
         Kind::Note => "note",
         Kind::Session => "ses",
+        Kind::Amendment => "am",
+        Kind::Comment => "cm",
         _ => "rec",
     }
 }

@@ -180,15 +180,17 @@ impl std::ops::Deref for MediatorAccess<'_> {
 }
 
 /// The kinds a member who is not the mediator may write (their own
-/// stances, documents, notes, models, and votes in a session); every other
-/// kind is written through a [`MediatorAccess`].
-const MEMBER_KINDS: [Kind; 6] = [
+/// stances, documents, notes, models, votes in a session, amendments and
+/// comments); every other kind is written through a [`MediatorAccess`].
+const MEMBER_KINDS: [Kind; 8] = [
     Kind::Stance,
     Kind::Document,
     Kind::Note,
     Kind::Preference,
     Kind::Session,
     Kind::Vote,
+    Kind::Amendment,
+    Kind::Comment,
 ];
 
 /// Turns a stored row into a record; rows the workspace cannot read are
@@ -570,6 +572,23 @@ impl RoomAccess {
         Ok(row)
     }
 
+    /// Several writes of kinds any member may write, as one: all stored or
+    /// none (a stance that proposes wording and the amendment it tables).
+    pub async fn write_all(
+        &self,
+        state: &AppState,
+        writes: &[(&Record, &str)],
+    ) -> ApiResult<Vec<RecordRow>> {
+        if writes.iter().any(|(r, _)| !MEMBER_KINDS.contains(&r.kind)) {
+            return Err(ApiError::forbidden("only the mediator may do this"));
+        }
+        let writes: Vec<_> = writes
+            .iter()
+            .map(|(record, action)| self.record_write(record, action))
+            .collect();
+        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+    }
+
     /// A write of `record` by this user: an insert if this view did not
     /// load it, else an update of the revision it loaded (a stale view is
     /// a conflict), audited with the record's visibility.
@@ -746,4 +765,41 @@ impl MediatorAccess<'_> {
         records.extend(hidden);
         Ok(Room::new(records))
     }
+}
+
+/// The server's start-up migration of every room's proposed-wording
+/// stances into amendments (see `crate::migrate_rooms`): the one write the
+/// server makes on its own, audited under the actor `pactum`.
+pub(crate) async fn migrate_amendments(state: &AppState) -> ApiResult<usize> {
+    let mut made = 0;
+    for room in state.store.rooms().await? {
+        let loaded = all_records(state, &room.id).await?;
+        let records: Vec<Record> = loaded.iter().map(|(r, _)| r.clone()).collect();
+        let changes =
+            pactum_workspace::amendment::migrate(&records, || RoomAccess::new_id(Kind::Amendment));
+        if changes.is_empty() {
+            continue;
+        }
+        let writes: Vec<pactum_store::RecordWrite> = changes
+            .iter()
+            .map(|r| pactum_store::RecordWrite {
+                rec: new_record(r),
+                expected_revision: loaded
+                    .iter()
+                    .find(|(x, _)| x.kind == r.kind && x.id == r.id)
+                    .map(|(_, rev)| *rev),
+                audit: NewAudit {
+                    actor: "pactum".into(),
+                    action: "amendment.migrate".into(),
+                    room: Some(room.id.clone()),
+                    kind: Some(r.kind.as_str().to_string()),
+                    record_id: Some(r.id.clone()),
+                    detail: r.visibility.label(),
+                },
+            })
+            .collect();
+        made += changes.iter().filter(|r| r.kind == Kind::Amendment).count();
+        state.store.put_record_set(&room.id, &writes).await?;
+    }
+    Ok(made)
 }

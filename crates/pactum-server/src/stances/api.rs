@@ -52,6 +52,9 @@ pub(super) async fn add_stance(
     if t.text_id.is_some() || t.point_id.is_some() {
         kinds.push(Kind::Text);
     }
+    if t.amendment_id.is_some() {
+        kinds.push(Kind::Amendment);
+    }
     if input.meeting_id.is_some() {
         kinds.push(Kind::Meeting);
     }

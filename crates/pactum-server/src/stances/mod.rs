@@ -34,8 +34,22 @@ pub async fn add_stance(
         access.may_choose(v)?;
     }
     let record = input.into_record(access.room(), RoomAccess::new_id(Kind::Stance))?;
-    access.write(state, &record, "stance.create").await?;
-    Ok(record)
+    // Proposed wording is tabled as an amendment, with the stance linked
+    // to it (the same rule the migration of older rooms applies).
+    let tabled = pactum_workspace::amendment::table_proposal(access.room(), &record, &mut || {
+        RoomAccess::new_id(Kind::Amendment)
+    });
+    let Some((amendment, stance)) = tabled else {
+        access.write(state, &record, "stance.create").await?;
+        return Ok(record);
+    };
+    access
+        .write_all(
+            state,
+            &[(&amendment, "amendment.table"), (&stance, "stance.create")],
+        )
+        .await?;
+    Ok(stance)
 }
 
 /// Stance filters of the ledger.

@@ -102,6 +102,11 @@ fn stance_input(a: &RoomAccess, f: &FormData) -> Result<StanceInput, ApiError> {
                     point_id: Some(p.to_string()),
                     ..Target::default()
                 }
+            } else if let Some(am) = t.strip_prefix("amendment:") {
+                Target {
+                    amendment_id: Some(am.to_string()),
+                    ..Target::default()
+                }
             } else if let Some(i) = t.strip_prefix("issue:") {
                 Target {
                     issue_id: Some(i.to_string()),
@@ -151,6 +156,15 @@ pub(crate) async fn form_add_stance(
     let text_id = form.get("text_id").to_string();
     let result =
         async { crate::stances::add_stance(&state, &a, stance_input(&a, &form)?).await }.await;
+    if let Some(am) = form.get("target").strip_prefix("amendment:") {
+        // Posted from the amendment's page: back to it.
+        result?;
+        return Ok(Redirect::to(&format!(
+            "{}?done=stance#stances",
+            crate::amendments::ui::amendment_href(&room, am)
+        ))
+        .into_response());
+    }
     if text_id.is_empty() {
         // Not posted from a text page, so there is no form to re-show.
         result?;

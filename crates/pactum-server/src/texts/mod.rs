@@ -42,8 +42,10 @@ pub async fn edit_draft(
         ));
     }
     let mut record = input.into_record(access.room(), text_id.to_string(), text_id)?;
-    if let Some(v) = old.body.get("version") {
-        record.body.insert("version".into(), v.clone());
+    for keep in ["version", pactum_workspace::amendment::INCORPORATED] {
+        if let Some(v) = old.body.get(keep) {
+            record.body.insert(keep.into(), v.clone());
+        }
     }
     m.write(state, &record, "text.edit").await?;
     Ok(record)

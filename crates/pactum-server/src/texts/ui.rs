@@ -320,9 +320,11 @@ async fn text_page(
         json!({"parties": parties, "widen": !t.is_draft()})
     });
 
+    let extras = crate::amendments::ui::text_extras(a, t, &names, &mut shown);
     audit_shown(state, a, shown).await?;
     let label = t.label.as_deref().unwrap_or(t.id()).to_string();
     let mut ctx = chrome(state, caller, Some(a), "text", &label).await?;
+    ctx.extend(extras);
     ctx.insert("text".into(), header);
     ctx.insert("texts".into(), Value::Array(texts_for_select));
     ctx.insert("columns".into(), Value::Array(columns));
@@ -437,9 +439,38 @@ pub(crate) async fn redline(
     let diff = match (&from, &to) {
         (Some(f), Some(t)) => {
             let d = crate::texts::diff(&a, f, t)?;
-            let points: Vec<Value> = d.points.iter().map(redline_entry).collect();
             let from_rec = a.room().find::<Text>(f);
             let to_rec = a.room().find::<Text>(t);
+            // Which amendment each change came from, as far as the reader
+            // may see it.
+            let origins = to_rec
+                .map(|t| pactum_workspace::amendment::origins(t.record, &d))
+                .unwrap_or_default();
+            let points: Vec<Value> = d
+                .points
+                .iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let mut v = redline_entry(p);
+                    let from: Vec<Value> = origins
+                        .get(i)
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|id| a.room().find::<pactum_workspace::body::Amendment>(id))
+                        .map(|am| {
+                            shown.push(am.record);
+                            let party = am.party_id.as_deref().unwrap_or_default();
+                            json!({
+                                "id": am.id(),
+                                "party": names.get(party).copied().unwrap_or(party),
+                                "href": crate::amendments::ui::amendment_href(&room, am.id()),
+                            })
+                        })
+                        .collect();
+                    v["amendments"] = json!(from);
+                    v
+                })
+                .collect();
             shown.extend(from_rec.map(|t| t.record));
             shown.extend(to_rec.map(|t| t.record));
             let summary: Vec<Value> = Change::ALL

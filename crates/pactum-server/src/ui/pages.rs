@@ -54,6 +54,10 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "meeting" => "Meeting recorded.",
         "document" => "Document added.",
         "note" => "Note added.",
+        "amendment" => "Amendment tabled.",
+        "comment" => "Comment added.",
+        "status" => "Status changed.",
+        "incorporated" => "Amendment incorporated into this draft.",
         _ => return None,
     })
 }

@@ -313,6 +313,19 @@ pub(crate) fn target(room: &Room, target: &StanceTarget, room_id: &str) -> Value
             "href": format!("{base}/texts/{}", super::urlpart(tx.id().to_string())),
         });
     }
+    if let Some(am) = target
+        .amendment_id
+        .as_deref()
+        .filter(|am| room.get(Kind::Amendment, am).is_some())
+    {
+        return json!({
+            "kind": "amendment",
+            "label": "Amendment",
+            "context": "Amendment",
+            "issue": issue_title,
+            "href": crate::amendments::ui::amendment_href(room_id, am),
+        });
+    }
     match issue_title {
         Some(title) => {
             json!({"kind": "issue", "label": title, "context": "Issue", "issue": null, "href": null})
