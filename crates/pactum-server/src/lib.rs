@@ -11,7 +11,9 @@ pub mod api;
 pub mod drafting;
 pub mod error;
 pub mod import;
+pub mod inbox;
 pub mod json;
+pub mod live;
 pub mod meetings;
 pub mod models;
 pub mod pagination;
@@ -44,6 +46,8 @@ pub fn app(state: AppState) -> Router {
         .merge(texts::routes())
         .merge(stances::routes())
         .merge(meetings::routes())
+        .merge(live::routes())
+        .merge(inbox::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

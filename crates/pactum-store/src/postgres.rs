@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_record_history.sql"),
     ),
+    (5, include_str!("../migrations/postgres/0005_inbox.sql")),
 ];
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).

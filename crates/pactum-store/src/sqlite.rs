@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_record_history.sql"),
     ),
+    (5, include_str!("../migrations/sqlite/0005_inbox.sql")),
 ];
 
 /// How long a writer waits for another process's write lock.

@@ -119,6 +119,11 @@ impl OperatorAccess {
             },
         };
         state.store.put_record_set(room, &[write]).await?;
+        crate::live::published(
+            state,
+            room,
+            [(record.clone(), None, expected_revision.is_none())],
+        );
         Ok(())
     }
 

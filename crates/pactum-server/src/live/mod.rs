@@ -1,0 +1,242 @@
+//! Live updates: every committed record write is published to an
+//! in-process [`Hub`], and each open event stream
+//! (`GET /api/rooms/{room}/events`, Server-Sent Events) forwards only the
+//! changes its user may see.
+//!
+//! Confidentiality decides the shape of everything here:
+//!
+//! - The filter is [`Viewer::can_see`], the one rule every read uses, run in
+//!   each connection's own task, off the write path.
+//! - An event carries the record's kind, its id and what happened
+//!   (`created`, `updated`, or `removed` when a re-scope took the record out
+//!   of the viewer's sight), never content, a version number, a revision or
+//!   any sequence number: an `id:` field or counter would show gaps where
+//!   hidden writes fell.
+//! - Keep-alive comments come on a fixed timer, whatever is written.
+//! - A stream re-checks its user's seat when the room's seats or parties
+//!   change and on every keep-alive tick, and ends once the seat is gone.
+//!
+//! The hub is per process: several server processes over one PostgreSQL
+//! database would need `LISTEN/NOTIFY` to share it.
+
+use crate::access::RoomAccess;
+use crate::auth::Caller;
+use crate::error::ApiResult;
+use crate::json::P;
+use crate::AppState;
+use axum::extract::State;
+use axum::response::sse::{Event, Sse};
+use axum::routing::get;
+use axum::Router;
+use pactum_workspace::model::Record;
+use pactum_workspace::{Viewer, Visibility};
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+
+/// How often a stream sends a keep-alive comment and re-checks its seat.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// How many changes a slow stream may fall behind before it skips some.
+const BACKLOG: usize = 4096;
+
+/// What happened to a record, as a stream tells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// A new record.
+    Created,
+    /// A new revision of a record.
+    Updated,
+}
+
+/// One committed record write, as the hub carries it between tasks of
+/// this process. It holds the record itself (for the inbox's webhooks);
+/// only kind, id and action ever leave the server.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// Room id.
+    pub room: String,
+    /// The record as written.
+    pub record: Arc<Record>,
+    /// Its audience before this write, if the writer saw an earlier
+    /// revision (a re-scope can take a record out of a viewer's sight).
+    pub before: Option<Visibility>,
+    /// Created or updated.
+    pub action: Action,
+}
+
+/// What the hub carries.
+#[derive(Debug, Clone)]
+pub enum Signal {
+    /// A record was written.
+    Record(Change),
+    /// A room's seats changed (a delegate removed or added): streams of
+    /// that room re-check their user's seat.
+    Seats(String),
+}
+
+/// The in-process publisher of committed writes.
+pub struct Hub {
+    tx: broadcast::Sender<Arc<Signal>>,
+}
+
+impl Default for Hub {
+    fn default() -> Self {
+        Hub {
+            tx: broadcast::channel(BACKLOG).0,
+        }
+    }
+}
+
+impl Hub {
+    /// A receiver of every signal sent from now on.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Signal>> {
+        self.tx.subscribe()
+    }
+
+    /// Sends a signal; nobody listening is not an error.
+    fn send(&self, signal: Signal) {
+        let _ = self.tx.send(Arc::new(signal));
+    }
+}
+
+/// Publishes committed record writes (called by the write methods of
+/// `access`, after the commit) and hands them to the inbox's webhooks.
+/// `before` gives, per record, its audience as the writer loaded it.
+pub fn published(
+    state: &AppState,
+    room: &str,
+    writes: impl IntoIterator<Item = (Record, Option<Visibility>, bool)>,
+) {
+    for (record, before, created) in writes {
+        let change = Change {
+            room: room.to_string(),
+            record: Arc::new(record),
+            before,
+            action: if created {
+                Action::Created
+            } else {
+                Action::Updated
+            },
+        };
+        crate::inbox::hooks::after_write(state, &change);
+        state.live.send(Signal::Record(change));
+    }
+}
+
+/// Tells the streams of a room that its seats changed.
+pub fn seats_changed(state: &AppState, room: &str) {
+    state.live.send(Signal::Seats(room.to_string()));
+}
+
+/// What a viewer is told of a change, if anything: the action's name, or
+/// `None` for a change the viewer may not see (before nor after).
+pub fn told(viewer: &Viewer, change: &Change) -> Option<&'static str> {
+    if viewer.can_see(&change.record.visibility) {
+        Some(match change.action {
+            Action::Created => "created",
+            Action::Updated => "updated",
+        })
+    } else if change.before.as_ref().is_some_and(|b| viewer.can_see(b)) {
+        Some("removed")
+    } else {
+        None
+    }
+}
+
+/// The live routes.
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/rooms/{room}/events", get(events))
+}
+
+/// One open stream: its user, room, current viewer and receiver.
+struct Stream {
+    state: AppState,
+    user: String,
+    room: String,
+    viewer: Viewer,
+    rx: broadcast::Receiver<Arc<Signal>>,
+    tick: tokio::time::Interval,
+}
+
+impl Stream {
+    /// The viewer the user is now in the room, or `None` once the seat is
+    /// gone (or the check fails: a stream never outlives what it cannot
+    /// prove).
+    async fn recheck(&mut self) -> bool {
+        match RoomAccess::load_kinds(&self.state, &self.user, &self.room, Some(&[])).await {
+            Ok(a) => {
+                self.viewer = a.viewer().clone();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The next event to send, or `None` to end the stream.
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            tokio::select! {
+                _ = self.tick.tick() => {
+                    if !self.recheck().await {
+                        return None;
+                    }
+                    return Some(Event::default().comment("keep-alive"));
+                }
+                msg = self.rx.recv() => match msg {
+                    Ok(signal) => match &*signal {
+                        Signal::Seats(room) if *room == self.room => {
+                            if !self.recheck().await {
+                                return None;
+                            }
+                        }
+                        Signal::Record(change) if change.room == self.room => {
+                            // A party's kind decides roles: re-check first.
+                            if change.record.kind.as_str() == "party" && !self.recheck().await {
+                                return None;
+                            }
+                            if let Some(action) = told(&self.viewer, change) {
+                                let data = serde_json::json!({
+                                    "kind": change.record.kind.as_str(),
+                                    "id": change.record.id,
+                                    "action": action,
+                                });
+                                return Some(Event::default().event("change").data(data.to_string()));
+                            }
+                        }
+                        _ => {}
+                    },
+                    // Skipped changes are not announced: how many were
+                    // skipped counts hidden writes too.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(broadcast::error::RecvError::Closed) => return None,
+                },
+            }
+        }
+    }
+}
+
+async fn events(
+    State(state): State<AppState>,
+    caller: Caller,
+    P(room): P<String>,
+) -> ApiResult<Sse<impl futures_util::Stream<Item = Result<Event, Infallible>>>> {
+    let rx = state.live.subscribe();
+    let a = RoomAccess::load_kinds(&state, &caller.user, &room, Some(&[])).await?;
+    let mut tick = tokio::time::interval(KEEP_ALIVE);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The first tick is immediate: start the stream with a comment.
+    let stream = Stream {
+        viewer: a.viewer().clone(),
+        user: caller.user,
+        room,
+        state,
+        rx,
+        tick,
+    };
+    Ok(Sse::new(futures_util::stream::unfold(
+        stream,
+        |mut s| async move { s.next().await.map(|e| (Ok(e), s)) },
+    )))
+}
