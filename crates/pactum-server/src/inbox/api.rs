@@ -13,7 +13,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub(super) async fn inbox(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let items = super::items(&state, &caller.user, true).await?;
+    let items = super::items(&state, &caller.user, Some("read")).await?;
     let unread = items.iter().filter(|i| !i.read).count();
     Ok(Json(json!({"unread": unread, "items": items})))
 }
@@ -21,7 +21,7 @@ pub(super) async fn inbox(State(state): State<AppState>, caller: Caller) -> ApiR
 /// The unread count alone (what the page chrome shows): no item is shown,
 /// so no read is logged.
 pub(super) async fn unread(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
-    let items = super::items(&state, &caller.user, false).await?;
+    let items = super::items(&state, &caller.user, None).await?;
     Ok(Json(json!({"unread": items.iter().filter(|i| !i.read).count()})))
 }
 
@@ -38,7 +38,7 @@ pub(super) struct ReadInput {
 /// Marks items read; only keys of the caller's current items count, so a
 /// read mark can never name anything but what the inbox showed.
 pub(super) async fn mark(state: &AppState, user: &str, keys: &[String], all: bool) -> ApiResult<usize> {
-    let items = super::items(state, user, false).await?;
+    let items = super::items(state, user, None).await?;
     let chosen: Vec<String> = items
         .into_iter()
         .filter(|i| !i.read && (all || keys.contains(&i.key)))

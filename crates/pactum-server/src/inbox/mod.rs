@@ -189,10 +189,11 @@ pub fn items_in(
 }
 
 /// The user's inbox across their rooms, each read as the user sees it,
-/// with read marks applied. When the items are shown (`shown`), the
-/// restricted records they are about are logged as read, one entry per
-/// room; a count shows nothing and logs nothing.
-pub async fn items(state: &AppState, user: &str, shown: bool) -> ApiResult<Vec<Item>> {
+/// with read marks applied. When the items are shown (`shown` names the
+/// audit action: `read` for the API, `view` for the page), the restricted
+/// records they are about are logged as read, one entry per room; a count
+/// shows nothing and logs nothing.
+pub async fn items(state: &AppState, user: &str, shown: Option<&str>) -> ApiResult<Vec<Item>> {
     let read: HashSet<String> = store::read_marks(state, user).await?.into_iter().collect();
     let mut out = Vec::new();
     for (room, _) in crate::access::seats_of(state, user).await? {
@@ -204,12 +205,12 @@ pub async fn items(state: &AppState, user: &str, shown: bool) -> ApiResult<Vec<I
         let follows = store::follows(state, &a).await?;
         let invitations = store::invitations(state, &a).await?;
         let found = items_in(&a, &follows, &invitations);
-        if shown {
+        if let Some(action) = shown {
             let records = found.iter().filter_map(|i| {
                 let kind = pactum_workspace::model::Kind::parse(&i.record_kind)?;
                 a.room().get(kind, &i.record_id)
             });
-            a.audit_reads(state, "read", records).await?;
+            a.audit_reads(state, action, records).await?;
         }
         out.extend(found);
     }

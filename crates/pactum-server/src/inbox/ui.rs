@@ -24,7 +24,7 @@ fn kind_label(kind: &str) -> &'static str {
 }
 
 pub(super) async fn inbox(State(state): State<AppState>, Session(caller): Session) -> UiResult {
-    let items = super::items(&state, &caller.user, true).await?;
+    let items = super::items(&state, &caller.user, Some("view")).await?;
     let titles: HashMap<String, String> = crate::access::seats_of(&state, &caller.user)
         .await?
         .into_iter()
