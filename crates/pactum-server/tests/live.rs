@@ -325,7 +325,8 @@ async fn stream_carries_only_what_the_viewer_may_see(app: App) {
     let m2 = marker("DRAFT-RU");
     let for_ru = app.draft(&med, &m2).await;
     app.publish(&med, &for_ru, &[RU_PARTY]).await;
-    visible.push(("text".into(), for_ru.clone(), "updated".into()));
+    // New to Russia: "created" (an "updated" would tell of the hidden draft).
+    visible.push(("text".into(), for_ru.clone(), "created".into()));
     // Ukraine's room-wide stance on an issue: Russia is told.
     let stance = app
         .create(
@@ -338,6 +339,18 @@ async fn stream_carries_only_what_the_viewer_may_see(app: App) {
         )
         .await;
     visible.push(("stance".into(), stance, "created".into()));
+    wait_events(&stream, visible.len()).await;
+    // The room-wide document narrowed to Ukraine: Russia is told it is gone
+    // (it saw it), and nothing when Ukraine's copy changes again.
+    let (status, body) = app
+        .post(
+            &med,
+            &format!("/api/rooms/{ROOM}/documents/{doc}/visibility"),
+            &json!({"visibility": {"scope": "parties", "parties": [UA_PARTY]}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "narrowing: {body}");
+    visible.push(("document".into(), doc.clone(), "removed".into()));
     wait_events(&stream, visible.len()).await;
     // Hidden writes after the last visible one must not show up either.
     let m = marker("MED-NOTE-LATE");

@@ -553,15 +553,15 @@ impl RoomAccess {
     }
 
     /// Publishes committed writes of records to the live streams and the
-    /// inbox's webhooks, with each record's audience as this view loaded it.
+    /// inbox's webhooks, with each record's audience as this view loaded it
+    /// (a writer changes only what it sees).
     fn published<'r>(&self, state: &AppState, records: impl IntoIterator<Item = &'r Record>) {
         crate::live::published(
             state,
             &self.room_id,
             records.into_iter().map(|r| {
                 let before = self.room.get(r.kind, &r.id).map(|b| b.visibility.clone());
-                let created = !self.revisions.contains_key(&(r.kind, r.id.clone()));
-                (r.clone(), before, created)
+                (r.clone(), before)
             }),
         );
     }

@@ -122,7 +122,13 @@ impl OperatorAccess {
         crate::live::published(
             state,
             room,
-            [(record.clone(), None, expected_revision.is_none())],
+            // A party is written anew or over a revision the operator read;
+            // parties are room-wide, so the audience before is taken to be
+            // the one written.
+            [(
+                record.clone(),
+                expected_revision.map(|_| record.visibility.clone()),
+            )],
         );
         Ok(())
     }

@@ -41,15 +41,6 @@ pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
 /// How many changes a slow stream may fall behind before it skips some.
 const BACKLOG: usize = 4096;
 
-/// What happened to a record, as a stream tells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// A new record.
-    Created,
-    /// A new revision of a record.
-    Updated,
-}
-
 /// One committed record write, as the hub carries it between tasks of
 /// this process. It holds the record itself (for the inbox's webhooks);
 /// only kind, id and action ever leave the server.
@@ -59,11 +50,10 @@ pub struct Change {
     pub room: String,
     /// The record as written.
     pub record: Arc<Record>,
-    /// Its audience before this write, if the writer saw an earlier
-    /// revision (a re-scope can take a record out of a viewer's sight).
+    /// Its audience before this write, if it existed (the writer always
+    /// sees what it changes): with it each viewer is told what happened
+    /// as it sees it (see [`told`]).
     pub before: Option<Visibility>,
-    /// Created or updated.
-    pub action: Action,
 }
 
 /// What the hub carries.
@@ -103,22 +93,18 @@ impl Hub {
 
 /// Publishes committed record writes (called by the write methods of
 /// `access`, after the commit) and hands them to the inbox's webhooks.
-/// `before` gives, per record, its audience as the writer loaded it.
+/// `before` gives, per record, its audience before the write, if it
+/// existed.
 pub fn published(
     state: &AppState,
     room: &str,
-    writes: impl IntoIterator<Item = (Record, Option<Visibility>, bool)>,
+    writes: impl IntoIterator<Item = (Record, Option<Visibility>)>,
 ) {
-    for (record, before, created) in writes {
+    for (record, before) in writes {
         let change = Change {
             room: room.to_string(),
             record: Arc::new(record),
             before,
-            action: if created {
-                Action::Created
-            } else {
-                Action::Updated
-            },
         };
         crate::inbox::hooks::after_write(state, &change);
         state.live.send(Signal::Record(change));
@@ -130,18 +116,18 @@ pub fn seats_changed(state: &AppState, room: &str) {
     state.live.send(Signal::Seats(room.to_string()));
 }
 
-/// What a viewer is told of a change, if anything: the action's name, or
-/// `None` for a change the viewer may not see (before nor after).
+/// What a viewer is told of a change, as the viewer sees it: `created`
+/// for a record new to the viewer (a draft published to it is new to it:
+/// "updated" would tell that a hidden revision came first), `updated` for
+/// one it saw before, `removed` for one a re-scope took from it, and
+/// `None` for a change it sees neither before nor after.
 pub fn told(viewer: &Viewer, change: &Change) -> Option<&'static str> {
-    if viewer.can_see(&change.record.visibility) {
-        Some(match change.action {
-            Action::Created => "created",
-            Action::Updated => "updated",
-        })
-    } else if change.before.as_ref().is_some_and(|b| viewer.can_see(b)) {
-        Some("removed")
-    } else {
-        None
+    let saw = change.before.as_ref().is_some_and(|b| viewer.can_see(b));
+    match (saw, viewer.can_see(&change.record.visibility)) {
+        (true, true) => Some("updated"),
+        (false, true) => Some("created"),
+        (true, false) => Some("removed"),
+        (false, false) => None,
     }
 }
 
