@@ -808,3 +808,63 @@ async fn cookie_writes_need_the_csrf_token() {
     let hooks = app.json(&t, "/api/webhooks").await;
     assert_eq!(hooks.as_array().unwrap().len(), 2, "{hooks}");
 }
+
+async fn a_proposal_awaits_the_partys_vote_until_it_votes(app: App) {
+    let med = app.token(MED).await;
+    let ru = app.token(RU).await;
+    let ua = app.token(UA).await;
+    let demo: Value = serde_json::from_str(pactum_server::DEMO_CASE).unwrap();
+    let package: serde_json::Map<String, Value> = demo["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_string(),
+                i["options"][2]["id"].clone(),
+            )
+        })
+        .collect();
+    let session = app
+        .create(
+            &med,
+            "sessions",
+            json!({"title": "Single text, round one", "package": package}),
+        )
+        .await;
+    let proposals = |t: String| {
+        let app = &app;
+        async move {
+            let inbox = app.json(&t, "/api/inbox").await;
+            items_of(&inbox, "proposal")
+        }
+    };
+    assert!(proposals(ru.clone()).await.is_empty(), "no proposal yet");
+    let (status, body) = app
+        .post(
+            &med,
+            &format!("/api/rooms/{ROOM}/sessions/{session}/proposals"),
+            &json!({"changes": {"nato_membership": "nato_membership.renounce"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(proposals(ru.clone()).await, vec![(session.clone(), false)]);
+    assert_eq!(proposals(ua.clone()).await, vec![(session.clone(), false)]);
+    let (status, body) = app
+        .post(
+            &ru,
+            &format!("/api/rooms/{ROOM}/sessions/{session}/votes"),
+            &json!({"ballot": "reject"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // Russia voted; Ukraine has not (and does not learn that Russia did).
+    assert!(proposals(ru).await.is_empty());
+    assert_eq!(proposals(ua).await, vec![(session, false)]);
+}
+
+on_both!(
+    a_proposal_awaits_the_partys_vote_until_it_votes_sqlite,
+    a_proposal_awaits_the_partys_vote_until_it_votes_postgres,
+    a_proposal_awaits_the_partys_vote_until_it_votes
+);
