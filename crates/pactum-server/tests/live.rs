@@ -363,7 +363,11 @@ async fn stream_carries_only_what_the_viewer_may_see(app: App) {
         .iter()
         .map(|(e, _)| {
             let keys: Vec<&String> = e.as_object().unwrap().keys().collect();
-            assert_eq!(keys, ["kind", "id", "action"], "an event carries only these");
+            assert_eq!(
+                keys,
+                ["kind", "id", "action"],
+                "an event carries only these"
+            );
             (
                 e["kind"].as_str().unwrap().to_string(),
                 e["id"].as_str().unwrap().to_string(),
@@ -379,7 +383,10 @@ async fn stream_carries_only_what_the_viewer_may_see(app: App) {
         assert!(!got.raw.contains(m.as_str()), "the stream shows {m}");
     }
     for id in &hidden_ids {
-        assert!(!got.raw.contains(id.as_str()), "the stream names hidden {id}");
+        assert!(
+            !got.raw.contains(id.as_str()),
+            "the stream names hidden {id}"
+        );
     }
     // No event ids, retry hints or numbers that could count hidden writes:
     // every line is a comment, an event name or an event's data.
@@ -420,7 +427,10 @@ async fn a_removed_delegates_stream_ends(app: App) {
     assert!(status.is_success(), "remove: {status} {body}");
     let t = Instant::now();
     while !stream.lock().unwrap().ended {
-        assert!(t.elapsed() < WITHIN, "the removed delegate's stream goes on");
+        assert!(
+            t.elapsed() < WITHIN,
+            "the removed delegate's stream goes on"
+        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     // And nothing written afterwards reached it.
@@ -503,7 +513,11 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
         .to_string();
     for p in [hidden_point.as_str(), "no-such-point"] {
         let (status, body) = app
-            .post(&ru, &format!("/api/rooms/{ROOM}/follows"), &json!({"point_id": p}))
+            .post(
+                &ru,
+                &format!("/api/rooms/{ROOM}/follows"),
+                &json!({"point_id": p}),
+            )
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{p}: {body}");
         assert_eq!(body["field"], "point_id");
@@ -520,7 +534,10 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
         .create(
             &ua,
             "stances",
-            stance(&m_open, json!({"scope": "parties", "parties": [RU_PARTY, UA_PARTY]})),
+            stance(
+                &m_open,
+                json!({"scope": "parties", "parties": [RU_PARTY, UA_PARTY]}),
+            ),
         )
         .await;
     let m_own = marker("ST-OWN");
@@ -539,8 +556,19 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
     assert!(ids.contains(&for_ru.as_str()) && ids.contains(&for_both.as_str()));
     assert!(!ids.contains(&for_ua.as_str()) && !ids.contains(&draft.as_str()));
     assert_eq!(items_of(&after, "stance"), vec![(open.clone(), false)]);
-    for hidden in [&m_ua, &draft_only, &m_own, &for_ua, &draft, &own, &hidden_point] {
-        assert!(!text.contains(hidden.as_str()), "Russia's inbox shows {hidden}");
+    for hidden in [
+        &m_ua,
+        &draft_only,
+        &m_own,
+        &for_ua,
+        &draft,
+        &own,
+        &hidden_point,
+    ] {
+        assert!(
+            !text.contains(hidden.as_str()),
+            "Russia's inbox shows {hidden}"
+        );
     }
     // The oracle: three new items (two versions, one stance), all unread.
     assert_eq!(after["items"].as_array().unwrap().len(), base_items + 3);
@@ -599,9 +627,12 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
     app.create(
         &ua,
         "stances",
-        stance("Later", json!({"scope": "parties", "parties": [RU_PARTY, UA_PARTY]})),
+        stance(
+            "Later",
+            json!({"scope": "parties", "parties": [RU_PARTY, UA_PARTY]}),
+        ),
     )
-        .await;
+    .await;
     assert_eq!(app.json(&ru, "/api/inbox/unread").await["unread"], 0);
 
     // The pages: the inbox, and "since your last visit" on the overview.
@@ -616,7 +647,10 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
         .unwrap();
     assert!(page.contains(&m_both) && page.contains("Your inbox"));
     for hidden in [&m_ua, &draft_only, &m_own] {
-        assert!(!page.contains(hidden.as_str()), "the inbox page shows {hidden}");
+        assert!(
+            !page.contains(hidden.as_str()),
+            "the inbox page shows {hidden}"
+        );
     }
     let overview = |c: Client| {
         let base = app.base.clone();
@@ -631,7 +665,10 @@ async fn inbox_holds_only_what_the_party_may_see(app: App) {
         }
     };
     let first = overview(c.clone()).await;
-    assert!(!first.contains("Since your last visit"), "a first visit has no last one");
+    assert!(
+        !first.contains("Since your last visit"),
+        "a first visit has no last one"
+    );
     tokio::time::sleep(Duration::from_millis(20)).await;
     let m_new = marker("SINCE-ROOM");
     let newdoc = app
@@ -685,10 +722,13 @@ async fn webhooks_carry_a_kind_and_a_link_for_visible_items_only(app: App) {
     let ru = app.token(RU).await;
     let (url, got) = receiver().await;
     // Only http(s) URLs, refused naming the field.
-    for bad in ["ftp://example.org/x", "javascript:alert(1)", "not a url", "http://"] {
-        let (status, body) = app
-            .post(&ru, "/api/webhooks", &json!({"url": bad}))
-            .await;
+    for bad in [
+        "ftp://example.org/x",
+        "javascript:alert(1)",
+        "not a url",
+        "http://",
+    ] {
+        let (status, body) = app.post(&ru, "/api/webhooks", &json!({"url": bad})).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {body}");
         assert_eq!(body["field"], "url", "{bad}");
     }

@@ -78,7 +78,10 @@ async fn refreshed(b: &Browser) -> Option<String> {
             vec![],
         )
         .await;
-    b.ok(r, "reading data-refreshed").await.as_str().map(str::to_string)
+    b.ok(r, "reading data-refreshed")
+        .await
+        .as_str()
+        .map(str::to_string)
 }
 
 async fn wait_refresh(b: &Browser, before: Option<String>, what: &str) {
@@ -89,7 +92,8 @@ async fn wait_refresh(b: &Browser, before: Option<String>, what: &str) {
             return;
         }
         if t.elapsed() > Duration::from_millis(2500) {
-            b.fail(&format!("no live refresh within 2 s after {what}")).await;
+            b.fail(&format!("no live refresh within 2 s after {what}"))
+                .await;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -20,9 +20,14 @@ pub(super) async fn inbox(State(state): State<AppState>, caller: Caller) -> ApiR
 
 /// The unread count alone (what the page chrome shows): no item is shown,
 /// so no read is logged.
-pub(super) async fn unread(State(state): State<AppState>, caller: Caller) -> ApiResult<Json<Value>> {
+pub(super) async fn unread(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> ApiResult<Json<Value>> {
     let items = super::items(&state, &caller.user, None).await?;
-    Ok(Json(json!({"unread": items.iter().filter(|i| !i.read).count()})))
+    Ok(Json(
+        json!({"unread": items.iter().filter(|i| !i.read).count()}),
+    ))
 }
 
 /// Which items to mark read: some by key, or every current one.
@@ -37,7 +42,12 @@ pub(super) struct ReadInput {
 
 /// Marks items read; only keys of the caller's current items count, so a
 /// read mark can never name anything but what the inbox showed.
-pub(super) async fn mark(state: &AppState, user: &str, keys: &[String], all: bool) -> ApiResult<usize> {
+pub(super) async fn mark(
+    state: &AppState,
+    user: &str,
+    keys: &[String],
+    all: bool,
+) -> ApiResult<usize> {
     let items = super::items(state, user, None).await?;
     let chosen: Vec<String> = items
         .into_iter()
@@ -45,7 +55,10 @@ pub(super) async fn mark(state: &AppState, user: &str, keys: &[String], all: boo
         .map(|i| i.key)
         .collect();
     if !all && keys.is_empty() {
-        return Err(ApiError::field("items", "name at least one item, or give \"all\": true"));
+        return Err(ApiError::field(
+            "items",
+            "name at least one item, or give \"all\": true",
+        ));
     }
     store::mark_read(state, user, &chosen).await?;
     Ok(chosen.len())
@@ -73,7 +86,9 @@ pub(super) async fn follows(
     P(room): P<String>,
 ) -> ApiResult<Json<Value>> {
     let a = RoomAccess::load(&state, &caller.user, &room).await?;
-    Ok(Json(json!({"point_ids": store::follows(&state, &a).await?})))
+    Ok(Json(
+        json!({"point_ids": store::follows(&state, &a).await?}),
+    ))
 }
 
 pub(super) async fn follow(
@@ -96,7 +111,9 @@ pub(super) async fn unfollow(
 ) -> ApiResult<Json<Value>> {
     let a = RoomAccess::load(&state, &caller.user, &room).await?;
     store::set_follow(&state, &a, &input.point_id, false).await?;
-    Ok(Json(json!({"point_id": input.point_id, "following": false})))
+    Ok(Json(
+        json!({"point_id": input.point_id, "following": false}),
+    ))
 }
 
 /// A webhook to add.

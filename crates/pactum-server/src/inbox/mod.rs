@@ -73,7 +73,10 @@ pub fn items_in(
     for r in a.room().records() {
         let text_link = |text: &str, point: Option<&str>| {
             let anchor = point.map_or(String::new(), |p| format!("#point-{p}"));
-            room_path(room, &format!("/texts/{}{anchor}", urlpart(text.to_string())))
+            room_path(
+                room,
+                &format!("/texts/{}{anchor}", urlpart(text.to_string())),
+            )
         };
         match r.kind.as_str() {
             "text" if !a.is_mediator() => {
@@ -150,11 +153,10 @@ pub fn items_in(
                 if !s.open || s.proposal.is_none() || !s.parties.iter().any(|p| p == party) {
                     continue;
                 }
-                let voted = a
-                    .room()
-                    .records()
-                    .iter()
-                    .any(|v| v.kind.as_str() == "vote" && v.id == vote_id(&s.id, s.round, party));
+                let voted =
+                    a.room().records().iter().any(|v| {
+                        v.kind.as_str() == "vote" && v.id == vote_id(&s.id, s.round, party)
+                    });
                 if !voted {
                     out.push(item(
                         "proposal",
@@ -228,7 +230,10 @@ pub async fn items(state: &AppState, user: &str, shown: Option<&str>) -> ApiResu
 pub async fn since_last_visit<'a>(
     state: &AppState,
     a: &'a RoomAccess,
-) -> ApiResult<(Option<String>, Vec<(&'a pactum_workspace::model::Record, serde_json::Value)>)> {
+) -> ApiResult<(
+    Option<String>,
+    Vec<(&'a pactum_workspace::model::Record, serde_json::Value)>,
+)> {
     let since = store::visit(state, a, state.visit_gap).await?;
     let Some(since) = since else {
         return Ok((None, Vec::new()));

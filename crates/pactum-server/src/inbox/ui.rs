@@ -123,4 +123,3 @@ pub(super) async fn delete_webhook(
     store::delete_webhook(&state, &caller.user, form.get("id")).await?;
     Ok(Redirect::to("/account?done=webhook-deleted").into_response())
 }
-

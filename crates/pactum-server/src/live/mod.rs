@@ -171,28 +171,31 @@ impl Stream {
                     return Some(Event::default().comment("keep-alive"));
                 }
                 msg = self.rx.recv() => match msg {
-                    Ok(signal) => match &*signal {
-                        Signal::Seats(room) if *room == self.room => {
-                            if !self.recheck().await {
-                                return None;
-                            }
+                    Ok(signal) => {
+                        let (ours, change) = match &*signal {
+                            Signal::Seats(room) => (*room == self.room, None),
+                            Signal::Record(c) => (c.room == self.room, Some(c)),
+                        };
+                        if !ours {
+                            continue;
                         }
-                        Signal::Record(change) if change.room == self.room => {
-                            // A party's kind decides roles: re-check first.
-                            if change.record.kind.as_str() == "party" && !self.recheck().await {
-                                return None;
-                            }
-                            if let Some(action) = told(&self.viewer, change) {
-                                let data = serde_json::json!({
-                                    "kind": change.record.kind.as_str(),
-                                    "id": change.record.id,
-                                    "action": action,
-                                });
-                                return Some(Event::default().event("change").data(data.to_string()));
-                            }
+                        // Seats, or a party (its kind decides roles):
+                        // re-check before telling anything.
+                        let seats = change.is_none_or(|c| c.record.kind.as_str() == "party");
+                        if seats && !self.recheck().await {
+                            return None;
                         }
-                        _ => {}
-                    },
+                        if let Some((c, action)) =
+                            change.and_then(|c| Some((c, told(&self.viewer, c)?)))
+                        {
+                            let data = serde_json::json!({
+                                "kind": c.record.kind.as_str(),
+                                "id": c.record.id,
+                                "action": action,
+                            });
+                            return Some(Event::default().event("change").data(data.to_string()));
+                        }
+                    }
                     // Skipped changes are not announced: how many were
                     // skipped counts hidden writes too.
                     Err(broadcast::error::RecvError::Lagged(_)) => {}
