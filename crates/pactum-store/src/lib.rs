@@ -518,6 +518,11 @@ pub trait Store: Send + Sync {
         now: &str,
         new_visit_before: &str,
     ) -> Result<Option<String>>;
+    /// The records of a room written after `since` (RFC 3339), newest
+    /// first, as (kind, id, updated_at): what "since your last visit"
+    /// lists once the server has kept those the user may see.
+    async fn changed_since(&self, room: &str, since: &str)
+        -> Result<Vec<(String, String, String)>>;
     /// Stores a webhook; `created_at` is set by the store.
     async fn add_webhook(&self, hook: &WebhookRow, audit: NewAudit) -> Result<()>;
     /// A user's webhooks, oldest first.

@@ -1360,6 +1360,21 @@ macro_rules! store_impl {
                 Ok(since)
             }
 
+            async fn changed_since(
+                &self,
+                room: &str,
+                since: &str,
+            ) -> Result<Vec<(String, String, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT kind, id, updated_at FROM records WHERE room = $1 AND updated_at > $2 \
+                     ORDER BY updated_at DESC, pos DESC",
+                )
+                .bind(room)
+                .bind(since)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
             async fn add_webhook(&self, hook: &WebhookRow, audit: NewAudit) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 require_user(&mut w.tx, &hook.user).await?;

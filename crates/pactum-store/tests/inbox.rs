@@ -75,6 +75,37 @@ async fn inbox_state_is_each_users_own(fx: TestDb) {
         s.visit_room("ann", "r1", &t(55), &t(25)).await.unwrap(),
         Some(t(5))
     );
+    // What changed since a time: newest first, none before it.
+    let row = |id: &str| pactum_store::NewRecord {
+        kind: "note".into(),
+        id: id.into(),
+        visibility: "{}".into(),
+        body: "{}".into(),
+    };
+    s.put_record("r1", &row("n1"), None, NewAudit::new("ann", "note.create"))
+        .await
+        .unwrap();
+    let cut = s
+        .changed_since("r1", "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap();
+    assert_eq!(cut.len(), 1);
+    let first_at = cut[0].2.clone();
+    tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    s.put_record("r1", &row("n2"), None, NewAudit::new("ann", "note.create"))
+        .await
+        .unwrap();
+    let all: Vec<String> = s
+        .changed_since("r1", "2000-01-01T00:00:00.000Z")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, id, _)| id)
+        .collect();
+    assert_eq!(all, ["n2", "n1"]);
+    let later = s.changed_since("r1", &first_at).await.unwrap();
+    assert_eq!(later.len(), 1);
+    assert_eq!(later[0].1, "n2");
     // Webhooks: audited, listed per user and per room's members, deleted
     // only by their user.
     let hook = WebhookRow {

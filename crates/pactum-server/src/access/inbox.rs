@@ -72,18 +72,12 @@ impl RoomAccess {
     /// records this view holds are returned, so a write the user may not
     /// see is never counted.
     pub async fn changed_since(&self, state: &AppState, since: &str) -> ApiResult<Vec<&Record>> {
-        let mut rows: Vec<(String, Kind, String)> = state
+        Ok(state
             .store
-            .records(&self.room_id, None)
+            .changed_since(&self.room_id, since)
             .await?
-            .into_iter()
-            .filter(|r| r.updated_at.as_str() > since)
-            .filter_map(|r| Some((r.updated_at, Kind::parse(&r.kind)?, r.id)))
-            .collect();
-        rows.sort_by(|a, b| b.0.cmp(&a.0));
-        Ok(rows
             .iter()
-            .filter_map(|(_, kind, id)| self.room.get(*kind, id))
+            .filter_map(|(kind, id, _)| self.room.get(Kind::parse(kind)?, id))
             .collect())
     }
 }
