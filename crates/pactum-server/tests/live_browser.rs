@@ -195,5 +195,31 @@ async fn live_pages_and_the_inbox_in_chromium() {
         "marking all read left unread items",
     )
     .await;
+    // The account page: a webhook URL that is not http(s) is refused
+    // naming the field; a good one is listed.
+    b.goto("/account").await;
+    b.wait("#webhook-form").await;
+    let r =
+        b.c.execute(
+            "document.getElementById('webhook-url').type = 'text';",
+            vec![],
+        )
+        .await;
+    b.ok(r, "letting any URL through the browser's own check")
+        .await;
+    b.fill("#webhook-url", "ftp://example.org/hook").await;
+    b.click("#webhook-submit").await;
+    let error = b.wait("#account-error").await;
+    b.ensure(
+        b.attr(&error, "data-field").await == "url",
+        "the refusal does not name the url field",
+    )
+    .await;
+    b.fill("#webhook-url", "https://hooks.example.org/pactum")
+        .await;
+    b.click("#webhook-submit").await;
+    b.wait_text("#webhook-list", "https://hooks.example.org/pactum")
+        .await;
+    b.shot("account-webhooks").await;
     b.close().await;
 }
