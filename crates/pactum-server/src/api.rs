@@ -58,6 +58,8 @@ mod tests {
             include_str!("amendments/mod.rs"),
             include_str!("meetings/mod.rs"),
             include_str!("search/mod.rs"),
+            include_str!("live/mod.rs"),
+            include_str!("inbox/mod.rs"),
         ];
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = sources

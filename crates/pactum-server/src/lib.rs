@@ -12,7 +12,9 @@ pub mod api;
 pub mod drafting;
 pub mod error;
 pub mod import;
+pub mod inbox;
 pub mod json;
+pub mod live;
 pub mod meetings;
 pub mod models;
 pub mod pagination;
@@ -48,6 +50,8 @@ pub fn app(state: AppState) -> Router {
         .merge(amendments::routes())
         .merge(meetings::routes())
         .merge(search::routes())
+        .merge(live::routes())
+        .merge(inbox::routes())
         .merge(ui::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

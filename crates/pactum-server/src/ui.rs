@@ -63,6 +63,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("invite.html", include_str!("../templates/invite.html")),
     ("people.html", include_str!("../templates/people.html")),
     ("account.html", include_str!("../templates/account.html")),
+    ("inbox.html", include_str!("../templates/inbox.html")),
     ("new_room.html", include_str!("../templates/new_room.html")),
     (
         "room_setup.html",

@@ -108,7 +108,90 @@
     });
   }
 
+  // The unread count next to the Inbox link.
+  function inboxCount() {
+    var badge = document.getElementById("inbox-count");
+    if (!badge || !window.fetch) return;
+    fetch("/api/inbox/unread", { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (j) {
+        if (!j) return;
+        badge.textContent = String(j.unread);
+        badge.hidden = j.unread === 0;
+      })
+      .catch(function () {});
+  }
+
+  // Live updates: a room page listens to its room's event stream and, on a
+  // change its user may see, fetches the page again and swaps its <main>,
+  // unless the user is typing in a form there (then a notice offers a
+  // reload). EventSource reconnects by itself.
+  function live() {
+    var main = document.getElementById("main");
+    var url = main && main.getAttribute("data-live");
+    if (!url || !window.EventSource || !window.fetch || !window.DOMParser) return;
+    var pending = null;
+    var source = new EventSource(url);
+    function editing() {
+      var el = document.activeElement;
+      if (el && main.contains(el) && el.form) return true;
+      var dirty = false;
+      main.querySelectorAll("input, textarea, select").forEach(function (f) {
+        if (f.type === "hidden" || f.type === "submit") return;
+        if (f.type === "checkbox" || f.type === "radio") { if (f.checked !== f.defaultChecked) dirty = true; }
+        else if (f.tagName === "SELECT") {
+          Array.prototype.forEach.call(f.options, function (o) { if (o.selected !== o.defaultSelected) dirty = true; });
+        } else if (f.value !== f.defaultValue) dirty = true;
+      });
+      main.querySelectorAll("details[open]").forEach(function (d) { if (d.querySelector("form")) dirty = true; });
+      return dirty;
+    }
+    function notice() {
+      if (document.getElementById("live-notice")) return;
+      var n = document.createElement("div");
+      n.id = "live-notice";
+      n.className = "live-notice";
+      n.setAttribute("role", "status");
+      n.appendChild(document.createTextNode("Updated — "));
+      var a = document.createElement("a");
+      a.href = location.href;
+      a.textContent = "reload";
+      a.addEventListener("click", function (e) { e.preventDefault(); location.reload(); });
+      n.appendChild(a);
+      document.body.appendChild(n);
+    }
+    function refresh() {
+      pending = null;
+      if (editing()) { notice(); return; }
+      fetch(location.href, { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (html === null) return;
+          var doc = new DOMParser().parseFromString(html, "text/html");
+          var fresh = doc.getElementById("main");
+          if (!fresh) return;
+          if (editing()) { notice(); return; }
+          main.innerHTML = fresh.innerHTML;
+          main.setAttribute("data-refreshed", String(Date.now()));
+          autosubmit();
+          stanceForm();
+          matrix();
+          redline();
+          oncePerSubmit();
+          fileFill();
+        })
+        .catch(function () {});
+      inboxCount();
+    }
+    source.addEventListener("change", function () {
+      // Writes often come in bursts: one refetch for a burst.
+      if (!pending) pending = setTimeout(refresh, 300);
+    });
+  }
+
   ready(function () {
+    inboxCount();
+    live();
     fileFill();
     autosubmit();
     stanceForm();

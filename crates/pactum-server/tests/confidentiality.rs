@@ -1753,6 +1753,35 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     let a = get(w, &view, &mut t, "/api/tokens", none.clone()).await;
     assert_eq!(a.status, StatusCode::OK);
     assert_eq!(a.json().as_array().unwrap().len(), 1, "{party}: own token");
+    // The inbox, its count, webhooks and follows answer only what the user
+    // may see (the planted markers are checked like everywhere else).
+    for path in ["/api/inbox", "/api/inbox/unread", "/api/webhooks"] {
+        let a = get(w, &view, &mut t, path, None).await;
+        assert_eq!(a.status, StatusCode::OK, "{party} {path}");
+    }
+    let a = get(w, &view, &mut t, &rp(&room, "/follows"), none.clone()).await;
+    assert_eq!(a.status, StatusCode::OK, "{party} follows");
+    // The event stream never ends: its first bytes are read (the opening
+    // keep-alive comment), checked, and the stream dropped. tests/live.rs
+    // checks what it delivers.
+    {
+        let path = rp(&room, "/events");
+        w.requested
+            .lock()
+            .unwrap()
+            .insert((party.to_string(), path.clone()));
+        let mut res = w
+            .http
+            .get(format!("{}{path}", w.base))
+            .bearer_auth(&w.tokens[party])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{party} events");
+        let first = res.chunk().await.unwrap().unwrap_or_default();
+        view.check_clean(&format!("GET {path}"), &String::from_utf8_lossy(&first));
+        t.requests += 1;
+    }
     for rest in ["/invitations", "/members"] {
         let a = get(w, &view, &mut t, &rp(&room, rest), none.clone()).await;
         if party == MED {
@@ -2252,6 +2281,7 @@ async fn models_and_sessions(w: &mut World, view: &View, t: &mut Tally, nf: &str
         format!("/rooms/{room}/people"),
         "/account".to_string(),
         "/operator".to_string(),
+        "/inbox".to_string(),
     ];
     pages.extend(
         all_sessions
@@ -3159,6 +3189,8 @@ async fn snapshot(w: &World, parties: &[&str]) -> BTreeMap<(String, String), Str
         .unwrap()
         .iter()
         .filter(|(p, path)| parties.contains(&p.as_str()) && !(p == MED && path.contains("/audit")))
+        // The event stream never ends (tests/live.rs checks it).
+        .filter(|(_, path)| !path.ends_with("/events"))
         .cloned()
         .collect();
     let mut out = BTreeMap::new();

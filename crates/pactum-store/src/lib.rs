@@ -172,6 +172,22 @@ pub struct TokenRow {
     pub expires_at: i64,
 }
 
+/// An outbound webhook of one user: told the kind of each new inbox item
+/// and a link under `origin`, never content.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRow {
+    /// Public handle.
+    pub id: String,
+    /// Whose inbox it reports.
+    pub user: String,
+    /// Where it posts (http or https).
+    pub url: String,
+    /// Where links in its posts start (the server as the user reached it).
+    pub origin: String,
+    /// RFC 3339 UTC with milliseconds.
+    pub created_at: String,
+}
+
 /// One revision of a record, as [`Store::record_history`] gives it: what
 /// the record said and who could see it after one write, and who wrote it.
 ///
@@ -495,6 +511,44 @@ pub trait Store: Send + Sync {
         now: i64,
         audit: NewAudit,
     ) -> Result<InvitationRow>;
+
+    /// Follows (`on`) or unfollows a point of a room for a user; following
+    /// twice or unfollowing what is not followed is not an error. Not
+    /// audited: it is the user's own reading list, like a session.
+    async fn set_follow(&self, user: &str, room: &str, point_id: &str, on: bool) -> Result<()>;
+    /// The points of a room a user follows, by id.
+    async fn follows(&self, user: &str, room: &str) -> Result<Vec<String>>;
+    /// Marks inbox items (by key) read for a user; marking twice is not an
+    /// error.
+    async fn mark_read(&self, user: &str, items: &[String]) -> Result<()>;
+    /// The keys of the inbox items a user has read.
+    async fn read_marks(&self, user: &str) -> Result<Vec<String>>;
+    /// Records a view of a room's overview at `now` (RFC 3339) and returns
+    /// when the user's previous visit ended, if there was one. A view after
+    /// `new_visit_before` (a view whose previous one came before that time)
+    /// starts a new visit; a view within it continues the current one, and
+    /// both answer the same.
+    async fn visit_room(
+        &self,
+        user: &str,
+        room: &str,
+        now: &str,
+        new_visit_before: &str,
+    ) -> Result<Option<String>>;
+    /// The records of a room written after `since` (RFC 3339), newest
+    /// first, as (kind, id, updated_at): what "since your last visit"
+    /// lists once the server has kept those the user may see.
+    async fn changed_since(&self, room: &str, since: &str)
+        -> Result<Vec<(String, String, String)>>;
+    /// Stores a webhook; `created_at` is set by the store.
+    async fn add_webhook(&self, hook: &WebhookRow, audit: NewAudit) -> Result<()>;
+    /// A user's webhooks, oldest first.
+    async fn webhooks_of(&self, user: &str) -> Result<Vec<WebhookRow>>;
+    /// The webhooks of every user seated in a room.
+    async fn webhooks_in_room(&self, room: &str) -> Result<Vec<WebhookRow>>;
+    /// Deletes one of `user`'s webhooks; [`StoreError::NotFound`] if the
+    /// user has no such webhook.
+    async fn delete_webhook(&self, user: &str, id: &str, audit: NewAudit) -> Result<()>;
 
     /// For reads of restricted records: appended in one transaction.
     async fn append_audit(&self, entries: &[NewAudit]) -> Result<()>;

@@ -17,7 +17,7 @@
 
 use crate::{
     AuditEntry, AuditReport, HistoryRow, InvitationRow, InvitationState, MemberRow, RecordRow,
-    Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow,
+    Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, WebhookRow,
 };
 
 /// The schema that added the word index (`words` on records).
@@ -68,6 +68,15 @@ macro_rules! from_row {
     };
 }
 
+from_row!(WebhookRow {
+    id: String,
+    user: String,
+    url: String,
+    origin: String,
+    created_at: String,
+});
+pub(crate) const WEBHOOK_COLS: &str =
+    "SELECT w.id, w.user_name, w.url, w.origin, w.created_at FROM webhooks w";
 from_row!(RoomRow {
     id: String,
     title: String,
@@ -226,13 +235,13 @@ macro_rules! store_impl {
         use crate::shared::{
             intact, sql, AUDIT_COLS, HISTORY_COLS, INVITATION_COLS, MEMBER_COLS, RECORD_COLS,
             RETURNING_RECORD, ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
-            WORDS_SCHEMA,
+            WEBHOOK_COLS, WORDS_SCHEMA,
         };
         use crate::words::index_of;
         use crate::{
             audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow,
             InvitationRow, InvitationState, MemberRow, NewAudit, NewRecord, RecordRow,
-            RecordWrite, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, DUMP_FORMAT,
+            RecordWrite, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, WebhookRow, DUMP_FORMAT,
             GENESIS_HASH,
         };
 
@@ -1270,6 +1279,201 @@ macro_rules! store_impl {
                 append_audit(&mut w.tx, &[audit]).await?;
                 w.tx.commit().await?;
                 Ok(done.rows_affected())
+            }
+
+            async fn set_follow(&self, user: &str, room: &str, point_id: &str, on: bool) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                if on {
+                    require_room(&mut w.tx, room).await?;
+                    require_user(&mut w.tx, user).await?;
+                    sqlx::query(
+                        "INSERT INTO follows (user_name, room, point_id, created_at) \
+                         VALUES ($1, $2, $3, $4) ON CONFLICT (user_name, room, point_id) DO NOTHING",
+                    )
+                    .bind(user)
+                    .bind(room)
+                    .bind(point_id)
+                    .bind(clock::now())
+                    .execute(&mut *w.tx)
+                    .await?;
+                } else {
+                    sqlx::query(
+                        "DELETE FROM follows WHERE user_name = $1 AND room = $2 AND point_id = $3",
+                    )
+                    .bind(user)
+                    .bind(room)
+                    .bind(point_id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn follows(&self, user: &str, room: &str) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar(
+                    "SELECT point_id FROM follows WHERE user_name = $1 AND room = $2 \
+                     ORDER BY created_at, point_id",
+                )
+                .bind(user)
+                .bind(room)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
+            async fn mark_read(&self, user: &str, items: &[String]) -> Result<()> {
+                if items.is_empty() {
+                    return Ok(());
+                }
+                let mut w = self.core.begin_write().await?;
+                require_user(&mut w.tx, user).await?;
+                let now = clock::now();
+                for item in items {
+                    sqlx::query(
+                        "INSERT INTO inbox_reads (user_name, item, read_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (user_name, item) DO NOTHING",
+                    )
+                    .bind(user)
+                    .bind(item)
+                    .bind(&now)
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn read_marks(&self, user: &str) -> Result<Vec<String>> {
+                Ok(sqlx::query_scalar("SELECT item FROM inbox_reads WHERE user_name = $1")
+                    .bind(user)
+                    .fetch_all(&self.core.pool)
+                    .await?)
+            }
+
+            async fn visit_room(
+                &self,
+                user: &str,
+                room: &str,
+                now: &str,
+                new_visit_before: &str,
+            ) -> Result<Option<String>> {
+                let mut w = self.core.begin_write().await?;
+                require_room(&mut w.tx, room).await?;
+                require_user(&mut w.tx, user).await?;
+                let row: Option<(Option<String>, String)> = sqlx::query_as(
+                    "SELECT since, last_seen FROM room_visits WHERE user_name = $1 AND room = $2",
+                )
+                .bind(user)
+                .bind(room)
+                .fetch_optional(&mut *w.tx)
+                .await?;
+                let since = match row {
+                    None => {
+                        sqlx::query(
+                            "INSERT INTO room_visits (user_name, room, since, last_seen) \
+                             VALUES ($1, $2, NULL, $3)",
+                        )
+                        .bind(user)
+                        .bind(room)
+                        .bind(now)
+                        .execute(&mut *w.tx)
+                        .await?;
+                        None
+                    }
+                    Some((since, last_seen)) => {
+                        let since = if last_seen.as_str() < new_visit_before {
+                            Some(last_seen)
+                        } else {
+                            since
+                        };
+                        sqlx::query(
+                            "UPDATE room_visits SET since = $3, last_seen = $4 \
+                             WHERE user_name = $1 AND room = $2",
+                        )
+                        .bind(user)
+                        .bind(room)
+                        .bind(&since)
+                        .bind(now)
+                        .execute(&mut *w.tx)
+                        .await?;
+                        since
+                    }
+                };
+                w.tx.commit().await?;
+                Ok(since)
+            }
+
+            async fn changed_since(
+                &self,
+                room: &str,
+                since: &str,
+            ) -> Result<Vec<(String, String, String)>> {
+                Ok(sqlx::query_as(
+                    "SELECT kind, id, updated_at FROM records WHERE room = $1 AND updated_at > $2 \
+                     ORDER BY updated_at DESC, pos DESC",
+                )
+                .bind(room)
+                .bind(since)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
+            async fn add_webhook(&self, hook: &WebhookRow, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                require_user(&mut w.tx, &hook.user).await?;
+                sqlx::query(
+                    "INSERT INTO webhooks (id, user_name, url, origin, created_at) \
+                     VALUES ($1, $2, $3, $4, $5)",
+                )
+                .bind(&hook.id)
+                .bind(&hook.user)
+                .bind(&hook.url)
+                .bind(&hook.origin)
+                .bind(clock::now())
+                .execute(&mut *w.tx)
+                .await
+                .map_err(|e| conflict_on_unique(e, || format!("webhook {:?} already exists", hook.id)))?;
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
+            }
+
+            async fn webhooks_of(&self, user: &str) -> Result<Vec<WebhookRow>> {
+                Ok(sqlx::query_as(&sql(
+                    WEBHOOK_COLS,
+                    "WHERE w.user_name = $1 ORDER BY w.created_at, w.id",
+                ))
+                .bind(user)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
+            async fn webhooks_in_room(&self, room: &str) -> Result<Vec<WebhookRow>> {
+                Ok(sqlx::query_as(&sql(
+                    WEBHOOK_COLS,
+                    "JOIN members m ON m.user_name = w.user_name WHERE m.room = $1 \
+                     ORDER BY w.created_at, w.id",
+                ))
+                .bind(room)
+                .fetch_all(&self.core.pool)
+                .await?)
+            }
+
+            async fn delete_webhook(&self, user: &str, id: &str, audit: NewAudit) -> Result<()> {
+                let mut w = self.core.begin_write().await?;
+                let done = sqlx::query("DELETE FROM webhooks WHERE user_name = $1 AND id = $2")
+                    .bind(user)
+                    .bind(id)
+                    .execute(&mut *w.tx)
+                    .await?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound {
+                        what: format!("webhook {id:?}"),
+                    });
+                }
+                append_audit(&mut w.tx, &[audit]).await?;
+                w.tx.commit().await?;
+                Ok(())
             }
 
             async fn create_invitation(&self, inv: &InvitationRow, audit: NewAudit) -> Result<()> {

@@ -28,6 +28,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/sqlite/0003_record_history.sql"),
     ),
     (4, include_str!("../migrations/sqlite/0004_search.sql")),
+    (5, include_str!("../migrations/sqlite/0005_inbox.sql")),
 ];
 
 /// A search's candidates (see `Store::search_candidates`): the records of

@@ -24,6 +24,7 @@ use std::sync::Arc;
 
 pub mod auth;
 pub mod ids;
+pub mod inbox;
 pub mod operator;
 pub mod people;
 
@@ -44,6 +45,13 @@ pub struct AppState {
     /// The hash of the first-start set-up token while one is offered (see
     /// [`people::setup_link`]).
     pub setup: Arc<std::sync::Mutex<Option<String>>>,
+    /// Committed writes, for the live event streams (see [`crate::live`]).
+    pub live: Arc<crate::live::Hub>,
+    /// The inbox's outbound webhooks (see [`crate::inbox::hooks`]).
+    pub hooks: Arc<crate::inbox::hooks::Hooks>,
+    /// Overview views less than this apart are one visit ("since your last
+    /// visit" compares with the end of the visit before).
+    pub visit_gap: std::time::Duration,
 }
 
 impl AppState {
@@ -54,6 +62,9 @@ impl AppState {
             throttle: Arc::new(auth::Throttle::default()),
             transport: auth::Transport::default(),
             setup: Arc::default(),
+            live: Arc::default(),
+            hooks: Arc::default(),
+            visit_gap: std::time::Duration::from_secs(30 * 60),
         }
     }
 
@@ -569,6 +580,7 @@ impl RoomAccess {
             .store
             .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
             .await?;
+        self.published(state, [record]);
         Ok(row)
     }
 
@@ -582,11 +594,27 @@ impl RoomAccess {
         if writes.iter().any(|(r, _)| !MEMBER_KINDS.contains(&r.kind)) {
             return Err(ApiError::forbidden("only the mediator may do this"));
         }
-        let writes: Vec<_> = writes
+        let sets: Vec<_> = writes
             .iter()
             .map(|(record, action)| self.record_write(record, action))
             .collect();
-        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+        let rows = state.store.put_record_set(&self.room_id, &sets).await?;
+        self.published(state, writes.iter().map(|(record, _)| *record));
+        Ok(rows)
+    }
+
+    /// Publishes committed writes of records to the live streams and the
+    /// inbox's webhooks, with each record's audience as this view loaded it
+    /// (a writer changes only what it sees).
+    fn published<'r>(&self, state: &AppState, records: impl IntoIterator<Item = &'r Record>) {
+        crate::live::published(
+            state,
+            &self.room_id,
+            records.into_iter().map(|r| {
+                let before = self.room.get(r.kind, &r.id).map(|b| b.visibility.clone());
+                (r.clone(), before)
+            }),
+        );
     }
 
     /// A write of `record` by this user: an insert if this view did not
@@ -638,10 +666,12 @@ impl MediatorAccess<'_> {
         action: &str,
     ) -> ApiResult<RecordRow> {
         let w = self.record_write(record, action);
-        Ok(state
+        let row = state
             .store
             .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
-            .await?)
+            .await?;
+        self.published(state, [record]);
+        Ok(row)
     }
 
     /// A write of `record` whose audit entry says `action` with `detail`
@@ -655,10 +685,12 @@ impl MediatorAccess<'_> {
     ) -> ApiResult<RecordRow> {
         let mut w = self.record_write(record, action);
         w.audit.detail = detail;
-        Ok(state
+        let row = state
             .store
             .put_record(&self.room_id, &w.rec, w.expected_revision, w.audit)
-            .await?)
+            .await?;
+        self.published(state, [record]);
+        Ok(row)
     }
 
     /// Renames the room and writes its `meta` record, in one transaction.
@@ -682,6 +714,7 @@ impl MediatorAccess<'_> {
             .store
             .update_room(&self.room_id, title, audit, &[write])
             .await?;
+        self.published(state, [meta]);
         Ok(())
     }
 
@@ -698,11 +731,18 @@ impl MediatorAccess<'_> {
         state: &AppState,
         writes: &[(&Record, &str)],
     ) -> ApiResult<Vec<RecordRow>> {
-        let writes: Vec<_> = writes
-            .iter()
-            .map(|(record, action)| self.record_write(record, action))
-            .collect();
-        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+        let rows = state
+            .store
+            .put_record_set(
+                &self.room_id,
+                &writes
+                    .iter()
+                    .map(|(record, action)| self.record_write(record, action))
+                    .collect::<Vec<_>>(),
+            )
+            .await?;
+        self.published(state, writes.iter().map(|(r, _)| *r));
+        Ok(rows)
     }
 
     /// Like [`MediatorAccess::write_set`], each write audited with its own
@@ -713,7 +753,7 @@ impl MediatorAccess<'_> {
         state: &AppState,
         writes: &[(&Record, &str, String)],
     ) -> ApiResult<Vec<RecordRow>> {
-        let writes: Vec<_> = writes
+        let stored: Vec<_> = writes
             .iter()
             .map(|(record, action, detail)| {
                 let mut w = self.record_write(record, action);
@@ -721,7 +761,9 @@ impl MediatorAccess<'_> {
                 w
             })
             .collect();
-        Ok(state.store.put_record_set(&self.room_id, &writes).await?)
+        let rows = state.store.put_record_set(&self.room_id, &stored).await?;
+        self.published(state, writes.iter().map(|(r, _, _)| *r));
+        Ok(rows)
     }
 
     /// The room the mediator's analysis is computed from: what the mediator

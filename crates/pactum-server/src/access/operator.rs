@@ -119,6 +119,17 @@ impl OperatorAccess {
             },
         };
         state.store.put_record_set(room, &[write]).await?;
+        crate::live::published(
+            state,
+            room,
+            // A party is written anew or over a revision the operator read;
+            // parties are room-wide, so the audience before is taken to be
+            // the one written.
+            [(
+                record.clone(),
+                expected_revision.map(|_| record.visibility.clone()),
+            )],
+        );
         Ok(())
     }
 

@@ -216,7 +216,7 @@ pub fn rfc3339(secs: i64) -> String {
 
 /// Where links to this server start, as the client reached it: the Host
 /// header, `https` when a proxy says so. Without a Host, links are paths.
-fn origin(headers: &HeaderMap) -> String {
+pub(crate) fn origin(headers: &HeaderMap) -> String {
     let Some(host) = headers
         .get(axum::http::header::HOST)
         .and_then(|v| v.to_str().ok())
@@ -637,6 +637,7 @@ async fn remove_member(
     let mut audit = NewAudit::new(&caller.user, "member.remove");
     audit.detail = format!("{user} as {} (sessions and tokens ended)", seat.party_id);
     state.store.remove_member(a.room_id(), user, audit).await?;
+    crate::live::seats_changed(state, a.room_id());
     Ok(())
 }
 
@@ -1357,7 +1358,7 @@ async fn api_logout_everywhere(
     Ok(StatusCode::NO_CONTENT)
 }
 
-async fn account_view(
+pub(crate) async fn account_view(
     state: &AppState,
     caller: &Caller,
     done: Option<&str>,
@@ -1368,9 +1369,19 @@ async fn account_view(
     tokens.iter_mut().for_each(shown_times);
     ctx.insert("tokens".into(), tokens.into());
     ctx.insert("min_password".into(), MIN_PASSWORD.into());
+    let hooks = crate::access::inbox::webhooks_of(state, &caller.user).await?;
+    ctx.insert(
+        "webhooks".into(),
+        json!(hooks
+            .iter()
+            .map(|h| json!({"id": h.id, "url": h.url}))
+            .collect::<Vec<_>>()),
+    );
     let done = match done {
         Some("password") => Some("Password changed."),
         Some("revoked") => Some("Token revoked."),
+        Some("webhook") => Some("Webhook added."),
+        Some("webhook-deleted") => Some("Webhook deleted."),
         _ => None,
     };
     if let Some(d) = done {

@@ -163,8 +163,13 @@ pub(crate) async fn overview(
         "disclaimer": meta.and_then(|m| m.body.disclaimer.as_deref()),
         "description": meta.and_then(|m| m.body.description.as_deref()),
     });
+    let (since, changed) = crate::inbox::since_last_visit(&state, &a).await?;
+    shown.extend(changed.iter().map(|(r, _)| *r));
+    let changed: Vec<Value> = changed.into_iter().map(|(_, v)| v).collect();
     audit_shown(&state, &a, shown).await?;
     let mut ctx = chrome(&state, &caller, Some(&a), "overview", a.title()).await?;
+    ctx.insert("since".into(), json!(since));
+    ctx.insert("changed".into(), Value::Array(changed));
     ctx.insert("meta".into(), meta_json);
     ctx.insert("timeline".into(), Value::Array(timeline));
     ctx.insert(

@@ -332,6 +332,10 @@ async fn text_page(
     ctx.insert("details".into(), Value::Array(details));
     ctx.insert("amendments".into(), Value::Array(amendments));
     ctx.insert("points".into(), Value::Array(points));
+    ctx.insert(
+        "follows".into(),
+        json!(crate::access::inbox::follows(state, a).await?),
+    );
     ctx.insert("stance_kinds".into(), view::stance_kinds());
     ctx.insert("reliabilities".into(), view::reliabilities());
     ctx.insert("stance_form".into(), stance_form);

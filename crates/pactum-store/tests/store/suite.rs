@@ -1470,7 +1470,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
              || CAST(MAX(version) AS TEXT) FROM pactum_schema",
         )
         .await;
-    assert_eq!(versions, "0 4", "each migration ran once, up to schema 4");
+    assert_eq!(versions, "0 5", "each migration ran once, up to schema 5");
 }
 
 pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
@@ -2059,11 +2059,13 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
             .unwrap();
     }
     // Back to schema 1 with two tokens, as a database written before
-    // schema 2 would be (schema 3's history and schema 4's word index go
-    // too, and come back).
+    // schema 2 would be (schema 3's history, schema 4's word index and
+    // schema 5's inbox go too, and come back).
     crate::search::drop_word_index(fx).await;
     fx.exec(
-        "DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
+        "DROP TABLE follows; DROP TABLE inbox_reads; DROP TABLE room_visits; \
+         DROP TABLE webhooks; \
+         DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
          DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
          ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
          DROP TABLE record_history; DELETE FROM pactum_schema WHERE version >= 2; \
@@ -2107,6 +2109,6 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
     assert_eq!(
         fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
             .await,
-        "4"
+        "5"
     );
 }
