@@ -198,6 +198,50 @@ pub struct HistoryRow {
     pub at: String,
 }
 
+/// A file to store for a record ([`Store::put_file`]); its size and
+/// SHA-256 are computed by the store, so they always describe the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// The record it belongs to (a document).
+    pub record_id: String,
+    /// The file name as uploaded (already sanitised by the caller).
+    pub name: String,
+    /// The checked content type.
+    pub content_type: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What is known of a stored file without its bytes (lists, headers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMeta {
+    /// The room.
+    pub room: String,
+    /// The record it belongs to.
+    pub record_id: String,
+    /// File name.
+    pub name: String,
+    /// Content type, as checked on upload.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When (RFC 3339 UTC with milliseconds).
+    pub uploaded_at: String,
+}
+
+/// A stored file with its bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileRow {
+    /// Everything but the bytes.
+    pub meta: FileMeta,
+    /// The bytes, as uploaded.
+    pub bytes: Vec<u8>,
+}
+
 /// What became of an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -349,7 +393,31 @@ pub trait Store: Send + Sync {
         recs: &[NewRecord],
         actor: &str,
         action: &str,
+    ) -> Result<()> {
+        self.import_room_with_files(room, audit, recs, &[], actor, action)
+            .await
+    }
+    /// [`Store::import_room`] with the records' files (a case exported
+    /// with its documents' files), stored in the same transaction, each
+    /// with an audit entry `file.import`.
+    async fn import_room_with_files(
+        &self,
+        room: &RoomRow,
+        audit: NewAudit,
+        recs: &[NewRecord],
+        files: &[NewFile],
+        actor: &str,
+        action: &str,
     ) -> Result<()>;
+    /// Stores (or replaces) the file of a document record with its audit
+    /// entry, in one transaction. A record that does not exist is
+    /// [`StoreError::NotFound`]. Who may do so is the server's decision.
+    async fn put_file(&self, room: &str, file: &NewFile, audit: NewAudit) -> Result<FileMeta>;
+    /// The file of a record, with its bytes, if it has one.
+    async fn file(&self, room: &str, record_id: &str) -> Result<Option<FileRow>>;
+    /// What is known of every file of a room, without the bytes, in the
+    /// order of first upload.
+    async fn files(&self, room: &str) -> Result<Vec<FileMeta>>;
     /// Several checked writes in one transaction, all or nothing: each is
     /// [`Store::put_record`]'s insert (`expected_revision: None`) or checked
     /// update, with its own audit entry, and the first failure (a

@@ -18,6 +18,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_record_history.sql"),
     ),
+    (6, include_str!("../migrations/postgres/0006_files.sql")),
 ];
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).

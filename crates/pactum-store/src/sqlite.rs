@@ -27,6 +27,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_record_history.sql"),
     ),
+    (6, include_str!("../migrations/sqlite/0006_files.sql")),
 ];
 
 /// How long a writer waits for another process's write lock.

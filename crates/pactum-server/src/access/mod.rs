@@ -23,6 +23,7 @@ use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+pub mod files;
 pub mod ids;
 pub mod operator;
 pub mod people;
@@ -44,6 +45,9 @@ pub struct AppState {
     /// The hash of the first-start set-up token while one is offered (see
     /// [`people::setup_link`]).
     pub setup: Arc<std::sync::Mutex<Option<String>>>,
+    /// The largest document file accepted, in bytes (see
+    /// [`files::DEFAULT_FILE_LIMIT`]).
+    pub file_limit: usize,
 }
 
 impl AppState {
@@ -54,7 +58,14 @@ impl AppState {
             throttle: Arc::new(auth::Throttle::default()),
             transport: auth::Transport::default(),
             setup: Arc::default(),
+            file_limit: files::DEFAULT_FILE_LIMIT,
         }
+    }
+
+    /// The same state, accepting document files up to `bytes`.
+    pub fn with_file_limit(mut self, bytes: usize) -> Self {
+        self.file_limit = bytes;
+        self
     }
 
     /// The same state, served as `transport` says.

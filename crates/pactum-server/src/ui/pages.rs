@@ -54,6 +54,7 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "meeting" => "Meeting recorded.",
         "document" => "Document added.",
         "note" => "Note added.",
+        "file" => "File attached.",
         _ => return None,
     })
 }
