@@ -56,6 +56,7 @@ mod tests {
             include_str!("texts/mod.rs"),
             include_str!("stances/mod.rs"),
             include_str!("meetings/mod.rs"),
+            include_str!("meetings/files.rs"),
         ];
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = sources

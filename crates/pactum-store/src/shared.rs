@@ -16,8 +16,8 @@
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
 use crate::{
-    AuditEntry, AuditReport, FileMeta, FileRow, HistoryRow, InvitationRow, InvitationState, MemberRow, RecordRow,
-    Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow,
+    AuditEntry, AuditReport, FileMeta, FileRow, HistoryRow, InvitationRow, InvitationState,
+    MemberRow, RecordRow, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow,
 };
 
 /// How many audit rows `verify_audit` holds at once.
@@ -40,7 +40,8 @@ pub(crate) const AUDIT_COLS: &str = "SELECT seq, at, actor, action, room, kind, 
                                      detail, prev_hash, hash FROM audit_log";
 pub(crate) const HISTORY_COLS: &str = "SELECT room, kind, id, revision, visibility, body, \
                                        actor, action, at FROM record_history";
-pub(crate) const FILE_META_COLS: &str = "SELECT room, record_id, name, content_type, size, sha256, \
+pub(crate) const FILE_META_COLS: &str =
+    "SELECT room, record_id, name, content_type, size, sha256, \
                                          uploaded_by, uploaded_at FROM files";
 pub(crate) const FILE_COLS: &str = "SELECT room, record_id, name, content_type, size, sha256, \
                                     uploaded_by, uploaded_at, bytes FROM files";

@@ -380,11 +380,13 @@ async fn page_upload(
         .find(|p| p.name == "file" && !p.content.is_empty())
         .ok_or_else(|| ApiError::field("file", "choose a PDF, DOCX or ODT file"))?;
     if part.content.len() > state.file_limit {
-        return Err(read_limited(Body::from(part.content), state.file_limit, "file")
-            .await
-            .err()
-            .unwrap_or_else(|| ApiError::field("file", "too large"))
-            .into());
+        return Err(
+            read_limited(Body::from(part.content), state.file_limit, "file")
+                .await
+                .err()
+                .unwrap_or_else(|| ApiError::field("file", "too large"))
+                .into(),
+        );
     }
     // Browsers send the type they guess from the extension, or none: the
     // name's extension stands in for a missing or generic claim.
