@@ -54,6 +54,7 @@ mod tests {
             include_str!("models/mod.rs"),
             include_str!("rooms/mod.rs"),
             include_str!("texts/mod.rs"),
+            include_str!("texts/editions.rs"),
             include_str!("stances/mod.rs"),
             include_str!("meetings/mod.rs"),
             include_str!("meetings/files.rs"),

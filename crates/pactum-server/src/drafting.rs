@@ -127,7 +127,8 @@ async fn apply<T>(
         .unwrap_or_default();
     let result = op(&mut input.points, &base)?;
     let mut record = input.into_record(a.room(), text.id.clone(), &text.id)?;
-    for keep in ["version", "kind"] {
+    let editions = pactum_workspace::editions::FIELDS;
+    for keep in ["version", "kind"].into_iter().chain(editions) {
         if let Some(v) = text.body.get(keep) {
             record.body.insert(keep.into(), v.clone());
         }

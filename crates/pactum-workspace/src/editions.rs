@@ -23,6 +23,10 @@ use crate::model::{FieldError, Kind, Record};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+/// The text body's fields that hold its editions: a draft rewritten from
+/// its points keeps them.
+pub const FIELDS: [&str; 4] = ["language", "authoritative_language", "dir", "editions"];
+
 /// Writing direction of an edition (HTML's `dir`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

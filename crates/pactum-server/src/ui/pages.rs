@@ -55,6 +55,7 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "document" => "Document added.",
         "note" => "Note added.",
         "file" => "File attached.",
+        "edition" => "Edition saved.",
         _ => return None,
     })
 }
