@@ -16,7 +16,8 @@ const ROOM: &str = "peace-plan-2025";
 const MARKER: &str = "QUOKKAVELLUM";
 /// RTL text with a right-to-left mark, a combining accent, an emoji with a
 /// variation selector, CRLF and LF line breaks and trailing spaces.
-const ARABIC: &str = "يتوقف إطلاق النار\u{200f} فوراً — e\u{301}te\u{301} 🕊\u{fe0f}\r\nالسطر الثاني\n  ";
+const ARABIC: &str =
+    "يتوقف إطلاق النار\u{200f} فوراً — e\u{301}te\u{301} 🕊\u{fe0f}\r\nالسطر الثاني\n  ";
 const UKRAINIAN: &str = "Сторони припиняють вогонь.\nЇї ґ й";
 
 struct App {
@@ -163,8 +164,14 @@ async fn editions_suite(db: TestDb) {
     for (body, field) in [
         (json!({"language": "en_US"}), "language"),
         (json!({"language": "uk", "dir": "up"}), "dir"),
-        (json!({"language": "uk", "points": {"nope": {}}}), "points.nope"),
-        (json!({"language": "fr", "version_language": "en GB"}), "version_language"),
+        (
+            json!({"language": "uk", "points": {"nope": {}}}),
+            "points.nope",
+        ),
+        (
+            json!({"language": "fr", "version_language": "en GB"}),
+            "version_language",
+        ),
         (json!({"language": "en"}), "language"),
         (json!({"language": "fr", "colour": "red"}), "colour"),
     ] {
@@ -202,7 +209,10 @@ async fn editions_suite(db: TestDb) {
     let first_en = sbs.find("The sides stop firing.").unwrap();
     let first_ar = sbs.find(ARABIC).unwrap();
     let second_en = sbs.find("Observers watch the line.").unwrap();
-    assert!(first_en < first_ar && first_ar < second_en, "aligned by point");
+    assert!(
+        first_en < first_ar && first_ar < second_en,
+        "aligned by point"
+    );
     let (_, page) = app
         .page(
             &med_browser,
@@ -225,7 +235,10 @@ async fn editions_suite(db: TestDb) {
             ("language".to_string(), "he".to_string()),
             ("dir".to_string(), "auto".to_string()),
             (format!("title.{}", p[1]), "פיקוח".to_string()),
-            (format!("wording.{}", p[1]), "משקיפים\r\nעל הקו ".to_string()),
+            (
+                format!("wording.{}", p[1]),
+                "משקיפים\r\nעל הקו ".to_string(),
+            ),
         ]
     };
     let res = med_browser
@@ -245,7 +258,10 @@ async fn editions_suite(db: TestDb) {
     let (_, list) = app.get(&med, &editions).await;
     let list: Value = serde_json::from_str(&list).unwrap();
     let he = &list["editions"][3];
-    assert_eq!((he["language"].as_str(), he["dir"].as_str()), (Some("he"), Some("rtl")));
+    assert_eq!(
+        (he["language"].as_str(), he["dir"].as_str()),
+        (Some("he"), Some("rtl"))
+    );
     assert_eq!(he["points"][1]["wording"], "משקיפים\r\nעל הקו ");
 
     // ---- publish v1 to Russia; a translation may be added, nothing changed
@@ -265,10 +281,16 @@ async fn editions_suite(db: TestDb) {
         )
         .await;
     assert_eq!(s, StatusCode::CREATED, "{r}");
-    assert_eq!(r["body"]["points"], v1["body"]["points"], "the authoritative wording holds");
+    assert_eq!(
+        r["body"]["points"], v1["body"]["points"],
+        "the authoritative wording holds"
+    );
     for (body, field) in [
         (json!({"language": "ar"}), "language"),
-        (json!({"language": "de", "authoritative": true}), "authoritative"),
+        (
+            json!({"language": "de", "authoritative": true}),
+            "authoritative",
+        ),
     ] {
         let (s, e) = app.post(&med, &editions, body).await;
         assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{e}");
@@ -305,9 +327,8 @@ async fn editions_suite(db: TestDb) {
     assert_eq!(s, StatusCode::CREATED);
 
     // Each edition has its own redline.
-    let diff = |edition: &str| {
-        format!("/api/rooms/{ROOM}/diff?from={v1_id}&to={v2_id}&edition={edition}")
-    };
+    let diff =
+        |edition: &str| format!("/api/rooms/{ROOM}/diff?from={v1_id}&to={v2_id}&edition={edition}");
     let (s, en) = app.get(&med, &diff("en")).await;
     assert_eq!(s, StatusCode::OK, "{en}");
     assert!(en.contains("at once") && !en.contains(MARKER));
@@ -336,7 +357,10 @@ async fn editions_suite(db: TestDb) {
 
     // ---- nothing of the hidden draft's editions reaches Russia
     let (ms, missing) = app
-        .get(&ru, &format!("/api/rooms/{ROOM}/texts/txt_000000000000/editions"))
+        .get(
+            &ru,
+            &format!("/api/rooms/{ROOM}/texts/txt_000000000000/editions"),
+        )
         .await;
     assert_eq!(ms, StatusCode::NOT_FOUND);
     let (s, body) = app
@@ -359,10 +383,16 @@ async fn editions_suite(db: TestDb) {
     }
     // Russia sees the published version's editions.
     let (_, page) = app
-        .page(&ru_browser, &format!("/rooms/{ROOM}/texts/{v1_id}?edition=en&compare=ar"))
+        .page(
+            &ru_browser,
+            &format!("/rooms/{ROOM}/texts/{v1_id}?edition=en&compare=ar"),
+        )
         .await;
     assert!(page.contains(ARABIC) && page.contains(r#"lang="ar" dir="rtl""#));
-    assert!(!page.contains("id=\"edition-form\""), "only the mediator edits");
+    assert!(
+        !page.contains("id=\"edition-form\""),
+        "only the mediator edits"
+    );
 
     // ---- a stance names the edition it quotes
     let stance = |language: &str| {
@@ -396,7 +426,13 @@ async fn editions_suite(db: TestDb) {
         .await
         .unwrap();
     for id in [&v1_id, &v2_id] {
-        let before = app.db.store.record(ROOM, "text", id).await.unwrap().unwrap();
+        let before = app
+            .db
+            .store
+            .record(ROOM, "text", id)
+            .await
+            .unwrap()
+            .unwrap();
         let after = other.store.record(ROOM, "text", id).await.unwrap().unwrap();
         let (b, a): (Value, Value) = (
             serde_json::from_str(&before.body).unwrap(),
@@ -406,7 +442,12 @@ async fn editions_suite(db: TestDb) {
         assert_eq!(a["language"], b["language"]);
         assert_eq!(a["authoritative_language"], b["authoritative_language"]);
     }
-    let stored = other.store.record(ROOM, "text", &v1_id).await.unwrap().unwrap();
+    let stored = other
+        .store
+        .record(ROOM, "text", &v1_id)
+        .await
+        .unwrap()
+        .unwrap();
     let stored: Value = serde_json::from_str(&stored.body).unwrap();
     let ar_edition = stored["editions"]
         .as_array()
@@ -415,7 +456,10 @@ async fn editions_suite(db: TestDb) {
         .find(|e| e["language"] == "ar")
         .unwrap();
     assert_eq!(
-        ar_edition["points"][&p[0]]["wording"].as_str().unwrap().as_bytes(),
+        ar_edition["points"][&p[0]]["wording"]
+            .as_str()
+            .unwrap()
+            .as_bytes(),
         ARABIC.as_bytes()
     );
 }

@@ -169,15 +169,13 @@ pub fn valid_language_tag(tag: &str) -> bool {
     if parts.get(i).is_some_and(|p| alpha(p, 4, 4)) {
         i += 1; // script
     }
-    if parts
-        .get(i)
-        .is_some_and(|p| alpha(p, 2, 2) || digits(p, 3))
-    {
+    if parts.get(i).is_some_and(|p| alpha(p, 2, 2) || digits(p, 3)) {
         i += 1; // region
     }
     let mut variants: Vec<&str> = Vec::new();
     while let Some(p) = parts.get(i) {
-        let variant = alnum(p, 5, 8) || (p.len() == 4 && p.as_bytes()[0].is_ascii_digit() && alnum(p, 4, 4));
+        let variant =
+            alnum(p, 5, 8) || (p.len() == 4 && p.as_bytes()[0].is_ascii_digit() && alnum(p, 4, 4));
         if !variant {
             break;
         }
@@ -542,15 +540,44 @@ mod tests {
     #[test]
     fn language_tags_follow_rfc_5646_syntax() {
         for ok in [
-            "en", "uk", "ar", "he", "zh-Hant-TW", "sr-Latn-RS", "de-CH-1996", "en-US-x-twain",
-            "x-whatever", "i-klingon", "zh-min-nan", "sl-rozaj-biske", "es-419", "az-Arab",
-            "en-a-bbb-x-a-ccc", "zh-yue-HK", "ar-afb-EG", "und",
+            "en",
+            "uk",
+            "ar",
+            "he",
+            "zh-Hant-TW",
+            "sr-Latn-RS",
+            "de-CH-1996",
+            "en-US-x-twain",
+            "x-whatever",
+            "i-klingon",
+            "zh-min-nan",
+            "sl-rozaj-biske",
+            "es-419",
+            "az-Arab",
+            "en-a-bbb-x-a-ccc",
+            "zh-yue-HK",
+            "ar-afb-EG",
+            "und",
         ] {
             assert!(valid_language_tag(ok), "{ok}");
         }
         for bad in [
-            "", "e", "en_US", "english language", "toolonglang", "en--US", "de-CH-1996-1996", "en-a", "a-DE",
-            "en-a-bbb-a-ccc", "x", "ru-", "-ru", "uk-UA-", "ελ", "en-123456789",
+            "",
+            "e",
+            "en_US",
+            "english language",
+            "toolonglang",
+            "en--US",
+            "de-CH-1996-1996",
+            "en-a",
+            "a-DE",
+            "en-a-bbb-a-ccc",
+            "x",
+            "ru-",
+            "-ru",
+            "uk-UA-",
+            "ελ",
+            "en-123456789",
         ] {
             assert!(!valid_language_tag(bad), "{bad}");
         }
@@ -558,7 +585,9 @@ mod tests {
 
     #[test]
     fn right_to_left_by_language_or_script() {
-        for rtl in ["ar", "he", "fa", "ur", "ps", "yi", "dv", "ar-EG", "az-Arab", "pa-Arab"] {
+        for rtl in [
+            "ar", "he", "fa", "ur", "ps", "yi", "dv", "ar-EG", "az-Arab", "pa-Arab",
+        ] {
             assert_eq!(default_dir(rtl), Dir::Rtl, "{rtl}");
         }
         for ltr in ["en", "uk", "ru", "ku-Latn", "az", "sr-Cyrl", "und"] {
@@ -599,7 +628,10 @@ mod tests {
         assert_eq!(eds.len(), 2);
         assert!(eds[0].own && eds[0].authoritative && eds[0].language == "en");
         let ar = &eds[1];
-        assert_eq!((ar.language.as_str(), ar.dir, ar.authoritative), ("ar", Dir::Rtl, false));
+        assert_eq!(
+            (ar.language.as_str(), ar.dir, ar.authoritative),
+            ("ar", Dir::Rtl, false)
+        );
         assert!(ar.points[0].missing);
         assert_eq!(ar.points[1].wording, wording);
         let text = serde_json::to_string(&r2.body).unwrap();
@@ -611,10 +643,9 @@ mod tests {
         assert!(in_language(&r2, "fr").is_none());
 
         // Making it authoritative moves the mark: exactly one holds it.
-        let input: EditionInput = serde_json::from_value(
-            serde_json::json!({"language": "ar", "authoritative": true}),
-        )
-        .unwrap();
+        let input: EditionInput =
+            serde_json::from_value(serde_json::json!({"language": "ar", "authoritative": true}))
+                .unwrap();
         let r3 = input.apply(&typed(&r2), &r2).unwrap();
         let eds = editions(&typed(&r3), &r3);
         assert_eq!(eds.iter().filter(|e| e.authoritative).count(), 1);
@@ -633,7 +664,10 @@ mod tests {
                 .field
         };
         assert_eq!(apply(serde_json::json!({"language": "en_GB"})), "language");
-        assert_eq!(apply(serde_json::json!({"language": "uk", "dir": "up"})), "dir");
+        assert_eq!(
+            apply(serde_json::json!({"language": "uk", "dir": "up"})),
+            "dir"
+        );
         assert_eq!(
             apply(serde_json::json!({"language": "uk", "points": {"nope": {}}})),
             "points.nope"
@@ -661,9 +695,12 @@ mod tests {
             "language"
         );
         assert_eq!(
-            add(serde_json::json!({"language": "fr", "authoritative": true}), &published)
-                .unwrap_err()
-                .field,
+            add(
+                serde_json::json!({"language": "fr", "authoritative": true}),
+                &published
+            )
+            .unwrap_err()
+            .field,
             "authoritative"
         );
         assert_eq!(pt.points, typed(&with_uk).points);

@@ -52,12 +52,7 @@ pub async fn add_edition(
 
 /// The diff between two visible versions as they read in `language`; a
 /// version without that edition is a field error naming `edition`.
-pub fn diff_in(
-    access: &RoomAccess,
-    from: &str,
-    to: &str,
-    language: &str,
-) -> ApiResult<TextDiff> {
+pub fn diff_in(access: &RoomAccess, from: &str, to: &str, language: &str) -> ApiResult<TextDiff> {
     let get = |id: &str| {
         access
             .room()
@@ -123,10 +118,7 @@ async fn form_add(
 ) -> UiResult {
     let (form, a) = begin(&state, &caller, &room, &body).await?;
     let result = async {
-        let t = a
-            .room()
-            .find::<Text>(&id)
-            .ok_or_else(ApiError::not_found)?;
+        let t = a.room().find::<Text>(&id).ok_or_else(ApiError::not_found)?;
         let mut points = std::collections::BTreeMap::new();
         for p in &t.points {
             let title = form.raw(&format!("title.{}", p.id)).to_string();
