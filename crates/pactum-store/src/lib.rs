@@ -233,13 +233,67 @@ pub struct FileMeta {
     pub uploaded_at: String,
 }
 
-/// A stored file with its bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored file with its bytes (in a [`Dump`], the bytes are base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileRow {
     /// Everything but the bytes.
+    #[serde(flatten)]
     pub meta: FileMeta,
     /// The bytes, as uploaded.
+    #[serde(with = "base64_bytes")]
     pub bytes: Vec<u8>,
+}
+
+/// A dump's file bytes as one base64 string (RFC 4648 §4), not a JSON
+/// array of numbers four times the size.
+mod base64_bytes {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                chunk.get(1).copied().unwrap_or(0),
+                chunk.get(2).copied().unwrap_or(0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                out.push(if i <= chunk.len() {
+                    ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        s.serialize_str(&out)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        let bad = || de::Error::custom("file bytes: expected standard base64 with padding");
+        let t = text.as_bytes();
+        if t.len() % 4 != 0 {
+            return Err(bad());
+        }
+        let mut out = Vec::with_capacity(t.len() / 4 * 3);
+        for (i, q) in t.chunks(4).enumerate() {
+            let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
+            if pad > 2 || (pad > 0 && i + 1 != t.len() / 4) {
+                return Err(bad());
+            }
+            let mut n = 0u32;
+            for &c in &q[..4 - pad] {
+                let v = ALPHABET.iter().position(|&a| a == c).ok_or_else(bad)?;
+                n = (n << 6) | v as u32;
+            }
+            n <<= 6 * pad as u32;
+            out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8][..3 - pad]);
+        }
+        Ok(out)
+    }
 }
 
 /// What became of an invitation.
@@ -298,8 +352,10 @@ pub struct InvitationRow {
 }
 
 /// The version of the [`Dump`] layout written by this build. Format 1
-/// (no operators, invitations, token ids or expiries) is still read.
-pub const DUMP_FORMAT: u32 = 2;
+/// (no operators, invitations, token ids or expiries) and format 2 (no
+/// files) are still read; format 3 adds documents' files, so a build that
+/// would drop them refuses the dump instead.
+pub const DUMP_FORMAT: u32 = 3;
 
 /// Every table's rows, for backup and for moving between backends.
 ///
@@ -336,6 +392,9 @@ pub struct Dump {
     /// written before record history existed).
     #[serde(default)]
     pub history: Vec<HistoryRow>,
+    /// Every document's file, bytes included (format 3).
+    #[serde(default)]
+    pub files: Vec<FileRow>,
 }
 
 /// The workspace's storage. Implemented for SQLite and PostgreSQL; obtain

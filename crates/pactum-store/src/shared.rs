@@ -1542,6 +1542,7 @@ macro_rules! store_impl {
                     invitations: all(&mut tx, INVITATION_COLS, "ORDER BY pos").await?,
                     audit: all(&mut tx, AUDIT_COLS, "ORDER BY seq").await?,
                     history: all(&mut tx, HISTORY_COLS, "ORDER BY pos").await?,
+                    files: all(&mut tx, FILE_COLS, "ORDER BY room, record_id").await?,
                 };
                 tx.commit().await?;
                 Ok(dump)
@@ -1566,7 +1567,7 @@ macro_rules! store_impl {
                      + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \
                      + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM tokens) \
                      + (SELECT COUNT(*) FROM invitations) + (SELECT COUNT(*) FROM audit_log) \
-                     + (SELECT COUNT(*) FROM record_history)",
+                     + (SELECT COUNT(*) FROM record_history) + (SELECT COUNT(*) FROM files)",
                 )
                 .fetch_one(&mut *w.tx)
                 .await?;
@@ -1633,6 +1634,34 @@ macro_rules! store_impl {
                          body, actor, action, at) SELECT room, kind, id, revision, visibility, \
                          body, 'pactum', 'history.start', updated_at FROM records ORDER BY pos",
                     )
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for f in &dump.files {
+                    if sha256_hex(&f.bytes) != f.meta.sha256
+                        || f.meta.size != i64::try_from(f.bytes.len()).unwrap_or(-1)
+                    {
+                        return Err(StoreError::Corrupt {
+                            what: format!(
+                                "the file of {:?} in room {:?} does not match its size and SHA-256",
+                                f.meta.record_id, f.meta.room
+                            ),
+                        });
+                    }
+                    let m = &f.meta;
+                    sqlx::query(
+                        "INSERT INTO files (room, record_id, name, content_type, size, sha256, \
+                         bytes, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&m.room)
+                    .bind(&m.record_id)
+                    .bind(&m.name)
+                    .bind(&m.content_type)
+                    .bind(m.size)
+                    .bind(&m.sha256)
+                    .bind(&f.bytes)
+                    .bind(&m.uploaded_by)
+                    .bind(&m.uploaded_at)
                     .execute(&mut *w.tx)
                     .await?;
                 }
