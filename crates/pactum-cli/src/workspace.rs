@@ -82,6 +82,11 @@ pub struct ServeArgs {
     /// throttle someone else).
     #[arg(long)]
     trust_proxy: bool,
+    /// The largest document file (PDF, DOCX, ODT) accepted for upload, in
+    /// megabytes; larger uploads are refused with 413 while being read.
+    #[arg(long, value_name = "MB", default_value_t = 25,
+          value_parser = clap::value_parser!(u32).range(1..=4096))]
+    max_file_mb: u32,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -272,7 +277,9 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 }
             }
         }
-        let state = AppState::new(store).with_transport(transport);
+        let state = AppState::new(store)
+            .with_transport(transport)
+            .with_file_limit(args.max_file_mb as usize * 1024 * 1024);
         // Rooms from before amendments were records: their proposed
         // wordings become amendments, once (the migration is idempotent).
         let migrated = pactum_server::migrate_rooms(&state)
@@ -389,7 +396,9 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                         .audit_reads(&state, "export", access.room().records())
                         .await
                         .map_err(|e| anyhow!("{e}"))?;
-                    pactum_server::rooms::export(&access)
+                    pactum_server::rooms::export(&state, &access)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?
                 }
                 None => {
                     let row = store
@@ -407,7 +416,10 @@ pub fn case(cmd: CaseCommand) -> Result<()> {
                     audit.room = Some(room.clone());
                     audit.detail = format!("{} records", records.len());
                     store.append_audit(&[audit]).await?;
-                    case::export(&room, &row.title, &records)
+                    let files = pactum_server::access::files::all_files(&state, &room)
+                        .await
+                        .map_err(|e| anyhow!("{e}"))?;
+                    case::export_with_files(&room, &row.title, &records, &files)
                 }
             };
             write_out(out.as_deref(), &pretty(&value)?)

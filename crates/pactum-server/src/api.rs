@@ -54,12 +54,14 @@ mod tests {
             include_str!("models/mod.rs"),
             include_str!("rooms/mod.rs"),
             include_str!("texts/mod.rs"),
+            include_str!("texts/editions.rs"),
             include_str!("stances/mod.rs"),
             include_str!("amendments/mod.rs"),
             include_str!("meetings/mod.rs"),
             include_str!("search/mod.rs"),
             include_str!("live/mod.rs"),
             include_str!("inbox/mod.rs"),
+            include_str!("meetings/files.rs"),
         ];
         // `.route(` and its path may stand on two lines.
         let routes: Vec<&str> = sources

@@ -127,7 +127,11 @@ async fn apply<T>(
         .unwrap_or_default();
     let result = op(&mut input.points, &base)?;
     let mut record = input.into_record(a.room(), text.id.clone(), &text.id)?;
-    for keep in ["version", "kind", pactum_workspace::amendment::INCORPORATED] {
+    let editions = pactum_workspace::editions::FIELDS;
+    for keep in ["version", "kind", pactum_workspace::amendment::INCORPORATED]
+        .into_iter()
+        .chain(editions)
+    {
         if let Some(v) = text.body.get(keep) {
             record.body.insert(keep.into(), v.clone());
         }

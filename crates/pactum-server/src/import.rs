@@ -206,6 +206,12 @@ async fn store(state: &AppState, caller: &Caller, p: Preview, room: &str) -> Api
             field: Some("room".into()),
             retry_after: None,
         }),
+        Err(ImportError::File(message)) => Err(ApiError {
+            status: StatusCode::UNPROCESSABLE_ENTITY,
+            field: message.split(':').next().map(str::to_string),
+            message,
+            retry_after: None,
+        }),
         Err(ImportError::Store(e)) => Err(e.into()),
     }
 }
@@ -228,6 +234,27 @@ async fn upload_page(State(state): State<AppState>, Session(caller): Session) ->
 /// The named parts of a `multipart/form-data` body (file inputs give their
 /// content). Small on purpose: text fields and one file, nothing streamed.
 fn multipart(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Vec<u8>)>, ApiError> {
+    Ok(multipart_parts(headers, body)?
+        .into_iter()
+        .map(|p| (p.name, p.content))
+        .collect())
+}
+
+/// One part of a `multipart/form-data` body.
+pub(crate) struct Part {
+    /// The form field's name.
+    pub(crate) name: String,
+    /// The file name a file input gave, if any.
+    pub(crate) filename: Option<String>,
+    /// The part's own `Content-Type`, if it gave one.
+    pub(crate) content_type: Option<String>,
+    /// The content.
+    pub(crate) content: Vec<u8>,
+}
+
+/// The parts of a `multipart/form-data` body, with file inputs' names and
+/// content types (a document's file upload needs them).
+pub(crate) fn multipart_parts(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Part>, ApiError> {
     let bad = || ApiError::new(StatusCode::BAD_REQUEST, "malformed multipart form");
     let ct = headers
         .get(axum::http::header::CONTENT_TYPE)
@@ -257,18 +284,46 @@ fn multipart(headers: &HeaderMap, body: &[u8]) -> Result<Vec<(String, Vec<u8>)>,
         let end = find(rest, &end_delim).ok_or_else(bad)?;
         let content = rest[..end].to_vec();
         rest = &rest[end + end_delim.len()..];
-        let name = head
+        let disposition = head
             .lines()
             .find(|l| l.to_ascii_lowercase().starts_with("content-disposition"))
-            .and_then(|l| l.split(';').find_map(|p| p.trim().strip_prefix("name=")))
-            .map(|n| n.trim_matches('"').to_string())
             .ok_or_else(bad)?;
-        parts.push((name, content));
+        let param = |key: &str| {
+            disposition
+                .split(';')
+                .find_map(|p| p.trim().strip_prefix(key))
+                .map(|n| n.trim_matches('"').to_string())
+        };
+        let name = param("name=").ok_or_else(bad)?;
+        let filename = param("filename=");
+        let content_type = head.lines().find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-type")
+                .then(|| v.trim().to_string())
+        });
+        parts.push(Part {
+            name,
+            filename,
+            content_type,
+            content,
+        });
     }
 }
 
+/// Where `needle` first occurs in `hay`: candidates are found by their
+/// first byte, so a multi-megabyte file part is scanned once.
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    let (&first, tail) = needle.split_first()?;
+    let mut from = 0;
+    while let Some(i) = hay.get(from..)?.iter().position(|&b| b == first) {
+        let at = from + i;
+        if hay.get(at + 1..at + needle.len())? == tail {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
 }
 
 /// The scopes offered for every record: the whole room, the mediator, and

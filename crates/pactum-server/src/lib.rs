@@ -73,6 +73,9 @@ pub enum ImportError {
     /// A room with that id exists already.
     #[error("a room with id {0:?} exists already (give another id)")]
     RoomExists(String),
+    /// A document's file is not of the type it claims.
+    #[error("{0}")]
+    File(String),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] pactum_store::StoreError),
@@ -103,9 +106,26 @@ pub async fn import_case(
         }
     }
     let records: Vec<_> = records.iter().map(access::new_record).collect();
+    // A file is checked as an upload is: its bytes must be the type it
+    // claims, so an import cannot bring in what an upload would refuse.
+    let mut files = Vec::with_capacity(case.files.len());
+    for (i, f) in case.files.iter().enumerate() {
+        let kind = meetings::files::check_file(
+            Some(&f.content_type),
+            &f.bytes,
+            &format!("/files/{i}/base64"),
+        )
+        .map_err(|e| ImportError::File(e.message))?;
+        files.push(pactum_store::NewFile {
+            record_id: f.document_id.clone(),
+            name: meetings::files::sanitise_name(Some(&f.name), kind, &f.document_id),
+            content_type: kind.content_type().to_string(),
+            bytes: f.bytes.clone(),
+        });
+    }
     // One transaction: a refused record leaves no empty room behind.
     store
-        .import_room(
+        .import_room_with_files(
             &RoomRow {
                 id: room_id.to_string(),
                 title: case.title.clone(),
@@ -120,6 +140,7 @@ pub async fn import_case(
                 detail: case.title.clone(),
             },
             &records,
+            &files,
             actor,
             "case.import",
         )

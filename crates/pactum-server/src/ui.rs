@@ -87,8 +87,27 @@ fn env() -> &'static Environment<'static> {
             }
         }
         env.add_filter("urlpart", urlpart);
+        env.add_filter("css_string", css_string);
         env
     })
+}
+
+/// A quoted CSS string of `value`, for the print style's page headers
+/// (`@page { @top-left { content: ... } }`): every ASCII character but
+/// letters, digits and spaces is hex-escaped, so a label can neither end
+/// the string nor the `<style>` element it stands in.
+pub(crate) fn css_string(value: String) -> minijinja::Value {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if c.is_ascii_alphanumeric() || c == ' ' || !c.is_ascii() && !c.is_control() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\{:x} ", c as u32));
+        }
+    }
+    out.push('"');
+    minijinja::Value::from_safe_string(out)
 }
 
 /// Percent-encodes a path segment or query value, because record ids come
@@ -473,6 +492,14 @@ mod tests {
         for (name, _) in TEMPLATES {
             env().get_template(name).unwrap();
         }
+    }
+
+    #[test]
+    fn css_strings_cannot_break_out() {
+        assert_eq!(
+            css_string("v2 \"x\"</style>é".into()).to_string(),
+            "\"v2 \\22 x\\22 \\3c \\2f style\\3e é\""
+        );
     }
 
     #[test]

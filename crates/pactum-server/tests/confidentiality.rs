@@ -2080,6 +2080,40 @@ async fn sweep(w: &mut World, party: &str) -> Tally {
     models_and_sessions(w, &view, &mut t, &nf).await;
     pages_and_lists(w, &view, &mut t).await;
 
+    // Every text's language editions, and every document's file (none is
+    // uploaded here: a visible document without a file, a hidden one and a
+    // missing one answer alike; `tests/files.rs` covers files that exist).
+    for r in &all_recs {
+        let visible = view.sees(&r.key());
+        let paths: Vec<(String, bool)> = match r.kind.as_str() {
+            "text" => vec![(rp(&room, &format!("/texts/{}/editions", r.id)), visible)],
+            "document" => vec![
+                (rp(&room, &format!("/documents/{}/file", r.id)), false),
+                (format!("/rooms/{room}/documents/{}/file", r.id), false),
+            ],
+            _ => continue,
+        };
+        for (path, found) in paths {
+            let logged = if found {
+                view.restricted_of([r.key()])
+            } else {
+                BTreeSet::new()
+            };
+            let a = get(w, &view, &mut t, &path, Some(logged)).await;
+            if found {
+                assert_eq!(a.status, StatusCode::OK, "{party} {path}");
+            } else if path.starts_with("/api/") {
+                assert_eq!(
+                    (a.status, a.text.as_str()),
+                    (StatusCode::NOT_FOUND, nf.as_str()),
+                    "{party} {path}"
+                );
+            } else {
+                assert_eq!(a.status, StatusCode::NOT_FOUND, "{party} {path}");
+            }
+        }
+    }
+
     // Matrices and diffs of every text.
     let texts: Vec<Rec> = all_recs
         .iter()

@@ -215,6 +215,104 @@ pub struct HistoryRow {
     pub at: String,
 }
 
+/// A file to store for a record ([`Store::put_file`]); its size and
+/// SHA-256 are computed by the store, so they always describe the bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewFile {
+    /// The record it belongs to (a document).
+    pub record_id: String,
+    /// The file name as uploaded (already sanitised by the caller).
+    pub name: String,
+    /// The checked content type.
+    pub content_type: String,
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// What is known of a stored file without its bytes (lists, headers).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileMeta {
+    /// The room.
+    pub room: String,
+    /// The record it belongs to.
+    pub record_id: String,
+    /// File name.
+    pub name: String,
+    /// Content type, as checked on upload.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// SHA-256 of the bytes, lowercase hex.
+    pub sha256: String,
+    /// Who uploaded it.
+    pub uploaded_by: String,
+    /// When (RFC 3339 UTC with milliseconds).
+    pub uploaded_at: String,
+}
+
+/// A stored file with its bytes (in a [`Dump`], the bytes are base64).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileRow {
+    /// Everything but the bytes.
+    #[serde(flatten)]
+    pub meta: FileMeta,
+    /// The bytes, as uploaded.
+    #[serde(with = "base64_bytes")]
+    pub bytes: Vec<u8>,
+}
+
+/// A dump's file bytes as one base64 string (RFC 4648 §4), not a JSON
+/// array of numbers four times the size.
+mod base64_bytes {
+    use serde::{de, Deserialize, Deserializer, Serializer};
+
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub(crate) fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+        for chunk in bytes.chunks(3) {
+            let b = [
+                chunk[0],
+                chunk.get(1).copied().unwrap_or(0),
+                chunk.get(2).copied().unwrap_or(0),
+            ];
+            let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                out.push(if i <= chunk.len() {
+                    ALPHABET[(n >> (18 - 6 * i)) as usize & 63] as char
+                } else {
+                    '='
+                });
+            }
+        }
+        s.serialize_str(&out)
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        let bad = || de::Error::custom("file bytes: expected standard base64 with padding");
+        let t = text.as_bytes();
+        if t.len() % 4 != 0 {
+            return Err(bad());
+        }
+        let mut out = Vec::with_capacity(t.len() / 4 * 3);
+        for (i, q) in t.chunks(4).enumerate() {
+            let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
+            if pad > 2 || (pad > 0 && i + 1 != t.len() / 4) {
+                return Err(bad());
+            }
+            let mut n = 0u32;
+            for &c in &q[..4 - pad] {
+                let v = ALPHABET.iter().position(|&a| a == c).ok_or_else(bad)?;
+                n = (n << 6) | v as u32;
+            }
+            n <<= 6 * pad as u32;
+            out.extend_from_slice(&[(n >> 16) as u8, (n >> 8) as u8, n as u8][..3 - pad]);
+        }
+        Ok(out)
+    }
+}
+
 /// What became of an invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -271,8 +369,10 @@ pub struct InvitationRow {
 }
 
 /// The version of the [`Dump`] layout written by this build. Format 1
-/// (no operators, invitations, token ids or expiries) is still read.
-pub const DUMP_FORMAT: u32 = 2;
+/// (no operators, invitations, token ids or expiries) and format 2 (no
+/// files) are still read; format 3 adds documents' files, so a build that
+/// would drop them refuses the dump instead.
+pub const DUMP_FORMAT: u32 = 3;
 
 /// Every table's rows, for backup and for moving between backends.
 ///
@@ -309,6 +409,9 @@ pub struct Dump {
     /// written before record history existed).
     #[serde(default)]
     pub history: Vec<HistoryRow>,
+    /// Every document's file, bytes included (format 3).
+    #[serde(default)]
+    pub files: Vec<FileRow>,
 }
 
 /// The workspace's storage. Implemented for SQLite and PostgreSQL; obtain
@@ -366,7 +469,31 @@ pub trait Store: Send + Sync {
         recs: &[NewRecord],
         actor: &str,
         action: &str,
+    ) -> Result<()> {
+        self.import_room_with_files(room, audit, recs, &[], actor, action)
+            .await
+    }
+    /// [`Store::import_room`] with the records' files (a case exported
+    /// with its documents' files), stored in the same transaction, each
+    /// with an audit entry `file.import`.
+    async fn import_room_with_files(
+        &self,
+        room: &RoomRow,
+        audit: NewAudit,
+        recs: &[NewRecord],
+        files: &[NewFile],
+        actor: &str,
+        action: &str,
     ) -> Result<()>;
+    /// Stores (or replaces) the file of a document record with its audit
+    /// entry, in one transaction. A record that does not exist is
+    /// [`StoreError::NotFound`]. Who may do so is the server's decision.
+    async fn put_file(&self, room: &str, file: &NewFile, audit: NewAudit) -> Result<FileMeta>;
+    /// The file of a record, with its bytes, if it has one.
+    async fn file(&self, room: &str, record_id: &str) -> Result<Option<FileRow>>;
+    /// What is known of every file of a room, without the bytes, in the
+    /// order of first upload.
+    async fn files(&self, room: &str) -> Result<Vec<FileMeta>>;
     /// Several checked writes in one transaction, all or nothing: each is
     /// [`Store::put_record`]'s insert (`expected_revision: None`) or checked
     /// update, with its own audit entry, and the first failure (a

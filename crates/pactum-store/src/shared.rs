@@ -16,8 +16,8 @@
 //! - `begin_snapshot(&self)`, a transaction that reads one consistent state.
 
 use crate::{
-    AuditEntry, AuditReport, HistoryRow, InvitationRow, InvitationState, MemberRow, RecordRow,
-    Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, WebhookRow,
+    AuditEntry, AuditReport, FileMeta, FileRow, HistoryRow, InvitationRow, InvitationState,
+    MemberRow, RecordRow, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, WebhookRow,
 };
 
 /// The schema that added the word index (`words` on records).
@@ -43,6 +43,11 @@ pub(crate) const AUDIT_COLS: &str = "SELECT seq, at, actor, action, room, kind, 
                                      detail, prev_hash, hash FROM audit_log";
 pub(crate) const HISTORY_COLS: &str = "SELECT room, kind, id, revision, visibility, body, \
                                        actor, action, at FROM record_history";
+pub(crate) const FILE_META_COLS: &str =
+    "SELECT room, record_id, name, content_type, size, sha256, \
+                                         uploaded_by, uploaded_at FROM files";
+pub(crate) const FILE_COLS: &str = "SELECT room, record_id, name, content_type, size, sha256, \
+                                    uploaded_by, uploaded_at, bytes FROM files";
 pub(crate) const RETURNING_RECORD: &str =
     " RETURNING room, kind, id, visibility, body, revision, created_at, updated_at";
 
@@ -103,6 +108,40 @@ from_row!(HistoryRow {
     action: String,
     at: String,
 });
+from_row!(FileMeta {
+    room: String,
+    record_id: String,
+    name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    uploaded_by: String,
+    uploaded_at: String,
+});
+
+impl<'r, R: sqlx::Row> sqlx::FromRow<'r, R> for FileRow
+where
+    FileMeta: sqlx::FromRow<'r, R>,
+    Vec<u8>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    usize: sqlx::ColumnIndex<R>,
+{
+    fn from_row(row: &'r R) -> sqlx::Result<Self> {
+        Ok(FileRow {
+            meta: FileMeta::from_row(row)?,
+            bytes: row.try_get(8usize)?,
+        })
+    }
+}
+
+/// Lowercase hex SHA-256 of a file's bytes, as [`FileMeta::sha256`] holds it.
+pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 from_row!(UserRow {
     name: String,
     display_name: String,
@@ -233,13 +272,14 @@ macro_rules! store_impl {
         use crate::error::conflict_on_unique;
         use crate::group::{copy_error, fail_all, next_group, Job, Pending};
         use crate::shared::{
-            intact, sql, AUDIT_COLS, HISTORY_COLS, INVITATION_COLS, MEMBER_COLS, RECORD_COLS,
+            intact, sha256_hex, sql, AUDIT_COLS, FILE_COLS, FILE_META_COLS, HISTORY_COLS, INVITATION_COLS, MEMBER_COLS, RECORD_COLS,
             RETURNING_RECORD, ROOM_COLS, SESSION_COLS, TOKEN_COLS, USER_COLS, VERIFY_PAGE,
             WEBHOOK_COLS, WORDS_SCHEMA,
         };
         use crate::words::index_of;
         use crate::{
-            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, HistoryRow,
+            audit_hash, clock, AuditEntry, AuditReport, AuditVerifier, Dump, FileMeta, FileRow,
+            HistoryRow, NewFile,
             InvitationRow, InvitationState, MemberRow, NewAudit, NewRecord, RecordRow,
             RecordWrite, Result, RoomRow, SessionRow, StoreError, TokenRow, UserRow, WebhookRow, DUMP_FORMAT,
             GENESIS_HASH,
@@ -608,6 +648,68 @@ macro_rules! store_impl {
             audit
         }
 
+        /// `put_file`'s work inside the caller's write transaction: the
+        /// document must exist; a second upload replaces the first.
+        async fn put_file_in(
+            conn: &mut $conn,
+            room: &str,
+            file: &NewFile,
+            uploaded_by: &str,
+            audit: NewAudit,
+        ) -> Result<FileMeta> {
+            require_room(conn, room).await?;
+            let found: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM records WHERE room = $1 AND kind = 'document' AND id = $2",
+            )
+            .bind(room)
+            .bind(&file.record_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            if found == 0 {
+                return Err(StoreError::NotFound {
+                    what: format!("document {:?} in room {room:?}", file.record_id),
+                });
+            }
+            let meta = FileMeta {
+                room: room.to_owned(),
+                record_id: file.record_id.clone(),
+                name: file.name.clone(),
+                content_type: file.content_type.clone(),
+                size: i64::try_from(file.bytes.len()).unwrap_or(i64::MAX),
+                sha256: sha256_hex(&file.bytes),
+                uploaded_by: uploaded_by.to_owned(),
+                uploaded_at: clock::now(),
+            };
+            sqlx::query(
+                "INSERT INTO files (room, record_id, name, content_type, size, sha256, bytes, \
+                 uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                 ON CONFLICT (room, record_id) DO UPDATE SET name = excluded.name, \
+                 content_type = excluded.content_type, size = excluded.size, \
+                 sha256 = excluded.sha256, bytes = excluded.bytes, \
+                 uploaded_by = excluded.uploaded_by, uploaded_at = excluded.uploaded_at",
+            )
+            .bind(&meta.room)
+            .bind(&meta.record_id)
+            .bind(&meta.name)
+            .bind(&meta.content_type)
+            .bind(meta.size)
+            .bind(&meta.sha256)
+            .bind(&file.bytes)
+            .bind(&meta.uploaded_by)
+            .bind(&meta.uploaded_at)
+            .execute(&mut *conn)
+            .await?;
+            let mut audit = about(audit, room, Some(("document", &file.record_id)));
+            if audit.detail.is_empty() {
+                audit.detail = format!(
+                    "{} ({} bytes, sha256 {})",
+                    meta.name, meta.size, meta.sha256
+                );
+            }
+            append_audit(conn, &[audit]).await?;
+            Ok(meta)
+        }
+
         /// `create_room`'s work inside the caller's write transaction.
         async fn create_room_in(conn: &mut $conn, room: &RoomRow, audit: NewAudit) -> Result<()> {
             insert_room(conn, room, &clock::now())
@@ -860,19 +962,63 @@ macro_rules! store_impl {
                 Ok(())
             }
 
-            async fn import_room(
+            async fn import_room_with_files(
                 &self,
                 room: &RoomRow,
                 audit: NewAudit,
                 recs: &[NewRecord],
+                files: &[NewFile],
                 actor: &str,
                 action: &str,
             ) -> Result<()> {
                 let mut w = self.core.begin_write().await?;
                 create_room_in(&mut w.tx, room, audit).await?;
                 put_records_in(&mut w.tx, &room.id, recs, actor, action).await?;
+                for file in files {
+                    put_file_in(
+                        &mut w.tx,
+                        &room.id,
+                        file,
+                        actor,
+                        NewAudit::new(actor, "file.import"),
+                    )
+                    .await?;
+                }
                 w.tx.commit().await?;
                 Ok(())
+            }
+
+            async fn put_file(
+                &self,
+                room: &str,
+                file: &NewFile,
+                audit: NewAudit,
+            ) -> Result<FileMeta> {
+                let mut w = self.core.begin_write().await?;
+                let actor = audit.actor.clone();
+                let meta = put_file_in(&mut w.tx, room, file, &actor, audit).await?;
+                w.tx.commit().await?;
+                Ok(meta)
+            }
+
+            async fn file(&self, room: &str, record_id: &str) -> Result<Option<FileRow>> {
+                Ok(
+                    sqlx::query_as(&sql(FILE_COLS, "WHERE room = $1 AND record_id = $2"))
+                        .bind(room)
+                        .bind(record_id)
+                        .fetch_optional(&self.core.pool)
+                        .await?,
+                )
+            }
+
+            async fn files(&self, room: &str) -> Result<Vec<FileMeta>> {
+                Ok(sqlx::query_as(&sql(
+                    FILE_META_COLS,
+                    "WHERE room = $1 ORDER BY uploaded_at, record_id",
+                ))
+                .bind(room)
+                .fetch_all(&self.core.pool)
+                .await?)
             }
 
             async fn rooms(&self) -> Result<Vec<RoomRow>> {
@@ -1643,6 +1789,7 @@ macro_rules! store_impl {
                     invitations: all(&mut tx, INVITATION_COLS, "ORDER BY pos").await?,
                     audit: all(&mut tx, AUDIT_COLS, "ORDER BY seq").await?,
                     history: all(&mut tx, HISTORY_COLS, "ORDER BY pos").await?,
+                    files: all(&mut tx, FILE_COLS, "ORDER BY room, record_id").await?,
                 };
                 tx.commit().await?;
                 Ok(dump)
@@ -1667,7 +1814,7 @@ macro_rules! store_impl {
                      + (SELECT COUNT(*) FROM records) + (SELECT COUNT(*) FROM members) \
                      + (SELECT COUNT(*) FROM sessions) + (SELECT COUNT(*) FROM tokens) \
                      + (SELECT COUNT(*) FROM invitations) + (SELECT COUNT(*) FROM audit_log) \
-                     + (SELECT COUNT(*) FROM record_history)",
+                     + (SELECT COUNT(*) FROM record_history) + (SELECT COUNT(*) FROM files)",
                 )
                 .fetch_one(&mut *w.tx)
                 .await?;
@@ -1736,6 +1883,34 @@ macro_rules! store_impl {
                          body, actor, action, at) SELECT room, kind, id, revision, visibility, \
                          body, 'pactum', 'history.start', updated_at FROM records ORDER BY pos",
                     )
+                    .execute(&mut *w.tx)
+                    .await?;
+                }
+                for f in &dump.files {
+                    if sha256_hex(&f.bytes) != f.meta.sha256
+                        || f.meta.size != i64::try_from(f.bytes.len()).unwrap_or(-1)
+                    {
+                        return Err(StoreError::Corrupt {
+                            what: format!(
+                                "the file of {:?} in room {:?} does not match its size and SHA-256",
+                                f.meta.record_id, f.meta.room
+                            ),
+                        });
+                    }
+                    let m = &f.meta;
+                    sqlx::query(
+                        "INSERT INTO files (room, record_id, name, content_type, size, sha256, \
+                         bytes, uploaded_by, uploaded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                    )
+                    .bind(&m.room)
+                    .bind(&m.record_id)
+                    .bind(&m.name)
+                    .bind(&m.content_type)
+                    .bind(m.size)
+                    .bind(&m.sha256)
+                    .bind(&f.bytes)
+                    .bind(&m.uploaded_by)
+                    .bind(&m.uploaded_at)
                     .execute(&mut *w.tx)
                     .await?;
                 }

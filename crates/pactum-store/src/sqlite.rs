@@ -29,6 +29,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     ),
     (4, include_str!("../migrations/sqlite/0004_search.sql")),
     (5, include_str!("../migrations/sqlite/0005_inbox.sql")),
+    (6, include_str!("../migrations/sqlite/0006_files.sql")),
 ];
 
 /// A search's candidates (see `Store::search_candidates`): the records of

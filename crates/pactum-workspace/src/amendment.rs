@@ -1279,6 +1279,7 @@ mod tests {
             room_id: "r".into(),
             title: "r".into(),
             records,
+            files: Vec::new(),
         })
         .unwrap();
     }

@@ -60,6 +60,131 @@ pub struct Case {
     pub title: String,
     /// Records in file order.
     pub records: Vec<Record>,
+    /// Documents' files (pactum's own format only), in file order.
+    pub files: Vec<CaseFile>,
+}
+
+/// A document's file as a case file carries it (`files`, base64): the
+/// workspace holds no I/O, so the server hands the bytes in for an export
+/// and stores them after an import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseFile {
+    /// The document record it belongs to.
+    pub document_id: String,
+    /// File name.
+    pub name: String,
+    /// Content type (checked by the server on import).
+    pub content_type: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+const BASE64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard base64 with padding (RFC 4648 §4).
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(BASE64[(n >> (18 - 6 * i)) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Decodes [`base64_encode`]'s alphabet (padding required, no line breaks),
+/// or `None` for anything else.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let t = text.as_bytes();
+    if t.len() % 4 != 0 {
+        return None;
+    }
+    let value = |c: u8| BASE64.iter().position(|&a| a == c).map(|v| v as u32);
+    let mut out = Vec::with_capacity(t.len() / 4 * 3);
+    for (i, q) in t.chunks(4).enumerate() {
+        let last = i + 1 == t.len() / 4;
+        let pad = q.iter().rev().take_while(|&&c| c == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for &c in &q[..4 - pad] {
+            n = (n << 6) | value(c)?;
+        }
+        n <<= 6 * pad as u32;
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
+/// Reads a pactum case file's `files`: each names a document of the case.
+fn case_files(root: &Map<String, Value>, records: &[Record]) -> Result<Vec<CaseFile>, CaseError> {
+    let Some(list) = root.get("files") else {
+        return Ok(Vec::new());
+    };
+    let list = list
+        .as_array()
+        .ok_or_else(|| field("/files", "expected an array"))?;
+    let mut out = Vec::with_capacity(list.len());
+    for (i, v) in list.iter().enumerate() {
+        let path = format!("/files/{i}");
+        let f = object(v, &path)?;
+        let text = |key: &str| {
+            f.get(key)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .ok_or_else(|| field(format!("{path}/{key}"), "missing (expected a string)"))
+        };
+        let document_id = text("document_id")?;
+        if !records
+            .iter()
+            .any(|r| r.kind == Kind::Document && r.id == document_id)
+        {
+            return Err(field(
+                format!("{path}/document_id"),
+                format!("no document {document_id:?} in this case"),
+            ));
+        }
+        if out.iter().any(|c: &CaseFile| c.document_id == document_id) {
+            return Err(field(
+                format!("{path}/document_id"),
+                format!("document {document_id:?} has a file already"),
+            ));
+        }
+        let bytes = base64_decode(&text("base64")?).ok_or_else(|| {
+            field(
+                format!("{path}/base64"),
+                "expected standard base64 with padding",
+            )
+        })?;
+        if let Some(size) = f.get("size") {
+            if size.as_u64() != Some(bytes.len() as u64) {
+                return Err(field(
+                    format!("{path}/size"),
+                    format!("expected {} (the decoded file's size)", bytes.len()),
+                ));
+            }
+        }
+        out.push(CaseFile {
+            document_id,
+            name: text("name")?,
+            content_type: text("content_type")?,
+            bytes,
+        });
+    }
+    Ok(out)
 }
 
 /// The case-file collection that holds records of a kind.
@@ -284,6 +409,7 @@ fn import_schema(mut root: Map<String, Value>) -> Result<Case, CaseError> {
         room_id,
         title,
         records,
+        files: Vec::new(),
     })
 }
 
@@ -401,10 +527,12 @@ fn import_pactum(mut root: Map<String, Value>) -> Result<Case, CaseError> {
             });
         }
     }
+    let files = case_files(&root, &records)?;
     Ok(Case {
         room_id,
         title,
         records,
+        files,
     })
 }
 
@@ -1377,6 +1505,18 @@ fn schema_base(
 /// Writes records (already filtered to what the reader may see) as a case
 /// file in pactum's own format. Record order within each collection is kept.
 pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
+    export_with_files(room_id, title, records, &[])
+}
+
+/// [`export`] with the files of the documents among `records` (base64,
+/// with their size); files of other records are left out, so a caller
+/// cannot export a file with a document the reader may not see.
+pub fn export_with_files(
+    room_id: &str,
+    title: &str,
+    records: &[Record],
+    files: &[CaseFile],
+) -> Value {
     let mut root = Map::new();
     root.insert("format".into(), FORMAT.into());
     root.insert("format_version".into(), FORMAT_VERSION.into());
@@ -1427,6 +1567,26 @@ pub fn export(room_id: &str, title: &str, records: &[Record]) -> Value {
         prefs.insert("models".into(), Value::Array(models));
         root.insert("illustrative_preferences".into(), Value::Object(prefs));
     }
+    let files: Vec<Value> = files
+        .iter()
+        .filter(|f| {
+            records
+                .iter()
+                .any(|r| r.kind == Kind::Document && r.id == f.document_id)
+        })
+        .map(|f| {
+            serde_json::json!({
+                "document_id": f.document_id,
+                "name": f.name,
+                "content_type": f.content_type,
+                "size": f.bytes.len(),
+                "base64": base64_encode(&f.bytes),
+            })
+        })
+        .collect();
+    if !files.is_empty() {
+        root.insert("files".into(), Value::Array(files));
+    }
     Value::Object(root)
 }
 
@@ -1443,6 +1603,20 @@ pub(crate) fn demo_room() -> crate::model::Room {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_round_trips() {
+        for n in 0..70usize {
+            let bytes: Vec<u8> = (0..n).map(|i| (i * 37 + 11) as u8).collect();
+            let text = base64_encode(&bytes);
+            assert_eq!(base64_decode(&text).as_deref(), Some(&bytes[..]), "{n}");
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert_eq!(base64_encode(b"fo"), "Zm8=");
+        assert_eq!(base64_decode("Zm9=v"), None);
+        assert_eq!(base64_decode("Z=9v"), None);
+        assert_eq!(base64_decode("Zm9*"), None);
+    }
 
     const SMALL: &str = r#"{
       "meta": {"case_id": "t", "title": "Test ✓ café"},

@@ -221,6 +221,11 @@ impl IdMap {
                 }
             }
         }
+        for f in &mut case.files {
+            if let Some(new) = self.get(Kind::Document.as_str(), &f.document_id) {
+                f.document_id = new.to_string();
+            }
+        }
     }
 
     /// Old id → new id for prose: distinctive old ids only, the first kind

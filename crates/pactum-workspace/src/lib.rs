@@ -15,6 +15,7 @@ pub mod body;
 pub mod briefing;
 pub mod case;
 pub mod drafting;
+pub mod editions;
 pub mod ids;
 pub mod model;
 pub mod preference;

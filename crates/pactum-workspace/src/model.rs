@@ -553,6 +553,10 @@ pub struct StanceInput {
     /// Who may see it (defaults to the party and the mediator).
     #[serde(default)]
     pub visibility: Option<Visibility>,
+    /// The language edition the stance quotes (a BCP 47 tag; the target
+    /// version must have that edition).
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 pub(crate) fn check_date(field: &str, d: &Option<String>) -> Result<(), FieldError> {
@@ -714,6 +718,26 @@ impl StanceInput {
             (StanceKind::ProposesAmendment, Some(a)) => non_empty("amendment", a)?,
             _ => {}
         }
+        if let Some(language) = &self.language {
+            if !crate::editions::valid_language_tag(language) {
+                return Err(FieldError::new(
+                    "language",
+                    format!("{language:?} is not a BCP 47 language tag (RFC 5646)"),
+                ));
+            }
+            let quoted = t.text_id.as_deref().and_then(|id| room.find::<Text>(id));
+            if let Some(text) = quoted {
+                let has = crate::editions::editions(&text, text.record)
+                    .iter()
+                    .any(|e| &e.language == language);
+                if !has {
+                    return Err(FieldError::new(
+                        "language",
+                        format!("the version has no {language:?} edition"),
+                    ));
+                }
+            }
+        }
         for (field, ids) in [
             ("preferred_option_ids", &self.preferred_option_ids),
             ("ruled_out_option_ids", &self.ruled_out_option_ids),
@@ -803,11 +827,15 @@ impl StanceInput {
             },
             "note": null,
         });
+        let mut body = into_object(body);
+        if let Some(language) = self.language {
+            body.insert("language".into(), Value::String(language));
+        }
         Ok(Record {
             kind: Kind::Stance,
             id,
             visibility,
-            body: into_object(body),
+            body,
         })
     }
 }

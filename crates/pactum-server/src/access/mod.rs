@@ -23,6 +23,7 @@ use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+pub mod files;
 pub mod ids;
 pub mod inbox;
 pub mod operator;
@@ -52,6 +53,9 @@ pub struct AppState {
     /// Overview views less than this apart are one visit ("since your last
     /// visit" compares with the end of the visit before).
     pub visit_gap: std::time::Duration,
+    /// The largest document file accepted, in bytes (see
+    /// [`files::DEFAULT_FILE_LIMIT`]).
+    pub file_limit: usize,
 }
 
 impl AppState {
@@ -65,7 +69,14 @@ impl AppState {
             live: Arc::default(),
             hooks: Arc::default(),
             visit_gap: std::time::Duration::from_secs(30 * 60),
+            file_limit: files::DEFAULT_FILE_LIMIT,
         }
+    }
+
+    /// The same state, accepting document files up to `bytes`.
+    pub fn with_file_limit(mut self, bytes: usize) -> Self {
+        self.file_limit = bytes;
+        self
     }
 
     /// The same state, served as `transport` says.

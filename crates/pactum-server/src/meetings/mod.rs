@@ -10,6 +10,7 @@ use pactum_workspace::model::{DocumentInput, Kind, MeetingInput, NoteInput, Reco
 use pactum_workspace::Visibility;
 
 mod api;
+pub mod files;
 pub mod ui;
 
 /// Records a meeting (mediator only).
@@ -78,6 +79,7 @@ pub async fn add_note(
 /// This feature's routes, API and UI.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(files::routes())
         .route(
             "/api/rooms/{room}/meetings",
             list_of(Kind::Meeting).post(api::add_meeting),

@@ -167,6 +167,7 @@ pub(crate) async fn documents_view(
     let names = a.room().party_names();
     let room = a.room_id();
     let mut shown: Vec<&Record> = Vec::new();
+    let files = a.document_files(state).await?;
     let docs: Vec<Value> = a
         .room()
         .each::<Document>()
@@ -189,6 +190,11 @@ pub(crate) async fn documents_view(
                 "content": d.content.as_deref().unwrap_or_default(),
                 "attached": attached,
                 "audience": view::audience(&d.record.visibility, &names),
+                "file": files.get(d.id()).map(|f| json!({
+                    "name": f.name,
+                    "size": human_size(f.size),
+                })),
+                "upload": a.may_attach(d.id()).is_ok(),
             })
         })
         .collect();
@@ -357,4 +363,13 @@ pub(crate) async fn form_add_note(
         |fail| crate::meetings::ui::documents_view(&state, &caller, &a, Some(fail), None),
     )
     .await
+}
+
+/// A file size as people read it (`2.4 MB`, `830 kB`, `12 bytes`).
+fn human_size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1_000_000 => format!("{:.1} MB", b as f64 / 1_000_000.0),
+        b if b >= 1_000 => format!("{} kB", b / 1_000),
+        b => format!("{b} bytes"),
+    }
 }

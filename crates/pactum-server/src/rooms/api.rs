@@ -62,7 +62,7 @@ pub(super) async fn export(
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
     a.audit_reads(&state, "export", a.room().records()).await?;
-    Ok(Json(super::export(&a)))
+    Ok(Json(super::export(&state, &a).await?))
 }
 
 pub(super) async fn audit(

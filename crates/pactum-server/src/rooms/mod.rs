@@ -2,6 +2,7 @@
 //! trail and briefing (API and UI).
 
 use crate::access::RoomAccess;
+use crate::error::ApiResult;
 use crate::AppState;
 use axum::routing::get;
 use axum::Router;
@@ -11,9 +12,21 @@ use pactum_workspace::model::Record;
 mod api;
 pub(crate) mod ui;
 
-/// The room as a case file, holding only what the user may see.
-pub fn export(access: &RoomAccess) -> serde_json::Value {
-    case::export(access.room_id(), access.title(), access.room().records())
+/// The room as a case file, holding only what the user may see, with the
+/// files of the documents the user may see.
+pub async fn export(state: &AppState, access: &RoomAccess) -> ApiResult<serde_json::Value> {
+    let files: Vec<case::CaseFile> = access
+        .document_files_with_bytes(state)
+        .await?
+        .into_iter()
+        .map(crate::access::files::case_file)
+        .collect();
+    Ok(case::export_with_files(
+        access.room_id(),
+        access.title(),
+        access.room().records(),
+        &files,
+    ))
 }
 
 /// The user's briefing: built from the records the user may see (the

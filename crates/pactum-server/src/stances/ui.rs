@@ -143,6 +143,7 @@ fn stance_input(a: &RoomAccess, f: &FormData) -> Result<StanceInput, ApiError> {
             quote: f.opt("quote"),
         },
         visibility: view::parse_audience(f.get("visibility"))?,
+        language: f.opt("language"),
     })
 }
 

@@ -16,6 +16,9 @@ use serde_json::{json, Value};
 pub(super) struct DiffQuery {
     from: String,
     to: String,
+    /// Compare the versions as they read in this language edition.
+    #[serde(default)]
+    edition: Option<String>,
 }
 
 pub(super) async fn diff(
@@ -25,7 +28,10 @@ pub(super) async fn diff(
     Q(q): Q<DiffQuery>,
 ) -> ApiResult<Json<Value>> {
     let a = access(&state, &caller, &room).await?;
-    let d = crate::texts::diff(&a, &q.from, &q.to)?;
+    let d = match q.edition.as_deref().filter(|e| !e.is_empty()) {
+        Some(language) => crate::texts::editions::diff_in(&a, &q.from, &q.to, language)?,
+        None => crate::texts::diff(&a, &q.from, &q.to)?,
+    };
     let shown = [&q.from, &q.to]
         .into_iter()
         .filter_map(|id| a.room().get(Kind::Text, id));

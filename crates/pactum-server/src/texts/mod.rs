@@ -11,6 +11,7 @@ use pactum_workspace::redline::{diff_texts, TextDiff};
 use serde::Deserialize;
 
 mod api;
+pub mod editions;
 pub mod ui;
 
 /// Starts a draft version (mediator only).
@@ -43,6 +44,12 @@ pub async fn edit_draft(
     }
     let mut record = input.into_record(access.room(), text_id.to_string(), text_id)?;
     for keep in ["version", pactum_workspace::amendment::INCORPORATED] {
+        if let Some(v) = old.body.get(keep) {
+            record.body.insert(keep.into(), v.clone());
+        }
+    }
+    // Editions are edited on their own (`editions::add_edition`).
+    for keep in pactum_workspace::editions::FIELDS {
         if let Some(v) = old.body.get(keep) {
             record.body.insert(keep.into(), v.clone());
         }
@@ -93,6 +100,7 @@ pub fn diff(access: &RoomAccess, from: &str, to: &str) -> ApiResult<TextDiff> {
 /// This feature's routes, API and UI.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .merge(editions::routes())
         .route("/api/rooms/{room}/diff", get(api::diff))
         .route(
             "/api/rooms/{room}/texts",

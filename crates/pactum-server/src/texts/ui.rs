@@ -60,7 +60,8 @@ pub(crate) async fn text(
 ) -> UiResult {
     let a = load(&state, &caller, &room).await?;
     let (done, widen) = (q.done.as_deref(), q.widen.as_deref());
-    text_page(&state, &caller, &a, &id, None, done, widen).await
+    let shown = (q.edition.as_deref(), q.compare.as_deref());
+    text_page(&state, &caller, &a, &id, None, done, widen, shown).await
 }
 
 /// The text page's query: a form's confirmation, or a widening of the
@@ -71,6 +72,12 @@ pub(crate) struct TextQuery {
     done: Option<String>,
     #[serde(default)]
     widen: Option<String>,
+    /// The language edition shown (first column).
+    #[serde(default)]
+    edition: Option<String>,
+    /// The language edition shown beside it.
+    #[serde(default)]
+    compare: Option<String>,
 }
 
 /// The text page: header, stance matrix, points and the forms that act on
@@ -83,10 +90,12 @@ pub(crate) async fn text_view(
     fail: Option<Fail>,
     done: Option<&str>,
 ) -> UiResult {
-    text_page(state, caller, a, id, fail, done, None).await
+    text_page(state, caller, a, id, fail, done, None, (None, None)).await
 }
 
-/// [`text_view`], with a widening awaiting confirmation.
+/// [`text_view`], with a widening awaiting confirmation and the language
+/// editions shown side by side.
+#[allow(clippy::too_many_arguments)]
 async fn text_page(
     state: &AppState,
     caller: &crate::auth::Caller,
@@ -95,6 +104,7 @@ async fn text_page(
     fail: Option<Fail>,
     done: Option<&str>,
     widen: Option<&str>,
+    languages: (Option<&str>, Option<&str>),
 ) -> UiResult {
     let fail = fail.as_ref();
     let t = a.room().find::<Text>(id).ok_or_else(ApiError::not_found)?;
@@ -281,6 +291,7 @@ async fn text_page(
         };
         json!({
             "values": form_values(defaults, fail, "stance"),
+            "languages": pactum_workspace::editions::editions(&t, t.record).iter().map(|e| e.language.clone()).collect::<Vec<_>>(),
             "targets": targets,
             "parties": parties,
             "meetings": meetings,
@@ -325,6 +336,10 @@ async fn text_page(
     let label = t.label.as_deref().unwrap_or(t.id()).to_string();
     let mut ctx = chrome(state, caller, Some(a), "text", &label).await?;
     ctx.extend(extras);
+    ctx.insert(
+        "editions".into(),
+        editions_view(a, &t, &header, languages, fail),
+    );
     ctx.insert("text".into(), header);
     ctx.insert("texts".into(), Value::Array(texts_for_select));
     ctx.insert("columns".into(), Value::Array(columns));
@@ -435,6 +450,7 @@ pub(crate) async fn redline(
                     .map(|t| t.id().to_string())
             })
     });
+    let edition = pick("edition");
     let mut shown: Vec<&Record> = texts.iter().map(|t| t.record).collect();
     let options: Vec<Value> = texts
         .iter()
@@ -442,7 +458,10 @@ pub(crate) async fn redline(
         .collect();
     let diff = match (&from, &to) {
         (Some(f), Some(t)) => {
-            let d = crate::texts::diff(&a, f, t)?;
+            let d = match &edition {
+                Some(l) => crate::texts::editions::diff_in(&a, f, t, l)?,
+                None => crate::texts::diff(&a, f, t)?,
+            };
             let from_rec = a.room().find::<Text>(f);
             let to_rec = a.room().find::<Text>(t);
             // Which amendment each change came from, as far as the reader
@@ -498,6 +517,13 @@ pub(crate) async fn redline(
     ctx.insert("from".into(), json!(from));
     ctx.insert("to".into(), json!(to));
     ctx.insert("diff".into(), diff);
+    ctx.insert(
+        "edition".into(),
+        json!(edition.as_deref().map(|l| json!({
+            "language": l,
+            "dir": pactum_workspace::editions::default_dir(l).as_str(),
+        }))),
+    );
     Ok(page(StatusCode::OK, "redline.html", &Value::Object(ctx)))
 }
 
@@ -624,4 +650,131 @@ pub(crate) async fn form_publish(
         |fail| crate::texts::ui::text_view(&state, &caller, &a, &id, Some(fail), None),
     )
     .await
+}
+
+/// The text page's editions: the list with links, two editions side by
+/// side aligned point by point (each column with its `lang` and `dir`),
+/// each edition's redline against the version this one revises, and the
+/// mediator's edition form.
+fn editions_view(
+    a: &RoomAccess,
+    t: &pactum_workspace::body::Typed<'_, Text>,
+    header: &Value,
+    (first, second): (Option<&str>, Option<&str>),
+    fail: Option<&Fail>,
+) -> Value {
+    use pactum_workspace::editions;
+    let room = a.room_id();
+    let eds = editions::editions(t, t.record);
+    let find = |l: Option<&str>| l.and_then(|l| eds.iter().find(|e| e.language == l));
+    let left = find(first)
+        .or_else(|| eds.iter().find(|e| e.authoritative))
+        .unwrap_or(&eds[0]);
+    let right = find(second)
+        .filter(|e| e.language != left.language)
+        .or_else(|| eds.iter().find(|e| e.language != left.language));
+    let href = |l: &str, r: &str| {
+        room_path(
+            room,
+            &format!(
+                "/texts/{}?edition={}&compare={}#editions",
+                urlpart(t.id().to_string()),
+                urlpart(l.to_string()),
+                urlpart(r.to_string())
+            ),
+        )
+    };
+    let derived = t
+        .derived_from_text_id
+        .as_deref()
+        .and_then(|d| a.room().get(Kind::Text, d));
+    let column = |e: &editions::Edition| {
+        let redline = derived
+            .filter(|d| editions::in_language(d, &e.language).is_some())
+            .map(|d| {
+                room_path(
+                    room,
+                    &format!(
+                        "/redline?from={}&to={}&edition={}",
+                        urlpart(d.id.clone()),
+                        urlpart(t.id().to_string()),
+                        urlpart(e.language.clone())
+                    ),
+                )
+            });
+        json!({
+            "language": e.language,
+            "dir": e.dir.as_str(),
+            "authoritative": e.authoritative,
+            "own": e.own,
+            "label": e.label.as_deref().or(header["label"].as_str()),
+            "redline_href": redline,
+        })
+    };
+    let rows: Vec<Value> = right
+        .map(|r| {
+            left.points
+                .iter()
+                .zip(&r.points)
+                .map(|(lp, rp)| {
+                    json!({
+                        "id": lp.id,
+                        "number": lp.number,
+                        "left": {"title": lp.title, "wording": lp.wording, "missing": lp.missing},
+                        "right": {"title": rp.title, "wording": rp.wording, "missing": rp.missing},
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let list: Vec<Value> = eds
+        .iter()
+        .map(|e| {
+            let other = if e.language == left.language {
+                right.map(|r| r.language.as_str())
+            } else {
+                Some(left.language.as_str())
+            };
+            let mut v = column(e);
+            v["href"] = json!(other.map(|o| href(&e.language, o)));
+            v
+        })
+        .collect();
+    // The form edits the edition shown beside the version's own wording
+    // (or starts a new one).
+    let editing = right.filter(|r| !r.own).or((!left.own).then_some(left));
+    let form = a.is_mediator().then(|| {
+        let points: Vec<Value> = t
+            .points
+            .iter()
+            .map(|p| {
+                let given = editing.and_then(|e| e.points.iter().find(|x| x.id == p.id));
+                json!({
+                    "id": p.id,
+                    "heading": view::point_heading(p),
+                    "title": given.map(|g| g.title.as_str()).unwrap_or_default(),
+                    "wording": given.map(|g| g.wording.as_str()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        let defaults = json!({
+            "language": editing.map(|e| e.language.as_str()).unwrap_or_default(),
+            "label": editing.and_then(|e| e.label.as_deref()).unwrap_or_default(),
+            "dir": editing.map(|e| e.dir.as_str()).unwrap_or("auto"),
+            "version_language": editions::own_language(t.record).unwrap_or_default(),
+        });
+        json!({
+            "values": form_values(defaults, fail, "edition"),
+            "points": points,
+            "draft": t.is_draft(),
+            "own_language_set": editions::own_language(t.record).is_some(),
+        })
+    });
+    json!({
+        "list": list,
+        "left": column(left),
+        "right": right.map(column),
+        "rows": rows,
+        "form": form,
+    })
 }

@@ -58,6 +58,8 @@ pub(crate) fn done_message(done: Option<&str>) -> Option<&'static str> {
         "comment" => "Comment added.",
         "status" => "Status changed.",
         "incorporated" => "Amendment incorporated into this draft.",
+        "file" => "File attached.",
+        "edition" => "Edition saved.",
         _ => return None,
     })
 }

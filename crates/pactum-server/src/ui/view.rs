@@ -352,6 +352,7 @@ pub(crate) fn stance(room: &Room, s: Typed<'_, Stance>, names: &Names<'_>, room_
         "class": stance_class(kind),
         "summary": s.summary.as_deref().unwrap_or_default(),
         "amendment": s.amendment.as_deref(),
+        "language": s.record.body.get("language").and_then(Value::as_str),
         "date": when(s.date.as_deref(), prov.and_then(|p| p.not_before.as_deref())),
         "date_note": s.date_note.as_deref(),
         "provenance": provenance(prov),

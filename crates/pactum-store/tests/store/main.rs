@@ -66,6 +66,7 @@ on_both_backends!(
     tokens_are_listed_and_revoked_by_id,
     a_format_1_dump_still_restores,
     schema_1_tokens_get_an_id_and_an_expiry,
+    files_are_stored_replaced_and_dumped,
 );
 
 /// The search prefilter's tests (`search.rs`), on both backends.

@@ -1470,7 +1470,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
              || CAST(MAX(version) AS TEXT) FROM pactum_schema",
         )
         .await;
-    assert_eq!(versions, "0 5", "each migration ran once, up to schema 5");
+    assert_eq!(versions, "0 6", "each migration ran once, up to schema 6");
 }
 
 pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
@@ -2059,8 +2059,8 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
             .unwrap();
     }
     // Back to schema 1 with two tokens, as a database written before
-    // schema 2 would be (schema 3's history, schema 4's word index and
-    // schema 5's inbox go too, and come back).
+    // schema 2 would be (schema 3's history, schema 4's word index,
+    // schema 5's inbox and schema 6's files go too, and come back).
     crate::search::drop_word_index(fx).await;
     fx.exec(
         "DROP TABLE follows; DROP TABLE inbox_reads; DROP TABLE room_visits; \
@@ -2068,7 +2068,8 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
          DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
          DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
          ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
-         DROP TABLE record_history; DELETE FROM pactum_schema WHERE version >= 2; \
+         DROP TABLE record_history; DROP TABLE files; \
+         DELETE FROM pactum_schema WHERE version >= 2; \
          INSERT INTO tokens (token_hash, user_name, label, created_at) VALUES \
          ('old-1', 'ann', 'laptop', '2026-01-01T00:00:00.000Z'), \
          ('old-2', 'bob', 'ci', '2026-01-01T00:00:00.000Z');",
@@ -2109,6 +2110,76 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
     assert_eq!(
         fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
             .await,
-        "5"
+        "6"
     );
+}
+
+/// A document's file: stored with its audit entry, replaced by a second
+/// upload, refused for a record that is not a document, and carried by a
+/// dump byte for byte (a dump whose bytes were changed is refused).
+pub async fn files_are_stored_replaced_and_dumped(fx: &TestDb) {
+    let s = &*fx.store;
+    s.create_room(&room("r"), audit("alice", "room.create"))
+        .await
+        .unwrap();
+    insert(s, "r", rec("document", "d1", "{}"), audit("alice", "put")).await;
+    insert(s, "r", rec("text", "t1", "{}"), audit("alice", "put")).await;
+    let bytes: Vec<u8> = (0..=255u8).cycle().take(70_001).collect();
+    let file = |id: &str, bytes: Vec<u8>| pactum_store::NewFile {
+        record_id: id.into(),
+        name: "Annexe é.pdf".into(),
+        content_type: "application/pdf".into(),
+        bytes,
+    };
+    let meta = s
+        .put_file(
+            "r",
+            &file("d1", b"first".to_vec()),
+            audit("alice", "document.file"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(meta.size, 5);
+    let meta = s
+        .put_file(
+            "r",
+            &file("d1", bytes.clone()),
+            audit("alice", "document.file"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(meta.size, 70_001);
+    assert!(matches!(
+        s.put_file(
+            "r",
+            &file("t1", b"x".to_vec()),
+            audit("alice", "document.file")
+        )
+        .await,
+        Err(StoreError::NotFound { .. })
+    ));
+    let row = s.file("r", "d1").await.unwrap().unwrap();
+    assert!(row.bytes == bytes);
+    assert_eq!(row.meta, meta);
+    assert_eq!(s.files("r").await.unwrap(), std::slice::from_ref(&meta));
+    assert!(s.file("r", "t1").await.unwrap().is_none());
+    let log = s.audit(Some("r"), 0, 100).await.unwrap();
+    assert_eq!(
+        log.iter().filter(|e| e.action == "document.file").count(),
+        2
+    );
+
+    let json = serde_json::to_string(&s.dump().await.unwrap()).unwrap();
+    let dump: Dump = serde_json::from_str(&json).unwrap();
+    assert_eq!(dump.files.len(), 1);
+    let copy = fx.fresh().await;
+    copy.store.restore(&dump).await.unwrap();
+    let back = copy.store.file("r", "d1").await.unwrap().unwrap();
+    assert!(back.bytes == bytes);
+    assert_eq!(back.meta, meta);
+
+    let mut bad = dump.clone();
+    bad.files[0].bytes[0] ^= 1;
+    let empty = fx.fresh().await;
+    assert_corrupt(empty.store.restore(&bad).await, "SHA-256");
 }
