@@ -18,6 +18,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/postgres/0003_record_history.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/postgres/0007_room_changes.sql"),
+    ),
 ];
 
 /// The advisory lock key: "pactum" in ASCII, then 1 (the audit chain).

@@ -462,6 +462,17 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        /// Counts one more change of `room`'s records (see migration 7);
+        /// called by every write of records inside its own transaction, so
+        /// a reader that sees the new count also sees the write.
+        async fn bump_room(conn: &mut $conn, room: &str) -> sqlx::Result<()> {
+            sqlx::query("UPDATE rooms SET changes = changes + 1 WHERE id = $1")
+                .bind(room)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
         /// Keeps one revision in the record's history; called by every
         /// record write inside its own transaction (see migration 3).
         async fn insert_history(conn: &mut $conn, h: &HistoryRow) -> sqlx::Result<()> {
@@ -590,6 +601,7 @@ macro_rules! store_impl {
             action: &str,
         ) -> Result<()> {
             require_room(conn, room).await?;
+            bump_room(conn, room).await?;
             let now = clock::now();
             let mut audits = Vec::with_capacity(recs.len());
             for rec in recs {
@@ -634,6 +646,7 @@ macro_rules! store_impl {
         ) -> Result<RecordRow> {
             let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
             require_room(conn, room).await?;
+            bump_room(conn, room).await?;
             let now = clock::now();
             let stored: RecordRow = match expected_revision {
                 None => sqlx::query_as(&format!(
@@ -864,6 +877,18 @@ macro_rules! store_impl {
                         reply,
                     })
                     .await
+            }
+
+            async fn room_changes(&self, id: &str) -> Result<Option<(RoomRow, i64)>> {
+                let row: Option<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT id, title, created_at, changes FROM rooms WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.core.pool)
+                .await?;
+                Ok(row.map(|(id, title, created_at, changes)| {
+                    (RoomRow { id, title, created_at }, changes)
+                }))
             }
 
             async fn put_records(

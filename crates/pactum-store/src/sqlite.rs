@@ -27,6 +27,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         3,
         include_str!("../migrations/sqlite/0003_record_history.sql"),
     ),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_room_changes.sql"),
+    ),
 ];
 
 /// How long a writer waits for another process's write lock.

@@ -23,6 +23,7 @@ use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+mod cache;
 pub mod ids;
 pub mod operator;
 pub mod people;
@@ -44,6 +45,8 @@ pub struct AppState {
     /// The hash of the first-start set-up token while one is offered (see
     /// [`people::setup_link`]).
     pub setup: Arc<std::sync::Mutex<Option<String>>>,
+    /// Rooms and views already read, kept per process (see [`cache`]).
+    cache: Arc<cache::Cache>,
 }
 
 impl AppState {
@@ -54,6 +57,7 @@ impl AppState {
             throttle: Arc::new(auth::Throttle::default()),
             transport: auth::Transport::default(),
             setup: Arc::default(),
+            cache: Arc::default(),
         }
     }
 
@@ -159,12 +163,14 @@ pub struct RoomAccess {
     party_id: String,
     role: Role,
     viewer: Viewer,
-    room: Room,
+    /// Shared with the other requests of the party's delegates at the same
+    /// state of the room (see [`cache`]).
+    room: Arc<Room>,
     /// Store revisions of the visible records, by (kind, id).
-    revisions: std::collections::HashMap<(Kind, String), i64>,
+    revisions: Arc<std::collections::HashMap<(Kind, String), i64>>,
     /// The records the user may not see, whose names are dropped from what
     /// the user is shown (earlier revisions included).
-    hidden: Hidden,
+    hidden: Arc<Hidden>,
 }
 
 /// What only the mediator may do in a room. Only [`RoomAccess::mediator`]
@@ -243,6 +249,49 @@ pub async fn all_records(state: &AppState, room: &str) -> ApiResult<Vec<(Record,
         .collect()
 }
 
+/// What the delegates of `party_id` see of a room's records (`all`, with
+/// their revisions, in the store's order): only the records the party may
+/// see, with the names of the others dropped, the versions numbered as the
+/// party knows them and the issues in their order, each body typed once.
+fn view_of(all: &[(Record, i64)], party_id: &str) -> cache::View {
+    let kind = all
+        .iter()
+        .find(|(r, _)| r.kind == Kind::Party && r.id == party_id)
+        .map(|(r, _)| PartyKind::of(r))
+        .unwrap_or(PartyKind::Observer);
+    let party = party_id.to_string();
+    let (viewer, role) = match kind {
+        PartyKind::Mediator => (Viewer::Mediator { party }, Role::Mediator),
+        PartyKind::Party => (Viewer::Member { party }, Role::Delegate),
+        PartyKind::Observer => (Viewer::Member { party }, Role::Observer),
+    };
+    let mut revisions = std::collections::HashMap::new();
+    let mut records = Vec::new();
+    let mut unseen = Vec::new();
+    for (r, rev) in all {
+        if viewer.can_see(&r.visibility) {
+            revisions.insert((r.kind, r.id.clone()), *rev);
+            records.push(r.clone());
+        } else {
+            unseen.push(r);
+        }
+    }
+    // What the user sees names nothing they cannot see, and numbers
+    // the versions of the text as they know them (see
+    // `pactum_workspace::references` and `pactum_workspace::versions`).
+    let hidden = Hidden::new(unseen, &records);
+    hidden.apply(&mut records);
+    pactum_workspace::versions::renumber(&mut records, &viewer);
+    pactum_workspace::setup::arrange(&mut records);
+    cache::View {
+        viewer,
+        role,
+        room: Arc::new(Room::new(records)),
+        revisions: Arc::new(revisions),
+        hidden: Arc::new(hidden),
+    }
+}
+
 impl RoomAccess {
     /// Loads a room as `user` sees it; a room the user is not a member of
     /// does not exist for them.
@@ -266,13 +315,40 @@ impl RoomAccess {
             .into_iter()
             .find(|m| m.room == room_id)
             .ok_or_else(ApiError::not_found)?;
-        let room_row = state
+        // The count is read before any record: what is then read is at
+        // least as new as it, so a view kept under it is never older than
+        // the database was at that count (see `cache`).
+        let (room_row, changes) = state
             .store
-            .room(room_id)
+            .room_changes(room_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let all = match kinds {
-            None => all_records(state, room_id).await?,
+        let stamp = cache::Stamp {
+            created_at: room_row.created_at.clone(),
+            changes,
+        };
+        let party_id = membership.party_id.as_str();
+        let view = match kinds {
+            None => match state.cache.view(room_id, party_id, &stamp) {
+                Some(view) => view,
+                None => {
+                    let rows = match state.cache.rows(room_id, &stamp) {
+                        Some(rows) => rows,
+                        None => {
+                            let rows = Arc::new(all_records(state, room_id).await?);
+                            state
+                                .cache
+                                .keep_rows(room_id, stamp.clone(), Arc::clone(&rows));
+                            rows
+                        }
+                    };
+                    let view = Arc::new(view_of(&rows, party_id));
+                    state
+                        .cache
+                        .keep_view(room_id, party_id, stamp, Arc::clone(&view));
+                    view
+                }
+            },
             Some(kinds) => {
                 let mut all = Vec::new();
                 for kind in Kind::ALL {
@@ -282,62 +358,19 @@ impl RoomAccess {
                         }
                     }
                 }
-                all
+                Arc::new(view_of(&all, party_id))
             }
         };
-        let party = all
-            .iter()
-            .find(|(r, _)| r.kind == Kind::Party && r.id == membership.party_id)
-            .map(|(r, _)| PartyKind::of(r))
-            .unwrap_or(PartyKind::Observer);
-        let (viewer, role) = match party {
-            PartyKind::Mediator => (
-                Viewer::Mediator {
-                    party: membership.party_id.clone(),
-                },
-                Role::Mediator,
-            ),
-            PartyKind::Party => (
-                Viewer::Member {
-                    party: membership.party_id.clone(),
-                },
-                Role::Delegate,
-            ),
-            PartyKind::Observer => (
-                Viewer::Member {
-                    party: membership.party_id.clone(),
-                },
-                Role::Observer,
-            ),
-        };
-        let mut revisions = std::collections::HashMap::new();
-        let (seen, unseen): (Vec<_>, Vec<_>) = all
-            .into_iter()
-            .partition(|(r, _)| viewer.can_see(&r.visibility));
-        let mut records: Vec<Record> = seen
-            .into_iter()
-            .map(|(r, rev)| {
-                revisions.insert((r.kind, r.id.clone()), rev);
-                r
-            })
-            .collect();
-        // What the user sees names nothing they cannot see, and numbers
-        // the versions of the text as they know them (see
-        // `pactum_workspace::references` and `pactum_workspace::versions`).
-        let hidden = Hidden::new(unseen.iter().map(|(r, _)| r), &records);
-        hidden.apply(&mut records);
-        pactum_workspace::versions::renumber(&mut records, &viewer);
-        pactum_workspace::setup::arrange(&mut records);
         Ok(RoomAccess {
             room_id: room_id.to_string(),
             title: room_row.title,
             user: user.to_string(),
             party_id: membership.party_id,
-            role,
-            viewer,
-            room: Room::new(records),
-            revisions,
-            hidden,
+            role: view.role,
+            viewer: view.viewer.clone(),
+            room: Arc::clone(&view.room),
+            revisions: Arc::clone(&view.revisions),
+            hidden: Arc::clone(&view.hidden),
         })
     }
 
@@ -379,7 +412,7 @@ impl RoomAccess {
     /// The records the user may see, kept (for a whole-room export or
     /// briefing built after the access is no longer needed).
     pub fn into_room(self) -> Room {
-        self.room
+        Arc::try_unwrap(self.room).unwrap_or_else(|room| (*room).clone())
     }
 
     /// True for the mediator's delegates.

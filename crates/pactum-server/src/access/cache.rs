@@ -1,0 +1,196 @@
+//! What [`super::RoomAccess::load`] read and built, kept between requests.
+//!
+//! A busy room holds 100,000 records; reading, parsing, filtering and
+//! typing them all on every request costs far more than answering it. Two
+//! levels are kept, both keyed by the room's change count
+//! ([`pactum_store::Store::room_changes`]), which every write of the room's
+//! records raises in its own transaction, whichever process made it:
+//!
+//! - a room's records as stored, parsed ([`Rows`]);
+//! - a party's view of them ([`View`]): the records the party may see, with
+//!   hidden names dropped, versions renumbered and bodies typed.
+//!
+//! Each request reads the count first (one indexed query) and uses a kept
+//! value only when it was built at that very count, so a write, a
+//! narrowing or a new member's party becomes visible on the next request,
+//! on every server over the same database. A view depends only on the
+//! viewer's party (the visibility rule knows parties, not users), so it is
+//! shared by the party's delegates; who holds a seat is read afresh on
+//! every request and never kept. Both levels hold a few entries, least
+//! recently used evicted first, so memory stays bounded.
+
+use super::Role;
+use pactum_workspace::model::{Kind, Record, Room};
+use pactum_workspace::references::Hidden;
+use pactum_workspace::Viewer;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// How many rooms' stored records are kept.
+const ROOMS_KEPT: usize = 4;
+/// How many (room, party) views are kept.
+const VIEWS_KEPT: usize = 16;
+
+/// Which state of a room a kept value was built from: the room's creation
+/// time (a room made anew under an old id starts a new count) and its
+/// change count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Stamp {
+    pub created_at: String,
+    pub changes: i64,
+}
+
+/// A room's records as stored, with their revisions, in the store's order.
+pub(crate) type Rows = Arc<Vec<(Record, i64)>>;
+
+/// One party's view of a room at one [`Stamp`].
+pub(crate) struct View {
+    pub viewer: Viewer,
+    pub role: Role,
+    pub room: Arc<Room>,
+    pub revisions: Arc<HashMap<(Kind, String), i64>>,
+    pub hidden: Arc<Hidden>,
+}
+
+struct Slot<T> {
+    stamp: Stamp,
+    value: T,
+    used: u64,
+}
+
+/// A small map that evicts its least recently used entry.
+struct Lru<K, T> {
+    slots: HashMap<K, Slot<T>>,
+    cap: usize,
+    clock: u64,
+}
+
+impl<K: std::hash::Hash + Eq + Clone, T: Clone> Lru<K, T> {
+    fn new(cap: usize) -> Self {
+        Lru {
+            slots: HashMap::new(),
+            cap,
+            clock: 0,
+        }
+    }
+
+    fn get(&mut self, key: &K, stamp: &Stamp) -> Option<T> {
+        self.clock += 1;
+        let clock = self.clock;
+        let slot = self.slots.get_mut(key)?;
+        if &slot.stamp != stamp {
+            return None;
+        }
+        slot.used = clock;
+        Some(slot.value.clone())
+    }
+
+    fn put(&mut self, key: K, stamp: Stamp, value: T) {
+        self.clock += 1;
+        if !self.slots.contains_key(&key) && self.slots.len() >= self.cap {
+            if let Some(oldest) = self
+                .slots
+                .iter()
+                .min_by_key(|(_, s)| s.used)
+                .map(|(k, _)| k.clone())
+            {
+                self.slots.remove(&oldest);
+            }
+        }
+        self.slots.insert(
+            key,
+            Slot {
+                stamp,
+                value,
+                used: self.clock,
+            },
+        );
+    }
+}
+
+/// The kept rooms and views of one server process (one [`super::AppState`]).
+pub(crate) struct Cache {
+    rows: Mutex<Lru<String, Rows>>,
+    views: Mutex<Lru<(String, String), Arc<View>>>,
+}
+
+impl Default for Cache {
+    fn default() -> Self {
+        Cache {
+            rows: Mutex::new(Lru::new(ROOMS_KEPT)),
+            views: Mutex::new(Lru::new(VIEWS_KEPT)),
+        }
+    }
+}
+
+impl Cache {
+    /// The room's records, if kept at `stamp`.
+    pub fn rows(&self, room: &str, stamp: &Stamp) -> Option<Rows> {
+        lock(&self.rows).get(&room.to_string(), stamp)
+    }
+
+    /// Keeps the room's records as read at `stamp` (read after the stamp,
+    /// so they are at least as new as it).
+    pub fn keep_rows(&self, room: &str, stamp: Stamp, rows: Rows) {
+        lock(&self.rows).put(room.to_string(), stamp, rows);
+    }
+
+    /// The party's view of the room, if kept at `stamp`.
+    pub fn view(&self, room: &str, party: &str, stamp: &Stamp) -> Option<Arc<View>> {
+        lock(&self.views).get(&(room.to_string(), party.to_string()), stamp)
+    }
+
+    /// Keeps the party's view built from the records kept at `stamp`.
+    pub fn keep_view(&self, room: &str, party: &str, stamp: Stamp, view: Arc<View>) {
+        lock(&self.views).put((room.to_string(), party.to_string()), stamp, view);
+    }
+}
+
+/// The lock's data; a panic while it was held leaves nothing half written
+/// that matters (an entry is inserted whole), so a poisoned lock is used.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stamp(n: i64) -> Stamp {
+        Stamp {
+            created_at: "t".into(),
+            changes: n,
+        }
+    }
+
+    #[test]
+    fn a_value_is_given_only_at_its_own_stamp() {
+        let mut lru = Lru::new(2);
+        lru.put("a", stamp(1), 10);
+        assert_eq!(lru.get(&"a", &stamp(1)), Some(10));
+        assert_eq!(lru.get(&"a", &stamp(2)), None);
+        assert_eq!(
+            lru.get(
+                &"a",
+                &Stamp {
+                    created_at: "u".into(),
+                    changes: 1
+                }
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn the_least_recently_used_entry_goes_first() {
+        let mut lru = Lru::new(2);
+        lru.put("a", stamp(1), 1);
+        lru.put("b", stamp(1), 2);
+        lru.get(&"a", &stamp(1));
+        lru.put("c", stamp(1), 3);
+        assert_eq!(lru.slots.len(), 2);
+        assert_eq!(lru.get(&"b", &stamp(1)), None);
+        assert_eq!(lru.get(&"a", &stamp(1)), Some(1));
+        assert_eq!(lru.get(&"c", &stamp(1)), Some(3));
+    }
+}
