@@ -86,6 +86,27 @@ pub(crate) async fn text_view(
     text_page(state, caller, a, id, fail, done, None).await
 }
 
+/// The most stances one cell of the text page's matrix shows.
+const CELL_CHIPS: usize = 12;
+
+/// The stances a matrix cell shows, in order, and how many it leaves out:
+/// all when they are few, else the latest [`CELL_CHIPS`] with the one that
+/// colours the cell (the latest direct stance, see `view::cell`) kept among
+/// them, so the cell's colour is what it would be with every chip shown.
+fn cell_window(cells: &[pactum_workspace::model::Cell]) -> (Vec<pactum_workspace::model::Cell>, usize) {
+    if cells.len() <= CELL_CHIPS {
+        return (cells.to_vec(), 0);
+    }
+    let mut keep: Vec<usize> = (cells.len() - CELL_CHIPS..cells.len()).collect();
+    if let Some(lead) = cells.iter().rposition(|c| c.via == "point") {
+        if lead < keep[0] {
+            keep[0] = lead;
+        }
+    }
+    let chips = keep.iter().map(|&i| cells[i].clone()).collect();
+    (chips, cells.len() - CELL_CHIPS)
+}
+
 /// [`text_view`], with a widening awaiting confirmation.
 async fn text_page(
     state: &AppState,
@@ -116,22 +137,46 @@ async fn text_page(
             })
         })
         .collect();
-    let mut stance_ids: Vec<&str> = Vec::new();
+    let mut stance_ids: Vec<String> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
+    let stances_href = |party: &str, point: Option<&str>| {
+        let mut q = format!(
+            "/stances?text={}&party={}",
+            urlpart(id.to_string()),
+            urlpart(party.to_string())
+        );
+        if let Some(p) = point {
+            q.push_str(&format!("&point={}", urlpart(p.to_string())));
+        }
+        room_path(room, &q)
+    };
     let rows: Vec<Value> = m
         .rows
         .iter()
         .map(|r| {
-            for c in r.whole_text.iter().chain(r.cells.iter().flatten()) {
-                if !stance_ids.contains(&c.stance_id.as_str()) {
-                    stance_ids.push(&c.stance_id);
+            // A busy cell shows its latest stances (and the one that
+            // colours it); the rest are counted and linked to the ledger.
+            let mut cell = |cells: &'_ [pactum_workspace::model::Cell], point: Option<&str>| {
+                let (chips, more) = cell_window(cells);
+                for c in &chips {
+                    if listed.insert(c.stance_id.clone()) {
+                        stance_ids.push(c.stance_id.clone());
+                    }
                 }
-            }
+                let mut v = view::cell(&r.name, &chips);
+                if more > 0 {
+                    v["more"] = json!(more);
+                    v["more_href"] = json!(stances_href(&r.party_id, point));
+                }
+                v
+            };
+            let whole = cell(&r.whole_text, None);
             let cells: Vec<Value> = r
                 .cells
                 .iter()
                 .zip(&m.points)
                 .map(|(c, p)| {
-                    let mut v = view::cell(&r.name, c);
+                    let mut v = cell(c, Some(&p.id));
                     v["point_id"] = json!(p.id);
                     v["heading"] = json!(view::point_heading(p));
                     v
@@ -141,14 +186,21 @@ async fn text_page(
                 "party_id": r.party_id,
                 "name": r.name,
                 "is_you": r.party_id == a.party_id(),
-                "whole": view::cell(&r.name, &r.whole_text),
+                "whole": whole,
                 "cells": cells,
             })
         })
         .collect();
+    // One pass over the stances finds every one the cells show.
+    let mut found: HashMap<&str, pactum_workspace::body::Typed<'_, Stance>> = a
+        .room()
+        .each::<Stance>()
+        .filter(|s| listed.contains(s.id()))
+        .map(|s| (s.id(), s))
+        .collect();
     let details: Vec<Value> = stance_ids
         .iter()
-        .filter_map(|sid| a.room().find::<Stance>(sid))
+        .filter_map(|sid| found.remove(sid.as_str()))
         .map(|s| {
             shown.push(s.record);
             view::stance(a.room(), s, &names, room)
