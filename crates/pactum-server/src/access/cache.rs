@@ -26,10 +26,15 @@ use pactum_workspace::Viewer;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-/// How many rooms' stored records are kept.
-const ROOMS_KEPT: usize = 4;
-/// How many (room, party) views are kept.
-const VIEWS_KEPT: usize = 16;
+/// How many rooms' stored records are kept, at most.
+const ROOMS_KEPT: usize = 8;
+/// How many records the kept rooms hold together, at most (one room of
+/// 100,000 parsed records takes some hundreds of megabytes).
+const ROOM_RECORDS_KEPT: usize = 250_000;
+/// How many (room, party) views are kept, at most.
+const VIEWS_KEPT: usize = 32;
+/// How many records the kept views hold together, at most.
+const VIEW_RECORDS_KEPT: usize = 500_000;
 
 /// Which state of a room a kept value was built from: the room's creation
 /// time (a room made anew under an old id starts a new count) and its
@@ -56,20 +61,25 @@ struct Slot<T> {
     stamp: Stamp,
     value: T,
     used: u64,
+    weight: usize,
 }
 
-/// A small map that evicts its least recently used entry.
+/// A small map that evicts its least recently used entries when it holds
+/// more than `cap` entries or more than `budget` in weight (records); the
+/// entry just kept stays, however heavy.
 struct Lru<K, T> {
     slots: HashMap<K, Slot<T>>,
     cap: usize,
+    budget: usize,
     clock: u64,
 }
 
 impl<K: std::hash::Hash + Eq + Clone, T: Clone> Lru<K, T> {
-    fn new(cap: usize) -> Self {
+    fn new(cap: usize, budget: usize) -> Self {
         Lru {
             slots: HashMap::new(),
             cap,
+            budget,
             clock: 0,
         }
     }
@@ -85,26 +95,31 @@ impl<K: std::hash::Hash + Eq + Clone, T: Clone> Lru<K, T> {
         Some(slot.value.clone())
     }
 
-    fn put(&mut self, key: K, stamp: Stamp, value: T) {
+    fn put(&mut self, key: K, stamp: Stamp, value: T, weight: usize) {
         self.clock += 1;
-        if !self.slots.contains_key(&key) && self.slots.len() >= self.cap {
-            if let Some(oldest) = self
-                .slots
-                .iter()
-                .min_by_key(|(_, s)| s.used)
-                .map(|(k, _)| k.clone())
-            {
-                self.slots.remove(&oldest);
-            }
-        }
         self.slots.insert(
-            key,
+            key.clone(),
             Slot {
                 stamp,
                 value,
                 used: self.clock,
+                weight,
             },
         );
+        while self.slots.len() > self.cap
+            || self.slots.values().map(|s| s.weight).sum::<usize>() > self.budget
+        {
+            let Some(oldest) = self
+                .slots
+                .iter()
+                .filter(|(k, _)| **k != key)
+                .min_by_key(|(_, s)| s.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.slots.remove(&oldest);
+        }
     }
 }
 
@@ -117,8 +132,8 @@ pub(crate) struct Cache {
 impl Default for Cache {
     fn default() -> Self {
         Cache {
-            rows: Mutex::new(Lru::new(ROOMS_KEPT)),
-            views: Mutex::new(Lru::new(VIEWS_KEPT)),
+            rows: Mutex::new(Lru::new(ROOMS_KEPT, ROOM_RECORDS_KEPT)),
+            views: Mutex::new(Lru::new(VIEWS_KEPT, VIEW_RECORDS_KEPT)),
         }
     }
 }
@@ -132,7 +147,8 @@ impl Cache {
     /// Keeps the room's records as read at `stamp` (read after the stamp,
     /// so they are at least as new as it).
     pub fn keep_rows(&self, room: &str, stamp: Stamp, rows: Rows) {
-        lock(&self.rows).put(room.to_string(), stamp, rows);
+        let weight = rows.len();
+        lock(&self.rows).put(room.to_string(), stamp, rows, weight);
     }
 
     /// The party's view of the room, if kept at `stamp`.
@@ -142,7 +158,8 @@ impl Cache {
 
     /// Keeps the party's view built from the records kept at `stamp`.
     pub fn keep_view(&self, room: &str, party: &str, stamp: Stamp, view: Arc<View>) {
-        lock(&self.views).put((room.to_string(), party.to_string()), stamp, view);
+        let weight = view.room.records().len();
+        lock(&self.views).put((room.to_string(), party.to_string()), stamp, view, weight);
     }
 }
 
@@ -165,8 +182,8 @@ mod tests {
 
     #[test]
     fn a_value_is_given_only_at_its_own_stamp() {
-        let mut lru = Lru::new(2);
-        lru.put("a", stamp(1), 10);
+        let mut lru = Lru::new(2, 100);
+        lru.put("a", stamp(1), 10, 1);
         assert_eq!(lru.get(&"a", &stamp(1)), Some(10));
         assert_eq!(lru.get(&"a", &stamp(2)), None);
         assert_eq!(
@@ -183,14 +200,28 @@ mod tests {
 
     #[test]
     fn the_least_recently_used_entry_goes_first() {
-        let mut lru = Lru::new(2);
-        lru.put("a", stamp(1), 1);
-        lru.put("b", stamp(1), 2);
+        let mut lru = Lru::new(2, 100);
+        lru.put("a", stamp(1), 1, 1);
+        lru.put("b", stamp(1), 2, 1);
         lru.get(&"a", &stamp(1));
-        lru.put("c", stamp(1), 3);
+        lru.put("c", stamp(1), 3, 1);
         assert_eq!(lru.slots.len(), 2);
         assert_eq!(lru.get(&"b", &stamp(1)), None);
         assert_eq!(lru.get(&"a", &stamp(1)), Some(1));
         assert_eq!(lru.get(&"c", &stamp(1)), Some(3));
+    }
+
+    #[test]
+    fn the_records_kept_stay_within_the_budget() {
+        let mut lru = Lru::new(10, 100);
+        lru.put("a", stamp(1), 1, 60);
+        lru.put("b", stamp(1), 2, 30);
+        lru.put("c", stamp(1), 3, 30);
+        assert_eq!(lru.get(&"a", &stamp(1)), None);
+        assert_eq!(lru.get(&"b", &stamp(1)), Some(2));
+        // One entry over the budget alone is still kept.
+        lru.put("d", stamp(1), 4, 500);
+        assert_eq!(lru.slots.len(), 1);
+        assert_eq!(lru.get(&"d", &stamp(1)), Some(4));
     }
 }
