@@ -127,6 +127,8 @@ impl<K: std::hash::Hash + Eq + Clone, T: Clone> Lru<K, T> {
 pub(crate) struct Cache {
     rows: Mutex<Lru<String, Rows>>,
     views: Mutex<Lru<(String, String), Arc<View>>>,
+    /// One turn per room for building views (see `super::build_view`).
+    turns: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl Default for Cache {
@@ -134,11 +136,20 @@ impl Default for Cache {
         Cache {
             rows: Mutex::new(Lru::new(ROOMS_KEPT, ROOM_RECORDS_KEPT)),
             views: Mutex::new(Lru::new(VIEWS_KEPT, VIEW_RECORDS_KEPT)),
+            turns: Mutex::default(),
         }
     }
 }
 
 impl Cache {
+    /// The room's turn to build views; turns no request holds are
+    /// forgotten, so rooms no longer read leave nothing behind.
+    pub fn build_turn(&self, room: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut turns = lock(&self.turns);
+        turns.retain(|_, t| Arc::strong_count(t) > 1);
+        Arc::clone(turns.entry(room.to_string()).or_default())
+    }
+
     /// The room's records, if kept at `stamp`.
     pub fn rows(&self, room: &str, stamp: &Stamp) -> Option<Rows> {
         lock(&self.rows).get(&room.to_string(), stamp)

@@ -249,6 +249,56 @@ pub async fn all_records(state: &AppState, room: &str) -> ApiResult<Vec<(Record,
         .collect()
 }
 
+/// Builds, keeps and returns the party's view of the room at `stamp`.
+///
+/// One build at a time per room: after a write to a busy room, the requests
+/// that all find their view stale wait for one build instead of each
+/// parsing the room at once; a request that waited finds the view built.
+/// Parsing and filtering run on the blocking pool, off the async workers.
+async fn build_view(
+    state: &AppState,
+    room_id: &str,
+    party_id: &str,
+    stamp: cache::Stamp,
+) -> ApiResult<Arc<cache::View>> {
+    let turn = state.cache.build_turn(room_id);
+    let _turn = turn.lock().await;
+    if let Some(view) = state.cache.view(room_id, party_id, &stamp) {
+        return Ok(view);
+    }
+    let rows = match state.cache.rows(room_id, &stamp) {
+        Some(rows) => rows,
+        None => {
+            let stored = state.store.records(room_id, None).await?;
+            let rows = blocking(move || {
+                stored
+                    .iter()
+                    .map(|row| Ok((record_of(row)?, row.revision)))
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await??;
+            let rows = Arc::new(rows);
+            state
+                .cache
+                .keep_rows(room_id, stamp.clone(), Arc::clone(&rows));
+            rows
+        }
+    };
+    let party = party_id.to_string();
+    let view = Arc::new(blocking(move || view_of(&rows, &party)).await?);
+    state
+        .cache
+        .keep_view(room_id, party_id, stamp, Arc::clone(&view));
+    Ok(view)
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("building a room view: {e}")))
+}
+
 /// What the delegates of `party_id` see of a room's records (`all`, with
 /// their revisions, in the store's order): only the records the party may
 /// see, with the names of the others dropped, the versions numbered as the
@@ -331,23 +381,7 @@ impl RoomAccess {
         let view = match kinds {
             None => match state.cache.view(room_id, party_id, &stamp) {
                 Some(view) => view,
-                None => {
-                    let rows = match state.cache.rows(room_id, &stamp) {
-                        Some(rows) => rows,
-                        None => {
-                            let rows = Arc::new(all_records(state, room_id).await?);
-                            state
-                                .cache
-                                .keep_rows(room_id, stamp.clone(), Arc::clone(&rows));
-                            rows
-                        }
-                    };
-                    let view = Arc::new(view_of(&rows, party_id));
-                    state
-                        .cache
-                        .keep_view(room_id, party_id, stamp, Arc::clone(&view));
-                    view
-                }
+                None => build_view(state, room_id, party_id, stamp).await?,
             },
             Some(kinds) => {
                 let mut all = Vec::new();

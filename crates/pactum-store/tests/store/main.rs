@@ -65,6 +65,7 @@ on_both_backends!(
     tokens_are_listed_and_revoked_by_id,
     a_format_1_dump_still_restores,
     schema_1_tokens_get_an_id_and_an_expiry,
+    room_changes_count_every_record_write,
 );
 
 /// Dumps move between backends without change.

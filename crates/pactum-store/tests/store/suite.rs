@@ -2108,3 +2108,54 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
         "3"
     );
 }
+
+/// Every write of a room's records raises the room's change count in its
+/// own transaction, on every handle to the database; a refused write,
+/// another room's write and an audit append do not. (The server keeps what
+/// it read of a room only as long as the count stands still.)
+pub async fn room_changes_count_every_record_write(fx: &TestDb) {
+    let s = fx.store.as_ref();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
+    let changes = |s: &'_ dyn Store| {
+        let s = s;
+        async move { s.room_changes("r1").await.unwrap().unwrap().1 }
+    };
+    let (row, start) = s.room_changes("r1").await.unwrap().unwrap();
+    assert_eq!(row, s.room("r1").await.unwrap().unwrap());
+    assert!(s.room_changes("nowhere").await.unwrap().is_none());
+    let first = insert(s, "r1", rec("stance", "a", "{}"), audit("bob", "x")).await;
+    assert_eq!(changes(s).await, start + 1);
+    // A stale update is refused and counts nothing.
+    assert!(s
+        .put_record("r1", &rec("stance", "a", "{\"v\":2}"), Some(first.revision + 5), audit("bob", "x"))
+        .await
+        .is_err());
+    assert_eq!(changes(s).await, start + 1);
+    s.put_record("r1", &rec("stance", "a", "{\"v\":2}"), Some(first.revision), audit("bob", "x"))
+        .await
+        .unwrap();
+    assert_eq!(changes(s).await, start + 2);
+    s.put_records("r1", &[rec("note", "n1", "{}"), rec("note", "n2", "{}")], "bob", "import")
+        .await
+        .unwrap();
+    assert_eq!(changes(s).await, start + 3);
+    let set = [RecordWrite {
+        rec: rec("note", "n3", "{}"),
+        expected_revision: None,
+        audit: audit("bob", "x"),
+    }];
+    s.put_record_set("r1", &set).await.unwrap();
+    assert_eq!(changes(s).await, start + 4);
+    s.update_room("r1", "New title", audit("bob", "rename"), &[])
+        .await
+        .unwrap();
+    s.append_audit(&[audit("bob", "read")]).await.unwrap();
+    insert(s, "r2", rec("stance", "b", "{}"), audit("bob", "x")).await;
+    assert_eq!(changes(s).await, start + 4);
+    // Another process's handle sees the same count, and its writes count.
+    let other = fx.reopen().await;
+    assert_eq!(changes(other.as_ref()).await, start + 4);
+    insert(other.as_ref(), "r1", rec("stance", "c", "{}"), audit("bob", "x")).await;
+    assert_eq!(changes(s).await, start + 5);
+}
