@@ -2113,14 +2113,14 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
 /// own transaction, on every handle to the database; a refused write,
 /// another room's write and an audit append do not. (The server keeps what
 /// it read of a room only as long as the count stands still.)
+async fn changes(s: &dyn Store) -> i64 {
+    s.room_changes("r1").await.unwrap().unwrap().1
+}
+
 pub async fn room_changes_count_every_record_write(fx: &TestDb) {
     let s = fx.store.as_ref();
     new_room(s, "r1").await;
     new_room(s, "r2").await;
-    let changes = |s: &'_ dyn Store| {
-        let s = s;
-        async move { s.room_changes("r1").await.unwrap().unwrap().1 }
-    };
     let (row, start) = s.room_changes("r1").await.unwrap().unwrap();
     assert_eq!(row, s.room("r1").await.unwrap().unwrap());
     assert!(s.room_changes("nowhere").await.unwrap().is_none());
