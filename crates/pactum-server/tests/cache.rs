@@ -156,7 +156,11 @@ impl Server {
 async fn a_write_reaches_the_next_read_of_those_who_may_see_it_and_nobody_else() {
     for db in databases().await {
         let app = demo(&db).await;
-        let (med, ru, ua) = (app.token(MED).await, app.token(RU).await, app.token(UA).await);
+        let (med, ru, ua) = (
+            app.token(MED).await,
+            app.token(RU).await,
+            app.token(UA).await,
+        );
         // Warm every view.
         for t in [&med, &ru, &ua] {
             app.everything(t).await;

@@ -93,7 +93,9 @@ const CELL_CHIPS: usize = 12;
 /// all when they are few, else the latest [`CELL_CHIPS`] with the one that
 /// colours the cell (the latest direct stance, see `view::cell`) kept among
 /// them, so the cell's colour is what it would be with every chip shown.
-fn cell_window(cells: &[pactum_workspace::model::Cell]) -> (Vec<pactum_workspace::model::Cell>, usize) {
+fn cell_window(
+    cells: &[pactum_workspace::model::Cell],
+) -> (Vec<pactum_workspace::model::Cell>, usize) {
     if cells.len() <= CELL_CHIPS {
         return (cells.to_vec(), 0);
     }

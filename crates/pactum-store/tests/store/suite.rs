@@ -2128,17 +2128,32 @@ pub async fn room_changes_count_every_record_write(fx: &TestDb) {
     assert_eq!(changes(s).await, start + 1);
     // A stale update is refused and counts nothing.
     assert!(s
-        .put_record("r1", &rec("stance", "a", "{\"v\":2}"), Some(first.revision + 5), audit("bob", "x"))
+        .put_record(
+            "r1",
+            &rec("stance", "a", "{\"v\":2}"),
+            Some(first.revision + 5),
+            audit("bob", "x")
+        )
         .await
         .is_err());
     assert_eq!(changes(s).await, start + 1);
-    s.put_record("r1", &rec("stance", "a", "{\"v\":2}"), Some(first.revision), audit("bob", "x"))
-        .await
-        .unwrap();
+    s.put_record(
+        "r1",
+        &rec("stance", "a", "{\"v\":2}"),
+        Some(first.revision),
+        audit("bob", "x"),
+    )
+    .await
+    .unwrap();
     assert_eq!(changes(s).await, start + 2);
-    s.put_records("r1", &[rec("note", "n1", "{}"), rec("note", "n2", "{}")], "bob", "import")
-        .await
-        .unwrap();
+    s.put_records(
+        "r1",
+        &[rec("note", "n1", "{}"), rec("note", "n2", "{}")],
+        "bob",
+        "import",
+    )
+    .await
+    .unwrap();
     assert_eq!(changes(s).await, start + 3);
     let set = [RecordWrite {
         rec: rec("note", "n3", "{}"),
@@ -2156,6 +2171,12 @@ pub async fn room_changes_count_every_record_write(fx: &TestDb) {
     // Another process's handle sees the same count, and its writes count.
     let other = fx.reopen().await;
     assert_eq!(changes(other.as_ref()).await, start + 4);
-    insert(other.as_ref(), "r1", rec("stance", "c", "{}"), audit("bob", "x")).await;
+    insert(
+        other.as_ref(),
+        "r1",
+        rec("stance", "c", "{}"),
+        audit("bob", "x"),
+    )
+    .await;
     assert_eq!(changes(s).await, start + 5);
 }
