@@ -28,13 +28,14 @@ use std::sync::{Arc, Mutex};
 
 /// How many rooms' stored records are kept, at most.
 const ROOMS_KEPT: usize = 8;
-/// How many records the kept rooms hold together, at most (one room of
-/// 100,000 parsed records takes some hundreds of megabytes).
-const ROOM_RECORDS_KEPT: usize = 250_000;
+/// How many records the kept rooms hold together, at most: 100,000 parsed
+/// records take about 400 MB, so both levels together stay under about
+/// 2.5 GB however many rooms and parties are read.
+const ROOM_RECORDS_KEPT: usize = 200_000;
 /// How many (room, party) views are kept, at most.
 const VIEWS_KEPT: usize = 32;
 /// How many records the kept views hold together, at most.
-const VIEW_RECORDS_KEPT: usize = 500_000;
+const VIEW_RECORDS_KEPT: usize = 400_000;
 
 /// Which state of a room a kept value was built from: the room's creation
 /// time (a room made anew under an old id starts a new count) and its

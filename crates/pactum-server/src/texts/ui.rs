@@ -87,7 +87,7 @@ pub(crate) async fn text_view(
 }
 
 /// The most stances one cell of the text page's matrix shows.
-const CELL_CHIPS: usize = 12;
+const CELL_CHIPS: usize = 4;
 
 /// The stances a matrix cell shows, in order, and how many it leaves out:
 /// all when they are few, else the latest [`CELL_CHIPS`] with the one that
