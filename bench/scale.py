@@ -12,15 +12,17 @@ the "current" text, so that its page has a busy stance matrix.
 It imports the case with `pactum case import`, seats a mediator and a party
 delegate (Russia) with `pactum user add`, starts `pactum serve` (release
 build, or --pactum PATH) and measures, as each of them, at a fixed rate
-(oha, latency correction): the room overview page, the text page, the
+(latency counted from when each request was due): the room overview page, the text page, the
 stance list (API and page, paginated), one record by id (API), and the
 room's JSON summary; then stance writes as the party. Optional hooks:
 the search endpoint (`GET /api/rooms/{room}/search?q=`, --search) and the
 event stream (`GET /api/rooms/{room}/events`, --events): each is skipped,
 saying so, while the server answers 404.
 
-Prints a table and writes every oha summary as JSON (--json FILE).
-Python 3 standard library only, plus `oha` on PATH. Loopback only.
+Prints a table and writes every run's summary as JSON (--json FILE).
+Python 3 standard library only; the load runs use `oha` when it is on PATH
+(fixed rate with latency correction) and otherwise a small driver of their
+own that measures the same way. Loopback only.
 """
 import argparse
 import json
@@ -181,6 +183,72 @@ def oha(args):
     return json.loads(out)
 
 
+def drive(url, token, seconds, rate=None, connections=4, body=None):
+    """A load run in the shape of oha's JSON summary, for machines without
+    oha: `connections` keep-alive clients send `rate` requests per second
+    in all (each latency counted from when its request was due, as oha's
+    --latency-correction does), or as fast as they can with no rate."""
+    import http.client
+    host, port = url.split("//")[1].split("/")[0].split(":")
+    path = "/" + url.split("//")[1].split("/", 1)[1]
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    data = json.dumps(body).encode() if body is not None else None
+    lock = threading.Lock()
+    latencies, codes, nxt = [], {}, [0]
+    start = time.perf_counter() + 0.05
+    end = start + seconds
+
+    def worker():
+        c = http.client.HTTPConnection(host, int(port), timeout=60)
+        while True:
+            with lock:
+                i = nxt[0]
+                nxt[0] += 1
+            due = start + i / rate if rate else time.perf_counter()
+            if due >= end:
+                break
+            wait = due - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            try:
+                c.request("POST" if data else "GET", path, body=data, headers=headers)
+                r = c.getresponse()
+                r.read()
+                code = str(r.status)
+            except (OSError, http.client.HTTPException):
+                c.close()
+                c = http.client.HTTPConnection(host, int(port), timeout=60)
+                code = "error"
+            done = time.perf_counter()
+            with lock:
+                latencies.append(done - due)
+                codes[code] = codes.get(code, 0) + 1
+        c.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    took = max(time.perf_counter() - start, 1e-9)
+    return {"summary": {"requestsPerSec": len(latencies) / took},
+            "latencyPercentiles": {"p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99)},
+            "statusCodeDistribution": codes, "driver": "bench/scale.py (stdlib)"}
+
+
+def load(url, token, seconds, rate=None, connections=4, body=None):
+    """One load run, with oha when it is on PATH, else with [`drive`]."""
+    if not shutil.which("oha"):
+        return drive(url, token, seconds, rate, connections, body)
+    args = ["-z", f"{seconds}s", "-c", str(connections), "-H", f"Authorization: Bearer {token}"]
+    if rate:
+        args += ["-q", str(rate), "--latency-correction"]
+    if body is not None:
+        args += ["-m", "POST", "-T", "application/json", "-d", json.dumps(body)]
+    return oha([*args, url])
+
+
 def sse_fanout(base, room, token, streams, writes, writer_token, body):
     """Opens `streams` event streams, makes `writes` writes, and returns the
     delays (seconds) from each write's answer to its event on each stream
@@ -248,8 +316,7 @@ def main():
     ap.add_argument("--case-out", help="also keep the generated case file here")
     ap.add_argument("--json", help="write the oha summaries here")
     args = ap.parse_args()
-    if not shutil.which("oha"):
-        sys.exit("oha is not on PATH (cargo install oha)")
+    print("load driver:", "oha" if shutil.which("oha") else "bench/scale.py's own (oha is not on PATH)")
     pactum = args.pactum
     if not pactum:
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "pactum-cli"], cwd=REPO, check=True)
@@ -313,8 +380,7 @@ def main():
                 reads[f"search {args.search!r}"] = url
         for user in ("mediator", "delegate"):
             for name, url in reads.items():
-                r = oha(["-z", f"{args.seconds}s", "-q", str(args.rate), "--latency-correction", "-c", "4",
-                         "-H", f"Authorization: Bearer {tokens[user]}", base + url])
+                r = load(base + url, tokens[user], args.seconds, rate=args.rate)
                 results[f"{name} ({user})"] = r
                 p = r["latencyPercentiles"]
                 rows.append((f"{name} ({user})", r["summary"]["requestsPerSec"], p["p50"] * 1e3, p["p99"] * 1e3,
@@ -324,9 +390,8 @@ def main():
         body = {"party_id": PARTY, "target": {"text_id": CURRENT, "point_id": f"{CURRENT}.p3"},
                 "stance": "conditional", "summary": "Benchmark stance",
                 "provenance": {"source": "Russia's delegation", "reliability": "own_delegation"}}
-        w = oha(["-z", f"{args.write_seconds}s", "-c", str(args.connections), "-m", "POST", "-T",
-                 "application/json", "-d", json.dumps(body), "-H", f"Authorization: Bearer {tokens['delegate']}",
-                 base + f"/api/rooms/{ROOM}/stances"])
+        w = load(base + f"/api/rooms/{ROOM}/stances", tokens["delegate"], args.write_seconds,
+                 connections=args.connections, body=body)
         results["stance writes"] = w
         created = w.get("statusCodeDistribution", {}).get("201", 0)
         wp = w["latencyPercentiles"]
