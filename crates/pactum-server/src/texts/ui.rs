@@ -86,28 +86,9 @@ pub(crate) async fn text_view(
     text_page(state, caller, a, id, fail, done, None).await
 }
 
-/// The most stances one cell of the text page's matrix shows.
+/// The most stances one cell of the text page's matrix shows (see
+/// `Room::matrix_within`).
 const CELL_CHIPS: usize = 4;
-
-/// The stances a matrix cell shows, in order, and how many it leaves out:
-/// all when they are few, else the latest [`CELL_CHIPS`] with the one that
-/// colours the cell (the latest direct stance, see `view::cell`) kept among
-/// them, so the cell's colour is what it would be with every chip shown.
-fn cell_window(
-    cells: &[pactum_workspace::model::Cell],
-) -> (Vec<pactum_workspace::model::Cell>, usize) {
-    if cells.len() <= CELL_CHIPS {
-        return (cells.to_vec(), 0);
-    }
-    let mut keep: Vec<usize> = (cells.len() - CELL_CHIPS..cells.len()).collect();
-    if let Some(lead) = cells.iter().rposition(|c| c.via == "point") {
-        if lead < keep[0] {
-            keep[0] = lead;
-        }
-    }
-    let chips = keep.iter().map(|&i| cells[i].clone()).collect();
-    (chips, cells.len() - CELL_CHIPS)
-}
 
 /// [`text_view`], with a widening awaiting confirmation.
 async fn text_page(
@@ -124,7 +105,12 @@ async fn text_page(
     let names = a.room().party_names();
     let mut shown: Vec<&Record> = vec![t.record];
     let room = a.room_id();
-    let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
+    // A busy cell shows its latest stances (and the one that colours it);
+    // the rest are counted and linked to the stance list.
+    let (m, omitted) = a
+        .room()
+        .matrix_within(id, CELL_CHIPS)
+        .ok_or_else(ApiError::not_found)?;
 
     // The matrix.
     let columns: Vec<Value> = m
@@ -155,30 +141,30 @@ async fn text_page(
     let rows: Vec<Value> = m
         .rows
         .iter()
-        .map(|r| {
-            // A busy cell shows its latest stances (and the one that
-            // colours it); the rest are counted and linked to the ledger.
-            let mut cell = |cells: &'_ [pactum_workspace::model::Cell], point: Option<&str>| {
-                let (chips, more) = cell_window(cells);
-                for c in &chips {
-                    if listed.insert(c.stance_id.clone()) {
-                        stance_ids.push(c.stance_id.clone());
+        .zip(&omitted)
+        .map(|(r, left)| {
+            let mut cell =
+                |chips: &'_ [pactum_workspace::model::Cell], more: usize, point: Option<&str>| {
+                    for c in chips {
+                        if listed.insert(c.stance_id.clone()) {
+                            stance_ids.push(c.stance_id.clone());
+                        }
                     }
-                }
-                let mut v = view::cell(&r.name, &chips);
-                if more > 0 {
-                    v["more"] = json!(more);
-                    v["more_href"] = json!(stances_href(&r.party_id, point));
-                }
-                v
-            };
-            let whole = cell(&r.whole_text, None);
+                    let mut v = view::cell(&r.name, chips);
+                    if more > 0 {
+                        v["more"] = json!(more);
+                        v["more_href"] = json!(stances_href(&r.party_id, point));
+                    }
+                    v
+                };
+            let whole = cell(&r.whole_text, left.whole_text, None);
             let cells: Vec<Value> = r
                 .cells
                 .iter()
+                .zip(&left.cells)
                 .zip(&m.points)
-                .map(|(c, p)| {
-                    let mut v = cell(c, Some(&p.id));
+                .map(|((c, &more), p)| {
+                    let mut v = cell(c, more, Some(&p.id));
                     v["point_id"] = json!(p.id);
                     v["heading"] = json!(view::point_heading(p));
                     v
