@@ -972,14 +972,24 @@ macro_rules! store_impl {
             }
 
             async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>> {
-                Ok(sqlx::query_as(&sql(
-                    RECORD_COLS,
-                    "WHERE room = $1 AND ($2 IS NULL OR kind = $2) ORDER BY pos",
-                ))
-                .bind(room)
-                .bind(kind)
-                .fetch_all(&self.core.pool)
-                .await?)
+                // Two statements, not one with `$2 IS NULL OR kind = $2`:
+                // that form keeps the planner off the (room, kind) index,
+                // so reading one kind scanned every record of the room.
+                Ok(match kind {
+                    Some(kind) => {
+                        sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 AND kind = $2 ORDER BY pos"))
+                            .bind(room)
+                            .bind(kind)
+                            .fetch_all(&self.core.pool)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 ORDER BY pos"))
+                            .bind(room)
+                            .fetch_all(&self.core.pool)
+                            .await?
+                    }
+                })
             }
 
             async fn record_history(
