@@ -1470,7 +1470,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
              || CAST(MAX(version) AS TEXT) FROM pactum_schema",
         )
         .await;
-    assert_eq!(versions, "0 3", "each migration ran once, up to schema 3");
+    assert_eq!(versions, "0 7", "each migration ran once, up to schema 7");
 }
 
 pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
@@ -2059,12 +2059,14 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
             .unwrap();
     }
     // Back to schema 1 with two tokens, as a database written before
-    // schema 2 would be (schema 3's history goes too, and comes back).
+    // schema 2 would be (schema 3's history and schema 7's change count
+    // go too, and come back).
     fx.exec(
         "DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
          DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
          ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
-         DROP TABLE record_history; DELETE FROM pactum_schema WHERE version >= 2; \
+         DROP TABLE record_history; ALTER TABLE rooms DROP COLUMN changes; \
+         DELETE FROM pactum_schema WHERE version >= 2; \
          INSERT INTO tokens (token_hash, user_name, label, created_at) VALUES \
          ('old-1', 'ann', 'laptop', '2026-01-01T00:00:00.000Z'), \
          ('old-2', 'bob', 'ci', '2026-01-01T00:00:00.000Z');",
