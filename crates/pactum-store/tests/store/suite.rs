@@ -2107,7 +2107,7 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
     assert_eq!(
         fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
             .await,
-        "3"
+        "7"
     );
 }
 
