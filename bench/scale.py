@@ -418,6 +418,8 @@ def main():
     finally:
         server.terminate()
         server.wait()
+        log.close()
+        shutil.rmtree(tmp, ignore_errors=True)
     backend = "PostgreSQL" if args.database_url else "SQLite"
     print(f"\nbackend: {backend}; {sum(counts.values())} records in one room; reads at {args.rate}/s for"
           f" {args.seconds} s each")
