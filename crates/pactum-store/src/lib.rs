@@ -428,6 +428,12 @@ pub trait Store: Send + Sync {
     async fn rooms(&self) -> Result<Vec<RoomRow>>;
     /// One room, if it exists.
     async fn room(&self, id: &str) -> Result<Option<RoomRow>>;
+    /// One room, if it exists, with how many times its records have been
+    /// written (by any process on this database). Every record write adds
+    /// to the count in its own transaction, so a server that keeps what it
+    /// read of a room can tell, with this one cheap query, whether it is
+    /// still what the database holds: equal counts, same records.
+    async fn room_changes(&self, id: &str) -> Result<Option<(RoomRow, i64)>>;
 
     /// Insert (expected_revision None and absent) or update (expected_revision
     /// Some(r) must equal the stored revision, else Conflict). The audit entry

@@ -537,6 +537,17 @@ macro_rules! store_impl {
             Ok(())
         }
 
+        /// Counts one more change of `room`'s records (see migration 7);
+        /// called by every write of records inside its own transaction, so
+        /// a reader that sees the new count also sees the write.
+        async fn bump_room(conn: &mut $conn, room: &str) -> sqlx::Result<()> {
+            sqlx::query("UPDATE rooms SET changes = changes + 1 WHERE id = $1")
+                .bind(room)
+                .execute(&mut *conn)
+                .await?;
+            Ok(())
+        }
+
         /// Keeps one revision in the record's history; called by every
         /// record write inside its own transaction (see migration 3).
         async fn insert_history(conn: &mut $conn, h: &HistoryRow) -> sqlx::Result<()> {
@@ -727,6 +738,7 @@ macro_rules! store_impl {
             action: &str,
         ) -> Result<()> {
             require_room(conn, room).await?;
+            bump_room(conn, room).await?;
             let now = clock::now();
             let mut audits = Vec::with_capacity(recs.len());
             for rec in recs {
@@ -773,6 +785,7 @@ macro_rules! store_impl {
         ) -> Result<RecordRow> {
             let key = || format!("record {}/{} in room {room:?}", rec.kind, rec.id);
             require_room(conn, room).await?;
+            bump_room(conn, room).await?;
             let now = clock::now();
             let stored: RecordRow = match expected_revision {
                 None => sqlx::query_as(&format!(
@@ -1051,6 +1064,18 @@ macro_rules! store_impl {
                     .await
             }
 
+            async fn room_changes(&self, id: &str) -> Result<Option<(RoomRow, i64)>> {
+                let row: Option<(String, String, String, i64)> = sqlx::query_as(
+                    "SELECT id, title, created_at, changes FROM rooms WHERE id = $1",
+                )
+                .bind(id)
+                .fetch_optional(&self.core.pool)
+                .await?;
+                Ok(row.map(|(id, title, created_at, changes)| {
+                    (RoomRow { id, title, created_at }, changes)
+                }))
+            }
+
             async fn put_records(
                 &self,
                 room: &str,
@@ -1132,14 +1157,24 @@ macro_rules! store_impl {
             }
 
             async fn records(&self, room: &str, kind: Option<&str>) -> Result<Vec<RecordRow>> {
-                Ok(sqlx::query_as(&sql(
-                    RECORD_COLS,
-                    "WHERE room = $1 AND ($2 IS NULL OR kind = $2) ORDER BY pos",
-                ))
-                .bind(room)
-                .bind(kind)
-                .fetch_all(&self.core.pool)
-                .await?)
+                // Two statements, not one with `$2 IS NULL OR kind = $2`:
+                // that form keeps the planner off the (room, kind) index,
+                // so reading one kind scanned every record of the room.
+                Ok(match kind {
+                    Some(kind) => {
+                        sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 AND kind = $2 ORDER BY pos"))
+                            .bind(room)
+                            .bind(kind)
+                            .fetch_all(&self.core.pool)
+                            .await?
+                    }
+                    None => {
+                        sqlx::query_as(&sql(RECORD_COLS, "WHERE room = $1 ORDER BY pos"))
+                            .bind(room)
+                            .fetch_all(&self.core.pool)
+                            .await?
+                    }
+                })
             }
 
             async fn search_candidates(

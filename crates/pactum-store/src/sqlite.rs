@@ -30,6 +30,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_search.sql")),
     (5, include_str!("../migrations/sqlite/0005_inbox.sql")),
     (6, include_str!("../migrations/sqlite/0006_files.sql")),
+    (
+        7,
+        include_str!("../migrations/sqlite/0007_room_changes.sql"),
+    ),
 ];
 
 /// A search's candidates (see `Store::search_candidates`): the records of

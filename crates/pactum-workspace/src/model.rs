@@ -169,13 +169,30 @@ impl FieldError {
 pub struct Room {
     records: Vec<Record>,
     parsed: Vec<Parsed>,
+    /// Where each (kind, id) first occurs in `records`: a room of 100,000
+    /// records answers [`Room::get`] and [`Room::find`] without a scan.
+    index: HashMap<(Kind, String), usize>,
+}
+
+/// [`Room::index`] of these records.
+fn index_of(records: &[Record]) -> HashMap<(Kind, String), usize> {
+    let mut index = HashMap::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        index.entry((r.kind, r.id.clone())).or_insert(i);
+    }
+    index
 }
 
 impl Room {
     /// A room of these records (in the store's order), each parsed once.
     pub fn new(records: Vec<Record>) -> Room {
         let parsed = records.iter().map(Parsed::of).collect();
-        Room { records, parsed }
+        let index = index_of(&records);
+        Room {
+            records,
+            parsed,
+            index,
+        }
     }
 
     /// Records in the store's order.
@@ -191,6 +208,9 @@ impl Room {
     /// Adds a record at the end.
     pub fn push(&mut self, r: Record) {
         self.parsed.push(Parsed::of(&r));
+        self.index
+            .entry((r.kind, r.id.clone()))
+            .or_insert(self.records.len());
         self.records.push(r);
     }
 
@@ -203,6 +223,7 @@ impl Room {
             .unzip();
         self.records = records;
         self.parsed = parsed;
+        self.index = index_of(&self.records);
     }
 
     /// Records of one kind, in order.
@@ -212,7 +233,9 @@ impl Room {
 
     /// One record.
     pub fn get(&self, kind: Kind, id: &str) -> Option<&Record> {
-        self.records.iter().find(|r| r.kind == kind && r.id == id)
+        self.index
+            .get(&(kind, id.to_string()))
+            .map(|&i| &self.records[i])
     }
 
     /// Records of one kind with their typed bodies, in order:
@@ -233,7 +256,18 @@ impl Room {
 
     /// One record with its typed body: `room.find::<Text>(id)`.
     pub fn find<T: KindBody>(&self, id: &str) -> Option<Typed<'_, T>> {
-        self.each::<T>().find(|t| t.record.id == id)
+        let &i = self.index.get(&(T::KIND, id.to_string()))?;
+        let (record, p) = (&self.records[i], &self.parsed[i]);
+        match T::pick(&p.body) {
+            Some(body) => Some(Typed {
+                record,
+                body,
+                withdrawal: p.withdrawn.as_ref(),
+            }),
+            // Not a body of its kind (never, as bodies are typed by kind):
+            // answer as the scan would.
+            None => self.each::<T>().find(|t| t.record.id == id),
+        }
     }
 
     /// The mediating party's id, if the room has one.
@@ -267,6 +301,15 @@ impl Room {
     /// mediator, whose reported positions are kept like anyone's) and each
     /// point, the stances that bear on it.
     pub fn matrix(&self, text_id: &str) -> Option<Matrix> {
+        self.matrix_within(text_id, usize::MAX).map(|(m, _)| m)
+    }
+
+    /// [`Room::matrix`] with at most `keep` stances in a cell: its latest
+    /// ones, with the one that colours it (its latest direct stance) kept
+    /// among them; and how many each cell leaves out, per row (the whole
+    /// text, then each point). The cells left out are never built, so a
+    /// text with tens of thousands of stances costs what a page shows.
+    pub fn matrix_within(&self, text_id: &str, keep: usize) -> Option<(Matrix, Vec<Omitted>)> {
         let text = self.find::<Text>(text_id)?;
         let points = text.points.clone();
         let parties: Vec<(String, String)> = self
@@ -277,8 +320,11 @@ impl Room {
                 (p.id().to_string(), name.to_string())
             })
             .collect();
-        let mut cells: BTreeMap<(usize, usize), Vec<Cell>> = BTreeMap::new();
-        let mut text_level: BTreeMap<usize, Vec<Cell>> = BTreeMap::new();
+        type Entry<'a> = (Typed<'a, Stance>, Option<&'a str>);
+        // (stance, how it reaches the cell: `None` directly or on the whole
+        // text, `Some(issue)` through an issue).
+        let mut cells: BTreeMap<(usize, usize), Vec<Entry<'_>>> = BTreeMap::new();
+        let mut text_level: BTreeMap<usize, Vec<Entry<'_>>> = BTreeMap::new();
         // A withdrawn stance stays in the ledger, marked, but no longer
         // speaks for its party.
         for stance in self.each::<Stance>().filter(|s| !s.is_withdrawn()) {
@@ -288,11 +334,10 @@ impl Room {
             else {
                 continue;
             };
-            let target = &stance.target;
-            let cell = Cell::of(stance);
+            let target = &stance.body.target;
             if let Some(point_id) = &target.point_id {
                 if let Some(col) = points.iter().position(|p| &p.id == point_id) {
-                    cells.entry((row, col)).or_default().push(cell.direct());
+                    cells.entry((row, col)).or_default().push((stance, None));
                 }
                 continue;
             }
@@ -304,7 +349,7 @@ impl Room {
                         cells
                             .entry((row, col))
                             .or_default()
-                            .push(cell.clone().via_issue(issue_id));
+                            .push((stance, Some(issue_id.as_str())));
                         hit = true;
                     }
                 }
@@ -313,26 +358,63 @@ impl Room {
                 }
             }
             if on_text {
-                text_level.entry(row).or_default().push(cell);
+                text_level.entry(row).or_default().push((stance, None));
             }
         }
+        // The kept entries of a cell as cells, and how many were left out.
+        let build = |entries: Vec<Entry<'_>>, direct: bool| -> (Vec<Cell>, usize) {
+            let len = entries.len();
+            let mut chosen: Vec<usize> = (len.saturating_sub(keep)..len).collect();
+            if direct {
+                let lead = entries.iter().rposition(|(_, via)| via.is_none());
+                if let (Some(lead), Some(first)) = (lead, chosen.first_mut()) {
+                    if lead < *first {
+                        *first = lead;
+                    }
+                }
+            }
+            let out = chosen
+                .iter()
+                .map(|&i| {
+                    let (stance, via) = entries[i];
+                    match (direct, via) {
+                        (true, None) => Cell::of(stance).direct(),
+                        (_, Some(issue)) => Cell::of(stance).via_issue(issue),
+                        (false, None) => Cell::of(stance),
+                    }
+                })
+                .collect();
+            (out, len - chosen.len())
+        };
+        let mut omitted = Vec::with_capacity(parties.len());
         let rows = parties
             .into_iter()
             .enumerate()
-            .map(|(r, (party_id, name))| MatrixRow {
-                party_id,
-                name,
-                whole_text: text_level.remove(&r).unwrap_or_default(),
-                cells: (0..points.len())
-                    .map(|c| cells.remove(&(r, c)).unwrap_or_default())
-                    .collect(),
+            .map(|(r, (party_id, name))| {
+                let (whole_text, whole) = build(text_level.remove(&r).unwrap_or_default(), false);
+                let (cells, left): (Vec<Vec<Cell>>, Vec<usize>) = (0..points.len())
+                    .map(|c| build(cells.remove(&(r, c)).unwrap_or_default(), true))
+                    .unzip();
+                omitted.push(Omitted {
+                    whole_text: whole,
+                    cells: left,
+                });
+                MatrixRow {
+                    party_id,
+                    name,
+                    whole_text,
+                    cells,
+                }
             })
             .collect();
-        Some(Matrix {
-            text_id: text_id.to_string(),
-            points,
-            rows,
-        })
+        Some((
+            Matrix {
+                text_id: text_id.to_string(),
+                points,
+                rows,
+            },
+            omitted,
+        ))
     }
 
     /// Meetings and text versions in date order; undated items sort by their
@@ -441,6 +523,15 @@ pub struct Matrix {
     pub points: Vec<PointView>,
     /// One row per party (observers excluded).
     pub rows: Vec<MatrixRow>,
+}
+
+/// How many stances [`Room::matrix_within`] left out of one party's row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Omitted {
+    /// Of the whole-text cell.
+    pub whole_text: usize,
+    /// Of each point's cell, in the matrix's point order.
+    pub cells: Vec<usize>,
 }
 
 /// One party's row of the matrix.

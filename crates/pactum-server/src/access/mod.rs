@@ -23,6 +23,7 @@ use pactum_workspace::{Viewer, Visibility};
 use std::sync::Arc;
 
 pub mod auth;
+mod cache;
 pub mod files;
 pub mod ids;
 pub mod inbox;
@@ -56,6 +57,8 @@ pub struct AppState {
     /// The largest document file accepted, in bytes (see
     /// [`files::DEFAULT_FILE_LIMIT`]).
     pub file_limit: usize,
+    /// Rooms and views already read, kept per process (see [`cache`]).
+    cache: Arc<cache::Cache>,
 }
 
 impl AppState {
@@ -70,6 +73,7 @@ impl AppState {
             hooks: Arc::default(),
             visit_gap: std::time::Duration::from_secs(30 * 60),
             file_limit: files::DEFAULT_FILE_LIMIT,
+            cache: Arc::default(),
         }
     }
 
@@ -181,12 +185,14 @@ pub struct RoomAccess {
     party_id: String,
     role: Role,
     viewer: Viewer,
-    room: Room,
+    /// Shared with the other requests of the party's delegates at the same
+    /// state of the room (see [`cache`]).
+    room: Arc<Room>,
     /// Store revisions of the visible records, by (kind, id).
-    revisions: std::collections::HashMap<(Kind, String), i64>,
+    revisions: Arc<std::collections::HashMap<(Kind, String), i64>>,
     /// The records the user may not see, whose names are dropped from what
     /// the user is shown (earlier revisions included).
-    hidden: Hidden,
+    hidden: Arc<Hidden>,
 }
 
 /// What only the mediator may do in a room. Only [`RoomAccess::mediator`]
@@ -267,6 +273,99 @@ pub async fn all_records(state: &AppState, room: &str) -> ApiResult<Vec<(Record,
         .collect()
 }
 
+/// Builds, keeps and returns the party's view of the room at `stamp`.
+///
+/// One build at a time per room: after a write to a busy room, the requests
+/// that all find their view stale wait for one build instead of each
+/// parsing the room at once; a request that waited finds the view built.
+/// Parsing and filtering run on the blocking pool, off the async workers.
+async fn build_view(
+    state: &AppState,
+    room_id: &str,
+    party_id: &str,
+    stamp: cache::Stamp,
+) -> ApiResult<Arc<cache::View>> {
+    let turn = state.cache.build_turn(room_id);
+    let _turn = turn.lock().await;
+    if let Some(view) = state.cache.view(room_id, party_id, &stamp) {
+        return Ok(view);
+    }
+    let rows = match state.cache.rows(room_id, &stamp) {
+        Some(rows) => rows,
+        None => {
+            let stored = state.store.records(room_id, None).await?;
+            let rows = blocking(move || {
+                stored
+                    .iter()
+                    .map(|row| Ok((record_of(row)?, row.revision)))
+                    .collect::<ApiResult<Vec<_>>>()
+            })
+            .await??;
+            let rows = Arc::new(rows);
+            state
+                .cache
+                .keep_rows(room_id, stamp.clone(), Arc::clone(&rows));
+            rows
+        }
+    };
+    let party = party_id.to_string();
+    let view = Arc::new(blocking(move || view_of(&rows, &party)).await?);
+    state
+        .cache
+        .keep_view(room_id, party_id, stamp, Arc::clone(&view));
+    Ok(view)
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ApiError::internal(format!("building a room view: {e}")))
+}
+
+/// What the delegates of `party_id` see of a room's records (`all`, with
+/// their revisions, in the store's order): only the records the party may
+/// see, with the names of the others dropped, the versions numbered as the
+/// party knows them and the issues in their order, each body typed once.
+fn view_of(all: &[(Record, i64)], party_id: &str) -> cache::View {
+    let kind = all
+        .iter()
+        .find(|(r, _)| r.kind == Kind::Party && r.id == party_id)
+        .map(|(r, _)| PartyKind::of(r))
+        .unwrap_or(PartyKind::Observer);
+    let party = party_id.to_string();
+    let (viewer, role) = match kind {
+        PartyKind::Mediator => (Viewer::Mediator { party }, Role::Mediator),
+        PartyKind::Party => (Viewer::Member { party }, Role::Delegate),
+        PartyKind::Observer => (Viewer::Member { party }, Role::Observer),
+    };
+    let mut revisions = std::collections::HashMap::new();
+    let mut records = Vec::new();
+    let mut unseen = Vec::new();
+    for (r, rev) in all {
+        if viewer.can_see(&r.visibility) {
+            revisions.insert((r.kind, r.id.clone()), *rev);
+            records.push(r.clone());
+        } else {
+            unseen.push(r);
+        }
+    }
+    // What the user sees names nothing they cannot see, and numbers
+    // the versions of the text as they know them (see
+    // `pactum_workspace::references` and `pactum_workspace::versions`).
+    let hidden = Hidden::new(unseen, &records);
+    hidden.apply(&mut records);
+    pactum_workspace::versions::renumber(&mut records, &viewer);
+    pactum_workspace::setup::arrange(&mut records);
+    cache::View {
+        viewer,
+        role,
+        room: Arc::new(Room::new(records)),
+        revisions: Arc::new(revisions),
+        hidden: Arc::new(hidden),
+    }
+}
+
 impl RoomAccess {
     /// Loads a room as `user` sees it; a room the user is not a member of
     /// does not exist for them.
@@ -290,13 +389,24 @@ impl RoomAccess {
             .into_iter()
             .find(|m| m.room == room_id)
             .ok_or_else(ApiError::not_found)?;
-        let room_row = state
+        // The count is read before any record: what is then read is at
+        // least as new as it, so a view kept under it is never older than
+        // the database was at that count (see `cache`).
+        let (room_row, changes) = state
             .store
-            .room(room_id)
+            .room_changes(room_id)
             .await?
             .ok_or_else(ApiError::not_found)?;
-        let all = match kinds {
-            None => all_records(state, room_id).await?,
+        let stamp = cache::Stamp {
+            created_at: room_row.created_at.clone(),
+            changes,
+        };
+        let party_id = membership.party_id.as_str();
+        let view = match kinds {
+            None => match state.cache.view(room_id, party_id, &stamp) {
+                Some(view) => view,
+                None => build_view(state, room_id, party_id, stamp).await?,
+            },
             Some(kinds) => {
                 let mut all = Vec::new();
                 for kind in Kind::ALL {
@@ -306,62 +416,19 @@ impl RoomAccess {
                         }
                     }
                 }
-                all
+                Arc::new(view_of(&all, party_id))
             }
         };
-        let party = all
-            .iter()
-            .find(|(r, _)| r.kind == Kind::Party && r.id == membership.party_id)
-            .map(|(r, _)| PartyKind::of(r))
-            .unwrap_or(PartyKind::Observer);
-        let (viewer, role) = match party {
-            PartyKind::Mediator => (
-                Viewer::Mediator {
-                    party: membership.party_id.clone(),
-                },
-                Role::Mediator,
-            ),
-            PartyKind::Party => (
-                Viewer::Member {
-                    party: membership.party_id.clone(),
-                },
-                Role::Delegate,
-            ),
-            PartyKind::Observer => (
-                Viewer::Member {
-                    party: membership.party_id.clone(),
-                },
-                Role::Observer,
-            ),
-        };
-        let mut revisions = std::collections::HashMap::new();
-        let (seen, unseen): (Vec<_>, Vec<_>) = all
-            .into_iter()
-            .partition(|(r, _)| viewer.can_see(&r.visibility));
-        let mut records: Vec<Record> = seen
-            .into_iter()
-            .map(|(r, rev)| {
-                revisions.insert((r.kind, r.id.clone()), rev);
-                r
-            })
-            .collect();
-        // What the user sees names nothing they cannot see, and numbers
-        // the versions of the text as they know them (see
-        // `pactum_workspace::references` and `pactum_workspace::versions`).
-        let hidden = Hidden::new(unseen.iter().map(|(r, _)| r), &records);
-        hidden.apply(&mut records);
-        pactum_workspace::versions::renumber(&mut records, &viewer);
-        pactum_workspace::setup::arrange(&mut records);
         Ok(RoomAccess {
             room_id: room_id.to_string(),
             title: room_row.title,
             user: user.to_string(),
             party_id: membership.party_id,
-            role,
-            viewer,
-            room: Room::new(records),
-            revisions,
-            hidden,
+            role: view.role,
+            viewer: view.viewer.clone(),
+            room: Arc::clone(&view.room),
+            revisions: Arc::clone(&view.revisions),
+            hidden: Arc::clone(&view.hidden),
         })
     }
 
@@ -403,7 +470,7 @@ impl RoomAccess {
     /// The records the user may see, kept (for a whole-room export or
     /// briefing built after the access is no longer needed).
     pub fn into_room(self) -> Room {
-        self.room
+        Arc::try_unwrap(self.room).unwrap_or_else(|room| (*room).clone())
     }
 
     /// True for the mediator's delegates.

@@ -63,6 +63,10 @@ pub struct StanceFilter {
     pub reliability: Option<String>,
     /// Text id the stance targets.
     pub text: Option<String>,
+    /// Point id the stance targets directly (the text page's "more" link of
+    /// a busy matrix cell).
+    #[serde(default)]
+    pub point: Option<String>,
 }
 
 impl StanceFilter {
@@ -81,6 +85,7 @@ impl StanceFilter {
                     .to_lowercase()
                     .contains(&self.source.clone().unwrap_or_default().to_lowercase()))
             && (empty(&self.text) || s.target.text_id.as_deref() == self.text.as_deref())
+            && (empty(&self.point) || s.target.point_id.as_deref() == self.point.as_deref())
     }
 }
 

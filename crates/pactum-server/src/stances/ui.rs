@@ -51,9 +51,10 @@ pub(crate) async fn stances(
         "source": filter.source.unwrap_or_default(),
         "reliability": filter.reliability.unwrap_or_default(),
         "text": filter.text.unwrap_or_default(),
+        "point": filter.point.unwrap_or_default(),
     });
     // The page links keep the filters.
-    let query: Vec<String> = ["party", "source", "reliability", "text"]
+    let query: Vec<String> = ["party", "source", "reliability", "text", "point"]
         .iter()
         .filter_map(|k| {
             let v = filter_json[*k].as_str().filter(|v| !v.is_empty())?;

@@ -93,6 +93,10 @@ pub(crate) async fn text_view(
     text_page(state, caller, a, id, fail, done, None, (None, None)).await
 }
 
+/// The most stances one cell of the text page's matrix shows (see
+/// `Room::matrix_within`).
+const CELL_CHIPS: usize = 4;
+
 /// [`text_view`], with a widening awaiting confirmation and the language
 /// editions shown side by side.
 #[allow(clippy::too_many_arguments)]
@@ -111,7 +115,12 @@ async fn text_page(
     let names = a.room().party_names();
     let mut shown: Vec<&Record> = vec![t.record];
     let room = a.room_id();
-    let m = a.room().matrix(id).ok_or_else(ApiError::not_found)?;
+    // A busy cell shows its latest stances (and the one that colours it);
+    // the rest are counted and linked to the stance list.
+    let (m, omitted) = a
+        .room()
+        .matrix_within(id, CELL_CHIPS)
+        .ok_or_else(ApiError::not_found)?;
 
     // The matrix.
     let columns: Vec<Value> = m
@@ -126,22 +135,46 @@ async fn text_page(
             })
         })
         .collect();
-    let mut stance_ids: Vec<&str> = Vec::new();
+    let mut stance_ids: Vec<String> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
+    let stances_href = |party: &str, point: Option<&str>| {
+        let mut q = format!(
+            "/stances?text={}&party={}",
+            urlpart(id.to_string()),
+            urlpart(party.to_string())
+        );
+        if let Some(p) = point {
+            q.push_str(&format!("&point={}", urlpart(p.to_string())));
+        }
+        room_path(room, &q)
+    };
     let rows: Vec<Value> = m
         .rows
         .iter()
-        .map(|r| {
-            for c in r.whole_text.iter().chain(r.cells.iter().flatten()) {
-                if !stance_ids.contains(&c.stance_id.as_str()) {
-                    stance_ids.push(&c.stance_id);
-                }
-            }
+        .zip(&omitted)
+        .map(|(r, left)| {
+            let mut cell =
+                |chips: &'_ [pactum_workspace::model::Cell], more: usize, point: Option<&str>| {
+                    for c in chips {
+                        if listed.insert(c.stance_id.clone()) {
+                            stance_ids.push(c.stance_id.clone());
+                        }
+                    }
+                    let mut v = view::cell(&r.name, chips);
+                    if more > 0 {
+                        v["more"] = json!(more);
+                        v["more_href"] = json!(stances_href(&r.party_id, point));
+                    }
+                    v
+                };
+            let whole = cell(&r.whole_text, left.whole_text, None);
             let cells: Vec<Value> = r
                 .cells
                 .iter()
+                .zip(&left.cells)
                 .zip(&m.points)
-                .map(|(c, p)| {
-                    let mut v = view::cell(&r.name, c);
+                .map(|((c, &more), p)| {
+                    let mut v = cell(c, more, Some(&p.id));
                     v["point_id"] = json!(p.id);
                     v["heading"] = json!(view::point_heading(p));
                     v
@@ -151,14 +184,21 @@ async fn text_page(
                 "party_id": r.party_id,
                 "name": r.name,
                 "is_you": r.party_id == a.party_id(),
-                "whole": view::cell(&r.name, &r.whole_text),
+                "whole": whole,
                 "cells": cells,
             })
         })
         .collect();
+    // One pass over the stances finds every one the cells show.
+    let mut found: HashMap<&str, pactum_workspace::body::Typed<'_, Stance>> = a
+        .room()
+        .each::<Stance>()
+        .filter(|s| listed.contains(s.id()))
+        .map(|s| (s.id(), s))
+        .collect();
     let details: Vec<Value> = stance_ids
         .iter()
-        .filter_map(|sid| a.room().find::<Stance>(sid))
+        .filter_map(|sid| found.remove(sid.as_str()))
         .map(|s| {
             shown.push(s.record);
             view::stance(a.room(), s, &names, room)

@@ -67,6 +67,7 @@ on_both_backends!(
     a_format_1_dump_still_restores,
     schema_1_tokens_get_an_id_and_an_expiry,
     files_are_stored_replaced_and_dumped,
+    room_changes_count_every_record_write,
 );
 
 /// The search prefilter's tests (`search.rs`), on both backends.

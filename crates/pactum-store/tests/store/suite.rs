@@ -1470,7 +1470,7 @@ pub async fn reopening_keeps_data_and_schema(fx: &TestDb) {
              || CAST(MAX(version) AS TEXT) FROM pactum_schema",
         )
         .await;
-    assert_eq!(versions, "0 6", "each migration ran once, up to schema 6");
+    assert_eq!(versions, "0 7", "each migration ran once, up to schema 7");
 }
 
 pub async fn restore_across_backends(lite: &TestDb, pg: &TestDb) {
@@ -2060,7 +2060,8 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
     }
     // Back to schema 1 with two tokens, as a database written before
     // schema 2 would be (schema 3's history, schema 4's word index,
-    // schema 5's inbox and schema 6's files go too, and come back).
+    // schema 5's inbox, schema 6's files and schema 7's change count go
+    // too, and come back).
     crate::search::drop_word_index(fx).await;
     fx.exec(
         "DROP TABLE follows; DROP TABLE inbox_reads; DROP TABLE room_visits; \
@@ -2068,7 +2069,7 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
          DROP TABLE invitations; DROP INDEX tokens_by_id; DROP INDEX tokens_by_user; \
          DROP INDEX sessions_by_user; ALTER TABLE tokens DROP COLUMN id; \
          ALTER TABLE tokens DROP COLUMN expires_at; ALTER TABLE users DROP COLUMN operator; \
-         DROP TABLE record_history; DROP TABLE files; \
+         DROP TABLE record_history; DROP TABLE files; ALTER TABLE rooms DROP COLUMN changes; \
          DELETE FROM pactum_schema WHERE version >= 2; \
          INSERT INTO tokens (token_hash, user_name, label, created_at) VALUES \
          ('old-1', 'ann', 'laptop', '2026-01-01T00:00:00.000Z'), \
@@ -2110,7 +2111,7 @@ pub async fn schema_1_tokens_get_an_id_and_an_expiry(fx: &TestDb) {
     assert_eq!(
         fx.query_text("SELECT CAST(MAX(version) AS TEXT) FROM pactum_schema")
             .await,
-        "6"
+        "7"
     );
 }
 
@@ -2182,4 +2183,76 @@ pub async fn files_are_stored_replaced_and_dumped(fx: &TestDb) {
     bad.files[0].bytes[0] ^= 1;
     let empty = fx.fresh().await;
     assert_corrupt(empty.store.restore(&bad).await, "SHA-256");
+}
+
+/// Every write of a room's records raises the room's change count in its
+/// own transaction, on every handle to the database; a refused write,
+/// another room's write and an audit append do not. (The server keeps what
+/// it read of a room only as long as the count stands still.)
+async fn changes(s: &dyn Store) -> i64 {
+    s.room_changes("r1").await.unwrap().unwrap().1
+}
+
+pub async fn room_changes_count_every_record_write(fx: &TestDb) {
+    let s = fx.store.as_ref();
+    new_room(s, "r1").await;
+    new_room(s, "r2").await;
+    let (row, start) = s.room_changes("r1").await.unwrap().unwrap();
+    assert_eq!(row, s.room("r1").await.unwrap().unwrap());
+    assert!(s.room_changes("nowhere").await.unwrap().is_none());
+    let first = insert(s, "r1", rec("stance", "a", "{}"), audit("bob", "x")).await;
+    assert_eq!(changes(s).await, start + 1);
+    // A stale update is refused and counts nothing.
+    assert!(s
+        .put_record(
+            "r1",
+            &rec("stance", "a", "{\"v\":2}"),
+            Some(first.revision + 5),
+            audit("bob", "x")
+        )
+        .await
+        .is_err());
+    assert_eq!(changes(s).await, start + 1);
+    s.put_record(
+        "r1",
+        &rec("stance", "a", "{\"v\":2}"),
+        Some(first.revision),
+        audit("bob", "x"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes(s).await, start + 2);
+    s.put_records(
+        "r1",
+        &[rec("note", "n1", "{}"), rec("note", "n2", "{}")],
+        "bob",
+        "import",
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes(s).await, start + 3);
+    let set = [RecordWrite {
+        rec: rec("note", "n3", "{}"),
+        expected_revision: None,
+        audit: audit("bob", "x"),
+    }];
+    s.put_record_set("r1", &set).await.unwrap();
+    assert_eq!(changes(s).await, start + 4);
+    s.update_room("r1", "New title", audit("bob", "rename"), &[])
+        .await
+        .unwrap();
+    s.append_audit(&[audit("bob", "read")]).await.unwrap();
+    insert(s, "r2", rec("stance", "b", "{}"), audit("bob", "x")).await;
+    assert_eq!(changes(s).await, start + 4);
+    // Another process's handle sees the same count, and its writes count.
+    let other = fx.reopen().await;
+    assert_eq!(changes(other.as_ref()).await, start + 4);
+    insert(
+        other.as_ref(),
+        "r1",
+        rec("stance", "c", "{}"),
+        audit("bob", "x"),
+    )
+    .await;
+    assert_eq!(changes(s).await, start + 5);
 }
