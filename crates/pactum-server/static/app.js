@@ -140,7 +140,13 @@
         if (f.type === "hidden" || f.type === "submit") return;
         if (f.type === "checkbox" || f.type === "radio") { if (f.checked !== f.defaultChecked) dirty = true; }
         else if (f.tagName === "SELECT") {
-          Array.prototype.forEach.call(f.options, function (o) { if (o.selected !== o.defaultSelected) dirty = true; });
+          // With no option marked selected, a single select shows its first
+          // option: that is its untouched state, not an edit.
+          var marked = Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
+          Array.prototype.forEach.call(f.options, function (o, i) {
+            var initial = marked ? o.defaultSelected : (!f.multiple && i === 0);
+            if (o.selected !== initial) dirty = true;
+          });
         } else if (f.value !== f.defaultValue) dirty = true;
       });
       main.querySelectorAll("details[open]").forEach(function (d) { if (d.querySelector("form")) dirty = true; });
