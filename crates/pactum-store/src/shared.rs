@@ -290,8 +290,8 @@ macro_rules! store_impl {
         async fn start(core: $core, migrations: &[(i64, &str)]) -> Result<$store> {
             {
                 let mut w = core.begin_write().await?;
-                let was = migrate(&mut w.tx, migrations).await?;
-                if was < WORDS_SCHEMA && migrations.iter().any(|m| m.0 == WORDS_SCHEMA) {
+                let applied = migrate(&mut w.tx, migrations).await?;
+                if applied.contains(&WORDS_SCHEMA) {
                     backfill_words(&mut w.tx).await?;
                 }
                 w.tx.commit().await?;
@@ -319,20 +319,22 @@ macro_rules! store_impl {
             Ok(())
         }
 
-        /// Applies the migrations newer than the database's schema version;
-        /// returns the version it found. Run inside a write transaction so
-        /// that concurrent starters apply each migration once.
-        async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<i64> {
+        /// Applies, in order, every migration the database has not had;
+        /// returns the versions it applied. Missing ones are applied even
+        /// below the newest (a database made by a build that numbered its
+        /// migrations with gaps gets the ones it skipped). Run inside a
+        /// write transaction so that concurrent starters apply each once.
+        async fn migrate(conn: &mut $conn, migrations: &[(i64, &str)]) -> Result<Vec<i64>> {
             sqlx::raw_sql(
                 "CREATE TABLE IF NOT EXISTS pactum_schema \
                  (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)",
             )
             .execute(&mut *conn)
             .await?;
-            let current: i64 =
-                sqlx::query_scalar("SELECT COALESCE(MAX(version), 0) FROM pactum_schema")
-                    .fetch_one(&mut *conn)
-                    .await?;
+            let have: Vec<i64> = sqlx::query_scalar("SELECT version FROM pactum_schema")
+                .fetch_all(&mut *conn)
+                .await?;
+            let current = have.iter().copied().max().unwrap_or(0);
             let latest = migrations.last().map_or(0, |m| m.0);
             if current > latest {
                 return Err(StoreError::Incompatible {
@@ -342,15 +344,17 @@ macro_rules! store_impl {
                     ),
                 });
             }
-            for (version, script) in migrations.iter().filter(|m| m.0 > current) {
+            let mut applied = Vec::new();
+            for (version, script) in migrations.iter().filter(|m| !have.contains(&m.0)) {
                 sqlx::raw_sql(script).execute(&mut *conn).await?;
                 sqlx::query("INSERT INTO pactum_schema (version, applied_at) VALUES ($1, $2)")
                     .bind(version)
                     .bind(clock::now())
                     .execute(&mut *conn)
                     .await?;
+                applied.push(*version);
             }
-            Ok(current)
+            Ok(applied)
         }
 
         /// Appends entries after the current head of the chain. The caller
