@@ -132,6 +132,11 @@
     if (!url || !window.EventSource || !window.fetch || !window.DOMParser) return;
     var pending = null;
     var source = new EventSource(url);
+    // A page left behind closes its stream at once: browsers hold only a
+    // few connections per server, and a stream kept open by a page in the
+    // back/forward cache would starve the pages that follow.
+    window.addEventListener("pagehide", function () { source.close(); });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) location.reload(); });
     function editing() {
       var el = document.activeElement;
       if (el && main.contains(el) && el.form) return true;
