@@ -862,6 +862,25 @@ async fn incorporation(app: &App) {
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
 
+    // While the draft is the mediator's, the parties' own amendments read
+    // as under consideration: "incorporated" would tell them a version
+    // they have not been shown is being drafted.
+    for (who, id) in [(UA, ua), (RU, ru), (EU, eu)] {
+        let mine = app.get(who, &api(&format!("/amendments/{id}"))).await;
+        assert_eq!(
+            mine.json()["body"]["status"],
+            "under_consideration",
+            "{who}"
+        );
+        assert!(
+            !mine.text.contains("incorporated\""),
+            "{who}: {}",
+            mine.text
+        );
+        let page = app.get(who, &ui(&format!("/amendments/{id}"))).await.text;
+        assert!(!page.contains("Incorporated"), "{who}'s amendment page");
+    }
+
     // The redline names each change's amendment.
     let redline = ui(&format!("/redline?from={v2}&to={draft}"));
     let page = app.get(MED, &redline).await.text;
@@ -896,6 +915,7 @@ async fn incorporation(app: &App) {
     // Russia does not have the new version: its amendment does not name it.
     let mine = app.get(RU, &api(&format!("/amendments/{ru}"))).await.json();
     assert_eq!(mine["body"]["incorporated_in_text_id"], Value::Null);
+    assert_eq!(mine["body"]["status"], "under_consideration");
     assert!(!app
         .get(RU, &ui(&format!("/amendments/{ru}")))
         .await

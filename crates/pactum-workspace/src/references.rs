@@ -90,7 +90,20 @@ impl Hidden {
         // A comment, like a stance, is about its target: one about
         // nothing the viewer sees is not shown.
         let had_target = matches!(kind, Kind::Stance | Kind::Comment) && target(body);
+        // An amendment incorporated into a draft the viewer cannot see
+        // reads as still under consideration: "incorporated" would tell
+        // the viewer that a version it has not been shown is being drafted.
+        let in_hidden_draft = kind == Kind::Amendment
+            && body
+                .get("incorporated_in_text_id")
+                .and_then(Value::as_str)
+                .is_some_and(|t| self.hides(Kind::Text, t));
         self.redact_object(body);
+        if in_hidden_draft {
+            body.insert("status".into(), "under_consideration".into());
+            body.remove("status_at");
+            body.remove("status_note");
+        }
         !had_target || target(body)
     }
 
@@ -294,6 +307,37 @@ mod tests {
                            "points": [{"id": "t2.p"}]}),
             ),
         ])
+    }
+
+    #[test]
+    fn an_amendment_in_a_hidden_draft_reads_as_under_consideration() {
+        let draft = rec(
+            Kind::Text,
+            "d",
+            Visibility::Mediator,
+            json!({"status": "draft", "points": [{"id": "d.p"}]}),
+        );
+        let amendment = |id: &str, into: &str| {
+            rec(
+                Kind::Amendment,
+                id,
+                pm("a"),
+                json!({"status": "incorporated", "status_at": "2026-12-05T00:00:00Z",
+                       "incorporated_in_text_id": into, "text_id": "t1"}),
+            )
+        };
+        let mut visible = vec![amendment("am1", "d"), amendment("am2", "t1")];
+        let hidden = Hidden::new([&draft], &visible);
+        hidden.apply(&mut visible);
+        assert_eq!(visible[0].body["status"], "under_consideration");
+        assert!(!visible[0].body.contains_key("status_at"));
+        assert!(visible[0]
+            .body
+            .get("incorporated_in_text_id")
+            .is_none_or(Value::is_null));
+        // Incorporated into a version the viewer sees: told as it is.
+        assert_eq!(visible[1].body["status"], "incorporated");
+        assert_eq!(visible[1].body["incorporated_in_text_id"], "t1");
     }
 
     #[test]
