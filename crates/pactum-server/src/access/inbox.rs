@@ -103,5 +103,9 @@ pub async fn add_webhook(state: &AppState, hook: &WebhookRow) -> ApiResult<()> {
 pub async fn delete_webhook(state: &AppState, user: &str, id: &str) -> ApiResult<()> {
     let mut audit = NewAudit::new(user, "webhook.delete");
     audit.detail = id.to_string();
-    Ok(state.store.delete_webhook(user, id, audit).await?)
+    // Someone else's webhook answers as a missing one.
+    match state.store.delete_webhook(user, id, audit).await {
+        Err(pactum_store::StoreError::NotFound { .. }) => Err(crate::error::ApiError::not_found()),
+        r => Ok(r?),
+    }
 }
